@@ -1,0 +1,59 @@
+"""`scrapy summary -s DATA_DIR=DIR`: what a crawl left in DATA_DIR, and how to look at it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from pipelines.db import open_db
+
+
+def summarize(data_dir: Path) -> str:
+    db_path = data_dir / "reports.db"
+    if not db_path.exists():
+        raise UsageError(f"no database at {db_path}: run a crawl with -s DATA_DIR={data_dir}")
+    db = open_db(db_path)
+    try:
+        pages = db["pages"].count
+        failed = db.execute("select count(*) from pages where error is not null").fetchone()[0]
+        reports = list(db.query(
+            "select url, title, region, year, script, is_template, spam_removed, chars "
+            "from reports order by region, year"))
+    finally:
+        db.close()
+    warcs = sorted((data_dir / "warc").glob("*.warc.gz"))
+    open_warcs = sorted((data_dir / "warc").glob("*.warc.gz.open"))
+    lines = [f"pages fetched: {pages} ({failed} failed)", f"reports found: {len(reports)}"]
+    for r in reports:
+        flags = [r["script"]] + (["template"] if r["is_template"] else [])
+        if r["spam_removed"]:
+            flags.append(f"{r['spam_removed']} spam removed")
+        lines.append(f"  - {r['region'] or '?'} {r['year'] or '?'}: {r['title']} "
+                     f"[{', '.join(flags)}; {r['chars']} chars]\n    {r['url']}")
+    size = sum(w.stat().st_size for w in warcs)
+    lines.append(f"WARC files: {len(warcs)} ({size / 1e6:.1f} MB) in {data_dir / 'warc'}")
+    if open_warcs:
+        lines.append(f"  unfinished (.open) files: {len(open_warcs)}")
+    lines += [
+        f"database: {db_path}",
+        "browse:",
+        f"  sqlite3 {db_path} 'select region, year, title from reports'",
+        f"  .venv/bin/warcio index {warcs[0] if warcs else '<file>'}",
+        "  .venv/bin/python -m pipelines.clean PAGE.html --url URL   # clean one saved page",
+    ]
+    return "\n".join(lines)
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def short_desc(self) -> str:
+        return "Summarise the pages, reports and WARC files of a crawl's DATA_DIR"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        print(summarize(Path(self.settings.get("DATA_DIR"))))

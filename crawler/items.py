@@ -1,0 +1,27 @@
+"""What the spider hands to the pipelines: one Page per fetched URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Page:
+    url: str
+    status: int | None = None
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    depth: int = 0
+    referer: str | None = None
+    error: str | None = None
+    # Every fetch behind this page (redirect hops, retries, the final one), with its WARC
+    # location, as recorded by archive.middleware.
+    fetches: list[dict[str, Any]] = field(default_factory=list)
+    # Filled by pipelines.cleaning: the CleanResult of the body.
+    cleaned: Any = None
+
+    @property
+    def final_fetch(self) -> dict[str, Any]:
+        return self.fetches[-1] if self.fetches else {}

@@ -1,0 +1,55 @@
+"""Extension: a progress line every PROGRESS_INTERVAL seconds while a crawl runs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Self
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+logger = logging.getLogger(__name__)
+
+
+class Progress:
+    def __init__(self, crawler: Crawler, interval: float):
+        self.stats = crawler.stats
+        self.interval = interval
+        self.loop: task.LoopingCall | None = None
+        self.started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        interval = crawler.settings.getfloat("PROGRESS_INTERVAL")
+        if interval <= 0:
+            raise NotConfigured("PROGRESS_INTERVAL is 0")
+        ext = cls(crawler, interval)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self) -> None:
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.log)
+        self.loop.start(self.interval, now=False)
+
+    def line(self) -> str:
+        get = self.stats.get_value
+        queued = (get("scheduler/enqueued", 0) or 0) - (get("scheduler/dequeued", 0) or 0)
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        fetched = get("downloader/response_count", 0) or 0
+        return (f"progress: {fetched} fetched ({fetched / elapsed:.1f}/s), "
+                f"{get('store/reports', 0) or 0} reports, {queued} queued, "
+                f"{get('downloader/exception_count', 0) or 0} errors, "
+                f"{(get('archive/bytes_archived', 0) or 0) / 1e6:.1f} MB archived")
+
+    def log(self) -> None:
+        logger.info(self.line())
+
+    def spider_closed(self) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        logger.info(self.line().replace("progress:", "finished:"))
