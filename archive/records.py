@@ -12,17 +12,16 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-# Twisted has already removed the chunked framing from the body; a reader that saw this header
-# would try to de-chunk it again, so it is kept under another name as evidence.
-_RENAMED = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
-
-
 def _header_pairs(headers) -> list[tuple[str, str]]:
-    """Every header value, repeated headers (Set-Cookie) kept as separate lines."""
+    """Every header value, repeated headers (Set-Cookie) kept as separate lines.
+
+    Twisted hands Scrapy the headers without the hop-by-hop ones (Content-Length,
+    Transfer-Encoding, Connection) and the body already de-chunked, so what is archived is a
+    consistent, de-chunked message.
+    """
     pairs = []
     for key, values in headers.items():
         name = key.decode("latin-1") if isinstance(key, bytes) else str(key)
-        name = _RENAMED.get(name.lower(), name)
         for value in values:
             text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
             pairs.append((name, text))

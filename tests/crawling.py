@@ -1,0 +1,22 @@
+"""Run the real `scrapy crawl reports` in a subprocess against the fixture web."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.demo import crawl_env
+
+REPO = Path(__file__).resolve().parents[1]
+SCRAPY = str(Path(sys.executable).with_name("scrapy"))
+
+
+def crawl(data_dir: Path, proxy_url: str | None, *args: str,
+          timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Crawl into data_dir; with proxy_url, fixture hostnames resolve through the fixture web."""
+    env = crawl_env(proxy_url) if proxy_url else None
+    cmd = [SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={data_dir}",
+           "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "PROGRESS_INTERVAL=1", *args]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=timeout)
