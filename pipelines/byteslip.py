@@ -1,0 +1,280 @@
+"""Repair GBK byte slips: text decoded one byte off until the decoder realigned.
+
+How a slip looks: a lead byte got separated from its trail (a converter inserted a byte
+after it), the decoder printed `?` for the pair and then paired every following byte with
+its neighbour, producing a run of rare characters until an ASCII byte (eaten as a trail) or
+another orphan `?` realigned it.  The served text then went through a width normaliser, so
+full-width `！，；：？` inside the run appear as ASCII.  A pinyin annotator sometimes ran on
+the misaligned stream too, leaving a bogus `?nèi)` where its `(` was eaten with the orphan.
+
+Repair, at each `?` followed by suspicious text only (the search is never run elsewhere):
+  * the `?` (with any bogus pinyin tail) is an unknown lead byte X; the following characters
+    are re-encoded (GBK, ASCII punctuation as its full-width form) and re-paired after X;
+  * the run ends at an ASCII byte that served as a trail, or at a later `?` that stood for
+    an unknown trail byte Y;
+  * a pair the decoder silently dropped (an unassigned or user-defined GBK code) may sit
+    inside the run: one re-paired character is then split into two around it;
+  * X, Y and the dropped pair are chosen by the character model (`charmodel`: frequencies
+    from jieba's word list, traditional scored through OpenCC t2s), and a reading is kept
+    only when it beats the text as served by a clear margin per character.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from pipelines.charmodel import CharModel, is_hant, model, to_simplified
+from pipelines.result import Removal
+
+_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+# A bogus annotation left behind the orphan: its "(" was eaten together with the lead byte.
+BOGUS_TAIL = re.compile(rf"[a-z{_TONES}]{{1,6}}[1-5]?\)")
+_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "!,;:?"}
+_CTX = 3  # characters of context on each side for scoring
+_MAX_RUN = 24  # characters after the orphan a slip may run before we give up
+_RARE = -13.0  # log P below which a character counts as rare (outside the top ~8000)
+_MAX_SPLIT_RUN = 12  # units; longer runs are not searched for a dropped pair
+_DROP_COST = 4.0  # nats
+_RARE_COST = 8.0  # nats per rare character in a repaired reading
+_MARGIN = 2.5  # nats per character a repair must gain over the text as served
+_FLOOR = -11.5  # a repaired run scoring below this per character is no Chinese either
+_LEADS = range(0x81, 0xFF)
+_TRAILS = [b for b in range(0x40, 0xFF) if b != 0x7F]
+_CHINESE_PUNCT = "。，、；：？！“”‘’（）《》·—"
+
+
+@lru_cache(maxsize=1 << 16)
+def _dec(bs: bytes) -> str | None:
+    try:
+        s = bs.decode("gbk")
+    except UnicodeDecodeError:
+        return None
+    return s if len(s) == 1 else None
+
+
+def _enc(ch: str) -> bytes | None:
+    """Bytes a served character stood for; None where a slipped run cannot continue."""
+    if ch.isascii():
+        if ch in _FULLWIDTH:
+            return _FULLWIDTH[ch].encode("gbk")
+        # Only 0x40-0x7E can be a trail byte; digits, spaces, brackets end a run.
+        return ch.encode() if "@" <= ch <= "~" else None
+    try:
+        return ch.encode("gbk")
+    except UnicodeEncodeError:
+        return None
+
+
+def _units(bs: bytes) -> tuple[list[bytes], bytes]:
+    """Pair bytes as a GBK decoder does; returns (units, dangling lead byte or b"")."""
+    out: list[bytes] = []
+    i = 0
+    while i < len(bs):
+        if bs[i] < 0x80:
+            out.append(bs[i : i + 1])
+            i += 1
+        elif i + 1 < len(bs):
+            out.append(bs[i : i + 2])
+            i += 2
+        else:
+            return out, bs[i:]
+    return out, b""
+
+
+def _plausible(c: str) -> bool:
+    # A re-paired character is real text: a CJK ideograph or Chinese punctuation.
+    return "\u4e00" <= c <= "\u9fff" or c in _CHINESE_PUNCT
+
+
+class _Slip:
+    """The search at one orphan `?`."""
+
+    def __init__(self, m: CharModel, text: str, i: int, hant: bool):
+        self.m = m
+        self.text = text
+        self.i = i
+        self.hant = hant
+        self.left = _context(text[max(0, i - _CTX) : i], tail=True)
+        tail = BOGUS_TAIL.match(text, i + 1)
+        self.k = tail.end() if tail else i + 1
+        # The annotator read the orphan X together with the byte before it; its reading
+        # of that pair narrows X down.
+        self.leads: list[int] = list(_LEADS)
+        if tail and i > 0:
+            syllable = _toneless(tail.group()[:-1])
+            before = _enc(text[i - 1]) or b""
+            if len(before) == 2:
+                fits = [x for x in _LEADS if (c := _dec(bytes([before[1], x])))
+                        and self.m.reads(c, syllable)]
+                self.leads = fits or self.leads
+
+    def pick(self, make: Callable[[int], bytes], xs: Iterable[int], prev: str, nxt: str,
+             k: int = 1) -> list[tuple[int, str, float]]:
+        """The k best characters `make(x)` decodes to, between contexts `prev` and `nxt`."""
+        scored = []
+        for x in xs:
+            c = _dec(make(x))
+            if c is None or not _plausible(c):
+                continue
+            scored.append((x, c, self.m.score(c, prev, nxt, self.hant)))
+        scored.sort(key=lambda t: -t[2])
+        return scored[:k]
+
+    def split(self, unit: bytes, prev: str, nxt: str) -> list[str] | None:
+        """Split [l r] into [l a][b r] where [a b] was a pair the decoder dropped."""
+        lo, ro = unit[0], unit[1]
+        lefts = self.pick(lambda a: bytes([lo, a]), _TRAILS, prev, "", k=12)
+        rights = self.pick(lambda b: bytes([b, ro]), _LEADS, "", nxt, k=12)
+        best, best_s = None, -math.inf
+        for a, ca, _ in lefts:
+            for b, cb, _ in rights:
+                if _dec(bytes([a, b])) is not None:
+                    continue  # the decoder would have printed that pair, not dropped it
+                s = self.m.score(ca + cb, prev, nxt, self.hant)
+                if s > best_s:
+                    best, best_s = [ca, cb], s
+        return best
+
+    def candidates(self) -> list[tuple[int, str, bool]]:
+        out: list[tuple[int, str, bool]] = []
+        body = b""
+        for j in range(self.k, min(len(self.text), self.k + _MAX_RUN)):
+            ch = self.text[j]
+            if ch == "?" and BOGUS_TAIL.match(self.text, j + 1):
+                break  # a lost character with its annotation: the stream is aligned there
+            if ch == "?" and len(body) >= 2:
+                out += self.readings(body, j + 1, trail_unknown=True)
+            bj = _enc(ch)
+            if bj is None:
+                break
+            body += bj
+            if len(bj) == 1 and len(body) >= 2:
+                out += self.readings(body, j + 1, trail_unknown=False)
+        return out
+
+    def right_of(self, end: int) -> str:
+        return _context(self.text[end : end + _CTX], tail=False)
+
+    def readings(self, body: bytes, end: int, trail_unknown: bool) -> list[tuple[int, str, bool]]:
+        right = self.right_of(end)
+        units, dangling = _units(body[1:])
+        if bool(dangling) != trail_unknown:
+            return []
+        decoded = [_dec(u) for u in units]
+        bad = [t for t, c in enumerate(decoded) if c is None or not _plausible(c)]
+        if len(bad) > 1 or any(len(units[t]) == 1 for t in bad):
+            return []
+        # A dropped pair may hide behind any re-paired character of a short run.
+        splittable = [t for t in range(len(units)) if len(units[t]) == 2 and t not in bad]
+        options: list[int | None] = list(bad) if bad else [None]
+        if not bad and len(units) <= _MAX_SPLIT_RUN:
+            options += splittable
+        out = []
+        for drop in options:
+            chars = self.fill(units, decoded, drop, right)
+            if chars is None:
+                continue
+            nxt = "".join(chars[:_CTX]) if chars else right
+            first = self.pick(lambda x: bytes([x]) + body[:1], self.leads, self.left, nxt)
+            if not first:
+                continue
+            chars.insert(0, first[0][1])
+            if trail_unknown:
+                prev = "".join(chars[-_CTX:])
+                last = self.pick(lambda y: dangling + bytes([y]), _TRAILS, prev, right)
+                if not last:
+                    continue
+                chars.append(last[0][1])
+            if drop is not None:
+                # The split was chosen before its right neighbours were known: choose again.
+                at = 1 + sum(1 for _ in units[:drop])
+                ctx_l = "".join(chars[max(0, at - _CTX) : at])
+                ctx_r = ("".join(chars[at + 2 : at + 2 + _CTX]) + right)[:_CTX]
+                pair = self.split(units[drop], ctx_l, ctx_r)
+                if pair is not None:
+                    chars[at : at + 2] = pair
+            out.append((end, "".join(chars), drop is not None))
+        return out
+
+    def fill(self, units: list[bytes], decoded: list[str | None], drop: int | None,
+             right: str) -> list[str] | None:
+        chars: list[str] = []
+        for t, (u, c) in enumerate(zip(units, decoded, strict=True)):
+            if t == drop:
+                prev = "".join(chars[-_CTX:])
+                after = [d for d in decoded[t + 1 : t + 1 + _CTX] if d]
+                pair = self.split(u, prev, "".join(after) or right)
+                if pair is None:
+                    return None
+                chars += pair
+            elif c is None:
+                return None
+            else:
+                chars.append(c)
+        return chars
+
+    def best(self) -> tuple[int, str] | None:
+        best, best_gain = None, 0.0
+        for end, new, dropped in self.candidates():
+            right = self.right_of(end)
+            old = self.text[self.i : end]
+            s_new = self.m.score(new, self.left, right, self.hant)
+            gain = s_new - self.m.score(old, self.left, right, self.hant)
+            # Explanations that need a dropped pair or leave rare characters are weaker.
+            gain -= _DROP_COST * dropped + _RARE_COST * sum(
+                self.m.logp(to_simplified(c)) < _RARE for c in new)
+            quality = (s_new - self.m.score("", self.left, right)) / len(new)
+            if gain / len(old) >= _MARGIN and quality >= _FLOOR and gain > best_gain:
+                best, best_gain = (end, new), gain
+        return best
+
+
+def _context(s: str, tail: bool) -> str:
+    """Neighbouring characters on the same line, for scoring."""
+    parts = s.split("\n")
+    return parts[-1] if tail else parts[0]
+
+
+def _toneless(syllable: str) -> str:
+    base = unicodedata.normalize("NFD", syllable.replace("ü", "v"))
+    return "".join(c for c in base if c.isascii() and c.isalpha())
+
+
+def _suspicious(m: CharModel, text: str, i: int) -> bool:
+    """Cheap gate before any search: does odd text follow the `?` at i?"""
+    nxt = text[i + 1 : i + 2]
+    if nxt in _FULLWIDTH or BOGUS_TAIL.match(text, i + 1):
+        return True  # "?!" "?;" inside Chinese, or a pinyin tail without its "("
+    window = text[i + 1 : i + 9].split("\n", 1)[0]
+    return any(
+        not ch.isascii() and m.logp(to_simplified(ch)) < _RARE for ch in window
+    )
+
+
+def repair_byte_slips(text: str) -> tuple[str, list[Removal]]:
+    """Find and repair byte slips; every repair is recorded as a `byte_slip` removal."""
+    if "?" not in text:
+        return text, []
+    m = model()
+    hant: bool | None = None
+    out: list[str] = []
+    removals: list[Removal] = []
+    pos = 0
+    i = text.find("?")
+    while i != -1:
+        if _suspicious(m, text, i):
+            if hant is None:
+                hant = is_hant(text)
+            found = _Slip(m, text, i, hant).best()
+            if found is not None:
+                end, new = found
+                out += [text[pos:i], new]
+                removals.append(Removal(kind="byte_slip", text=f"{text[i:end]}→{new}"))
+                pos = end
+        i = text.find("?", max(i + 1, pos))
+    out.append(text[pos:])
+    return "".join(out), removals

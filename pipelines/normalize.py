@@ -1,0 +1,55 @@
+"""One normalisation policy for widths, punctuation and whitespace.
+
+Policy (applied line by line; the `\\n` structure is kept):
+  * full-width ASCII letters and digits (Ａ-Ｚ ａ-ｚ ０-９) become half-width (NFKC for those
+    only); full-width punctuation stays, it is the Chinese form;
+  * half-width `,` `:` `;` `?` `!` next to a CJK character or Chinese punctuation become
+    `，：；？！`; between digits or Latin (`1,000`, `14:14`, `a, b`) they stay;
+  * a bracket pair `( )` becomes `（ ）` when its content or its outside neighbour is CJK
+    (`(一)`, `生产总值(GDP)`); an unpaired bracket follows the neighbour rule;
+  * `.` is never touched (decimals, dates, URLs);
+  * leading and trailing whitespace of a line (ideographic space U+3000 and NBSP included)
+    is stripped and inner runs of whitespace collapse to one ASCII space;
+  * a line left empty stays as an empty line unless `drop_empty=True`, so that callers who
+    need line-for-line alignment (`repair`) keep it and the final text can drop them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CJK_CTX = "\u3400-\u9fff\uf900-\ufaff，。、；：？！“”‘’（）《》【】〈〉「」『』…—·"
+_FW_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
+_SPACE = re.compile(r"[^\S\n]+")
+_PAIR = re.compile(r"\(([^()\n]{0,80})\)")
+_PUNCT = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_LONE = re.compile(rf"(?<=[{_CJK_CTX}])[,:;?!()]|[,:;?!()](?=[{_CJK_CTX}])")
+_HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_ONE = re.compile(rf"[{_CJK_CTX}]")
+
+
+def _pair(m: re.Match[str]) -> str:
+    s, e, line = m.start(), m.end(), m.string
+    outside = (s > 0 and _CJK_ONE.match(line[s - 1])) or (e < len(line) and _CJK_ONE.match(line[e]))
+    if _HAS_CJK.search(m.group(1)) or outside:
+        return f"（{m.group(1)}）"
+    return m.group(0)
+
+
+def normalize_line(line: str) -> str:
+    line = _FW_ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), line)
+    line = _SPACE.sub(" ", line).strip()
+    line = _PAIR.sub(_pair, line)
+    # Runs like ",;," only see CJK context one mark at a time: repeat until stable.
+    while True:
+        new = _LONE.sub(lambda m: _PUNCT[m.group()], line)
+        if new == line:
+            return line
+        line = new
+
+
+def normalize(text: str, drop_empty: bool = False) -> str:
+    lines = [normalize_line(line) for line in text.split("\n")]
+    if drop_empty:
+        lines = [line for line in lines if line]
+    return "\n".join(lines)
