@@ -1,0 +1,76 @@
+"""Is this page a full government work report?  Is it a template copy with blanked values?
+
+A report is long, opens by addressing the deputies (各位代表), is delivered on behalf of a
+government (代表…政府…报告工作 / 政府工作报告) and is not framed as a notice, news item,
+draft for comment, infographic, interpretation or glossary page.
+"""
+
+from __future__ import annotations
+
+import re
+
+MIN_REPORT_CHARS = 1200  # below this it is a summary, news item or excerpt, not a report
+FULL_REPORT_CHARS = 3000  # real reports run 8,000-30,000 characters
+REPORT_SCORE = 4  # evidence points needed (see is_report)
+
+_ADDRESS_RE = re.compile(r"各位代表|各位人大代表")
+_GOV_RE = re.compile(
+    r"代表[^。，,]{0,12}?(?:人民)?政府[^。]{0,8}?(?:向大会|向本次大会)[^。]{0,4}?(?:报告|作)工作"
+    r"|代表[^。，,]{0,12}?(?:人民)?政府[，,]?\s*向(?:本次)?大会报告"
+)
+_NOT_GOV_RE = re.compile(r"受[^。]{0,12}?(?:常务委员会|常委会|法院|检察院|政协)[^。]{0,6}?委托")
+# The dateline under the title: (2021年1月9日在铁东区第九届人民代表大会第六次会议上)
+_DATELINE_RE = re.compile(r"在[^。，]{0,20}?第[^。，]{1,6}届人民代表大会第[^。，]{1,4}次(?:全体)?会议上")
+_SPEAKER_RE = re.compile(r"(?:市|县|区|旗|州|省|盟)长\s*[\u4e00-\u9fff]{1}\s*[\u4e00-\u9fff]{1,2}\s*[)）]?$")
+# Framing that makes a page *about* a report rather than the report itself.
+_NOT_REPORT_TITLE_RE = re.compile(
+    r"通知|公告|通告|征求意见|意见稿|讨论稿|图解|一图|图说|图读|读懂|解读|名词解释|新闻|发布会|答记者问"
+    r"|审议|讨论|座谈|学习|心得|体会|热议|解码|关键词|要点|摘要|摘编|速览|划重点|亮点|视频|直播|数说|答问"
+    r"|任务分解|分工|落实情况|决议|批复|目录|专题|专栏|列表|开幕|闭幕|召开|举行"
+)
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+# Placeholders standing for blanked numbers or names.  A × between two digits is a real
+# multiplication (5×24小时, 2×35万千瓦) and does not count.
+_PLACEHOLDER_RE = re.compile(
+    r"(?<![0-9０-９])[×Ｘ╳]+(?![0-9０-９])|(?<![A-Za-z])(?:XX+|xx+)(?![A-Za-z])|[＊*]{2,}|[○〇]{2,}(?![年一二三四五六七八九])"
+)
+TEMPLATE_MIN_PLACEHOLDERS = 5
+TEMPLATE_PER_10K = 8.0  # placeholders per 10,000 characters
+
+
+def cjk_len(text: str) -> int:
+    return len(_CJK_RE.findall(text))
+
+
+def is_template(text: str) -> bool:
+    """True when numbers/names were blanked to placeholder runs at a meaningful density."""
+    n = len(_PLACEHOLDER_RE.findall(text))
+    return n >= TEMPLATE_MIN_PLACEHOLDERS and n * 10000 / max(len(text), 1) >= TEMPLATE_PER_10K
+
+
+def report_score(title: str, lines: list[str]) -> int:
+    """Evidence points that the lines are a government work report (None-framed)."""
+    text = "\n".join(lines)
+    n = cjk_len(text)
+    if n < MIN_REPORT_CHARS or _NOT_REPORT_TITLE_RE.search(title.replace("政府工作报告", "")):
+        return 0
+    head = lines[:15]
+    opening = "\n".join(lines[:25])
+    if _NOT_GOV_RE.search(opening):
+        return 0  # people's congress standing committee, court, procuratorate reports
+    score = 0
+    score += 2 if "政府工作报告" in title else 0
+    score += 2 if any(len(ln) <= 80 and _DATELINE_RE.search(ln) for ln in head) else 0
+    score += 2 if _GOV_RE.search(opening) else 0
+    score += 1 if any(_ADDRESS_RE.match(ln) for ln in head) else 0
+    score += 1 if len(_ADDRESS_RE.findall(text)) >= 2 else 0
+    score += 1 if any(len(ln) <= 40 and _SPEAKER_RE.search(ln) for ln in head) else 0
+    score += 1 if n >= FULL_REPORT_CHARS else 0
+    return score
+
+
+def is_report(title: str, lines: list[str]) -> bool:
+    """A full report: long enough, not framed as something about a report, and carrying
+    enough of the marks of one (title, dateline, 代表政府向大会报告工作, 各位代表, speaker)."""
+    return report_score(title, lines) >= REPORT_SCORE

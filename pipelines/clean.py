@@ -1,0 +1,160 @@
+"""clean(): page bytes in, CleanResult out.  Also `python -m pipelines.clean FILE.html`.
+
+Stages, in order: decode → de-spam markup → main text → title → repair → spam words →
+classify/metadata → assemble.  One lxml parse per page; every stage is a pure function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from pipelines import classify, metadata
+from pipelines.decode import decode, header_value
+from pipelines.maintext import clean_line, extract
+from pipelines.markup import despam
+from pipelines.result import CleanResult, Removal
+
+SPAM_KINDS = frozenset({"tag_soup", "hidden", "spam_word"})
+
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>")
+# libxml2 stops at a stray </html> (templates often emit one mid-page); browsers ignore
+# both end tags, and they are optional, so they are dropped before parsing.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_END_TAGS_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+_LOOKS_HTML_RE = re.compile(r"<\s*(?:html|head|body|div|p|br|table|meta|title|span|a|!doctype)\b",
+                            re.IGNORECASE)
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                               default_doctype=False)
+
+
+def _load_repair() -> Callable[[str], tuple[str, str, list[Removal]]]:
+    try:
+        from pipelines.repair import repair
+    except ImportError:  # the repair stage is written separately; degrade to a no-op
+
+        def repair(text: str) -> tuple[str, str, list[Removal]]:
+            return text, "hans", []
+
+    return repair
+
+
+def _load_spamwords() -> Callable[[str], tuple[str, list[Removal]]]:
+    try:
+        from pipelines.spamwords import strip_spam_words
+    except ImportError:
+
+        def strip_spam_words(text: str) -> tuple[str, list[Removal]]:
+            return text, []
+
+    return strip_spam_words
+
+
+def parse(text: str, plain: bool = False) -> etree._Element | None:
+    """One lxml parse.  Plain text becomes one <p> per line so the same extractor runs."""
+    if plain:
+        text = "<html><body>" + "".join(
+            f"<p>{html.escape(line)}</p>" for line in text.splitlines()
+        ) + "</body></html>"
+    # Control characters are invalid in XML text and lxml refuses them on every edit.
+    text = _CONTROL_RE.sub("", _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text)))
+    data = text.encode("utf-8", "replace")
+    if not data.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(data, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _is_plain(text: str, headers: Any) -> bool:
+    ctype = (header_value(headers, "content-type") or "").lower()
+    if ctype.startswith("text/plain"):
+        return True
+    return not _LOOKS_HTML_RE.search(text[:20000])
+
+
+def clean(body: bytes, url: str, headers: Mapping | None = None,
+          charset: str | None = None) -> CleanResult:
+    """Clean one fetched page.  Never raises: problems land in `result.errors`."""
+    result = CleanResult()
+    try:
+        _clean(body, url, headers, charset, result)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raise"
+        return CleanResult(encoding=result.encoding, source_site=result.source_site,
+                           errors=[*result.errors, f"{type(exc).__name__}: {exc}"])
+    return result
+
+
+def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanResult) -> None:
+    r.source_site = metadata.source_site(url or "")
+    if not isinstance(body, bytes | bytearray):
+        body = str(body).encode("utf-8", "replace")
+    text, r.encoding, slips = decode(bytes(body), headers, charset)
+    r.removals += slips
+    root = parse(text, plain=_is_plain(text, headers))
+    if root is None:
+        return
+    r.removals += despam(root)
+    raw_title, title_repeats, trusted = metadata.title_candidates(root)
+    ext = extract(root, title_repeats)
+    r.removals += ext.removals
+    if not trusted:
+        raw_title = metadata.choose_title(raw_title, ext.before)
+
+    # Repair sees title and body together so script detection has all the evidence.
+    title = clean_line(raw_title).replace("\n", " ")
+    joined, r.script, fixes = _load_repair()("\n".join([title, *ext.paragraphs]))
+    r.removals += fixes
+    joined, spam = _load_spamwords()(joined)
+    r.removals += spam
+    title_line, _, body_text = joined.partition("\n")
+    r.title = clean_line(title_line)
+    lines = [ln for ln in (clean_line(x) for x in body_text.split("\n")) if ln]
+    r.text = "\n".join(lines)
+    r.spam_removed = sum(1 for x in r.removals if x.kind in SPAM_KINDS)
+
+    r.is_report = classify.is_report(r.title, lines)
+    r.is_template = classify.is_template(r.text)
+    # The dateline and speaker sit between the title and the 各位代表 salutation.
+    k = next((i for i, ln in enumerate(lines[:40]) if "各位代表" in ln), 12)
+    head = [r.title, *lines[: k + 1]]
+    r.region, r.level = metadata.region_level(r.title, head)
+    r.meeting_date, r.session = metadata.meeting(head)
+    r.speaker, r.office = metadata.speaker(lines[: k + 1])
+    r.year = int(r.meeting_date[:4]) if r.meeting_date else None
+    r.year_reviewed = metadata.year_reviewed(lines, r.year, r.meeting_date)
+    if r.year is None and r.year_reviewed:
+        r.year = r.year_reviewed + 1
+    r.published = metadata.published(root, ext.all_lines[:60])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipelines.clean",
+                                 description="Clean one saved page and print the result as JSON.")
+    ap.add_argument("file", help="saved HTML (or text) file")
+    ap.add_argument("--url", default="", help="URL the page was fetched from")
+    ap.add_argument("--charset", default=None, help="decode with this charset, skip detection")
+    args = ap.parse_args(argv)
+    try:
+        with open(args.file, "rb") as fh:
+            body = fh.read()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    result = clean(body, args.url or Path(args.file).resolve().as_uri(), charset=args.charset)
+    sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

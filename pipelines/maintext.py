@@ -1,0 +1,231 @@
+"""Main-text extraction: pick the report's container by a content score, then trim chrome.
+
+The page is linearised once (lxml `iterwalk`) into lines, each owned by its innermost
+block element.  A line's weight is positive for prose (CJK sentence punctuation, length)
+and negative for link lists and short fragments; the element whose subtree has the largest
+summed weight is the article container (the tightest one on ties).  Chrome lines at the
+edges of the container (publish date, font-size buttons, share bars, footers, content-farm
+intros) are then dropped by general patterns.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from pipelines.chrome import is_chrome, is_edge_junk
+from pipelines.result import Removal
+
+BLOCK_TAGS = frozenset(
+    ["address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "td", "th", "tr", "ul", "caption", "br", "title"]
+)
+_PUNCT = frozenset("。，；！？、")  # sentence punctuation; ：is common in page chrome too
+_WS_RE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+# Items of a list whose items are mostly links: related articles, "more news" teasers.
+_TEASER_XPATH = etree.XPath(
+    "//*[self::ul or self::ol][count(li[.//a]) >= 4 and count(li[.//a]) * 2 >= count(li)]"
+    "/li[.//a]"
+)
+
+
+_CLIMB_TOLERANCE = 8.0  # summed weight an enclosing element may lose and still be taken
+
+
+@dataclass
+class Line:
+    text: str
+    link_chars: int
+    owner: etree._Element
+    teaser: bool = False
+
+    @property
+    def weight(self) -> float:
+        n = len(self.text.replace(" ", ""))
+        if n == 0:
+            return 0.0
+        if self.link_chars > n / 2 or self.teaser or is_chrome(self.text):
+            return -float(n)  # navigation, related links, link farms, info bars, footers
+        punct = sum(1 for c in self.text if c in _PUNCT)
+        own = n - self.link_chars
+        if punct and n >= 10:
+            return own + 2.0 * punct
+        if n >= 40:
+            return own * 0.5
+        return -1.0  # short fragment: menu item, breadcrumb, date
+
+
+_TAG_LIKE_RE = re.compile(r"<[A-Za-z/!?][^<>]*>")
+
+
+def clean_line(text: str) -> str:
+    """Collapse whitespace, drop control characters, and markup or entities that were
+    escaped twice by the site (so they show as text and would leak into the output)."""
+    text = _CONTROL_RE.sub("", text)
+    while True:  # terminates: every change shortens the text
+        before = text
+        if "&" in text:
+            text = html.unescape(text)
+        if "<" in text:
+            text = _TAG_LIKE_RE.sub("", text)
+        if text == before:
+            break
+    return _WS_RE.sub(" ", text).strip()
+
+
+def linearize(body: etree._Element) -> list[Line]:
+    """All text of `body` as lines, broken at block elements and <br>."""
+    lines: list[Line] = []
+    parts: list[str] = []
+    link_chars = 0
+    stack: list[etree._Element] = [body]
+    in_link = 0
+    teasers = set(_TEASER_XPATH(body))
+    in_teaser = 0
+
+    def flush() -> None:
+        nonlocal link_chars
+        if parts:
+            text = clean_line("".join(parts))
+            if text:
+                lines.append(Line(text, min(link_chars, len(text)), stack[-1], in_teaser > 0))
+            parts.clear()
+        link_chars = 0
+
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                flush()
+                if el is not body:
+                    stack.append(el)
+                if el in teasers:
+                    in_teaser += 1
+            elif tag == "a":
+                in_link += 1
+            if el.text and tag:
+                parts.append(el.text)
+                if in_link:
+                    link_chars += len(el.text.strip())
+        else:
+            if tag in BLOCK_TAGS:
+                flush()
+                if el is not body and stack and stack[-1] is el:
+                    stack.pop()
+                if el in teasers:
+                    in_teaser -= 1
+            elif tag == "a":
+                in_link -= 1
+            if el.tail and el is not body:
+                parts.append(el.tail)
+                if in_link:
+                    link_chars += len(el.tail.strip())
+    flush()
+    return lines
+
+
+def best_container(lines: list[Line]) -> etree._Element | None:
+    """The element whose subtree sums the largest line weight (deepest on ties)."""
+    scores: dict[etree._Element, float] = {}
+    depth: dict[etree._Element, int] = {}
+    for line in lines:
+        w = line.weight
+        if w == 0:
+            continue
+        el = line.owner
+        chain = [el, *el.iterancestors()]
+        for i, anc in enumerate(chain):
+            scores[anc] = scores.get(anc, 0.0) + w
+            depth.setdefault(anc, len(chain) - i)
+    if not scores:
+        return None
+    best = max(scores, key=lambda e: (scores[e], depth[e]))
+    # Climb while the wider element costs only a few short lines: a heading block or a
+    # dateline kept outside the paragraph that holds the prose still belongs to it.
+    parent = best.getparent()
+    while parent is not None and parent.tag not in ("body", "html") and parent in scores:
+        loss = scores[best] - scores[parent]
+        if loss > _CLIMB_TOLERANCE or loss > 0.05 * scores[best]:
+            break
+        best, parent = parent, parent.getparent()
+    return best
+
+
+def _same(a: str, b: str) -> bool:
+    """Line `a` repeats title `b` (ignoring spaces and enclosing brackets)."""
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    return bool(a) and bool(b) and (a == b or (len(b) >= 6 and a.strip("【】[]()（）") == b))
+
+
+_PROSE_PUNCT_RE = re.compile(r"[。，；！？]")
+
+
+def _is_prose(t: str) -> bool:
+    return len(t) >= 25 and bool(_PROSE_PUNCT_RE.search(t)) and not is_chrome(t)
+
+
+def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> list[str]:
+    """Drop chrome in the head zone (before the first prose line) and the tail zone (after
+    the last one), and title repeats in the head zone; the prose between is left alone."""
+    first = next((i for i, t in enumerate(texts) if _is_prose(t)), len(texts))
+    last = next((i for i in range(len(texts) - 1, first - 1, -1) if _is_prose(texts[i])), first)
+    # Content-farm intros (下面是小编为大家整理的…) are prose-like but chrome: widen the
+    # head zone past them.
+    while first < len(texts) and is_chrome(texts[first]) and first < last:
+        first = next((i for i in range(first + 1, len(texts)) if _is_prose(texts[i])), last)
+    while last > first and is_chrome(texts[last]):
+        last = next((i for i in range(last - 1, first - 1, -1) if _is_prose(texts[i])), first)
+    kept: list[str] = []
+    for i, t in enumerate(texts):
+        edge = i < first or i > last
+        if edge and (is_chrome(t) or is_edge_junk(t)) or (
+            i < first and any(_same(t, x) for x in titles)
+        ):
+            removals.append(Removal("chrome", t[:200]))
+        elif not _is_inner_chrome(t, removals):
+            kept.append(t)
+    return kept
+
+
+_INNER_CHROME_RE = re.compile(
+    r"^[【\[]?(打印本页|打印|关闭窗口|关闭|返回顶部|收藏|纠错|我要纠错|分享到?)[】\]]?$"
+)
+
+
+def _is_inner_chrome(t: str, removals: list[Removal]) -> bool:
+    if _INNER_CHROME_RE.match(t.replace(" ", "")):
+        removals.append(Removal("chrome", t))
+        return True
+    return False
+
+
+@dataclass
+class Extraction:
+    paragraphs: list[str]
+    removals: list[Removal]
+    all_lines: list[str]  # every line of the page body, for metadata outside the article
+    before: list[str]  # plain lines just above the article (title candidates), nearest last
+
+
+def extract(root: etree._Element, titles: list[str] | None = None) -> Extraction:
+    """Paragraphs of the article in a de-spammed document, with the chrome trimmed."""
+    body = root.find(".//body")
+    if body is None:
+        body = root
+    lines = linearize(body)
+    all_lines = [ln.text for ln in lines]
+    container = best_container(lines)
+    if container is None:
+        return Extraction([], [], all_lines, [])
+    inside = {container, *container.iter()}
+    texts = [ln.text for ln in lines if ln.owner in inside]
+    start = next((i for i, ln in enumerate(lines) if ln.owner in inside), 0)
+    before = [ln.text for ln in lines[max(0, start - 6) : start]
+              if ln.link_chars * 2 < len(ln.text) and not is_chrome(ln.text)]
+    removals: list[Removal] = []
+    return Extraction(trim_edges(texts, titles or [], removals), removals, all_lines, before)
