@@ -25,7 +25,6 @@ from tests.gold.score import f1
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "gov-pages"
-LEXICON = REPO / "pipelines" / "spam_lexicon.txt"
 RESULTS = Path(__file__).resolve().parent / "results-clean.md"
 # Fallback lexicon: the gambling terms injected into seed 003's title.
 FALLBACK_SPAM = ("完美体育365", "365娱乐场", "体育投注", "365bet投注技巧")
@@ -79,12 +78,11 @@ def load_pages() -> list[Page]:
 
 
 def spam_lexicon() -> list[str]:
-    if LEXICON.is_file():
-        terms = [ln.strip() for ln in LEXICON.read_text(encoding="utf-8").splitlines()]
-        terms = [t for t in terms if t and not t.startswith("#")]
-        if terms:
-            return terms
-    return list(FALLBACK_SPAM)
+    """The lexicon's strong terms: weak ones (官网, 下载, 彩票) are ordinary words on their own."""
+    from pipelines.spamwords import lexicon
+
+    strong, _ = lexicon()
+    return strong or list(FALLBACK_SPAM)
 
 
 def slip_forms() -> list[str]:
@@ -131,7 +129,8 @@ def measure(name: str, run: Callable[[Page], Output], pages: list[Page], repeat:
             tally.failures += 1
             outputs.append(Output(""))
     for page, out in zip(pages, outputs, strict=True):
-        tally.spam_left += sum(out.text.count(term) for term in spam)
+        lowered = out.text.lower()
+        tally.spam_left += sum(lowered.count(term) for term in spam)
         if page.kind == "report":
             tally.f1s.append(f1(page.gold, out.text))
             changed = {ch for ch in set(out.text) if t2s.convert(ch) != ch}

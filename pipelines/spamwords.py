@@ -25,7 +25,7 @@ _BRAND = r"(?:\d{2,4}[a-z]{2,8}|[a-z]{2,8}\d{2,4}|\d{3}|[\u4e00-\u9fff]{2,4}\d{2
 
 
 @cache
-def _lexicon() -> tuple[list[str], list[str]]:
+def lexicon() -> tuple[list[str], list[str]]:
     strong: list[str] = []
     weak: list[str] = []
     group = strong
@@ -42,7 +42,7 @@ def _lexicon() -> tuple[list[str], list[str]]:
 
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    strong, weak = _lexicon()
+    strong, weak = lexicon()
     terms = sorted(set(strong + weak), key=len, reverse=True)
     lex = "|".join(re.escape(t) for t in terms)
     unit = rf"(?:{_BRAND}(?:{lex})*|(?:\d{{2,4}}|[a-z]{{2,8}})?(?:{lex})+)"
@@ -66,7 +66,7 @@ def strip_spam_words(text: str) -> tuple[str, list[Removal]]:
 
 
 def _strip(text: str) -> tuple[str, list[Removal]]:
-    strong, _ = _lexicon()
+    strong, _ = lexicon()
     lowered = text.lower()
     # Substring tests are far cheaper than the chain regex: most pages have no strong term.
     if not any(term in lowered for term in strong):
