@@ -20,7 +20,7 @@ import gzip
 import hashlib
 import posixpath
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -125,6 +125,9 @@ class FixtureHandler(BaseHTTPRequestHandler):
         return HOSTS.get(host) or self.server.default_site, target
 
     def serve(self, head: bool) -> None:
+        # Extra behaviours (tests/fixtureweb/faults.py) answer first; False lets the sites answer.
+        if self.server.hook is not None and self.server.hook(self, head):
+            return
         site, path = self.pick_site()
         if site is None:
             self.send_text(502, "fixture web: unknown host\n")
@@ -191,15 +194,21 @@ class FixtureHandler(BaseHTTPRequestHandler):
         return False
 
 
+# Called for every GET/HEAD before the sites answer; returns True if it answered.
+Hook = Callable[[FixtureHandler, bool], bool]
+
+
 class FixtureServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int, default_host: str | None, verbose: bool, sites_dir: Path) -> None:
+    def __init__(self, port: int, default_host: str | None, verbose: bool, sites_dir: Path,
+                 hook: Hook | None = None) -> None:
         super().__init__(("127.0.0.1", port), FixtureHandler)
         self.default_site = HOSTS[default_host] if default_host else SITES[0]
         self.verbose = verbose
         self.sites_dir = sites_dir
+        self.hook = hook
 
 
 @dataclass(frozen=True)
@@ -222,9 +231,10 @@ def running(
     default_host: str | None = None,
     verbose: bool = False,
     sites_dir: Path = SITES_DIR,
+    hook: Hook | None = None,
 ) -> Iterator[Running]:
     """Serve the fixture web in a background thread for the duration of the block."""
-    server = FixtureServer(port, default_host, verbose, sites_dir)
+    server = FixtureServer(port, default_host, verbose, sites_dir, hook)
     thread = threading.Thread(target=server.serve_forever, name="fixtureweb", daemon=True)
     thread.start()
     try:

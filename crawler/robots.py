@@ -1,0 +1,121 @@
+"""robots.txt as RFC 9309 reads it: unreachable means "do not crawl this host for now".
+
+Scrapy's RobotsTxtMiddleware allows everything when robots.txt cannot be fetched (a 5xx
+answer is even parsed as if it were the file).  Here a 5xx answer or a download error
+(timeout, reset, refused) makes the host *unreachable*: its requests wait, robots.txt is
+fetched again after ``ROBOTS_RETRY_DELAY`` seconds (doubling each time), and after
+``ROBOTS_RETRY_TIMES`` failed rounds the host's requests are dropped with an error the
+errback records ("robots.txt unreachable").  A 4xx answer still means "no robots.txt, all
+allowed", as the RFC says.  Stats: ``robotstxt/unreachable``, ``robotstxt/host_skipped``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Self
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet import defer, reactor
+from twisted.internet.task import deferLater
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Unreachable:
+    """A host whose robots.txt could not be fetched: why, how often, and when to try again."""
+
+    reason: str
+    rounds: int
+    retry_at: float
+
+
+class RobotsUnreachable(IgnoreRequest):
+    """The host's robots.txt stayed unreachable: its pages are not crawled in this run."""
+
+
+class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        s = crawler.settings
+        self.retry_times = s.getint("ROBOTS_RETRY_TIMES")
+        self.retry_delay = s.getfloat("ROBOTS_RETRY_DELAY")
+        self._rounds: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        netloc = urlparse_cached(request).netloc
+        while True:
+            state = self._parsers.get(netloc)
+            if state is None and netloc not in self._parsers:
+                state = await self._fetch(urlparse_cached(request).scheme, netloc, request)
+            elif isinstance(state, defer.Deferred):
+                state = await maybe_deferred_to_future(state)
+            if not isinstance(state, Unreachable):
+                return state
+            if state.rounds > self.retry_times:
+                self._stats.inc_value("robotstxt/host_skipped")
+                raise RobotsUnreachable(f"robots.txt unreachable ({state.reason}): "
+                                        f"host not crawled")
+            wait = state.retry_at - time.monotonic()
+            if wait > 0:
+                await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+            if self._parsers.get(netloc) is state:
+                del self._parsers[netloc]  # the first request to wake up fetches it again
+
+    async def _fetch(self, scheme: str, netloc: str, request: Request) -> Any:
+        """Fetch and parse robots.txt once for every request of the host waiting on it."""
+        self._parsers[netloc] = defer.Deferred()
+        robots = Request(f"{scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
+                         meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK)
+        self._stats.inc_value("robotstxt/request_count")
+        try:
+            response = await self.crawler.engine.download_async(robots)
+        except Exception as exc:  # noqa: BLE001 (every download failure means unreachable)
+            self._robots_error(exc, netloc)
+        else:
+            await self._parse_robots(response, netloc, request)
+        return self._parsers[netloc]
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            self._unreachable(netloc, f"HTTP {response.status}")
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):
+            # Refused before sending (e.g. by the SSRF guard): the page request is refused
+            # the same way, so there is nothing to wait for.
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc).__name__}")
+        self._unreachable(netloc, f"{type(exc).__name__}: {exc}")
+
+    def _unreachable(self, netloc: str, reason: str) -> None:
+        rounds = self._rounds.get(netloc, 0) + 1
+        self._rounds[netloc] = rounds
+        delay = self.retry_delay * 2 ** (rounds - 1)
+        self._stats.inc_value("robotstxt/unreachable")
+        logger.warning("robots.txt of %s unreachable (%s), round %d: %s", netloc, reason,
+                       rounds, f"retrying in {delay:g}s" if rounds <= self.retry_times
+                       else "host not crawled in this run")
+        state = Unreachable(reason, rounds, time.monotonic() + delay)
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = state
+        if isinstance(pending, defer.Deferred):
+            pending.callback(state)
