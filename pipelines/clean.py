@@ -11,7 +11,7 @@ import html
 import json
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ from pipelines import classify, metadata
 from pipelines.decode import decode, header_value
 from pipelines.maintext import clean_line, extract
 from pipelines.markup import despam
-from pipelines.result import CleanResult, Removal
+from pipelines.repair import repair
+from pipelines.result import CleanResult
+from pipelines.spamwords import strip_spam_words
 
 SPAM_KINDS = frozenset({"tag_soup", "hidden", "spam_word"})
 
@@ -33,30 +35,12 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\ud
 _END_TAGS_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 _LOOKS_HTML_RE = re.compile(r"<\s*(?:html|head|body|div|p|br|table|meta|title|span|a|!doctype)\b",
                             re.IGNORECASE)
+# Hardened: no network access, no huge-tree mode (libxml2 then caps depth and text sizes).
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
-                               default_doctype=False)
-
-
-def _load_repair() -> Callable[[str], tuple[str, str, list[Removal]]]:
-    try:
-        from pipelines.repair import repair
-    except ImportError:  # the repair stage is written separately; degrade to a no-op
-
-        def repair(text: str) -> tuple[str, str, list[Removal]]:
-            return text, "hans", []
-
-    return repair
-
-
-def _load_spamwords() -> Callable[[str], tuple[str, list[Removal]]]:
-    try:
-        from pipelines.spamwords import strip_spam_words
-    except ImportError:
-
-        def strip_spam_words(text: str) -> tuple[str, list[Removal]]:
-            return text, []
-
-    return strip_spam_words
+                               default_doctype=False, no_network=True, huge_tree=False)
+# Bytes beyond this are not cleaned (the archive still holds them all): bounds time and memory
+# per page whatever DOWNLOAD_MAXSIZE is.
+MAX_CLEAN_BYTES = 8 * 1024 * 1024
 
 
 def parse(text: str, plain: bool = False) -> etree._Element | None:
@@ -99,6 +83,9 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     r.source_site = metadata.source_site(url or "")
     if not isinstance(body, bytes | bytearray):
         body = str(body).encode("utf-8", "replace")
+    if len(body) > MAX_CLEAN_BYTES:
+        r.errors.append(f"body of {len(body)} bytes truncated to {MAX_CLEAN_BYTES} for cleaning")
+        body = body[:MAX_CLEAN_BYTES]
     text, r.encoding, slips = decode(bytes(body), headers, charset)
     r.removals += slips
     root = parse(text, plain=_is_plain(text, headers))
@@ -113,9 +100,9 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
 
     # Repair sees title and body together so script detection has all the evidence.
     title = clean_line(raw_title).replace("\n", " ")
-    joined, r.script, fixes = _load_repair()("\n".join([title, *ext.paragraphs]))
+    joined, r.script, fixes = repair("\n".join([title, *ext.paragraphs]))
     r.removals += fixes
-    joined, spam = _load_spamwords()(joined)
+    joined, spam = strip_spam_words(joined)
     r.removals += spam
     title_line, _, body_text = joined.partition("\n")
     r.title = clean_line(title_line)
