@@ -1,4 +1,4 @@
-"""Item pipeline: run the cleaner on every fetched HTML page."""
+"""Item pipeline: run the cleaner on every fetched HTML page and report attachment."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import Page
+from pipelines.attachments import clean_attachment
 from pipelines.clean import clean
 
 _CLEANABLE = ("text/html", "application/xhtml", "text/plain", "")
 
 
+def is_fetched(page: Page) -> bool:
+    return page.status == 200 and bool(page.body)
+
+
 def is_cleanable(page: Page) -> bool:
     ctype = page.content_type.split(";")[0].strip().lower()
-    return page.status == 200 and bool(page.body) and ctype.startswith(_CLEANABLE)
+    return is_fetched(page) and ctype.startswith(_CLEANABLE)
 
 
 class CleanPipeline:
@@ -29,9 +34,17 @@ class CleanPipeline:
         return cls(crawler)
 
     def process_item(self, item: Page) -> Page:
-        if not isinstance(item, Page) or not is_cleanable(item):
+        if not isinstance(item, Page):
             return item
-        result = clean(item.body, item.url, item.headers)
+        # PDF/DOCX attachments (recognised by their bytes: servers often send them as
+        # application/octet-stream) go through the same stages as text (issue 9).
+        result = clean_attachment(item.body, item.url, item.headers) if is_fetched(item) else None
+        if result is not None:
+            self.stats.inc_value("clean/attachments")
+        elif is_cleanable(item):
+            result = clean(item.body, item.url, item.headers)
+        else:
+            return item
         item.cleaned = result
         self.stats.inc_value("clean/pages")
         if result.is_report:

@@ -17,6 +17,7 @@ from crawler.commands.summary import summarize
 from tests.fixtureweb.server import running
 
 REPO = Path(__file__).resolve().parents[1]
+FIXTURE_SITES = REPO / "tests" / "fixtureweb" / "sites.toml"
 
 
 def crawl_env(proxy_url: str) -> dict[str, str]:
@@ -48,8 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(data_dir, ignore_errors=True)
     with running(port=args.port) as web:
         print(f"fixture web serving on {web.proxy_url} (as a proxy for the fixture hostnames)")
+        # The fixture web's own sites file: the same five sites as crawler/sites.toml's seed
+        # sources, without the real sites it cannot serve.
         cmd = [str(Path(sys.executable).with_name("scrapy")), "crawl", "reports",
-               "-s", f"DATA_DIR={data_dir}", "-s", "PROGRESS_INTERVAL=2"]
+               "-s", f"DATA_DIR={data_dir}", "-s", f"SITES_FILE={FIXTURE_SITES}",
+               "-s", "PROGRESS_INTERVAL=2"]
         print("$", " ".join(cmd), flush=True)
         code = subprocess.run(cmd, cwd=REPO, env=crawl_env(web.proxy_url)).returncode
     if code != 0:

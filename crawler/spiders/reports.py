@@ -1,11 +1,14 @@
-"""The `reports` spider: breadth-first over government sites, every page handed on as a Page.
+"""The `reports` spider: every report of the given government sites, report links first.
 
 It holds no cleaning logic: whether a page is a report is decided downstream by
-pipelines.clean, on the same bytes the archive holds.
+pipelines.clean, on the same bytes the archive holds.  Which links to follow, and in what
+order, is crawler.discovery's: report and column links jump the queue, everything else is
+crawled breadth-first within each site's page budget (DISCOVERY_MAX_PAGES).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
@@ -13,12 +16,17 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import discovery
+from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
 from crawler.items import Page
-from crawler.sites import load_sites
+from crawler.sites import Site, load_sites, select_sites
+
+logger = logging.getLogger(__name__)
+SITEMAP = "sitemap"
 
 
 def _split(arg: str | None) -> list[str]:
@@ -33,54 +41,163 @@ def site_domain(url: str) -> str:
     return host.removeprefix("www.")
 
 
+class Budget:
+    """Pages scheduled per site: generic ones up to the site's limit, focused ones (report
+    and column links) up to a larger safety limit against pager traps."""
+
+    def __init__(self, max_generic: int, max_focused: int):
+        self.max_generic, self.max_focused = max_generic, max_focused
+        self.limits: dict[str, int] = {}  # per-site max_pages from the sites file
+        self.seen: set[str] = set()
+        self.counts: dict[tuple[str, bool], int] = {}
+
+    def admit(self, site: str, url: str, kind: str) -> bool:
+        if url in self.seen:
+            return True  # the dupefilter drops it; charging it again would drain the budget
+        focused = kind != GENERIC
+        limit = self.max_focused if focused else self.limits.get(site, self.max_generic)
+        used = self.counts.get((site, focused), 0)
+        if used >= limit:
+            return False
+        self.counts[(site, focused)] = used + 1
+        self.seen.add(url)
+        return True
+
+
 class ReportsSpider(Spider):
     name = "reports"
 
-    def __init__(self, start_urls: str | None = None, sites: str | None = None, **kwargs: Any):
+    def __init__(self, start_urls: str | None = None, sites: str | None = None,
+                 region: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self._start_arg = _split(start_urls)
         self._sites_arg = _split(sites)
+        self._region_arg = _split(region)
         for url in self._start_arg:
             if urlsplit(url).scheme not in ("http", "https"):
                 raise ValueError(f"start_urls: only http(s) URLs can be crawled, got {url!r}")
+        self.sites: list[Site] = []
         # Scrapy's OffsiteMiddleware reads this when the spider opens.
         self.allowed_domains = [site_domain(u) for u in self._start_arg]
-        self.link_extractor = LinkExtractor(tags=("a", "area"), attrs=("href",))
+        # Attachments are archived and cleaned like pages, so their extensions stay crawlable;
+        # discovery.link_kind decides which attachment links look like reports.
+        deny = [e for e in IGNORED_EXTENSIONS if e not in discovery.ATTACHMENT_EXTENSIONS]
+        self.link_extractor = LinkExtractor(tags=("a", "area"), attrs=("href",),
+                                            deny_extensions=deny)
+        self.keywords: dict[str, Keywords] = {}
+        self._exhausted: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> ReportsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.budget = Budget(s.getint("DISCOVERY_MAX_PAGES"), s.getint("DISCOVERY_MAX_FOCUSED"))
+        spider.sitemaps = s.getbool("DISCOVERY_SITEMAP")
+        spider.pager_limit = s.getint("DISCOVERY_MAX_PAGER")
         if not spider._start_arg:
-            spider._start_arg = spider._urls_from_sites_file(crawler.settings.get("SITES_FILE"))
-            spider.allowed_domains = [site_domain(u) for u in spider._start_arg]
+            spider._use_sites_file(s.get("SITES_FILE"))
+        elif spider._sites_arg or spider._region_arg:
+            raise ValueError("give either start_urls or sites/region, not both")
         return spider
 
-    def _urls_from_sites_file(self, path: str) -> list[str]:
+    def _use_sites_file(self, path: str) -> None:
         sites = load_sites(Path(path))
         if self._sites_arg:
-            wanted = set(self._sites_arg)
-            sites = [s for s in sites if s.name in wanted or s.region in wanted
-                     or wanted & set(s.hosts)]
-            if not sites:
-                raise ValueError(f"no site in {path} matches {', '.join(self._sites_arg)}")
-        return [url for site in sites for url in site.start_urls]
+            sites = select_sites(sites, self._sites_arg)
+        if self._region_arg:
+            sites = [s for s in sites
+                     if any(r in s.province or r in s.region for r in self._region_arg)]
+        if not sites:
+            wanted = ", ".join(self._sites_arg + self._region_arg)
+            raise ValueError(f"no site in {path} matches {wanted}")
+        self.sites = sites
+        self._start_arg = [url for site in sites for url in site.start_urls]
+        self.allowed_domains = sorted({h.lower().removeprefix("www.")
+                                       for site in sites for h in site.hosts})
+        for site in sites:
+            for host in site.hosts:
+                key = host.lower().removeprefix("www.")
+                self.keywords[key] = discovery.DEFAULT_KEYWORDS.with_columns(site.column_keywords)
+                if site.max_pages:
+                    self.budget.limits[key] = site.max_pages
+
+    def _site_key(self, url: str) -> str:
+        """The allowed domain a URL belongs to (subdomains share their site's budget)."""
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        for domain in sorted(self.allowed_domains, key=len, reverse=True):
+            if host == domain or host.endswith("." + domain):
+                return domain
+        return host
 
     async def start(self) -> AsyncIterator[Request]:
+        columns = [u for site in self.sites for u in site.report_columns]
+        for url in columns:
+            self.budget.seen.add(url)
+            yield self._request(url, REPORT)
         for url in self._start_arg:
-            yield Request(url, callback=self.parse, errback=self.failed)
+            self.budget.seen.add(url)
+            yield self._request(url, GENERIC)
+        if self.sitemaps:
+            roots = dict.fromkeys(f"{p.scheme}://{p.netloc}/sitemap.xml"
+                                  for p in map(urlsplit, self._start_arg))
+            for url in roots:
+                yield Request(url, callback=self.parse_sitemap, errback=self.failed,
+                              meta={"discovery": SITEMAP}, priority=PRIORITY[REPORT])
+
+    def _request(self, url: str, kind: str) -> Request:
+        return Request(url, callback=self.parse, errback=self.failed,
+                       meta={"discovery": kind}, priority=PRIORITY[kind])
+
+    def _follow(self, url: str, kind: str) -> Request | None:
+        site = self._site_key(url)
+        new = url not in self.budget.seen
+        if not self.budget.admit(site, url, kind):
+            self.crawler.stats.inc_value("discovery/over_budget")
+            if site not in self._exhausted:
+                self._exhausted.add(site)
+                logger.info("discovery: page budget of %s used up; following only report "
+                            "and column links there from now on", site)
+            return None
+        if new:
+            self.crawler.stats.inc_value(f"discovery/{kind}_links")
+        return self._request(url, kind)
 
     def parse(self, response: Response) -> Iterable[Page | Request]:
         yield self._page(response)
         if not isinstance(response, TextResponse):
             return
+        page_kind = response.meta.get("discovery", GENERIC)
+        keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
         for link in self.link_extractor.extract_links(response):
-            yield Request(link.url, callback=self.parse, errback=self.failed)
+            kind = discovery.link_kind(link.text, link.url, response.url, page_kind, keywords)
+            if kind is not None and (request := self._follow(link.url, kind)):
+                yield request
+        pager_kind = page_kind if page_kind in (REPORT, COLUMN) else GENERIC
+        for url in discovery.js_pager_urls(response.text, response.url, self.pager_limit):
+            if url != response.url and (request := self._follow(url, pager_kind)):
+                self.crawler.stats.inc_value("discovery/js_pager_pages")
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterable[Page | Request]:
+        yield self._page(response)
+        pages, nested = discovery.parse_sitemap(response.body)
+        for url in nested:
+            if self._site_key(url) in self.allowed_domains or not self.allowed_domains:
+                yield Request(url, callback=self.parse_sitemap, errback=self.failed,
+                              meta={"discovery": SITEMAP}, priority=PRIORITY[REPORT])
+        for url in pages:
+            kind = discovery.sitemap_kind(url)
+            if kind is not None and (request := self._follow(url, kind)):
+                self.crawler.stats.inc_value("discovery/sitemap_urls")
+                yield request
 
     def failed(self, failure: Failure) -> Iterable[Page]:
         request = failure.request
         if failure.check(HttpError):
             page = self._page(failure.value.response)
-            page.error = f"HTTP {page.status}"
+            # A site without a sitemap is not a failed fetch: the probe found nothing.
+            absent = request.meta.get("discovery") == SITEMAP and page.status in (404, 410)
+            page.error = None if absent else f"HTTP {page.status}"
         else:
             page = Page(url=request.url, depth=request.meta.get("depth", 0),
                         fetches=list(request.meta.get("warc_fetches", [])),

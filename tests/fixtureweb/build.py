@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import bigsite, texts
 from . import seeds as seedmod
-from . import texts
-from .sitespec import SITES, SiteSpec
+from .sitespec import DISCOVERY_SITES, SITES, SiteSpec
 from .themes import THEMES, Article, Link, ListItem, Theme, pager_links, paragraphs_html
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -606,6 +606,15 @@ def build(seeds_dir: Path, out: Path) -> dict[str, Any]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(encode(spec, d.content))
         manifest["sites"].append(manifest_entry(site, seeds_dir))
+    # The larger site of the discovery tests (bigsite.py), listed apart from the seed sites.
+    for spec in DISCOVERY_SITES:
+        site = SiteBuild(spec)
+        extra = bigsite.build_big_site(seeds_dir, site.add, Doc)
+        for d in site.docs:
+            target = sites_dir / spec.host / d.path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(encode(spec, d.content))
+        manifest.setdefault("discovery_sites", []).append(bigsite.manifest_entry(site.docs, extra))
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     (out / "manifest.json").write_text(text, encoding="utf-8")
     return manifest

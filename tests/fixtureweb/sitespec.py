@@ -146,4 +146,30 @@ SITES: tuple[SiteSpec, ...] = (
     ),
 )
 
-HOSTS = {s.host: s for s in SITES}
+# Sites for discovery tests (issue 9), kept out of SITES so the five seed sites' manifest
+# entries and tests stay as they are; built by bigsite.py into manifest["discovery_sites"].
+DISCOVERY_SITES: tuple[SiteSpec, ...] = (
+    SiteSpec(
+        host="www.beishan-fixture.gov.cn",
+        name="北山市人民政府",
+        region="北山市",
+        level="市",
+        kind="government",
+        seed="002",
+        theme="trs",
+        charset="utf-8",
+        column="/zwgk/ghjh/zfgzbg/",
+        column_name="政府工作报告",
+        report_date="2023-01-10",
+        report_page=2,
+        disallow="/search/",
+        unit="市",
+        mayor_title="市长",
+        source="北山市人民政府办公室",
+        icp="辽ICP备00000000号",
+        site_code="0000000001",
+    ),
+)
+BIG = DISCOVERY_SITES[0]
+
+HOSTS = {s.host: s for s in (*SITES, *DISCOVERY_SITES)}
