@@ -15,19 +15,21 @@ Repair, at each `?` followed by suspicious text only (the search is never run el
   * a pair the decoder silently dropped (an unassigned or user-defined GBK code) may sit
     inside the run: one re-paired character is then split into two around it;
   * X, Y and the dropped pair are chosen by the character model (`charmodel`: frequencies
-    from jieba's word list, traditional scored through OpenCC t2s), and a reading is kept
-    only when it beats the text as served by a clear margin per character.
+    from jieba's word list, traditional scored through OpenCC t2s) together with the page
+    itself (`charsearch`: a pair of characters seen elsewhere on the page is likelier), and
+    a reading is kept only when it beats the text as served by a clear margin per
+    character (the page is left out of that test, so it never causes a repair).
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache
+from typing import NamedTuple
 
 from pipelines.charmodel import CharModel, is_hant, model, to_simplified
+from pipelines.charsearch import Candidates, PagePairs, best_fits, best_pair
 from pipelines.result import Removal
 
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
@@ -47,13 +49,66 @@ _TRAILS = [b for b in range(0x40, 0xFF) if b != 0x7F]
 _CHINESE_PUNCT = "。，、；：？！“”‘’（）《》·—"
 
 
-@lru_cache(maxsize=1 << 16)
+_Line = dict[int, list[tuple[int, str]]]  # byte -> [(other byte, character)]
+
+
+@cache
+def _gbk() -> tuple[dict[int, str], _Line, _Line]:
+    """The GBK double-byte table, decoded once: (code -> char, lead -> plausible
+    [(trail, char)], trail -> plausible [(lead, char)])."""
+    chars: dict[int, str] = {}
+    rows: dict[int, list[tuple[int, str]]] = {x: [] for x in _LEADS}
+    cols: dict[int, list[tuple[int, str]]] = {y: [] for y in _TRAILS}
+    for x in _LEADS:
+        for y in _TRAILS:
+            try:
+                c = bytes([x, y]).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            if len(c) != 1:
+                continue
+            chars[x << 8 | y] = c
+            if _plausible(c):
+                rows[x].append((y, c))
+                cols[y].append((x, c))
+    return chars, rows, cols
+
+
+@cache
+def _drop_openers() -> frozenset[int]:
+    """Bytes that begin some pair the GBK decoder cannot print (user-defined, unassigned)."""
+    table = _gbk()[0]
+    return frozenset(a for a in _LEADS if any((a << 8 | b) not in table for b in _LEADS))
+
+
+class Pool(NamedTuple):
+    """Candidate bytes with the characters they complete, prepared for scoring."""
+
+    bytes: list[int]
+    cands: Candidates
+
+
+def _make_pool(m: CharModel, pairs: list[tuple[int, str]]) -> Pool:
+    return Pool([b for b, _ in pairs], Candidates(m, [c for _, c in pairs]))
+
+
+@cache
+def _pool(kind: str, byte: int) -> Pool:
+    """"row": [byte t] for every trail t; "col": [l byte] for every lead l; "opening": the
+    row's trails that can begin an unprintable pair (a dropped pair's first byte)."""
+    _, rows, cols = _gbk()
+    if kind == "col":
+        return _make_pool(model(), cols.get(byte, []))
+    pairs = rows.get(byte, [])  # 0x80 (€ in cp936) and the like lead nothing
+    if kind == "opening":
+        pairs = [(t, c) for t, c in pairs if t in _drop_openers()]
+    return _make_pool(model(), pairs)
+
+
 def _dec(bs: bytes) -> str | None:
-    try:
-        s = bs.decode("gbk")
-    except UnicodeDecodeError:
-        return None
-    return s if len(s) == 1 else None
+    if len(bs) == 2:
+        return _gbk()[0].get(bs[0] << 8 | bs[1])
+    return bs.decode("ascii") if len(bs) == 1 and bs[0] < 0x80 else None
 
 
 def _enc(ch: str) -> bytes | None:
@@ -93,8 +148,10 @@ def _plausible(c: str) -> bool:
 class _Slip:
     """The search at one orphan `?`."""
 
-    def __init__(self, m: CharModel, text: str, i: int, hant: bool):
+    def __init__(self, m: CharModel, text: str, i: int, hant: bool, page: PagePairs):
         self.m = m
+        self.page = page
+        self._firsts: dict[int, Pool] = {}  # narrowed pools for X, by first byte
         self.text = text
         self.i = i
         self.hant = hant
@@ -112,32 +169,37 @@ class _Slip:
                         and self.m.reads(c, syllable)]
                 self.leads = fits or self.leads
 
-    def pick(self, make: Callable[[int], bytes], xs: Iterable[int], prev: str, nxt: str,
-             k: int = 1) -> list[tuple[int, str, float]]:
-        """The k best characters `make(x)` decodes to, between contexts `prev` and `nxt`."""
-        scored = []
-        for x in xs:
-            c = _dec(make(x))
-            if c is None or not _plausible(c):
-                continue
-            scored.append((x, c, self.m.score(c, prev, nxt, self.hant)))
-        scored.sort(key=lambda t: -t[2])
-        return scored[:k]
+    def pick(self, pool: Pool, prev: str, nxt: str, k: int = 1) -> list[tuple[int, str, float]]:
+        """The k best of the pool's (byte, character) pairs between `prev` and `nxt`."""
+        if not pool.bytes:
+            return []
+        best = best_fits(self.m, prev, pool.cands, nxt, self.hant, k, self.page)
+        return [(pool.bytes[i], pool.cands.chars[i], sc) for i, sc in best]
 
     def split(self, unit: bytes, prev: str, nxt: str) -> list[str] | None:
         """Split [l r] into [l a][b r] where [a b] was a pair the decoder dropped."""
-        lo, ro = unit[0], unit[1]
-        lefts = self.pick(lambda a: bytes([lo, a]), _TRAILS, prev, "", k=12)
-        rights = self.pick(lambda b: bytes([b, ro]), _LEADS, "", nxt, k=12)
-        best, best_s = None, -math.inf
-        for a, ca, _ in lefts:
-            for b, cb, _ in rights:
-                if _dec(bytes([a, b])) is not None:
-                    continue  # the decoder would have printed that pair, not dropped it
-                s = self.m.score(ca + cb, prev, nxt, self.hant)
-                if s > best_s:
-                    best, best_s = [ca, cb], s
-        return best
+        table = _gbk()[0]
+        lefts = self.pick(_pool("opening", unit[0]), prev, "", k=12)
+        rights = self.pick(_pool("col", unit[1]), "", nxt, k=12)
+        # Only pairs the decoder could not print: it would have shown the others.
+        allowed = [(i, j) for i, (a, _, _) in enumerate(lefts) for j, (b, _, _) in enumerate(rights)
+                   if (a << 8 | b) not in table]
+        if not allowed:
+            return None
+        i, j = best_pair(self.m, prev, [c for _, c, _ in lefts], [c for _, c, _ in rights],
+                         nxt, allowed, self.hant, self.page)
+        return [lefts[i][1], rights[j][1]]
+
+    def firsts(self, trail: int) -> Pool:
+        """Characters the orphan lead X may have formed with the first byte of the run."""
+        pool = _pool("col", trail)
+        if len(self.leads) == len(_LEADS):
+            return pool
+        if trail not in self._firsts:
+            allowed = set(self.leads)
+            self._firsts[trail] = _make_pool(self.m, [
+                (x, c) for x, c in zip(pool.bytes, pool.cands.chars, strict=True) if x in allowed])
+        return self._firsts[trail]
 
     def candidates(self) -> list[tuple[int, str, bool]]:
         out: list[tuple[int, str, bool]] = []
@@ -179,13 +241,13 @@ class _Slip:
             if chars is None:
                 continue
             nxt = "".join(chars[:_CTX]) if chars else right
-            first = self.pick(lambda x: bytes([x]) + body[:1], self.leads, self.left, nxt)
+            first = self.pick(self.firsts(body[0]), self.left, nxt)
             if not first:
                 continue
             chars.insert(0, first[0][1])
             if trail_unknown:
                 prev = "".join(chars[-_CTX:])
-                last = self.pick(lambda y: dangling + bytes([y]), _TRAILS, prev, right)
+                last = self.pick(_pool("row", dangling[0]), prev, right)
                 if not last:
                     continue
                 chars.append(last[0][1])
@@ -260,16 +322,16 @@ def repair_byte_slips(text: str) -> tuple[str, list[Removal]]:
     if "?" not in text:
         return text, []
     m = model()
-    hant: bool | None = None
+    hant, page = False, None
     out: list[str] = []
     removals: list[Removal] = []
     pos = 0
     i = text.find("?")
     while i != -1:
         if _suspicious(m, text, i):
-            if hant is None:
-                hant = is_hant(text)
-            found = _Slip(m, text, i, hant).best()
+            if page is None:
+                hant, page = is_hant(text), PagePairs(text)
+            found = _Slip(m, text, i, hant, page).best()
             if found is not None:
                 end, new = found
                 out += [text[pos:i], new]

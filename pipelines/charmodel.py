@@ -10,18 +10,21 @@ come from pypinyin.  Both are build-time only: the compact table is written once
 Rebuild (needs jieba==0.42.1 and pypinyin==0.55.0 installed):
     python -m pipelines.charmodel --build
 
-Scores are for simplified script; callers score traditional text through `to_simplified()`.
+Scores are for simplified script; callers score traditional text through `to_simplified()`
+(a per-character OpenCC t2s table built once).  Besides the words, punctuation carries a
+little context: common pairs (。“) gain, a quotation that would end a sentence after one
+character (“三。”) loses.  `charsearch` ranks many candidates at once under this model.
 """
 
 from __future__ import annotations
 
 import math
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("charfreq.txt")
 _MIN_WORD = 5  # rarer words are mostly names and noise for our purpose
-_MAX_WORD = 4  # longer words add little for scoring a few characters
+MAX_WORD = 4  # longer words add little for scoring a few characters
 _BOUND_CHAR = 3.0  # nats: a character that is never a word alone is less likely alone
 
 # Punctuation is absent from a word list: fixed priors, roughly its share of tokens in
@@ -36,7 +39,14 @@ _PUNCT = {
 _PUNCT_LOGP = {c: math.log(p) for c, p in _PUNCT.items()}
 # Punctuation that opens a quotation after a clause ends is a common sequence in prose.
 _PUNCT_PAIRS = {"。“": 3.0, "，“": 2.0, "：“": 2.0, "、“": 1.5, "”，": 1.5, "”、": 1.5}
-_FLOOR_LOGP = math.log(1e-8)  # '?', kana, PUA, unknown characters: as unlikely as it gets
+# A quotation or bracket that would end a sentence after a single character (“三。”) is a
+# very unlikely sentence: quotation marks hold terms (“三保”) and whole sentences.
+_OPENERS = frozenset("“‘「『《（")
+_SENTENCE_ENDS = frozenset("。！？")
+_ONE_CHAR_SENTENCE = 3.0  # nats
+# Every character punct_bonus may look at: all punctuation.
+MARKS = frozenset("".join(_PUNCT_PAIRS)) | _OPENERS | _SENTENCE_ENDS | frozenset(_PUNCT)
+FLOOR_LOGP = math.log(1e-8)  # '?', kana, PUA, unknown characters: as unlikely as it gets
 
 
 class CharModel:
@@ -47,38 +57,83 @@ class CharModel:
         self.total = sum(uni.values()) or 1
         self.word_total = sum(words.values()) or 1
         self._by_reading: dict[str, list[str]] | None = None
+        # Scoring runs tens of thousands of times per damaged page: log probabilities are
+        # computed once here so a token costs one dict lookup.
+        lt, lw = math.log(self.total), math.log(self.word_total)
+        self.char_logp = {c: math.log(n) - lt for c, n in uni.items()}
+        self.char_logp.update(_PUNCT_LOGP)
+        # A character that is never a word by itself: only inside words we do not know.
+        tok1 = {c: lp - _BOUND_CHAR for c, lp in self.char_logp.items()}
+        tok1.update((w, math.log(n) - lw) for w, n in words.items() if len(w) == 1)
+        tok1.update(_PUNCT_LOGP)
+        self.tok1 = tok1  # single-character tokens
+        self.tokn = {w: math.log(n) - lw for w, n in words.items() if len(w) > 1}
+        # Word beginnings: prefix -> the characters that continue it (to stop lookups early
+        # and to find, for a context, the few candidates that can form a word with it).
+        after: dict[str, str] = {}
+        seen: set[str] = set()
+        for w in self.tokn:
+            for n in range(1, len(w)):
+                if w[: n + 1] not in seen:
+                    seen.add(w[: n + 1])
+                    after[w[:n]] = after.get(w[:n], "") + w[n]
+        self.after = after
+        self._before: dict[str, str] | None = None
+
+    def before(self) -> dict[str, str]:
+        """Word endings: rest -> the characters c for which c+rest is a word (built once)."""
+        if self._before is None:
+            idx: dict[str, str] = {}
+            for w in self.tokn:
+                idx[w[1:]] = idx.get(w[1:], "") + w[0]
+            self._before = idx
+        return self._before
 
     def logp(self, c: str) -> float:
         """log P(c) as a character (simplified): how common it is in text at all."""
-        lp = _PUNCT_LOGP.get(c)
-        if lp is not None:
-            return lp
-        n = self.uni.get(c)
-        return math.log(n / self.total) if n else _FLOOR_LOGP
+        return self.char_logp.get(c, FLOOR_LOGP)
 
-    def _token(self, w: str) -> float:
-        if len(w) > 1:
-            n = self.words.get(w)
-            return math.log(n / self.word_total) if n else -math.inf
-        lp = _PUNCT_LOGP.get(w)
-        if lp is not None:
-            return lp
-        n = self.words.get(w)
-        if n:
-            return math.log(n / self.word_total)
-        # A character that is never a word by itself: only inside words we do not know.
-        return self.logp(w) - _BOUND_CHAR if w in self.uni else _FLOOR_LOGP
+    def begins(self, w: str) -> bool:
+        """Whether some known word of two or more characters begins with (or is) `w`."""
+        return w[-1] in self.after.get(w[:-1], "") if len(w) > 1 else w in self.after
+
+    def prefix_scores(self, s: str) -> list[float]:
+        """best[j] = log P of simplified s[:j] under its best segmentation (no pair bonus)."""
+        best = [0.0] * (len(s) + 1)
+        tok1, tokn, after = self.tok1, self.tokn, self.after
+        for j in range(1, len(s) + 1):
+            best[j] = -math.inf
+        for i in range(len(s)):
+            here = best[i]
+            v = here + tok1.get(s[i], FLOOR_LOGP)
+            if v > best[i + 1]:
+                best[i + 1] = v
+            for j in range(i + 2, min(len(s), i + MAX_WORD) + 1):
+                if s[j - 1] not in after.get(s[i : j - 1], ""):
+                    break  # no known word begins like this
+                lp = tokn.get(s[i:j])
+                if lp is not None and here + lp > best[j]:
+                    best[j] = here + lp
+        return best
 
     def seg_score(self, s: str) -> float:
         """log P of simplified `s` under its best segmentation into known words (unigram)."""
-        best = [0.0] + [-math.inf] * len(s)
-        for j in range(1, len(s) + 1):
-            for n in range(1, min(_MAX_WORD, j) + 1):
-                lp = self._token(s[j - n : j])
-                if lp != -math.inf and best[j - n] + lp > best[j]:
-                    best[j] = best[j - n] + lp
-        bonus = sum(_PUNCT_PAIRS.get(s[i : i + 2], 0.0) for i in range(len(s) - 1))
-        return best[-1] + bonus
+        return self.prefix_scores(s)[-1] + self.punct_bonus(s)
+
+    @staticmethod
+    def punct_bonus(s: str, lo: int = 0, hi: int | None = None) -> float:
+        """What punctuation in simplified `s` says beyond its unigram priors (nats), from
+        the windows that touch s[lo:hi] (all of s by default)."""
+        if MARKS.isdisjoint(s):
+            return 0.0
+        hi = len(s) if hi is None else hi
+        total = 0.0
+        for i in range(max(0, lo - 1), min(hi, len(s) - 1)):
+            total += _PUNCT_PAIRS.get(s[i : i + 2], 0.0)
+        for i in range(max(0, lo - 2), min(hi, len(s) - 2)):
+            if s[i] in _OPENERS and s[i + 2] in _SENTENCE_ENDS and s[i + 1] not in _PUNCT_LOGP:
+                total -= _ONE_CHAR_SENTENCE
+        return total
 
     def score(self, text: str, left: str = "", right: str = "", hant: bool | None = None) -> float:
         """log P of `text` between context strings (either script), for comparisons.
@@ -116,7 +171,8 @@ class CharModel:
 
 @cache
 def model() -> CharModel:
-    """Load the table once per process (about 50 ms), only when a stage needs it."""
+    """Load the table once per process (about 0.3 s with its indexes), only when a stage
+    needs it."""
     uni: dict[str, int] = {}
     words: dict[str, int] = {}
     readings: dict[str, str] = {}
@@ -138,6 +194,9 @@ def model() -> CharModel:
 
 
 WRONG_SCRIPT = 4.0  # nats: a character of the other script is rare but not impossible
+# Every BMP ideograph (and compatibility ideograph): converted once, as one OpenCC call
+# with a line break between characters so that no phrase rule applies.
+_IDEOGRAPHS = [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]
 
 
 @cache
@@ -154,42 +213,52 @@ def _s2t():  # noqa: ANN202
     return opencc.OpenCC("s2t")
 
 
-@lru_cache(maxsize=65536)
+def _char_table(conv) -> dict[str, str]:  # noqa: ANN001
+    chars = [chr(i) for i in _IDEOGRAPHS]
+    out = conv.convert("\n".join(chars)).split("\n")
+    if len(out) != len(chars):  # a converter that merged lines: fall back to one by one
+        out = [conv.convert(c) for c in chars]
+    return {c: s for c, s in zip(chars, out, strict=True) if s != c and len(s) == 1}
+
+
+@cache
+def simp_table() -> dict[str, str]:
+    """Traditional -> simplified, character by character (OpenCC t2s, first choice)."""
+    return _char_table(_t2s())
+
+
+@cache
+def _trad_table() -> dict[str, str]:
+    """Simplified -> traditional, character by character (OpenCC s2t, first choice)."""
+    return _char_table(_s2t())
+
+
 def wrong_script(ch: str, hant: bool) -> bool:
     """Whether `ch` only exists in the other script (simplified-only on a hant page...)."""
-    if not "\u4e00" <= ch <= "\u9fff":
-        return False
-    if hant:
-        return _s2t().convert(ch) != ch
-    return to_simplified(ch) != ch
+    return ch in (_trad_table() if hant else simp_table())
 
 
-@lru_cache(maxsize=4096)
 def to_traditional(ch: str) -> str:
     """OpenCC s2t of one character (first choice where it has several)."""
-    s = _s2t().convert(ch)
-    return s if len(s) == 1 else ch
+    return _trad_table().get(ch, ch)
 
 
 def is_hant(text: str) -> bool:
-    """Rough script vote for internal scoring (the script stage makes the real decision)."""
+    """Rough script vote for internal scoring (the script stage makes the real decision):
+    more characters t2s would change than s2t would."""
     sample = text[:4000]
-    return _diff(sample, _t2s().convert(sample)) > _diff(sample, _s2t().convert(sample))
+    simp, trad = simp_table(), _trad_table()
+    return sum(map(simp.__contains__, sample)) > sum(map(trad.__contains__, sample))
 
 
-def _diff(a: str, b: str) -> int:
-    return len(a) if len(a) != len(b) else sum(x != y for x, y in zip(a, b, strict=True))
+@cache
+def _simp_ords() -> dict[int, int]:
+    return {ord(t): ord(s) for t, s in simp_table().items()}
 
 
-@lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
     """OpenCC t2s, character for character so lengths stay aligned."""
-    conv = _t2s()
-    out = []
-    for ch in text:
-        s = conv.convert(ch)
-        out.append(s if len(s) == 1 else ch)
-    return "".join(out)
+    return text.translate(_simp_ords())
 
 
 def _build() -> None:
@@ -223,7 +292,7 @@ def _build() -> None:
             rs = [r for r in rs if r.isascii() and r.isalpha()]
             out.write(f"{c}\t{n}\t{words.get(c, 0)}\t{','.join(dict.fromkeys(rs))}\n")
         for w, n in sorted(words.items(), key=lambda kv: -kv[1]):
-            if 2 <= len(w) <= _MAX_WORD and n >= _MIN_WORD:
+            if 2 <= len(w) <= MAX_WORD and n >= _MIN_WORD:
                 out.write(f"{w}\t{n}\n")
 
 

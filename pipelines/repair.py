@@ -8,6 +8,8 @@ the `\\n` structure, so line i of the output is line i of the input.
 
 from __future__ import annotations
 
+import re
+
 from pipelines.byteslip import repair_byte_slips
 from pipelines.lostchar import restore_lost_chars
 from pipelines.normalize import normalize
@@ -15,6 +17,7 @@ from pipelines.pinyin import strip_pinyin
 from pipelines.result import Removal
 from pipelines.script import detect_and_simplify
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_PINYIN_ROUNDS = 3  # "發(fā)(fā)" needs two; more would be a pathological page
 
 
@@ -30,6 +33,8 @@ def _strip_all_pinyin(text: str, removals: list[Removal]) -> str:
 def repair(text: str) -> tuple[str, str, list[Removal]]:
     """(repaired simplified text, script as served "hans"/"hant", removals)."""
     removals: list[Removal] = []
+    # Lone surrogates are no text (clean() strips them before parsing); OpenCC refuses them.
+    text = _SURROGATE.sub("\ufffd", text)
     text = _strip_all_pinyin(text, removals)
     text, slips = repair_byte_slips(text)
     if slips:
