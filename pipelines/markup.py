@@ -25,17 +25,35 @@ _SOUP_MIN = 5  # elements sharing an id before it counts as a soup
 _SOUP_TAGS_MIN = 3  # distinct element names sharing it
 _SOUP_TEXT_MAX = 120  # a soup element holding more text than this is unwrapped, not dropped
 
-_OFFSCREEN = r"-\s*\d{3,}(?:\.\d+)?\s*(?:px|pt|em|rem)?"
-_TINY = r"(?:0|[0-2](?:\.\d+)?px)\s*(?:;|$|!)"  # 0 to 2px: nothing readable fits
-_HIDE_RE = re.compile(
-    r"display\s*:\s*none"
-    r"|visibility\s*:\s*hidden"
-    r"|(?:^|[;\s{])(?:left|top|right|bottom|margin-left|margin-top|text-indent)\s*:\s*" + _OFFSCREEN
-    + r"|clip\s*:\s*rect\(\s*0"
-    r"|(?:^|[;\s{])(?:width|height)\s*:\s*" + _TINY + r".*overflow\s*:\s*hidden"
-    r"|overflow\s*:\s*hidden.*(?:^|[;\s{])(?:width|height)\s*:\s*" + _TINY,
-    re.IGNORECASE | re.DOTALL,
-)
+_OFFSCREEN_RE = re.compile(r"-\s*\d{3,}(?:\.\d+)?\s*(?:px|pt|em|rem)?")
+_TINY_RE = re.compile(r"0|[0-2](?:\.\d+)?px")  # 0 to 2px: nothing readable fits
+_OFFSCREEN_PROPS = ("left", "top", "right", "bottom", "margin-left", "margin-top", "text-indent")
+
+
+def hides(css: str) -> bool:
+    """Whether a CSS declaration block hides its element.
+
+    Declarations are split into properties first: a regex over the whole block with `.*`
+    between two properties backtracks quadratically on the long inline styles of CMS pages.
+    """
+    low = css.lower()
+    if "none" not in low and "hidden" not in low and "-" not in low and "clip" not in low:
+        return False
+    props: dict[str, str] = {}
+    for decl in low.split(";"):
+        name, sep, value = decl.partition(":")
+        if sep:
+            props[name.strip()] = value.replace("!important", "").strip()
+    if props.get("display") == "none" or props.get("visibility") == "hidden":
+        return True
+    if any(_OFFSCREEN_RE.match(props.get(p, "")) for p in _OFFSCREEN_PROPS):
+        return True
+    if re.match(r"rect\(\s*0", props.get("clip", "")):
+        return True
+    tiny = any(_TINY_RE.fullmatch(props.get(p, "")) for p in ("width", "height"))
+    return tiny and props.get("overflow") == "hidden"
+
+
 # `.cls{...}` / `#id{...}` rules in <style> blocks; only simple selectors are trusted.
 _RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _SIMPLE_SEL_RE = re.compile(r"^\s*(?:[a-z0-9]*)([.#])([A-Za-z0-9_-]+)\s*$", re.IGNORECASE)
@@ -58,7 +76,7 @@ def hidden_selectors(root: etree._Element) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for css in root.xpath("//style/text()"):
         for sel_group, decl in _RULE_RE.findall(css):
-            if not _HIDE_RE.search(decl):
+            if not hides(decl):
                 continue
             for sel in sel_group.split(","):
                 if m := _SIMPLE_SEL_RE.match(sel):
@@ -112,7 +130,7 @@ def remove_tag_soup(root: etree._Element) -> list[Removal]:
 
 def remove_hidden(root: etree._Element) -> list[Removal]:
     candidates = [el for el in _STYLE_XPATH(root) if el.get("hidden") is not None
-                  or _HIDE_RE.search(el.get("style", ""))]
+                  or hides(el.get("style", ""))]
     for kind, name in hidden_selectors(root):
         if kind == "#":
             candidates += root.xpath("//body//*[@id=$n]", n=name)

@@ -12,7 +12,6 @@ import random
 import re
 import time
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,8 +95,6 @@ def test_external_entities_and_entity_expansion_are_not_resolved():
     assert "root:" not in result.text and "lollollol" not in result.text
 
 
-@pytest.mark.xfail(reason="pipelines/byteslip.py _pool: KeyError: 128 on binary bytes "
-                          "(issue 3); clean() swallows it into result.errors", strict=False)
 def test_binary_page_raises_nothing_inside_the_cleaner():
     body = random.Random(7).randbytes(200_000)  # the fault web's /binary.html
     result = _check(body, {"Content-Type": "text/html; charset=utf-8"})

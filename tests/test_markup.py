@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipelines.clean import clean, parse
-from pipelines.markup import despam
+from pipelines.markup import despam, hides
 
 PAGES = Path(__file__).parent / "pages"
 PROSE = "现在，我代表市人民政府向大会报告工作，请予审议。"
@@ -95,3 +97,22 @@ def test_saved_page_counts_spam_removals() -> None:
     assert result.spam_removed >= 3
     for word in ("澳门赌场", "时时彩", "网上真人"):
         assert word not in result.text
+
+
+@pytest.mark.parametrize("css,hidden", [
+    ("display:none", True),
+    ("DISPLAY: NONE !important", True),
+    ("color:red; visibility : hidden", True),
+    ("position:absolute;left:-9999px", True),
+    ("text-indent:-1000em", True),
+    ("clip: rect(0 0 0 0); position:absolute", True),
+    ("width:1px;height:1px;overflow:hidden", True),
+    ("overflow:hidden;height:0", True),
+    ("margin-left:-5px;color:#333", False),
+    ("width:100px;overflow:hidden", False),
+    ("font-family:'Microsoft YaHei';line-height:1.5", False),
+    ("", False),
+])
+def test_hides(css, hidden):
+    assert hides(css) is hidden
+
