@@ -36,3 +36,88 @@ fixtures: $(STAMP)
 
 clean-data:
 	rm -rf data
+
+# --- Exploring the database with Datasette (issue 5) ---------------------------------------
+BROWSE_DB ?= data/demo/reports.db
+BROWSE_PORT ?= 8001
+# Where report pages link for replay: pywb as `make replay` serves it.
+REPLAY_BASE ?= http://127.0.0.1:$(or $(REPLAY_PORT),8090)/reports/
+DATASETTE_ARGS := -m datasette.yml --plugins-dir explore/plugins --template-dir explore/templates \
+  --static explore:explore/static --setting truncate_cells_html 160 --setting facet_time_limit_ms 1000
+BROWSER_PKGS := chromium fonts-noto-cjk
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: browse browser-deps
+
+# -i: immutable.  `BROWSE_MODE=` serves a database a crawl is still writing (read-only
+# connections that follow its write-ahead log).
+BROWSE_MODE ?= -i
+
+# Datasette on loopback over a crawl database, read-only.  `make demo` first.  A killed crawl
+# leaves rows in the write-ahead log, which an immutable open would not see: fold it in first.
+browse: $(STAMP)
+	@test -f $(BROWSE_DB) || { echo "no $(BROWSE_DB): run 'make demo' first, or set BROWSE_DB="; exit 1; }
+	$(BIN)/python -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("pragma wal_checkpoint(truncate)")' $(BROWSE_DB)
+	exec env GZBG_REPLAY_BASE=$(REPLAY_BASE) $(BIN)/datasette serve $(BROWSE_MODE) $(BROWSE_DB) \
+	  $(DATASETTE_ARGS) -h 127.0.0.1 -p $(BROWSE_PORT)
+
+# Debian's Chromium and CJK fonts for tests/test_browser.py; a quick no-op once installed.
+browser-deps:
+	@dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1 || { echo "installing $(BROWSER_PKGS) (apt)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS); }
+
+test: browser-deps
+
+# --- Archive: replay and WACZ (issue 4) ------------------------------------------------------
+# pywb and py-wacz get their own venv: pywb pins redis==2.10.6, which breaks beside the redis
+# client scrapy-redis needs.  Re-installs only when requirements-pywb.lock changes.
+PYWB_VENV := .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed
+DATA ?= data/demo
+REPLAY_PORT ?= 8090
+
+.PHONY: replay wacz
+
+$(PYWB_STAMP): requirements-pywb.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-pywb.lock
+	touch $@
+
+# Serve DATA's WARCs with pywb on 127.0.0.1:REPLAY_PORT (collection `reports`).  `make demo` first.
+replay: $(STAMP) $(PYWB_STAMP)
+	$(BIN)/scrapy replay -s DATA_DIR=$(DATA) --port $(REPLAY_PORT)
+
+# Package DATA's WARCs as DATA/reports.wacz (CDXJ index, pages.jsonl), validated by py-wacz.
+wacz: $(STAMP) $(PYWB_STAMP)
+	$(BIN)/scrapy wacz -s DATA_DIR=$(DATA)
+
+test: $(PYWB_STAMP)
+
+# --- Benchmarks against peers (issue 8) ------------------------------------------------------
+# `make bench`: bench.clean's table, then every crawl/cleaning/extraction/memory benchmark in one
+# table (bench/results.md).  Not a dependency of `test`; the smoke test needs none of the tools.
+BENCH_ARGS ?=
+BENCH_PKGS := wget wrk
+
+.PHONY: bench-tools
+
+bench: $(STAMP) bench-tools
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# wget (the archiving peer) and wrk (the server measured alone) from Debian, py-spy (profiles)
+# pinned into .venv; a quick no-op once installed.
+bench-tools: $(STAMP)
+	@dpkg -s $(BENCH_PKGS) >/dev/null 2>&1 || { echo "installing $(BENCH_PKGS) (apt)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PKGS); }
+	@test -x $(BIN)/py-spy || $(BIN)/python -m pip install --quiet --disable-pip-version-check py-spy==0.4.3
+
+# --- faults and safety (issue 7) ---
+# Not in CI: a few thousand pages with faults mixed in; prints memory and open files over time.
+.PHONY: soak
+SOAK_PAGES ?= 3000
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --pages $(SOAK_PAGES)
+# --- end faults and safety ---

@@ -1,30 +1,70 @@
-"""Build WARC request/response records from a Scrapy exchange, as it went over the wire."""
+"""Build the WARC/1.1 records of the archive: request, response, revisit, conversion, metadata.
+
+The response head is archived as the server sent it (status line and header lines byte for
+byte, see archive/http.py), with one deliberate change: Twisted de-chunks the body before
+Scrapy sees it, so the archived body is de-chunked and a ``Transfer-Encoding`` line is
+renamed ``X-Archive-Orig-Transfer-Encoding`` (same value, same place).  Readers then find a
+consistent message whose payload is the de-chunked, still content-encoded body, which is also
+what the WARC 1.1 payload digest is computed over.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from io import BytesIO
+from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
-from scrapy.http import Response
+from warcio.recordbuilder import RecordBuilder
 from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 
-def _header_pairs(headers) -> list[tuple[str, str]]:
-    """Every header value, repeated headers (Set-Cookie) kept as separate lines.
+BUILDER = RecordBuilder(warc_version="WARC/1.1")
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+RENAMED_TE = b"X-Archive-Orig-Transfer-Encoding"
+METADATA_PREFIX = "metadata://gzbg-archive/clean/"
 
-    Twisted hands Scrapy the headers without the hop-by-hop ones (Content-Length,
-    Transfer-Encoding, Connection) and the body already de-chunked, so what is archived is a
-    consistent, de-chunked message.
-    """
+
+class RawHead(StatusAndHeaders):
+    """A parsed HTTP head (for lookups) that serialises as the exact bytes received."""
+
+    def __init__(self, raw: bytes):
+        parsed = StatusAndHeadersParser([], verify=False).parse(BytesIO(raw))
+        super().__init__(parsed.statusline, parsed.headers, parsed.protocol)
+        self.raw = raw
+
+    def compute_headers_buffer(self, header_filter: Any = None) -> None:
+        self.headers_buff = self.raw
+
+
+def archived_head(raw: bytes) -> RawHead:
+    """The received head with Transfer-Encoding renamed, since the body is stored de-chunked."""
+    lines = raw.split(b"\n")
+    for i, line in enumerate(lines[1:], start=1):
+        name, sep, value = line.partition(b":")
+        if sep and name.strip().lower() == b"transfer-encoding":
+            lines[i] = RENAMED_TE + b":" + value
+    return RawHead(b"\n".join(lines))
+
+
+def rebuilt_head(status: int, headers: Iterable[tuple[str, str]], protocol: str) -> StatusAndHeaders:
+    """A head rebuilt from parsed headers, when the raw one is not available (non-HTTP/1.1)."""
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = ""
+    return StatusAndHeaders(f"{status} {reason}".strip(), list(headers), protocol=protocol)
+
+
+def header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """Every value of a Scrapy Headers object, repeated headers kept as separate lines."""
     pairs = []
     for key, values in headers.items():
         name = key.decode("latin-1") if isinstance(key, bytes) else str(key)
         for value in values:
-            text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            pairs.append((name, text))
+            pairs.append((name, value.decode("latin-1") if isinstance(value, bytes) else value))
     return pairs
 
 
@@ -34,32 +74,72 @@ def request_target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def request_record(
-    writer: WARCWriter, request: Request, url: str, date: str, concurrent_to: str
-) -> ArcWarcRecord:
-    pairs = _header_pairs(request.headers)
-    if not any(name.lower() == "host" for name, _ in pairs):
-        pairs.insert(0, ("Host", urlsplit(url).netloc))
-    http = StatusAndHeaders(f"{request.method} {request_target(url)} HTTP/1.1", pairs,
+def _warc_headers(date: str, record_id: str | None, extra: Mapping[str, str]) -> dict[str, str]:
+    headers = {"WARC-Date": date}
+    if record_id:
+        headers["WARC-Record-ID"] = record_id
+    headers.update(extra)
+    return headers
+
+
+def request_record(url: str, method: str, headers: list[tuple[str, str]], body: bytes,
+                   date: str, concurrent_to: str, crawl_meta: Mapping[str, Any],
+                   record_id: str | None = None) -> ArcWarcRecord:
+    """The request as sent; crawl_meta (depth, redirects) lets re-extraction rebuild rows."""
+    if not any(name.lower() == "host" for name, _ in headers):
+        headers = [("Host", urlsplit(url).netloc), *headers]
+    http = StatusAndHeaders(f"{method} {request_target(url)} HTTP/1.1", headers,
                             is_http_request=True)
-    return writer.create_warc_record(
-        url, "request", payload=BytesIO(request.body or b""), http_headers=http,
-        warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": concurrent_to},
-    )
+    extra = {"WARC-Concurrent-To": concurrent_to,
+             "WARC-JSON-Metadata": json.dumps(dict(crawl_meta), ensure_ascii=True,
+                                              separators=(",", ":"))}
+    return BUILDER.create_warc_record(url, "request", payload=BytesIO(body), length=len(body),
+                                      http_headers=http,
+                                      warc_headers_dict=_warc_headers(date, record_id, extra))
 
 
-def response_record(writer: WARCWriter, response: Response, date: str) -> ArcWarcRecord:
-    try:
-        reason = HTTPStatus(response.status).phrase
-    except ValueError:
-        reason = ""
-    protocol = getattr(response, "protocol", None) or "HTTP/1.1"
-    http = StatusAndHeaders(f"{response.status} {reason}".strip(), _header_pairs(response.headers),
-                            protocol=protocol)
-    warc_headers = {"WARC-Date": date}
-    if response.ip_address is not None:
-        warc_headers["WARC-IP-Address"] = str(response.ip_address)
-    return writer.create_warc_record(
-        response.url, "response", payload=BytesIO(response.body), http_headers=http,
-        warc_headers_dict=warc_headers,
-    )
+def response_record(url: str, head: StatusAndHeaders, body: bytes, date: str,
+                    ip: str | None, record_id: str | None = None) -> ArcWarcRecord:
+    extra = {"WARC-IP-Address": ip} if ip else {}
+    return BUILDER.create_warc_record(url, "response", payload=BytesIO(body), length=len(body),
+                                      http_headers=head,
+                                      warc_headers_dict=_warc_headers(date, record_id, extra))
+
+
+def revisit_record(url: str, head: StatusAndHeaders, digest: str, refers_to: str,
+                   refers_to_uri: str, refers_to_date: str, date: str, ip: str | None,
+                   record_id: str | None = None) -> ArcWarcRecord:
+    """Identical-payload-digest revisit: the head of this fetch, the payload by reference."""
+    extra = {"WARC-Refers-To": refers_to}
+    if ip:
+        extra["WARC-IP-Address"] = ip
+    record = BUILDER.create_revisit_record(
+        url, digest, refers_to_uri, refers_to_date, http_headers=head,
+        warc_headers_dict=_warc_headers(date, record_id, extra))
+    record.rec_headers.replace_header("WARC-Profile", REVISIT_PROFILE)
+    return record
+
+
+def conversion_record(url: str, text: str, refers_to: str, date: str,
+                      record_id: str | None = None) -> ArcWarcRecord:
+    """The cleaned text of a report, derived from the response record it refers to."""
+    data = text.encode("utf-8")
+    return BUILDER.create_warc_record(
+        url, "conversion", payload=BytesIO(data), length=len(data),
+        warc_content_type="text/plain; charset=utf-8",
+        warc_headers_dict=_warc_headers(date, record_id, {"WARC-Refers-To": refers_to}))
+
+
+def metadata_record(url: str, info: Mapping[str, Any], refers_to: str, concurrent_to: str,
+                    date: str, record_id: str | None = None) -> ArcWarcRecord:
+    """What the cleaner found and removed (and why), as JSON, beside its conversion record.
+
+    Its target is a ``metadata:`` URI naming the page, not the page URL itself, so that
+    replay indexes (which include metadata records) never serve it in place of the page.
+    """
+    data = json.dumps({"url": url, **info}, ensure_ascii=False, indent=1).encode("utf-8")
+    extra = {"WARC-Refers-To": refers_to, "WARC-Concurrent-To": concurrent_to}
+    return BUILDER.create_warc_record(
+        METADATA_PREFIX + url, "metadata", payload=BytesIO(data), length=len(data),
+        warc_content_type="application/json",
+        warc_headers_dict=_warc_headers(date, record_id, extra))

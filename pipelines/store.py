@@ -1,54 +1,138 @@
-"""Item pipeline: record every page, and every page the cleaner calls a report, in SQLite."""
+"""Item pipeline: record every fetch, and every page the cleaner calls a report, in SQLite.
+
+`record_page` is the one writer of page rows: the live crawl (SQLitePipeline) and
+re-extraction from WARC both call it, so both produce the same rows.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Any, Self
 
 import sqlite_utils
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.items import Page
-from pipelines.db import open_db, report_row
+from pipelines.db import (
+    finish_crawl,
+    host,
+    open_db,
+    removal_rows,
+    report_row,
+    start_crawl,
+    wayback_ts,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _fetch_row(fetch: dict[str, Any]) -> dict[str, Any]:
+    return {"url": fetch.get("url"), "status": fetch.get("status"),
+            "fetched_at": fetch.get("fetched_at"), "wayback_ts": wayback_ts(fetch.get("fetched_at")),
+            "download_latency": fetch.get("download_latency"),
+            "warc_type": fetch.get("warc_type"), "warc_record_id": fetch.get("warc_record_id"),
+            "warc_file": fetch.get("warc_file"), "warc_offset": fetch.get("warc_offset"),
+            "warc_length": fetch.get("warc_length")}
 
 
 def page_rows(page: Page) -> list[dict[str, Any]]:
     """One row per fetch behind the page: redirect hops and retries, then the final URL."""
     rows = []
-    for fetch in page.fetches[:-1]:
-        rows.append({"url": fetch["url"], "status": fetch["status"], "depth": page.depth,
-                     "fetched_at": fetch["fetched_at"], "warc_file": fetch["warc_file"],
-                     "warc_offset": fetch["warc_offset"], "warc_length": fetch["warc_length"]})
-    last = page.final_fetch
+    for i, fetch in enumerate(page.fetches[:-1]):
+        nxt = page.fetches[i + 1]["url"]
+        rows.append({**_fetch_row(fetch), "depth": page.depth, "referer": page.referer,
+                     "redirect_to": nxt if nxt != fetch.get("url") else None, "is_report": 0})
+    result = page.cleaned
     rows.append({
-        "url": page.url, "status": page.status, "content_type": page.content_type,
-        "length": len(page.body), "depth": page.depth, "referer": page.referer,
-        "fetched_at": last.get("fetched_at"), "warc_file": last.get("warc_file"),
-        "warc_offset": last.get("warc_offset"), "warc_length": last.get("warc_length"),
-        "error": page.error,
+        **_fetch_row(page.final_fetch), "url": page.url, "status": page.status,
+        "content_type": page.content_type, "length": len(page.body), "depth": page.depth,
+        "referer": page.referer, "error": page.error,
+        "is_report": int(result is not None and result.is_report),
     })
+    for row in rows:
+        row["host"] = host(row["url"])
     return rows
 
 
-def record_page(db: sqlite_utils.Database, page: Page) -> bool:
-    """Write a page's rows, and its report row if the cleaner found one, in one transaction.
+def _upsert_page(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
+    # A fetch is identified by its WARC response record; recording it again (re-extraction
+    # into the same database) updates that row.  Fetches never archived are always new.
+    if row.get("warc_file"):
+        found = db.execute("select id from pages where warc_file = ? and warc_offset = ?",
+                           [row["warc_file"], row["warc_offset"]]).fetchone()
+        if found:
+            # The crawl that first recorded a fetch keeps it.
+            update = {k: v for k, v in row.items() if k != "crawl_id"}
+            db["pages"].update(found[0], update)
+            return int(found[0])
+    return int(db["pages"].insert(row).last_pk)
 
-    Returns whether a report row was written.  The live crawl and re-extraction both call this,
-    so both produce the same rows.
+
+def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = None) -> bool:
+    """Write a page's rows (fetches, report, removals, errors) in one transaction.
+
+    Returns whether a report row was written.  Idempotent for archived fetches: recording the
+    same page again rewrites its rows instead of adding more.  crawl_id links the rows to a
+    crawls row (see pipelines.db.start_crawl); None leaves them unlinked.
     """
     result = page.cleaned
     is_report = result is not None and result.is_report
     with db.atomic():
-        db["pages"].upsert_all(page_rows(page), pk="url", alter=True)
+        page_id = 0
+        for row in page_rows(page):
+            page_id = _upsert_page(db, {**row, "crawl_id": crawl_id})
+        # What an earlier recording of this fetch left is replaced, not added to.
+        db.execute("delete from removals where page_id = ?", [page_id])
+        db.execute("delete from errors where page_id = ?", [page_id])
+        found = db.execute("select id, crawl_id from reports where page_id = ?",
+                           [page_id]).fetchone()
+        report_id = None
         if is_report:
-            db["reports"].upsert(report_row(page.url, page.final_fetch, result), pk="url",
-                                 alter=True)
+            row = {**report_row(page.url, page.final_fetch, result), "page_id": page_id,
+                   "crawl_id": crawl_id}
+            if found:
+                report_id = found[0]
+                db["reports"].update(report_id, {**row, "crawl_id": found[1]})
+            else:
+                report_id = int(db["reports"].insert(row).last_pk)
+        elif found:  # a re-extraction's cleaner no longer calls it a report
+            db["reports"].delete(found[0])
+        if result is not None:
+            db["removals"].insert_all(
+                {**r, "page_id": page_id, "report_id": report_id} for r in removal_rows(result))
+        errors = ([("fetch", page.error)] if page.error else []) + \
+            [("clean", e) for e in (result.errors if result is not None else [])]
+        db["errors"].insert_all(
+            {"crawl_id": crawl_id, "page_id": page_id, "url": page.url, "stage": stage,
+             "message": message} for stage, message in errors)
     return is_report
+
+
+def crawl_settings(crawler: Crawler) -> dict[str, Any]:
+    """The settings a run was given: the project's and the command line's, not Scrapy's defaults."""
+    s = crawler.settings
+    floor = SETTINGS_PRIORITIES["project"]
+    return {name: s[name] for name in s
+            if (s.getpriority(name) or 0) >= floor and _jsonable(s[name])}
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class SQLitePipeline:
     def __init__(self, crawler: Crawler, path: Path):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.path = path
 
@@ -58,20 +142,34 @@ class SQLitePipeline:
         if not s.getbool("SQLITE_ENABLED"):
             raise NotConfigured("SQLITE_ENABLED is off")
         path = Path(s.get("SQLITE_PATH") or Path(s.get("DATA_DIR")) / "reports.db")
-        return cls(crawler, path)
+        pipeline = cls(crawler, path)
+        # spider_closed fires after every item is through and the finish reason is known.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         self.db = open_db(self.path)
+        spider = self.crawler.spider
+        self.crawl_id = start_crawl(self.db, spider.name if spider else "",
+                                    settings=crawl_settings(self.crawler),
+                                    crawl_key=self.crawler.settings.get("CRAWL_ID") or None)
 
     def process_item(self, item: Page) -> Page:
         if not isinstance(item, Page):
             return item
-        if record_page(self.db, item):
-            self.stats.inc_value("store/reports")
-        self.stats.inc_value("store/pages")
+        try:
+            if record_page(self.db, item, self.crawl_id):
+                self.stats.inc_value("store/reports")
+            self.stats.inc_value("store/pages")
+        except sqlite3.Error as e:
+            # The transaction rolled back; the fetch is still in the WARC, so re-extraction
+            # can recover it.  Say so loudly rather than stop the crawl.
+            logger.error("SQLite write failed for %s: %s", item.url, e)
+            self.stats.inc_value("store/write_errors")
         # The body has been archived and cleaned; keep it out of memory from here on.
         item.body = b""
         return item
 
-    def close_spider(self) -> None:
+    def spider_closed(self, reason: str) -> None:
+        finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
         self.db.close()

@@ -1,88 +1,209 @@
-"""The WARC writer on its own: records as received, linked, rotated, renamed when closed."""
+"""The WARC writer on its own: exact bytes, linked records, revisits, rotation, renaming."""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import io
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
-from scrapy import Request
-from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import WARCWriter
 
-from archive.records import request_record, request_target, response_record
+from archive.archiver import Archiver, Exchange
+from archive.dedup import DigestIndex
+from archive.records import (
+    archived_head,
+    conversion_record,
+    metadata_record,
+    request_record,
+    request_target,
+    response_record,
+)
 from archive.warcfile import OPEN_SUFFIX, RotatingWarcWriter
 
 DATE = "2026-01-02T03:04:05.000006Z"
+RID = "<urn:uuid:00000000-0000-4000-8000-000000000001>"
+REQ_ID = "<urn:uuid:00000000-0000-4000-8000-000000000002>"
+URL = "http://www.example.gov.cn/list.jsp?page=2&col=zfgzbg"
+BODY = "<html>政府工作报告</html>".encode()
+RAW_HEAD = (b"HTTP/1.1 200 OK\r\n"
+            b"Content-Type: text/html; charset=utf-8\r\n"
+            b"ETag: \"abc\"\r\n"
+            b"Set-Cookie: a=1; Path=/\r\n"
+            b"Set-Cookie: b=2; Path=/\r\n"
+            b"Transfer-Encoding: chunked\r\n"
+            b"\r\n")
 
 
-def exchange(body: bytes = b"<html>\xe6\x8a\xa5\xe5\x91\x8a</html>"):
-    url = "http://www.example.gov.cn/list.jsp?page=2&col=zfgzbg"
-    request = Request(url, headers={"User-Agent": "t", "Accept-Encoding": "gzip"})
-    response = HtmlResponse(
-        url, status=200, body=body, request=request,
-        headers=[("Content-Type", "text/html; charset=utf-8"), ("Set-Cookie", "a=1"),
-                 ("Set-Cookie", "b=2")],
+def sha1(data: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
+
+
+def members(data: bytes) -> list[bytes]:
+    """The decompressed gzip members of data, one per record."""
+    out = []
+    while data:
+        inflater = zlib.decompressobj(wbits=31)
+        out.append(inflater.decompress(data))
+        assert inflater.eof, "truncated gzip member"
+        data = inflater.unused_data
+    return out
+
+
+def test_golden_response_record_bytes():
+    """Ids and dates fixed, every byte of the record is the one the WARC 1.1 spec asks for."""
+    record = response_record(URL, archived_head(RAW_HEAD), BODY, DATE, "127.0.0.1", RID)
+    buf = io.BytesIO()
+    WARCWriter(buf, gzip=True, warc_version="WARC/1.1").write_record(record)
+    [member] = members(buf.getvalue())
+
+    http_block = RAW_HEAD.replace(b"Transfer-Encoding:", b"X-Archive-Orig-Transfer-Encoding:")
+    block = http_block + BODY
+    expected = (
+        b"WARC/1.1\r\n"
+        b"WARC-Date: " + DATE.encode() + b"\r\n"
+        b"WARC-Record-ID: " + RID.encode() + b"\r\n"
+        b"WARC-IP-Address: 127.0.0.1\r\n"
+        b"WARC-Type: response\r\n"
+        b"WARC-Target-URI: " + URL.encode() + b"\r\n"
+        b"WARC-Payload-Digest: " + sha1(BODY).encode() + b"\r\n"
+        b"WARC-Block-Digest: " + sha1(block).encode() + b"\r\n"
+        b"Content-Type: application/http; msgtype=response\r\n"
+        b"Content-Length: " + str(len(block)).encode() + b"\r\n"
+        b"\r\n" + block + b"\r\n\r\n"
     )
-    return request, response
+    assert member == expected
 
 
-def write_exchange(warc: RotatingWarcWriter, request, response):
-    resp = response_record(warc.writer, response, DATE)
-    req = request_record(warc.writer, request, response.url, DATE,
-                         resp.rec_headers.get_header("WARC-Record-ID"))
-    return warc.write(resp, req)
+def test_write_read_write_round_trip_is_byte_identical():
+    records = [
+        response_record(URL, archived_head(RAW_HEAD), BODY, DATE, "127.0.0.1", RID),
+        request_record(URL, "GET", [("User-Agent", "t"), ("Accept-Encoding", "gzip")], b"",
+                       DATE, RID, {"depth": 2}, REQ_ID),
+        conversion_record(URL, "政府工作报告", RID, DATE,
+                          "<urn:uuid:00000000-0000-4000-8000-000000000003>"),
+    ]
+    first = io.BytesIO()
+    writer = WARCWriter(first, gzip=True, warc_version="WARC/1.1")
+    for record in records:
+        writer.write_record(record)
+    second = io.BytesIO()
+    rewriter = WARCWriter(second, gzip=True, warc_version="WARC/1.1")
+    for record in ArchiveIterator(io.BytesIO(first.getvalue())):
+        rewriter.write_record(record)
+    assert members(second.getvalue()) == members(first.getvalue())
+    assert len(members(first.getvalue())) == 3  # each record its own gzip member
+
+
+def test_head_kept_as_received():
+    head = archived_head(RAW_HEAD)
+    assert head.get_statuscode() == "200"
+    # Repeated headers all kept, names as the server spelled them.
+    assert [v for k, v in head.headers if k == "Set-Cookie"] == ["a=1; Path=/", "b=2; Path=/"]
+    assert head.get_header("ETag") == '"abc"'
+    # The body is stored de-chunked, so the framing header is renamed, not dropped.
+    assert head.get_header("Transfer-Encoding") is None
+    assert head.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
+
+
+def exchange(body: bytes = BODY, url: str = URL) -> Exchange:
+    return Exchange(url=url, method="GET", request_headers=[("User-Agent", "t")],
+                    request_body=b"", head=archived_head(RAW_HEAD), body=body, date=DATE,
+                    ip="127.0.0.1", crawl_meta={"depth": 1})
 
 
 def read_records(path: Path):
     with open(path, "rb") as fh:
         for rec in ArchiveIterator(fh):
-            yield rec, rec.content_stream().read()
+            yield rec, rec.raw_stream.read()
 
 
-def test_records_as_received(tmp_path: Path):
+def test_exchange_written_linked_and_renamed_when_closed(tmp_path: Path):
     warc = RotatingWarcWriter(tmp_path, "t", 10**9, {"software": "test"})
-    request, response = exchange()
-    loc, _ = write_exchange(warc, request, response)
-    assert (tmp_path / (loc.file + OPEN_SUFFIX)).exists(), "file is .open while being written"
-    warc.close()
-    path = tmp_path / loc.file
-    assert path.exists() and not (tmp_path / (loc.file + OPEN_SUFFIX)).exists()
+    archiver = Archiver(warc, None)
+    fetch = archiver.write_exchange(exchange())
+    assert (tmp_path / (fetch["warc_file"] + OPEN_SUFFIX)).exists(), ".open while written"
+    archiver.close()
+    path = tmp_path / fetch["warc_file"]
+    assert path.exists() and not (tmp_path / (fetch["warc_file"] + OPEN_SUFFIX)).exists()
 
-    records = list(read_records(path))
-    kinds = [rec.rec_type for rec, _ in records]
-    assert kinds == ["warcinfo", "response", "request"]
-    (_, _), (resp, body), (req, _) = records
-    assert resp.rec_headers.protocol == "WARC/1.1"
-    assert body == response.body
-    assert [v for k, v in resp.http_headers.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
-    digest = "sha1:" + base64.b32encode(hashlib.sha1(response.body).digest()).decode()
-    assert resp.rec_headers.get_header("WARC-Payload-Digest") == digest
-    assert req.rec_headers.get_header("WARC-Concurrent-To") == \
+    (info, _), (resp, body), (req, _) = read_records(path)
+    assert [info.rec_type, resp.rec_type, req.rec_type] == ["warcinfo", "response", "request"]
+    assert resp.rec_headers.protocol == "WARC/1.1" and body == BODY
+    assert resp.rec_headers.get_header("WARC-Payload-Digest") == sha1(BODY)
+    assert resp.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
+    assert req.rec_headers.get_header("WARC-Concurrent-To") == fetch["warc_record_id"] == \
         resp.rec_headers.get_header("WARC-Record-ID")
-    assert req.http_headers.protocol == "GET"
     assert req.http_headers.statusline.split()[0] == "/list.jsp?page=2&col=zfgzbg"
     assert req.http_headers.get_header("Host") == "www.example.gov.cn"
-
-    # The recorded offset is where the response record starts.
-    with open(path, "rb") as fh:
-        fh.seek(loc.offset)
-        first = next(iter(ArchiveIterator(fh)))
-        assert first.rec_type == "response"
+    with open(path, "rb") as fh:  # the recorded offset is where the response record starts
+        fh.seek(fetch["warc_offset"])
+        assert gzip.GzipFile(fileobj=io.BytesIO(fh.read(fetch["warc_length"]))).read() \
+            .startswith(b"WARC/1.1\r\n")
     check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(path)],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def test_identical_payload_becomes_revisit_across_writers(tmp_path: Path):
+    index_path = tmp_path / "digests.db"
+    first = Archiver(RotatingWarcWriter(tmp_path / "a", "t", 10**9, {}), DigestIndex(index_path))
+    original = first.write_exchange(exchange())
+    first.close()
+    # A later crawl (new writer, new index connection) sees the persisted digest.
+    second = Archiver(RotatingWarcWriter(tmp_path / "b", "t", 10**9, {}), DigestIndex(index_path))
+    again = second.write_exchange(exchange(url="http://www.example.gov.cn/copy.html"))
+    changed = second.write_exchange(exchange(body=BODY + b"!"))
+    second.close()
+    assert again["warc_type"] == "revisit" and changed["warc_type"] == "response"
+    rec, block = next((r, b) for r, b in read_records(tmp_path / "b" / again["warc_file"])
+                      if r.rec_type == "revisit")
+    h = rec.rec_headers
+    assert h.get_header("WARC-Profile") == \
+        "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+    assert h.get_header("WARC-Refers-To") == original["warc_record_id"]
+    assert h.get_header("WARC-Refers-To-Target-URI") == URL
+    assert h.get_header("WARC-Refers-To-Date") == DATE
+    assert h.get_header("WARC-Payload-Digest") == sha1(BODY)
+    assert block == b""  # headers only: the payload is not stored twice
+
+
+def test_conversion_and_metadata_refer_to_the_response(tmp_path: Path):
+    archiver = Archiver(RotatingWarcWriter(tmp_path, "t", 10**9, {}), None)
+    fetch = archiver.write_exchange(exchange())
+    conv_id, meta_id = archiver.write_conversion(
+        URL, "清理后的正文", {"removals": [{"kind": "spam_word", "text": "博彩"}]},
+        fetch["warc_record_id"], DATE)
+    archiver.close()
+    records = {r.rec_type: (r, b) for r, b in read_records(tmp_path / fetch["warc_file"])}
+    conv, text = records["conversion"]
+    meta, info = records["metadata"]
+    assert conv.rec_headers.get_header("WARC-Refers-To") == fetch["warc_record_id"]
+    assert conv.rec_headers.get_header("WARC-Target-URI") == URL
+    assert text.decode("utf-8") == "清理后的正文"
+    assert meta.rec_headers.get_header("WARC-Refers-To") == fetch["warc_record_id"]
+    assert meta.rec_headers.get_header("WARC-Concurrent-To") == conv_id
+    assert meta.rec_headers.get_header("WARC-Record-ID") == meta_id
+    assert '"spam_word"' in info.decode("utf-8") and "博彩" in info.decode("utf-8")
+
+
+def test_metadata_record_is_not_indexed_under_the_page_url():
+    rec = metadata_record(URL, {}, RID, RID, DATE)
+    assert rec.rec_headers.get_header("WARC-Target-URI") != URL
+    assert rec.rec_headers.get_header("WARC-Target-URI").endswith(URL)
+
+
 def test_rotation_and_unique_names(tmp_path: Path):
-    warc = RotatingWarcWriter(tmp_path, "t", 2000, {"software": "test"})
-    request, response = exchange(os.urandom(3000))  # incompressible
+    archiver = Archiver(RotatingWarcWriter(tmp_path, "t", 2000, {"software": "test"}), None)
     for _ in range(3):
-        write_exchange(warc, request, response)
-    warc.close()
+        archiver.write_exchange(exchange(os.urandom(3000)))  # incompressible
+    archiver.close()
     files = sorted(tmp_path.iterdir())
     assert len(files) == 3 and len(set(files)) == 3
     assert all(f.name.endswith(".warc.gz") for f in files)

@@ -19,6 +19,8 @@ def summarize(data_dir: Path) -> str:
     try:
         pages = db["pages"].count
         failed = db.execute("select count(*) from pages where error is not null").fetchone()[0]
+        unfinished = db.execute(
+            "select count(*) from crawls where finished_at is null").fetchone()[0]
         reports = list(db.query(
             "select url, title, region, year, script, is_template, spam_removed, chars "
             "from reports order by region, year"))
@@ -27,6 +29,8 @@ def summarize(data_dir: Path) -> str:
     warcs = sorted((data_dir / "warc").glob("*.warc.gz"))
     open_warcs = sorted((data_dir / "warc").glob("*.warc.gz.open"))
     lines = [f"pages fetched: {pages} ({failed} failed)", f"reports found: {len(reports)}"]
+    if unfinished:
+        lines.append(f"  unfinished crawls (still running or killed): {unfinished}")
     for r in reports:
         flags = [r["script"]] + (["template"] if r["is_template"] else [])
         if r["spam_removed"]:
@@ -40,6 +44,7 @@ def summarize(data_dir: Path) -> str:
     lines += [
         f"database: {db_path}",
         "browse:",
+        f"  make browse BROWSE_DB={db_path}   # Datasette on http://127.0.0.1:8001/",
         f"  sqlite3 {db_path} 'select region, year, title from reports'",
         f"  .venv/bin/warcio index {warcs[0] if warcs else '<file>'}",
         "  .venv/bin/python -m pipelines.clean PAGE.html --url URL   # clean one saved page",

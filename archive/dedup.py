@@ -1,0 +1,55 @@
+"""The payload-digest index behind revisit records, kept in SQLite so it outlives a crawl.
+
+Only the writer thread touches it (one connection, created lazily in that thread).  A digest
+is added after its response record has been written, so the index never points at a record
+that is not on disk.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Original:
+    """The first archived copy of a payload, as a revisit record refers to it."""
+
+    record_id: str
+    uri: str
+    date: str
+
+
+class DigestIndex:
+    def __init__(self, path: Path):
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db.execute("pragma journal_mode=wal")
+            self._db.execute(
+                "create table if not exists digests (digest text primary key, "
+                "record_id text not null, uri text not null, date text not null, "
+                "warc_file text, warc_offset integer)")
+        return self._db
+
+    def lookup(self, digest: str) -> Original | None:
+        row = self.db.execute("select record_id, uri, date from digests where digest = ?",
+                              (digest,)).fetchone()
+        return Original(*row) if row else None
+
+    def add(self, digest: str, original: Original, warc_file: str, warc_offset: int) -> None:
+        with self.db:
+            self.db.execute("insert or ignore into digests values (?, ?, ?, ?, ?, ?)",
+                            (digest, original.record_id, original.uri, original.date,
+                             warc_file, warc_offset))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,202 @@
+"""Rebuild the crawl database from WARC files alone: ``scrapy extract -s DATA_DIR=DIR``.
+
+Streams every WARC in DIR/warc in name (= time) order and turns each archived fetch back
+into the ``Page`` the spider built during the crawl, cleans it with the crawl's own
+``CleanPipeline`` (so HTML and attachments take exactly the live path to ``clean()``) and
+records it with the same ``pipelines.store.record_page``, so the rows are the ones a live
+crawl writes.  What the HTTP messages do not say (link depth, redirect chain, whether the
+fetch was a page or robots.txt) comes from the request record's ``WARC-JSON-Metadata``.
+Revisit records get their payload from the record they refer to.  Damaged records are
+reported with file and offset and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.http import Headers
+from scrapy.settings import BaseSettings
+from scrapy.statscollectors import MemoryStatsCollector
+
+from archive.reader import Entry, Problem, read_entries
+from crawler.items import Page
+from pipelines.cleaning import CleanPipeline
+from pipelines.db import finish_crawl, open_db, start_crawl
+from pipelines.store import record_page
+
+logger = logging.getLogger(__name__)
+WARC_PATTERNS = ("*.warc.gz", "*.warc", "*.arc.gz", "*.arc", "*.warc.gz.open")
+HOP_BY_HOP = {b"Connection", b"Keep-Alive", b"Transfer-Encoding", b"Proxy-Connection",
+              b"X-Archive-Orig-Transfer-Encoding", b"Te", b"Trailer", b"Upgrade"}
+REDIRECTS = {"301", "302", "303", "307", "308"}
+
+
+def warc_files(warc_dir: Path) -> list[Path]:
+    return sorted({p for pattern in WARC_PATTERNS for p in warc_dir.glob(pattern)})
+
+
+def decoded(body: bytes, headers: Headers) -> tuple[bytes, Headers]:
+    """Content-decode as Scrapy's HttpCompressionMiddleware does for the spider."""
+    encodings = headers.getlist("Content-Encoding")
+    if not encodings or not body:
+        return body, headers
+    to_decode, to_keep = HttpCompressionMiddleware._split_encodings(encodings)
+    try:
+        for encoding in to_decode:
+            body = HttpCompressionMiddleware._decode(body, encoding, 0)
+    except Exception:  # undecodable: the spider would have failed on it too; keep the bytes
+        return body, headers
+    headers = headers.copy()
+    if to_keep:
+        headers["Content-Encoding"] = to_keep
+    else:
+        del headers["Content-Encoding"]
+    return body, headers
+
+
+class _Run:
+    """The part of a Crawler that the item pipelines read: settings and a stats collector."""
+
+    def __init__(self, settings: BaseSettings):
+        self.settings = settings
+        self.stats = MemoryStatsCollector(self)  # type: ignore[arg-type]
+
+
+@dataclass
+class Stats:
+    files: int = 0
+    records: int = 0
+    pages: int = 0
+    reports: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Extractor:
+    def __init__(self, settings: BaseSettings, db_path: Path | None = None,
+                 progress: Callable[[str], None] | None = None, interval: float = 5.0):
+        data_dir = Path(settings.get("DATA_DIR"))
+        self.warc_dir = data_dir / "warc"
+        self.db_path = db_path or data_dir / "reports.db"
+        self.run_ = _Run(settings)
+        self.cleaner = CleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
+        self.crawl_id: int | None = None
+        self.progress = progress or logger.info
+        self.interval = interval
+        self.stats = Stats()
+        # Where payloads live, for revisits: by record id and by payload digest.
+        self.by_id: dict[str, tuple[str, int]] = {}
+        self.by_digest: dict[str, tuple[str, int]] = {}
+        self.hops: dict[str, dict[str, Any]] = {}  # redirect responses, by URL
+        self.pending: dict[str, Entry] = {}  # responses waiting for their request record
+
+    def run(self) -> Stats:
+        files = warc_files(self.warc_dir)
+        db = open_db(self.db_path)
+        self.crawl_id = start_crawl(db, "reports", source="extract",
+                                    settings={"warc_dir": str(self.warc_dir)})
+        last = time.monotonic()
+        reason = "failed"
+        try:
+            for path in files:
+                self.stats.files += 1
+                for entry in read_entries(path, self.stats.problems):
+                    self.stats.records += 1
+                    self._entry(db, entry)
+                    if time.monotonic() - last >= self.interval:
+                        last = time.monotonic()
+                        self._report(path, len(files))
+                for entry in self.pending.values():  # responses without a request record
+                    self._page(db, entry, {})
+                self.pending.clear()
+            reason = "finished"
+        finally:
+            finish_crawl(db, self.crawl_id, reason, self.run_.stats.get_stats())
+            db.close()
+        self._report(None, len(files))
+        return self.stats
+
+    def _report(self, path: Path | None, total: int) -> None:
+        s = self.stats
+        where = f" ({path.name})" if path else ""
+        self.progress(f"extract: {s.files}/{total} files{where}, {s.records} records, "
+                      f"{s.pages} pages, {s.reports} reports, {len(s.problems)} problems")
+
+    def _entry(self, db: Any, entry: Entry) -> None:
+        rec = entry.record
+        h = rec.rec_headers
+        if rec.rec_type == "response":
+            location = (entry.file, entry.offset)
+            self.by_id[h.get_header("WARC-Record-ID")] = location
+            digest = h.get_header("WARC-Payload-Digest")
+            if digest:
+                self.by_digest.setdefault(digest, location)
+        if rec.rec_type in ("response", "revisit") and rec.http_headers is not None:
+            self.pending[h.get_header("WARC-Record-ID")] = entry
+        elif rec.rec_type == "request":
+            response = self.pending.pop(h.get_header("WARC-Concurrent-To") or "", None)
+            if response is not None:
+                meta = json.loads(h.get_header("WARC-JSON-Metadata") or "{}")
+                meta["referer"] = rec.http_headers.get_header("Referer") if rec.http_headers \
+                    else None
+                self._page(db, response, meta)
+
+    def _payload(self, entry: Entry) -> bytes | None:
+        """The HTTP payload of a response, or of the record a revisit refers to."""
+        if entry.record.rec_type == "response":
+            return entry.payload
+        h = entry.record.rec_headers
+        location = self.by_id.get(h.get_header("WARC-Refers-To") or "") or \
+            self.by_digest.get(h.get_header("WARC-Payload-Digest") or "")
+        if location is None:
+            self.stats.problems.append(Problem(entry.file, entry.offset,
+                                               "revisit of a payload not in this archive"))
+            return None
+        problems: list[Problem] = []
+        for original in read_entries(self.warc_dir / location[0], problems, location[1]):
+            return original.payload
+        return None
+
+    def _page(self, db: Any, entry: Entry, meta: dict[str, Any]) -> None:
+        if meta.get("page") is False:
+            return  # robots.txt: fetched by Scrapy itself, never a page
+        rec = entry.record
+        url = rec.rec_headers.get_header("WARC-Target-URI")
+        status = rec.http_headers.get_statuscode()
+        fetch = {"url": url, "status": int(status) if status.isdigit() else None,
+                 "fetched_at": rec.rec_headers.get_header("WARC-Date"),
+                 "warc_file": entry.file, "warc_offset": entry.offset,
+                 "warc_length": entry.length, "warc_type": rec.rec_type,
+                 "warc_record_id": rec.rec_headers.get_header("WARC-Record-ID")}
+        if status in REDIRECTS and rec.http_headers.get_header("Location"):
+            self.hops[url] = fetch  # a hop: its page row is written with the final URL's
+            return
+        payload = self._payload(entry)
+        if payload is None:
+            return
+        headers = Headers([(k, v) for k, v in rec.http_headers.headers
+                           if k.title().encode() not in HOP_BY_HOP])
+        body, headers = decoded(payload, headers)
+        hops = [self.hops.pop(u) for u in meta.get("redirect_urls", []) if u in self.hops]
+        page = Page(
+            url=url, status=fetch["status"],
+            content_type=(headers.get("Content-Type") or b"").decode("latin-1"),
+            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1")
+                     for k, v in headers.items()},
+            body=body, depth=meta.get("depth", 0), referer=meta.get("referer"),
+            fetches=[*hops, fetch],
+        )
+        # As HttpErrorMiddleware + the spider's errback do by default (a spider's own
+        # exceptions, such as sitemap probes, are not in the archive).
+        if page.status is None or not 200 <= page.status < 300:
+            page.error = f"HTTP {page.status}"
+        self.cleaner.process_item(page)
+        self.stats.pages += 1
+        if record_page(db, page, self.crawl_id):
+            self.stats.reports += 1

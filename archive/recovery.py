@@ -1,0 +1,115 @@
+"""Finish the ``.open`` WARC files a killed crawl left behind.
+
+Each record is its own gzip member and the writer flushes after every exchange, so a crash
+leaves whole members followed by at most one partial one.  Recovery walks the members,
+checks that each holds one complete WARC record, truncates the file after the last good one
+and renames it to its final name.  Files of writers still alive on this host are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.warcfile import OPEN_SUFFIX
+
+logger = logging.getLogger(__name__)
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Recovered:
+    path: Path  # the final name, or the .open name if the file was removed as empty
+    records: int
+    kept: int  # bytes kept
+    dropped: int  # bytes cut off the end
+
+
+def _member_is_record(head: bytes, size: int) -> bool:
+    """Does a decompressed member (its first bytes and total size) hold one whole record?"""
+    if not head.startswith(b"WARC/"):
+        return False
+    end = head.find(b"\r\n\r\n")
+    if end < 0:
+        return False
+    for line in head[:end].split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            try:
+                return size == end + 4 + int(value.strip()) + 4
+            except ValueError:
+                return False
+    return False
+
+
+def whole_records_end(path: Path) -> tuple[int, int]:
+    """(offset just after the last whole record, number of whole records) of a .warc.gz."""
+    good_end = records = 0
+    with open(path, "rb") as fh:
+        offset = 0
+        while True:
+            fh.seek(offset)
+            inflater = zlib.decompressobj(wbits=31)
+            head, size, consumed = b"", 0, 0
+            while not inflater.eof:
+                data = fh.read(CHUNK)
+                if not data:
+                    return good_end, records  # partial member: the crash point
+                try:
+                    out = inflater.decompress(data)
+                except zlib.error:
+                    return good_end, records
+                consumed += len(data) - len(inflater.unused_data)
+                if len(head) < CHUNK:
+                    head += out[: CHUNK - len(head)]
+                size += len(out)
+            if not _member_is_record(head, size):
+                return good_end, records
+            offset += consumed
+            good_end, records = offset, records + 1
+
+
+def _writer_alive(name: str) -> bool:
+    """Is the process that wrote this file (named ...-host-pid.warc.gz) still running here?"""
+    stem = name.removesuffix(".warc.gz" + OPEN_SUFFIX)
+    host, _, pid = stem.rpartition("-")
+    host = host.rpartition("-")[2]
+    this_host = socket.gethostname().replace("-", "_").replace(".", "_") or "host"
+    if host != this_host or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(directory: Path) -> list[Recovered]:
+    """Complete or truncate every abandoned ``.open`` file in directory."""
+    done = []
+    for path in sorted(directory.glob("*" + OPEN_SUFFIX)):
+        if _writer_alive(path.name):
+            continue
+        size = path.stat().st_size
+        end, records = whole_records_end(path)
+        final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+        if records == 0:
+            path.unlink()
+            logger.warning("removed %s: no whole record in it", path)
+            done.append(Recovered(path, 0, 0, size))
+            continue
+        with open(path, "r+b") as fh:
+            fh.truncate(end)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(path, final)
+        logger.warning("recovered %s: %d records kept, %d bytes of an unfinished record "
+                       "dropped", final.name, records, size - end)
+        done.append(Recovered(final, records, end, size - end))
+    return done

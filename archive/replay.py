@@ -1,0 +1,84 @@
+"""Serve a crawl's archive with pywb on loopback, in a collection named ``reports``.
+
+pywb runs as its own process from its own venv (see Makefile, ``.venv-pywb``), over a
+configuration generated from archive/pywb/config.yaml into DATA_DIR/pywb/.  Replay only:
+no live web, no recording, no proxy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from archive.index import build_cdxj, tool
+
+TEMPLATE = Path(__file__).with_name("pywb") / "config.yaml"
+COLLECTION = "reports"
+
+
+def timestamp(warc_date: str) -> str:
+    """The 14-digit replay timestamp of a WARC-Date (2026-01-02T03:04:05.123456Z)."""
+    return "".join(ch for ch in warc_date if ch.isdigit())[:14]
+
+
+def replay_url(url: str, warc_date: str, base: str = "http://127.0.0.1:8090",
+               mode: str = "") -> str:
+    """Where pywb replays a capture; mode "id_" gives the archived bytes, "" the replay view."""
+    return f"{base}/{COLLECTION}/{timestamp(warc_date)}{mode}/{url}"
+
+
+def prepare(data_dir: Path, venv: str) -> Path:
+    """Index the WARCs and write DATA_DIR/pywb/config.yaml; return that directory."""
+    data_dir = data_dir.resolve()
+    index = build_cdxj(data_dir, venv)
+    root = data_dir / "pywb"
+    root.mkdir(exist_ok=True)
+    config = TEMPLATE.read_text(encoding="utf-8").format(index=index,
+                                                         archive=data_dir / "warc")
+    (root / "config.yaml").write_text(config, encoding="utf-8")
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"pywb exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"pywb did not answer on port {port} within {timeout}s")
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, port: int, venv: str, timeout: float = 60) -> Iterator[str]:
+    """Run pywb on 127.0.0.1:port for the block; yields its base URL."""
+    root = prepare(data_dir, venv)
+    log = root / "pywb.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(tool(venv, "wayback")), "--bind", "127.0.0.1",
+                                 "--port", str(port)], cwd=root, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        _wait_ready(proc, port, log, timeout)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

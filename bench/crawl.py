@@ -1,0 +1,264 @@
+"""The crawl benchmarks: each crawler as a child process on the same loopback site.
+
+Every run is a fresh process measured from outside: wall time from the harness, peak RSS from
+``os.wait4`` (the kernel's ru_maxrss of exactly that child, no polling, no dependency), and,
+for Scrapy, the crawl's own ``elapsed_time_seconds`` and ``response_received_count`` from the
+stats it dumps at close (so interpreter start-up is not counted against pages/s).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.plain_spider import PLAIN_OFF
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SCRAPY = str(BIN / "scrapy")
+PY_SPY = str(BIN / "py-spy")
+EXTRACT_SOURCE = REPO / "crawler" / "commands" / "extract.py"
+PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+
+
+@dataclass
+class Run:
+    name: str
+    n: int
+    pages: int = 0  # responses received (robots.txt included)
+    seconds: float = 0.0  # crawl time: Scrapy's elapsed_time_seconds, else wall time
+    wall: float = 0.0  # the whole process, start-up included
+    maxrss_mb: float = 0.0
+    cpu: float = 0.0  # user + system seconds of the process: robust when others share the CPU
+    returncode: int = 0
+    note: str = ""
+    log: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and self.pages > 0
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        """Pages per CPU second: what the crawler would do with a core to itself."""
+        return self.pages / self.cpu if self.cpu > 0 else 0.0
+
+
+def loopback_env() -> dict[str, str]:
+    """The environment of every crawler: no proxy, so nothing can leave 127.0.0.1."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+    env["no_proxy"] = env["NO_PROXY"] = "*"
+    return env
+
+
+@dataclass
+class Usage:
+    code: int
+    wall: float
+    maxrss_mb: float
+    cpu: float
+
+
+def measured(cmd: list[str], log: Path, timeout: float) -> Usage:
+    """Run cmd with output to log; exit code, wall time, peak RSS and CPU time of that child."""
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, env=loopback_env(), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - start > timeout:
+                os.killpg(proc.pid, signal.SIGKILL)
+                _, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    # Linux: ru_maxrss is in KiB.
+    return Usage(proc.returncode, wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+
+
+def scrapy_settings(depth: int, concurrency: int, budget: int = 10_000_000) -> list[str]:
+    """Settings every Scrapy run shares: no throttling, enough concurrency to saturate."""
+    pairs = {
+        "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0",
+        "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "DEPTH_LIMIT": depth + 1, "ROBOTSTXT_OBEY": "True",  # the site's robots.txt allows all
+        "LOG_LEVEL": "INFO", "PROGRESS_INTERVAL": 5,
+        # The benchmark crawls the whole site: page budgets (crawler.discovery) out of the way.
+        "DISCOVERY_MAX_PAGES": budget, "DISCOVERY_MAX_FOCUSED": budget,
+    }
+    return [arg for k, v in pairs.items() for arg in ("-s", f"{k}={v}")]
+
+
+def scrapy_stats(text: str) -> dict[str, float]:
+    """Numbers from the stats dict Scrapy logs at close."""
+    stats = {}
+    for key in ("elapsed_time_seconds", "response_received_count", "item_scraped_count",
+                "log_count/ERROR", "clean/pages", "store/pages", "archive/records_written"):
+        m = re.search(rf"'{re.escape(key)}': ([\d.]+)", text)
+        if m:
+            stats[key] = float(m.group(1))
+    return stats
+
+
+def _scrapy_run(name: str, n: int, cmd: list[str], log: Path, timeout: float) -> Run:
+    use = measured(cmd, log, timeout)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    stats = scrapy_stats(text)
+    run = Run(name, n, int(stats.get("response_received_count", 0)),
+              stats.get("elapsed_time_seconds", use.wall), use.wall, use.maxrss_mb, use.cpu,
+              use.code, log=log)
+    if stats.get("log_count/ERROR"):
+        run.note = f"{int(stats['log_count/ERROR'])} errors logged"
+    if use.code != 0:
+        run.note = f"exit {use.code}: " + " ".join(text.strip().splitlines()[-1:])[:200]
+    return run
+
+
+def crawl_cmd(url: str, data_dir: Path, depth: int, concurrency: int, plain: bool) -> list[str]:
+    cmd = [SCRAPY, "crawl", "reports", "-a", f"start_urls={url}", "-s", f"DATA_DIR={data_dir}",
+           *scrapy_settings(depth, concurrency)]
+    if plain:
+        cmd += [arg for setting in PLAIN_OFF for arg in ("-s", setting)]
+    return cmd
+
+
+def run_ours(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
+             timeout: float = 3600) -> Run:
+    """`scrapy crawl reports` with WARC + cleaning + SQLite, as shipped."""
+    data = work / f"ours-{n}"
+    shutil.rmtree(data, ignore_errors=True)
+    return _scrapy_run("ours", n, crawl_cmd(url, data, depth, concurrency, plain=False),
+                       work / f"ours-{n}.log", timeout)
+
+
+def run_plain(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
+              timeout: float = 3600) -> Run:
+    """The same spider with archiving, cleaning and storing off (see bench.plain_spider)."""
+    data = work / f"plain-{n}"
+    shutil.rmtree(data, ignore_errors=True)
+    return _scrapy_run("plain", n, crawl_cmd(url, data, depth, concurrency, plain=True),
+                       work / f"plain-{n}.log", timeout)
+
+
+def run_minimal(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
+                timeout: float = 3600) -> Run:
+    """A bare link-following Scrapy spider (bench/plain_spider.py)."""
+    cmd = [SCRAPY, "runspider", str(REPO / "bench" / "plain_spider.py"), "-a",
+           f"start_url={url}", *scrapy_settings(depth, concurrency)]
+    return _scrapy_run("minimal", n, cmd, work / f"minimal-{n}.log", timeout)
+
+
+def run_wget(url: str, n: int, work: Path, depth: int, timeout: float = 3600) -> Run:
+    """`wget --recursive --warc-file`: one connection, archives and parses links, in C."""
+    wget = shutil.which("wget")
+    if not wget:
+        return Run("wget", n, returncode=127, note="n/a (wget not installed)")
+    out = work / f"wget-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    cmd = [wget, "--recursive", f"--level={depth + 1}", "--no-verbose", "-e", "robots=off",
+           f"--warc-file={out / 'wget'}", f"--directory-prefix={out / 'mirror'}",
+           "--no-host-directories", "--delete-after", url]
+    log = work / f"wget-{n}.log"
+    use = measured(cmd, log, timeout)
+    m = re.search(r"Downloaded: (\d+) files", log.read_text(encoding="utf-8", errors="replace"))
+    run = Run("wget", n, int(m.group(1)) if m else 0, use.wall, use.wall, use.maxrss_mb,
+              use.cpu, use.code, log=log)
+    if use.code not in (0, 8) or not m:  # 8: some page answered an error status
+        run.note = f"exit {use.code}"
+    else:
+        run.returncode = 0
+    return run
+
+
+def run_redis(url: str, n: int, work: Path, depth: int) -> Run:
+    """Hook for issue 10 (distributed crawling with scrapy-redis): not set up yet."""
+    return Run("scrapy-redis", n, returncode=-1, note="n/a (issue 10: scrapy-redis not set up)")
+
+
+# -- re-extraction -------------------------------------------------------------------------
+def extract_help() -> str | None:
+    """`scrapy extract -h`, or None while the command does not exist in the tree."""
+    if not EXTRACT_SOURCE.exists():
+        return None
+    proc = subprocess.run([SCRAPY, "extract", "-h"], cwd=REPO, env=loopback_env(),
+                          capture_output=True, text=True, timeout=120)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def worker_option(help_text: str) -> str | None:
+    """The command's worker-count option, whatever it is called: a flag or a setting."""
+    m = re.search(r"(--(?:workers|jobs|processes|procs))\b", help_text)
+    if m:
+        return m.group(1)
+    source = EXTRACT_SOURCE.read_text(encoding="utf-8") if EXTRACT_SOURCE.exists() else ""
+    m = re.search(r"[\"'](EXTRACT_(?:WORKERS|PROCESSES|JOBS))[\"']", source)
+    return f"-s {m.group(1)}=" if m else None
+
+
+def run_extract(crawl_dir: Path, n: int, pages: int, work: Path, workers: int | None,
+                option: str | None, timeout: float = 3600) -> Run:
+    """`scrapy extract` over a copy of a crawl's WARC files into a fresh database."""
+    name = "extract" if workers is None else f"extract ×{workers}"
+    data = work / f"extract-{n}-{workers or 1}"
+    shutil.rmtree(data, ignore_errors=True)
+    shutil.copytree(crawl_dir / "warc", data / "warc")
+    cmd = [SCRAPY, "extract", "-s", f"DATA_DIR={data}"]
+    if workers is not None and option:
+        cmd += option.split()[:-1] + [option.split()[-1] + str(workers)] \
+            if option.startswith("-s ") else [option, str(workers)]
+    log = work / f"extract-{n}-{workers or 1}.log"
+    use = measured(cmd, log, timeout)
+    # The command's own count when it prints one ("rebuilt …: 41 pages"), else the crawl's.
+    # The last count printed is the final one (earlier lines are progress).
+    counts = re.findall(r"(\d+) pages", log.read_text(encoding="utf-8", errors="replace"))
+    done = int(counts[-1]) if counts else pages
+    run = Run(name, n, done if use.code == 0 else 0, use.wall, use.wall, use.maxrss_mb,
+              use.cpu, use.code, log=log)
+    if use.code != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+        run.note = f"exit {use.code}: " + " ".join(tail)[:200]
+    shutil.rmtree(data, ignore_errors=True)
+    return run
+
+
+# -- profiling -----------------------------------------------------------------------------
+def profile_crawl(url: str, n: int, work: Path, depth: int, plain: bool,
+                  concurrency: int = 32, rate: int = 100) -> Path | None:
+    """py-spy samples of one crawl (idle samples included), as collapsed stacks."""
+    if not Path(PY_SPY).exists():
+        return None
+    name = "plain" if plain else "ours"
+    data = work / f"profile-{name}-{n}"
+    shutil.rmtree(data, ignore_errors=True)
+    out = work / f"profile-{name}-{n}.txt"
+    cmd = [PY_SPY, "record", "--idle", "--threads", "--rate", str(rate), "--format", "raw",
+           "--output", str(out), "--", *crawl_cmd(url, data, depth, concurrency, plain)]
+    use = measured(cmd, work / f"profile-{name}-{n}.log", timeout=3600)
+    shutil.rmtree(data, ignore_errors=True)
+    return out if use.code == 0 and out.exists() else None
+
+
+def components(log: Path | None) -> list[str]:
+    """The project's own (non-Scrapy) components a run had enabled, from its log."""
+    if log is None or not log.exists():
+        return []
+    text = log.read_text(encoding="utf-8", errors="replace")
+    # Middlewares, pipelines, extensions and download handlers all appear as class paths.
+    found = re.findall(r"'((?:archive|pipelines|crawler)\.[\w.]+\.[A-Z]\w+)'", text)
+    return list(dict.fromkeys(found))

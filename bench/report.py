@@ -1,0 +1,200 @@
+"""The benchmark table: results gathered by bench.run, rendered as Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from bench.cleanbench import CleanRow
+from bench.crawl import Run
+from bench.load import Load
+
+REPO = Path(__file__).resolve().parents[1]
+LABELS = {
+    "ours": "ours: `scrapy crawl reports` (WARC + cleaning + SQLite)",
+    "plain": "plain Scrapy: same spider, archive/clean/store off",
+    "minimal": "bare Scrapy: minimal link-following spider",
+    "wget": "`wget --recursive --warc-file` (1 connection)",
+    "scrapy-redis": "scrapy-redis (issue 10)",
+}
+
+
+@dataclass
+class Results:
+    sizes: list[int]
+    throughput_n: int
+    loadavg: float = 0.0
+    runs: list[Run] = field(default_factory=list)
+    load: Load | None = None
+    cleaning: list[CleanRow] = field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)
+    components: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def get(self, name: str, n: int) -> Run | None:
+        return next((r for r in self.runs if r.name == name and r.n == n), None)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _tool_version(cmd: list[str]) -> str:
+    if not shutil.which(cmd[0]):
+        return "not installed"
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    lines = (proc.stdout or proc.stderr).strip().splitlines()
+    return lines[0] if lines else "?"
+
+
+def machine() -> list[str]:
+    mem = "?"
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                            capture_output=True, text=True).stdout.strip() or "?"
+    pkgs = ", ".join(f"{d} {_version(d)}" for d in
+                     ("scrapy", "twisted", "warcio", "lxml", "sqlite-utils", "trafilatura",
+                      "py-spy"))
+    return [
+        f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {platform.platform()}, {os.cpu_count()} cores, {mem} memory, "
+        f"Python {platform.python_version()}",
+        f"- versions: {pkgs}; {_tool_version(['wget', '--version'])}; "
+        f"wrk: {_tool_version(['wrk', '-v'])}",
+        f"- tree: git {commit} plus uncommitted work (the harness measures the tree as it is)",
+    ]
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if a and b else "n/a"
+
+
+def _run_row(run: Run, plain: Run | None, wget: Run | None) -> str:
+    if not run.ok:
+        return f"| {LABELS.get(run.name, run.name)} | {run.note or 'failed'} |||||||"
+    return (f"| {LABELS.get(run.name, run.name)} | {run.pages} | {run.seconds:.1f} | "
+            f"{run.rate:.1f} | {run.cpu_rate:.1f} | "
+            f"{ratio(run.rate, plain.rate) if plain and plain.ok else 'n/a'} | "
+            f"{ratio(run.rate, wget.rate) if wget and wget.ok else 'n/a'} | "
+            f"{run.maxrss_mb:.0f} |")
+
+
+def throughput(res: Results) -> list[str]:
+    n = res.throughput_n
+    plain, wget, ours = res.get("plain", n), res.get("wget", n), res.get("ours", n)
+    lines = [f"### 1. Crawl throughput, N = {n:,} pages", "",
+             "| crawler | pages | crawl s | pages/s | pages per CPU s | × plain | × wget "
+             "| peak RSS MB |", "|---|---|---|---|---|---|---|---|"]
+    names = ("ours", "plain", "minimal", "wget", "scrapy-redis")
+    lines += [_run_row(r, plain, wget) for name in names if (r := res.get(name, n))]
+    if ours and plain and ours.ok and plain.ok:
+        verdict = "met" if ours.rate / plain.rate >= 0.7 else "NOT met"
+        lines += ["", f"Overhead ratio ours / plain = {ratio(ours.rate, plain.rate)} "
+                  f"(target ≥ 0.7: {verdict}); per CPU second "
+                  f"{ratio(ours.cpu_rate, plain.cpu_rate)}."]
+    if res.load:
+        fastest = max((r.rate for r in res.runs if r.ok), default=0)
+        lines += ["", f"Server alone ({res.load.tool}, {res.load.connections} connections, "
+                  f"every page in turn): {res.load.requests_per_s:,.0f} req/s, "
+                  f"{res.load.mb_per_s:,.0f} MB/s — {ratio(res.load.requests_per_s, fastest)}× "
+                  "the fastest crawler, so it is not the bottleneck."]
+    return lines
+
+
+def cleaning(res: Results) -> list[str]:
+    lines = ["### 2. Cleaning throughput (single process, in-process calls)", "",
+             "| pages | system | n | pages/s | MB/s | mean F1 | failures |",
+             "|---|---|---|---|---|---|---|"]
+    for r in res.cleaning:
+        f1 = f"{r.mean_f1:.4f}" if r.mean_f1 is not None else "—"
+        lines.append(f"| {r.pages} | {r.system} | {r.n} | {r.pages_per_s:.1f} | "
+                     f"{r.mb_per_s:.2f} | {f1} | {r.failures} |")
+    by = {(r.pages, r.system): r for r in res.cleaning}
+    for label in dict.fromkeys(r.pages for r in res.cleaning):
+        ours, traf = by.get((label, "ours")), by.get((label, "trafilatura"))
+        if ours and traf:
+            verdict = "met" if ours.pages_per_s >= traf.pages_per_s else "NOT met"
+            lines.append(f"\n{label}: ours / trafilatura pages/s = "
+                         f"{ratio(ours.pages_per_s, traf.pages_per_s)} (target ≥ 1.0: {verdict})")
+    return lines
+
+
+def extraction(res: Results) -> list[str]:
+    runs = [r for r in res.runs if r.name.startswith("extract")]
+    lines = [f"### 3. Re-extraction (`scrapy extract`) from the N = {res.throughput_n:,} "
+             "crawl's WARC files", ""]
+    if not runs:
+        return lines + ["n/a (scrapy extract not available)"]
+    lines += ["| run | pages | wall s | pages/s | peak RSS MB | note |", "|---|---|---|---|---|---|"]
+    lines += [f"| `scrapy {r.name}` | {r.pages} | {r.wall:.1f} | {r.rate:.1f} | "
+              f"{r.maxrss_mb:.0f} | {r.note} |" for r in runs]
+    if len(runs) == 2 and all(r.ok for r in runs):
+        speedup = runs[1].rate / runs[0].rate
+        lines.append(f"\nspeed-up = {speedup:.2f}× (target ≥ 1.8: "
+                     f"{'met' if speedup >= 1.8 else 'NOT met'})")
+    return lines
+
+
+def scale(res: Results) -> list[str]:
+    lines = ["### 4. Peak RSS and wall time by crawl size", "",
+             "| N | ours wall s | ours pages/s | ours peak RSS MB | plain wall s | "
+             "plain peak RSS MB | wget wall s | wget peak RSS MB |",
+             "|---|---|---|---|---|---|---|---|"]
+
+    def cells(name: str, n: int, rate: bool = False) -> str:
+        r = res.get(name, n)
+        if not r or not r.ok:
+            return " n/a |" * (3 if rate else 2)
+        mid = f" {r.rate:.1f} |" if rate else ""
+        return f" {r.wall:.1f} |{mid} {r.maxrss_mb:.0f} |"
+
+    for n in res.sizes:
+        lines.append(f"| {n:,} |{cells('ours', n, True)}{cells('plain', n)}{cells('wget', n)}")
+    lo, hi = res.sizes[0], res.sizes[-1]
+    if lo != hi:
+        for name in ("ours", "plain", "wget"):
+            a, b = res.get(name, lo), res.get(name, hi)
+            if a and b and a.ok and b.ok:
+                growth = b.maxrss_mb / a.maxrss_mb
+                target = f" (target < 1.5: {'met' if growth < 1.5 else 'NOT met'})" \
+                    if name == "ours" else ""
+                lines.append(f"\n{name}: peak RSS {hi:,} / {lo:,} = {growth:.2f}×{target}")
+    return lines
+
+
+def render(res: Results) -> str:
+    parts = ["# Benchmarks (`make bench`)", "", *machine(),
+             f"- load average when started: {res.loadavg:.2f} (other work on the machine "
+             "slows wall-clock numbers; pages per CPU second is robust to it)",
+             f"- harness run time: {res.seconds / 60:.1f} min", "",
+             "Site: bench/sitegen.py (generated report site, one loopback host, served by "
+             "bench/server.py); every crawler starts at its home page and fetches it all. "
+             "Scrapy runs: AUTOTHROTTLE_ENABLED=False, ROBOTSTXT_OBEY=True (robots.txt allows "
+             "all), CONCURRENT_REQUESTS(_PER_DOMAIN)=32, DEPTH_LIMIT = site depth + 1, "
+             "discovery budgets off. Crawl s = Scrapy's `elapsed_time_seconds` (start-up "
+             "excluded); wget and extract: process wall time. Peak RSS: `ru_maxrss` of the "
+             "process (os.wait4).", "",
+             *throughput(res), "", *cleaning(res), "", *extraction(res), "", *scale(res), ""]
+    if res.components:
+        parts += ["Project components enabled (from each run's log):", ""]
+        parts += [f"- {name}: {', '.join(c) or 'none'}" for name, c in res.components.items()]
+        parts.append("")
+    if res.profiles:
+        parts += ["### Profiles (py-spy, main thread = the reactor, idle samples included)", "",
+                  *res.profiles]
+    if res.notes:
+        parts += ["### Notes", "", *[f"- {note}" for note in res.notes], ""]
+    return "\n".join(parts)

@@ -1,0 +1,144 @@
+"""``python -m bench.run`` (``make bench``): every benchmark of issue 8 in one run, one table.
+
+1. crawl throughput: ours (WARC + cleaning + SQLite) vs the same spider plain vs wget;
+2. cleaning throughput: ours vs trafilatura (bench.clean's functions);
+3. re-extraction: ``scrapy extract`` from the crawl's WARC files, 1 process and 1 per core;
+4. peak RSS and wall time at each N, and the growth from the smallest to the largest N;
+plus the server measured alone first, and py-spy profiles of the full and plain crawls.
+The table is printed and written to bench/results.md with the machine, versions and date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import crawl, load, profile
+from bench.cleanbench import rows as clean_rows
+from bench.report import Results, render
+from bench.server import serving
+from bench.sitegen import Site
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+def say(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def sizes_arg(text: str) -> list[int]:
+    sizes = sorted({int(x.replace("_", "")) for x in text.split(",") if x.strip()})
+    if not sizes or sizes[0] < 3:
+        raise argparse.ArgumentTypeError("sizes: comma-separated page counts, each ≥ 3")
+    return sizes
+
+
+def crawl_size(res: Results, n: int, work: Path, args: argparse.Namespace) -> None:
+    with serving(n) as site:
+        say(f"N={n}: site up in {site.startup_s:.1f}s ({site.pages} pages, depth {site.depth})")
+        if n == args.throughput_n:
+            paths = ["/robots.txt", *Site(n).paths()]
+            res.load = load.measure(site.url, site.port, paths, work)
+            say(f"server alone: {res.load.requests_per_s:.0f} req/s ({res.load.tool})")
+        runners = [crawl.run_ours, crawl.run_plain]
+        if n == args.throughput_n and args.minimal:
+            runners.append(crawl.run_minimal)
+        for runner in runners:
+            run = runner(site.url, n, work, site.depth, args.concurrency)
+            say(f"N={n} {run.name}: {run.pages} pages in {run.seconds:.1f}s "
+                f"({run.rate:.1f}/s), peak RSS {run.maxrss_mb:.0f} MB {run.note}")
+            res.runs.append(run)
+        if not args.no_wget:
+            run = crawl.run_wget(site.url, n, work, site.depth)
+            say(f"N={n} wget: {run.pages} pages in {run.seconds:.1f}s {run.note}")
+            res.runs.append(run)
+        if n == args.throughput_n:
+            res.runs.append(crawl.run_redis(site.url, n, work, site.depth))
+            if args.profile_n:
+                profile_runs(res, min(n, args.profile_n), work, args)
+    if n == args.throughput_n:
+        extract_runs(res, n, work)
+    for name in ("ours", "plain", "wget"):
+        shutil.rmtree(work / f"{name}-{n}", ignore_errors=True)
+
+
+def profile_runs(res: Results, n: int, work: Path, args: argparse.Namespace) -> None:
+    with serving(n) as site:
+        for plain in (False, True):
+            name = "plain" if plain else "ours"
+            path = crawl.profile_crawl(site.url, n, work, site.depth, plain, args.concurrency)
+            if path is None:
+                res.notes.append(f"profile of {name}: n/a (py-spy missing or failed)")
+                continue
+            say(f"profiled {name} at N={n}")
+            res.profiles.append(profile.summary(profile.read(path), f"{name}, N = {n}"))
+
+
+def extract_runs(res: Results, n: int, work: Path) -> None:
+    ours = next((r for r in res.runs if r.name == "ours" and r.n == n and r.ok), None)
+    help_text = crawl.extract_help()
+    if help_text is None or ours is None:
+        why = "scrapy extract not available" if help_text is None else "no crawl to read"
+        res.notes.append(f"re-extraction: n/a ({why})")
+        return
+    option = crawl.worker_option(help_text)
+    counts = [None] + ([os.cpu_count() or 1] if option else [])
+    for workers in counts:
+        run = crawl.run_extract(work / f"ours-{n}", n, ours.pages, work, workers, option)
+        say(f"{run.name}: {run.wall:.1f}s {run.note}")
+        res.runs.append(run)
+    if not option:
+        res.notes.append("re-extraction: `scrapy extract -h` names no worker option; "
+                         "one process only")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=sizes_arg, default=sizes_arg("1000,5000,20000"),
+                        help="site sizes N (pages) for the scale rows")
+    parser.add_argument("--throughput-n", type=int, default=5000,
+                        help="N of the throughput, extraction and profile rows (one of --sizes)")
+    parser.add_argument("--profile-n", type=int, default=1000, help="pages per profiled crawl "
+                        "(at most --throughput-n; 0: no profiles)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--clean-repeat", type=int, default=2)
+    parser.add_argument("--clean-sample", type=int, default=200)
+    parser.add_argument("--minimal", action="store_true",
+                        help="also run the bare-Scrapy spider at --throughput-n")
+    parser.add_argument("--no-wget", action="store_true")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="where crawls write (default: a temporary directory, removed)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.throughput_n not in args.sizes:
+        args.sizes = sorted({*args.sizes, args.throughput_n})
+    started = time.perf_counter()
+    res = Results(sizes=args.sizes, throughput_n=args.throughput_n,
+                  loadavg=os.getloadavg()[0])
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="gzbg-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        for n in args.sizes:
+            crawl_size(res, n, work, args)
+        say("cleaning: ours vs trafilatura")
+        res.cleaning = clean_rows(args.clean_repeat, args.clean_sample)
+        res.components = {name: crawl.components(work / f"{name}-{args.throughput_n}.log")
+                          for name in ("ours", "plain")}
+    finally:
+        if args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    res.seconds = time.perf_counter() - started
+    text = render(res)
+    print(text)
+    args.out.write_text(text, encoding="utf-8")
+    say(f"written to {args.out} ({res.seconds / 60:.1f} min)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

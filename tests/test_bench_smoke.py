@@ -1,0 +1,121 @@
+"""The benchmark harness (bench/), end to end at tiny N, and the parts it rests on.
+
+No wall-clock assertions: only that every crawler fetched the whole generated site, that the
+table is produced, and that the site, the server and the measurements are what they claim.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.crawl import measured
+from bench.profile import read
+from bench.server import serving
+from bench.sitegen import Site
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_site_has_exactly_n_pages_all_reachable_and_deterministic():
+    site = Site(500)
+    assert len(site.routes) == 500
+    seen, frontier = {"/"}, ["/"]
+    while frontier:
+        links = [link for path in frontier for link in site.links(path)]
+        broken = [link for link in links if site.page(link) is None and "." in link[-6:]]
+        assert not [b for b in broken if not b.startswith("/css/")], broken[:5]
+        frontier = [link for link in set(links) if link in site.routes and link not in seen]
+        seen.update(frontier)
+    assert seen == set(site.routes)  # every page reachable from the home page
+    assert site.max_depth() >= 2
+    other = Site(500)
+    assert all(site.page(p) == other.page(p) for p in list(site.paths())[::25])
+
+
+def test_site_mixes_realistic_report_pages_with_distractors_and_news():
+    site = Site(300)
+    kinds: dict[str, list[int]] = {}
+    for path, (route, index, _) in site.routes.items():
+        if route == "content":
+            kinds.setdefault(site.content(index).kind, []).append(len(site.page(path) or b""))
+    assert set(kinds) == {"report", "distractor", "news"}
+    # A whole seed text in a government page template (the shortest seed is ~6 KB).
+    assert min(kinds["report"]) > 15_000
+    assert sum(kinds["report"]) / len(kinds["report"]) > 30_000
+    assert max(kinds["news"]) < min(kinds["report"]) * 2
+    report = next(p for p, r in site.routes.items()
+                  if r[0] == "content" and site.content(r[1]).kind == "report")
+    assert "政府工作报告" in (site.page(report) or b"").decode("utf-8")
+
+
+def test_server_serves_the_site_with_keep_alive_and_404():
+    site = Site(60)
+    with serving(60) as web:
+        assert web.pages == 60
+        for path in list(site.paths())[::7]:
+            with urllib.request.urlopen(web.url.rstrip("/") + path, timeout=10) as resp:
+                assert resp.status == 200 and resp.read() == site.page(path)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(web.url + "nowhere.html", timeout=10)
+        assert err.value.code == 404
+        # Two pipelined requests on one connection: both answered, in order.
+        with socket.create_connection(("127.0.0.1", web.port), timeout=10) as sock:
+            sock.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+                         b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        assert data.count(b"HTTP/1.1 200 OK") == 2
+        assert data.index(b"Disallow:") < data.index(b"<!DOCTYPE html>")
+
+
+def test_peak_rss_is_measured_per_child(tmp_path):
+    grow = "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096])"
+    big = measured([sys.executable, "-c", grow], tmp_path / "big.log", timeout=60)
+    small = measured([sys.executable, "-c", "pass"], tmp_path / "small.log", timeout=60)
+    assert big.code == small.code == 0
+    assert big.maxrss_mb > 150 > small.maxrss_mb
+
+
+def test_profile_reader_counts_only_the_reactor_thread(tmp_path):
+    loop = "BaseEventLoop.run_forever (asyncio/base_events.py:600)"
+    stacks = tmp_path / "stacks.txt"
+    stacks.write_text(
+        f"thread (1): MainThread;<module> (x.py:1) 5\n"  # start-up
+        f"thread (1): MainThread;{loop};select (selectors.py:468) 30\n"  # idle
+        f"thread (1): MainThread;{loop};process_item (pipelines/cleaning.py:30);"
+        f"clean (pipelines/clean.py:10) 50\n"
+        f"thread (1): MainThread;{loop};write (archive/warcfile.py:9) 15\n"
+        f"thread (2): ThreadPool;work (x.py:3) 99\n", encoding="utf-8")
+    prof = read(stacks)
+    assert (prof.samples, prof.idle, prof.outside) == (95, 30, 5)
+    assert prof.stages["WARC archiving (archive/*)"] == 15
+    assert sum(n for stage, n in prof.stages.items() if stage.startswith("cleaning")) == 50
+
+
+def test_harness_runs_end_to_end_and_writes_the_table(tmp_path):
+    out = tmp_path / "results.md"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--sizes", "30", "--throughput-n", "30",
+         "--profile-n", "0", "--clean-repeat", "1", "--clean-sample", "3",
+         "--work-dir", str(tmp_path / "work"), "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text(encoding="utf-8")
+    assert text.strip() in proc.stdout
+    for heading in ("1. Crawl throughput", "2. Cleaning throughput", "3. Re-extraction",
+                    "4. Peak RSS and wall time", "cores", "scrapy 2.19.0"):
+        assert heading in text
+    # Both Scrapy crawls fetched the whole site: its 30 pages and robots.txt (at least).
+    for label in ("ours: `scrapy crawl reports`", "plain Scrapy: same spider"):
+        row = next(line for line in text.splitlines() if line.startswith(f"| {label}"))
+        assert int(row.split("|")[2]) >= 31, row
+    assert re.search(r"\| 30 \| [\d.]+ \| [\d.]+ \| \d+ \|", text)  # the scale row
+    assert "ours" in text and "trafilatura" in text

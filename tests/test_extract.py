@@ -1,0 +1,112 @@
+"""`scrapy extract` rebuilds the database from the WARC files alone, surviving damaged files."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.crawling import REPO
+from tests.test_archive_crawl import REPORT_URLS, crawl_fixture_web, records
+
+SCRAPY = str(Path(sys.executable).with_name("scrapy"))
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "warc"
+if not CORPUS.is_dir():  # CI clones main with shared/ beside it
+    CORPUS = Path("/work/shared/corpus/warc")
+# Surrogate keys and crawl bookkeeping: not in the WARC, numbered by whoever writes the rows.
+NOT_IN_WARC = {"id", "page_id", "crawl_id", "download_latency"}
+
+
+def extract(data: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SCRAPY, "extract", "-s", f"DATA_DIR={data}", "-s",
+                           "PROGRESS_INTERVAL=0.01", "--db", str(db)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def table(db: Path, name: str, skip: set[str] = NOT_IN_WARC) -> dict[str, dict]:
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    try:
+        return {r["url"]: {k: r[k] for k in r.keys() if k not in skip}  # noqa: SIM118 (Row)
+                for r in con.execute(f"select * from {name} where warc_file is not null")}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    data = tmp_path_factory.mktemp("extract")
+    crawl_fixture_web(data)
+    return data
+
+
+def test_extract_gives_the_reports_table_the_crawl_wrote(crawled, tmp_path):
+    rebuilt = tmp_path / "rebuilt.db"
+    proc = extract(crawled, rebuilt)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    live = table(crawled / "reports.db", "reports")
+    again = table(rebuilt, "reports")
+    assert set(live) == REPORT_URLS
+    assert again == live  # same rows, same text, same metadata, same WARC locations
+    assert "extract: 1/1 files" in proc.stderr  # progress is shown
+
+
+def test_extract_gives_the_archived_pages(crawled, tmp_path):
+    rebuilt = tmp_path / "rebuilt.db"
+    assert extract(crawled, rebuilt).returncode == 0
+    # `error` is the spider's judgement (its errbacks may excuse a status): not compared.
+    live = table(crawled / "reports.db", "pages", NOT_IN_WARC | {"error"})
+    again = table(rebuilt, "pages", NOT_IN_WARC | {"error"})
+    assert len(live) > 100 and again == live
+
+
+def test_extract_replaces_the_database_from_scratch(crawled, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(crawled / "warc", data / "warc")
+    (data / "reports.db").write_bytes(b"not a database, e.g. left by a broken disk")
+    proc = subprocess.run([SCRAPY, "extract", "-s", f"DATA_DIR={data}"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert set(table(data / "reports.db", "reports")) == REPORT_URLS
+
+
+def test_damaged_files_are_reported_and_the_rest_extracted(crawled, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(crawled / "warc", data / "warc")
+    good = next((data / "warc").glob("*.warc.gz"))
+    # Our own file, cut in the middle of a report's response record (as a full disk would).
+    report_offsets = [off for off, rec, _ in records(good) if rec.rec_type == "response"
+                      and rec.rec_headers.get_header("WARC-Target-URI") in REPORT_URLS]
+    cut = report_offsets[-1]
+    cut_copy = data / "warc" / "zz-cut.warc.gz"
+    cut_copy.write_bytes(good.read_bytes()[: cut + 300])
+    for name in ("warcio/test/data/example-trunc.warc",
+                 "warcio/test/data/example-wrong-chunks.warc.gz",
+                 "warcio/test/data/example-digest.warc",
+                 "warcio/test/data/example-bad-non-chunked.warc.gz",
+                 "pywb/sample_archive/warcs/example.warc.gz"):
+        shutil.copy(CORPUS / name, data / "warc" / Path(name).name)
+
+    proc = extract(data, data / "reports.db")
+    assert proc.returncode == 1  # damage is not hidden from scripts...
+    damaged = [line for line in proc.stderr.splitlines() if line.startswith("damaged: ")]
+    # ...each damaged record named with its file and offset...
+    assert f"damaged: zz-cut.warc.gz at offset {cut}: " in "\n".join(damaged)
+    for name in ("example-trunc.warc", "example-wrong-chunks.warc.gz", "example-digest.warc",
+                 "example-bad-non-chunked.warc.gz"):
+        assert any(line.startswith(f"damaged: {name} at offset ") for line in damaged), name
+    assert not any("example.warc.gz" in line for line in damaged)
+    # ...and everything readable was still extracted: all reports from the good file, and
+    # the good pages of the foreign archives.
+    assert set(table(data / "reports.db", "reports")) == REPORT_URLS
+    pages = table(data / "reports.db", "pages")
+    assert any(p["warc_file"] == "example.warc.gz" for p in pages.values())
+
+
+def test_no_warcs_is_a_clear_error(tmp_path):
+    proc = extract(tmp_path, tmp_path / "reports.db")
+    assert proc.returncode != 0 and "no WARC files" in proc.stdout + proc.stderr
