@@ -30,13 +30,18 @@ def crawl_env(proxy_url: str) -> dict[str, str]:
 
 
 def warc_check(warc_dir: Path) -> list[str]:
-    """Problems `warcio check` finds in the crawl's WARC files (empty when all pass)."""
+    """Problems `warcio check` and `gzip -t` find in the crawl's WARC files (empty: all pass)."""
     files = sorted(str(p) for p in warc_dir.glob("*.warc.gz"))
     if not files:
         return ["no WARC files written"]
     warcio = Path(sys.executable).with_name("warcio")
     proc = subprocess.run([str(warcio), "check", *files], capture_output=True, text=True)
-    return [] if proc.returncode == 0 else [proc.stdout + proc.stderr]
+    problems = [] if proc.returncode == 0 else [proc.stdout + proc.stderr]
+    # warcio does not notice a truncated gzip member; gzip -t does.
+    for name in files:
+        if subprocess.run(["gzip", "-t", name], capture_output=True).returncode != 0:
+            problems.append(f"gzip -t fails on {name}")
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(summarize(data_dir))
     problems = warc_check(data_dir / "warc")
-    print("warcio check:", "all files pass" if not problems else "\n".join(problems))
+    print("warcio check, gzip -t:", "all files pass" if not problems else "\n".join(problems))
     return 1 if problems else 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.commands.summary import summarize
 from pipelines.clean import clean
 from tests.crawling import crawl
 from tests.fixtureweb import load_manifest
@@ -173,3 +174,13 @@ def test_bad_start_url_is_a_clear_error(tmp_path):
     assert proc.returncode != 0
     assert "only http(s) URLs" in proc.stderr
     assert not (tmp_path / "warc").exists()
+
+
+def test_summary_reports_what_the_crawl_left(crawled):
+    data, db, _ = crawled
+    text = summarize(data)
+    assert f"reports found: {len(REPORT_URLS)}" in text
+    assert all(url in text for url in REPORT_URLS)
+    # Skipped pages are counted by cause: one robots.txt refusal per disallowed page.
+    assert f"{len(DISALLOWED):>5}  IgnoreRequest: Forbidden by robots.txt" in text
+    assert "warc" in text and str(data / "reports.db") in text

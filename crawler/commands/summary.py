@@ -18,7 +18,8 @@ def summarize(data_dir: Path) -> str:
     db = open_db(db_path)
     try:
         pages = db["pages"].count
-        failed = db.execute("select count(*) from pages where error is not null").fetchone()[0]
+        errors = db.execute("select error, count(*) from pages where error is not null "
+                            "group by error order by 2 desc").fetchall()
         unfinished = db.execute(
             "select count(*) from crawls where finished_at is null").fetchone()[0]
         reports = list(db.query(
@@ -28,7 +29,10 @@ def summarize(data_dir: Path) -> str:
         db.close()
     warcs = sorted((data_dir / "warc").glob("*.warc.gz"))
     open_warcs = sorted((data_dir / "warc").glob("*.warc.gz.open"))
-    lines = [f"pages fetched: {pages} ({failed} failed)", f"reports found: {len(reports)}"]
+    failed = sum(n for _, n in errors)
+    lines = [f"pages: {pages} ({pages - failed} fetched, {failed} failed or skipped)"]
+    lines += [f"  {n:>5}  {error}" for error, n in errors[:8]]
+    lines.append(f"reports found: {len(reports)}")
     if unfinished:
         lines.append(f"  unfinished crawls (still running or killed): {unfinished}")
     for r in reports:
