@@ -121,3 +121,44 @@ SOAK_PAGES ?= 3000
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak --pages $(SOAK_PAGES)
 # --- end faults and safety ---
+
+# --- scheduled crawls: Scrapyd (issue 6) ---
+# Scrapyd and scrapyd-client pinned into .venv (a quick no-op once installed; the lock file
+# carries them too).  `make scrapyd`: Scrapyd on 127.0.0.1:6800 (scrapyd.conf; eggs, logs and
+# job database under data/scrapyd) with this project deployed (scrapy.cfg [deploy]), in the
+# foreground: Ctrl-C stops it.  Jobs run from the repository root, so DATA_DIR=data is ./data.
+# Scrapyd's job runner imports pkg_resources, which setuptools 81 removed: scrapyd 1.6.0
+# requires setuptools<81.
+SCRAPYD_PKGS := scrapyd==1.6.0 scrapyd-client==2.0.3 uberegg==0.1.1 setuptools==80.10.2
+SCRAPYD_URL := http://127.0.0.1:6800/
+
+.PHONY: scrapyd scrapyd-deps
+
+scrapyd-deps: $(STAMP)
+	@{ test -x $(BIN)/scrapyd -a -x $(BIN)/scrapyd-deploy && \
+	  $(BIN)/python -c 'import pkg_resources' 2>/dev/null; } || \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check $(SCRAPYD_PKGS)
+
+scrapyd: scrapyd-deps
+	mkdir -p data/scrapyd
+	@$(BIN)/scrapyd --pidfile= & pid=$$!; trap 'kill $$pid 2>/dev/null' INT TERM EXIT; \
+	for i in $$(seq 150); do \
+	  $(BIN)/python -c 'import urllib.request as r; r.urlopen("$(SCRAPYD_URL)daemonstatus.json")' \
+	    2>/dev/null && break; sleep 0.2; done; \
+	$(BIN)/scrapyd-deploy && echo "Scrapyd on $(SCRAPYD_URL) with gzbg deployed; Ctrl-C stops it" \
+	  && wait $$pid
+
+test: scrapyd-deps
+# --- end scheduled crawls ---
+
+# --- distributed mode (issue 10) -------------------------------------------------------------
+# Debian's redis-server for tests/test_distributed.py (the test starts its own on loopback);
+# a quick no-op once installed.
+.PHONY: redis-deps
+redis-deps:
+	@dpkg -s redis-server >/dev/null 2>&1 || { echo "installing redis-server (apt)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+
+test: redis-deps
+# --- end distributed mode ---

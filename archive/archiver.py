@@ -16,6 +16,7 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from archive.dedup import DigestIndex, Original
 from archive.records import (
+    NOT_MODIFIED_PROFILE,
     conversion_record,
     metadata_record,
     request_record,
@@ -51,12 +52,32 @@ class Archiver:
         self.index = index
         self.counts = {"responses": 0, "revisits": 0, "requests": 0, "conversions": 0,
                        "metadata": 0, "bytes": 0}
+        # URL -> payload digest a conditional request (crawler.incremental) expects a 304 to
+        # confirm.  Set from the reactor thread before the fetch, popped here after it.
+        self.not_modified: dict[str, str] = {}
+
+    def expect_not_modified(self, url: str, digest: str) -> None:
+        self.not_modified[url] = digest
+
+    def _confirmed(self, ex: Exchange) -> tuple[str, Original] | None:
+        """For a 304 to a conditional request: the digest it confirms and its first copy."""
+        expected = self.not_modified.pop(ex.url, None)
+        if expected is None or self.index is None or ex.head.get_statuscode() != "304":
+            return None
+        original = self.index.lookup(expected)
+        return (expected, original) if original is not None else None
 
     def write_exchange(self, ex: Exchange) -> dict[str, Any]:
         """Write response (or revisit) + request; return the fetch dict the pipelines use."""
         digest = payload_digest(ex.body)
         original = self.index.lookup(digest) if self.index is not None and ex.body else None
-        if original is not None:
+        if (confirmed := self._confirmed(ex)) is not None:
+            # Issue 6: a 304 is archived as a server-not-modified revisit of the payload the
+            # conditional request named, so replay finds the page behind it.
+            digest, original = confirmed
+            resp = revisit_record(ex.url, ex.head, digest, original.record_id, original.uri,
+                                  original.date, ex.date, ex.ip, profile=NOT_MODIFIED_PROFILE)
+        elif original is not None:
             resp = revisit_record(ex.url, ex.head, digest, original.record_id, original.uri,
                                   original.date, ex.date, ex.ip)
         else:
@@ -74,7 +95,8 @@ class Archiver:
             if self.index is not None and ex.body:
                 self.index.add(digest, Original(resp_id, ex.url, ex.date), loc.file, loc.offset)
         return {"warc_file": loc.file, "warc_offset": loc.offset, "warc_length": loc.length,
-                "warc_record_id": resp_id, "warc_type": resp.rec_type}
+                "warc_record_id": resp_id, "warc_type": resp.rec_type,
+                "payload_digest": digest}
 
     def write_conversion(self, url: str, text: str, info: Mapping[str, Any], refers_to: str,
                          date: str) -> tuple[str, str]:

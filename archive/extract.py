@@ -2,12 +2,16 @@
 
 Streams every WARC in DIR/warc in name (= time) order and turns each archived fetch back
 into the ``Page`` the spider built during the crawl, cleans it with the crawl's own
-``CleanPipeline`` (so HTML and attachments take exactly the live path to ``clean()``) and
+``clean_fetched`` (so HTML and attachments take exactly the live path to ``clean()``) and
 records it with the same ``pipelines.store.record_page``, so the rows are the ones a live
 crawl writes.  What the HTTP messages do not say (link depth, redirect chain, whether the
 fetch was a page or robots.txt) comes from the request record's ``WARC-JSON-Metadata``.
 Revisit records get their payload from the record they refer to.  Damaged records are
 reported with file and offset and skipped.
+
+With workers > 1 the cleaning runs in that many processes while this one reads the WARC
+files and alone writes the database, in WARC order: the rows (and their ids) are the ones a
+single-process run writes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +34,16 @@ from scrapy.statscollectors import MemoryStatsCollector
 
 from archive.reader import Entry, Problem, read_entries
 from crawler.items import Page
-from pipelines.cleaning import CleanPipeline
+from pipelines.cleaning import (
+    CleanPipeline,
+    clean_fetched,
+    failed,
+    is_cleanable,
+    is_fetched,
+    make_pool,
+)
 from pipelines.db import finish_crawl, open_db, start_crawl
+from pipelines.result import CleanResult
 from pipelines.store import record_page
 
 logger = logging.getLogger(__name__)
@@ -80,12 +95,18 @@ class Stats:
 
 class Extractor:
     def __init__(self, settings: BaseSettings, db_path: Path | None = None,
-                 progress: Callable[[str], None] | None = None, interval: float = 5.0):
+                 progress: Callable[[str], None] | None = None, interval: float = 5.0,
+                 workers: int = 1):
         data_dir = Path(settings.get("DATA_DIR"))
         self.warc_dir = data_dir / "warc"
         self.db_path = db_path or data_dir / "reports.db"
         self.run_ = _Run(settings)
         self.cleaner = CleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
+        self.workers = max(1, workers)
+        # Pages being cleaned, oldest first; bounded so bodies in flight stay few.
+        self.window: deque[tuple[Page, Future | None]] = deque()
+        self.window_max = 4 * self.workers
+        self.pool: ProcessPoolExecutor | None = None
         self.crawl_id: int | None = None
         self.progress = progress or logger.info
         self.interval = interval
@@ -103,6 +124,7 @@ class Extractor:
                                     settings={"warc_dir": str(self.warc_dir)})
         last = time.monotonic()
         reason = "failed"
+        self.pool = make_pool(self.workers) if self.workers > 1 else None
         try:
             for path in files:
                 self.stats.files += 1
@@ -115,8 +137,11 @@ class Extractor:
                 for entry in self.pending.values():  # responses without a request record
                     self._page(db, entry, {})
                 self.pending.clear()
+            self._drain(db, 0)
             reason = "finished"
         finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
             finish_crawl(db, self.crawl_id, reason, self.run_.stats.get_stats())
             db.close()
         self._report(None, len(files))
@@ -196,7 +221,37 @@ class Extractor:
         # exceptions, such as sitemap probes, are not in the archive).
         if page.status is None or not 200 <= page.status < 300:
             page.error = f"HTTP {page.status}"
-        self.cleaner.process_item(page)
-        self.stats.pages += 1
-        if record_page(db, page, self.crawl_id):
-            self.stats.reports += 1
+        future = None
+        if is_fetched(page):
+            args = (page.body, page.url, page.headers, is_cleanable(page))
+            if self.pool is None:
+                self.cleaner.record(page, *clean_fetched(*args))
+            else:
+                future = self._submit(args)
+        self.window.append((page, future))
+        self._drain(db, 0 if self.pool is None else self.window_max)
+
+    def _submit(self, args: tuple[Any, ...]) -> Future:
+        assert self.pool is not None
+        try:
+            return self.pool.submit(clean_fetched, *args)
+        except BrokenProcessPool:  # a worker died earlier: its pages are recorded as
+            self.pool.shutdown(wait=False)  # failures, the rest go to a fresh pool
+            self.pool = make_pool(self.workers)
+            return self.pool.submit(clean_fetched, *args)
+
+    def _drain(self, db: Any, keep: int) -> None:
+        """Record the oldest pages, in order, until at most `keep` are in flight."""
+        while len(self.window) > keep:
+            page, future = self.window.popleft()
+            if future is not None:
+                result: CleanResult | None
+                try:
+                    result, attachment = future.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker must not lose the page
+                    result, attachment = failed(exc), False
+                    self.run_.stats.inc_value("clean/worker_errors")
+                self.cleaner.record(page, result, attachment)
+            self.stats.pages += 1
+            if record_page(db, page, self.crawl_id):
+                self.stats.reports += 1

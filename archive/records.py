@@ -23,6 +23,8 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 
 BUILDER = RecordBuilder(warc_version="WARC/1.1")
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+# A 304 to a conditional request (issue 6): the server says the earlier payload still holds.
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 RENAMED_TE = b"X-Archive-Orig-Transfer-Encoding"
 METADATA_PREFIX = "metadata://gzbg-archive/clean/"
 
@@ -108,15 +110,17 @@ def response_record(url: str, head: StatusAndHeaders, body: bytes, date: str,
 
 def revisit_record(url: str, head: StatusAndHeaders, digest: str, refers_to: str,
                    refers_to_uri: str, refers_to_date: str, date: str, ip: str | None,
-                   record_id: str | None = None) -> ArcWarcRecord:
-    """Identical-payload-digest revisit: the head of this fetch, the payload by reference."""
+                   record_id: str | None = None,
+                   profile: str = REVISIT_PROFILE) -> ArcWarcRecord:
+    """A revisit: the head of this fetch, the payload by reference (identical-payload-digest,
+    or server-not-modified for a 304, whose digest is that of the payload it confirms)."""
     extra = {"WARC-Refers-To": refers_to}
     if ip:
         extra["WARC-IP-Address"] = ip
     record = BUILDER.create_revisit_record(
         url, digest, refers_to_uri, refers_to_date, http_headers=head,
         warc_headers_dict=_warc_headers(date, record_id, extra))
-    record.rec_headers.replace_header("WARC-Profile", REVISIT_PROFILE)
+    record.rec_headers.replace_header("WARC-Profile", profile)
     return record
 
 

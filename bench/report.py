@@ -163,11 +163,13 @@ def scale(res: Results) -> list[str]:
 
     for n in res.sizes:
         lines.append(f"| {n:,} |{cells('ours', n, True)}{cells('plain', n)}{cells('wget', n)}")
-    lo, hi = res.sizes[0], res.sizes[-1]
-    if lo != hi:
-        for name in ("ours", "plain", "wget"):
+    for name in ("ours", "plain", "wget"):
+        # Each crawler's smallest and largest N it ran at (plain may stop below the largest).
+        done = [n for n in res.sizes if (r := res.get(name, n)) and r.ok]
+        if len(done) >= 2:
+            lo, hi = done[0], done[-1]
             a, b = res.get(name, lo), res.get(name, hi)
-            if a and b and a.ok and b.ok:
+            if a and b:
                 growth = b.maxrss_mb / a.maxrss_mb
                 target = f" (target < 1.5: {'met' if growth < 1.5 else 'NOT met'})" \
                     if name == "ours" else ""
@@ -185,8 +187,12 @@ def render(res: Results) -> str:
              "Scrapy runs: AUTOTHROTTLE_ENABLED=False, ROBOTSTXT_OBEY=True (robots.txt allows "
              "all), CONCURRENT_REQUESTS(_PER_DOMAIN)=32, DEPTH_LIMIT = site depth + 1, "
              "discovery budgets off. Crawl s = Scrapy's `elapsed_time_seconds` (start-up "
-             "excluded); wget and extract: process wall time. Peak RSS: `ru_maxrss` of the "
-             "process (os.wait4).", "",
+             "excluded); wget and extract: process wall time. Peak RSS: the sum of each "
+             "process's own peak (VmHWM from /proc) over the run's process group, worker "
+             "processes included (shared pages counted once per process, so an upper bound; "
+             "not ru_maxrss, which Linux inflates with the forking harness's own RSS); CPU s "
+             "likewise include the workers. ours runs with CLEAN_WORKERS = cores (the "
+             "default).", "",
              *throughput(res), "", *cleaning(res), "", *extraction(res), "", *scale(res), ""]
     if res.components:
         parts += ["Project components enabled (from each run's log):", ""]

@@ -12,8 +12,9 @@ COMMANDS_MODULE = "crawler.commands"
 # Where a crawl writes: DATA_DIR/warc/*.warc.gz and DATA_DIR/reports.db.  Relative paths are
 # taken from the working directory, which is the repository root for `scrapy` commands.
 DATA_DIR = "data"
-# The sites crawled when no start_urls are given.
-SITES_FILE = "crawler/sites.toml"
+# The sites crawled when no start_urls are given.  Empty: crawler/sites.toml as shipped in the
+# package (so it is found from any working directory, and inside a Scrapyd egg).
+SITES_FILE = ""
 
 CONTACT_URL = "https://github.com/gzbg-archive/gzbg-archive"
 USER_AGENT = f"gzbg-archive/0.1 (+{CONTACT_URL})"
@@ -72,6 +73,10 @@ WARC_PYWB_VENV = ".venv-pywb"  # pywb and py-wacz live in their own venv (see Ma
 # --- end archive ---
 
 CLEAN_ENABLED = True
+# --- cleaning and extraction workers (issue 8) ---
+CLEAN_WORKERS = -1  # cleaning processes beside the reactor; -1: one per core, 0: inline
+EXTRACT_WORKERS = -1  # `scrapy extract` cleaning processes; -1: one per core, 1: no pool
+# --- end cleaning and extraction workers ---
 
 SQLITE_ENABLED = True
 SQLITE_PATH = ""  # default: DATA_DIR/reports.db
@@ -131,3 +136,40 @@ DOWNLOADER_MIDDLEWARES.update({
     "crawler.ssrf.SsrfGuardMiddleware": 760,
 })
 # --- end faults and safety ---
+
+# --- distributed mode (issue 10: crawler/distributed.py, scrapy-redis) ---
+# Set REDIS_URL (redis://host:6379/0) and every worker shares the scheduler, the dupefilter
+# and the payload-digest index through that Redis; start URLs come from the Redis list
+# reports:start_urls (`scrapy push_starts`).  Empty: one process, as before.
+ADDONS = {"crawler.distributed.Distributed": 0}
+REDIS_URL = ""
+DISTRIBUTED_WORKER = ""  # this worker's id in Redis; default: host-pid-random
+DISTRIBUTED_HEARTBEAT = 2.0  # seconds; a worker silent for 3 beats is dead, its requests requeued
+DISTRIBUTED_IDLE_CLOSE = 30.0  # close when the whole cluster is idle this long (0: wait forever)
+# --- end distributed mode ---
+
+# --- clusters of copies and coverage (issue 11: pipelines/cluster.py, canonical.py) ---
+# Every report page joins a near-duplicate cluster as it is recorded (also in `scrapy
+# extract`); copies match at an estimated Jaccard similarity of CLUSTER_THRESHOLD or more of
+# their normalised 5-character shingles.  Off: no clusters, report_copies or coverage rows.
+CLUSTER_ENABLED = True
+CLUSTER_THRESHOLD = 0.5
+# --- end clusters ---
+
+# --- scheduled and incremental crawls (issue 6: crawler/incremental.py, crawler/resume.py) ---
+# Recrawls send the validators remembered per URL (url_state) for reports and attachments,
+# archive a 304 as a server-not-modified revisit, and clean only new and changed pages.
+# Below the archive (950): on the way back the fetch is already archived, body as received.
+INCREMENTAL_ENABLED = True
+DOWNLOADER_MIDDLEWARES["crawler.incremental.IncrementalMiddleware"] = 940
+ITEM_PIPELINES["pipelines.cleaning.CleanPipeline"] = None
+ITEM_PIPELINES["pipelines.recleaning.ChangedOnlyCleanPipeline"] = 300
+# With -s JOBDIR=DIR a crawl can be stopped (Ctrl-C once) and resumed; after a killed run
+# the frontier is rebuilt from the pages already stored (see crawler/resume.py).
+RESUME_ENABLED = True
+SPIDER_MIDDLEWARES = {"crawler.resume.ResumeMiddleware": 50}
+# Per-site limits in the sites file: max_pages (generic pages) and max_depth (link depth,
+# capping that site instead of DEPTH_LIMIT).  After DepthMiddleware (900), which sets depths.
+SITEDEPTH_ENABLED = True
+SPIDER_MIDDLEWARES["crawler.sitedepth.SiteDepthMiddleware"] = 850
+# --- end scheduled and incremental crawls ---

@@ -3,13 +3,14 @@
 Each ``[[site]]`` names one government (or other source) and the hosts it owns.  Per-site
 discovery overrides are small data here, never code: ``report_columns`` (URLs of report
 columns, crawled as extra start pages), ``column_keywords`` (anchor words that mark a report
-column on this site in addition to the shared ones) and ``max_pages``.
+column on this site in addition to the shared ones), ``max_pages`` and ``max_depth``.
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ class Site:
     report_columns: tuple[str, ...] = ()
     column_keywords: tuple[str, ...] = ()
     max_pages: int | None = None
+    max_depth: int | None = None  # link depth from the start pages, capping DEPTH_LIMIT
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def matches(self, wanted: str) -> bool:
@@ -58,7 +60,7 @@ def normalize_host(host: str) -> str:
 
 
 _KNOWN = {"name", "region", "level", "hosts", "start_urls", "province", "kind", "notes",
-          "verified", "report_columns", "column_keywords", "max_pages"}
+          "verified", "report_columns", "column_keywords", "max_pages", "max_depth"}
 
 
 def _strings(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -100,6 +102,9 @@ def parse_site(entry: dict[str, Any], where: str) -> Site:
     max_pages = entry.get("max_pages")
     if max_pages is not None and (not isinstance(max_pages, int) or max_pages < 1):
         raise SitesFileError(f"{where}: max_pages must be a positive integer")
+    max_depth = entry.get("max_depth")
+    if max_depth is not None and (type(max_depth) is not int or max_depth < 0):
+        raise SitesFileError(f"{where}: max_depth must be a non-negative integer")
     verified = entry.get("verified", True)
     if not isinstance(verified, bool):
         raise SitesFileError(f"{where}: verified must be true or false")
@@ -108,12 +113,15 @@ def parse_site(entry: dict[str, Any], where: str) -> Site:
         start_urls=start_urls, province=entry.get("province", ""), kind=kind,
         notes=entry.get("notes", ""), verified=verified, report_columns=columns,
         column_keywords=_strings(entry, "column_keywords", where), max_pages=max_pages,
+        max_depth=max_depth,
         extra={k: v for k, v in entry.items() if k not in _KNOWN},
     )
 
 
-def load_sites(path: str | Path) -> list[Site]:
-    path = Path(path)
+def load_sites(path: str | Path | None = None) -> list[Site]:
+    """The sites of a sites file; without a path, the crawler/sites.toml shipped in the package
+    (read through importlib.resources, so it also loads from a zipped egg under Scrapyd)."""
+    path = Path(path) if path else files("crawler") / "sites.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:

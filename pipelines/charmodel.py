@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
-TABLE = Path(__file__).with_name("charfreq.txt")
+# Read through importlib.resources, so it also loads from a zipped egg (Scrapyd).
+TABLE = files("pipelines") / "charfreq.txt"
 _MIN_WORD = 5  # rarer words are mostly names and noise for our purpose
 MAX_WORD = 4  # longer words add little for scoring a few characters
 _BOUND_CHAR = 3.0  # nats: a character that is never a word alone is less likely alone

@@ -70,6 +70,84 @@ def m002_reports_fts(db: sqlite_utils.Database) -> None:
                              create_triggers=True)
 
 
+# --- clusters of copies and coverage (issue 11: pipelines/cluster.py, canonical.py) ---
+@migrations()
+def m003_report_clusters(db: sqlite_utils.Database) -> None:
+    # reports stays one row per report page (every copy's text and metadata); clusters is the
+    # one row per report, report_copies ties each report page to its cluster.
+    db["known_sites"].create({
+        "id": int, "name": str, "region": str, "level": str, "province": str, "kind": str,
+        "hosts": str,
+    }, pk="id")
+    # Written as SQL for the ON DELETE actions sqlite-utils cannot declare: a reports row
+    # deleted directly (not through record_page, which unclusters it first) takes its copy
+    # row with it and leaves its cluster without a canonical copy until the next change.
+    db.execute("""
+create table clusters (
+  id integer primary key,
+  canonical_report_id integer references reports(id) on delete set null,
+  canonical_page_id integer references pages(id) on delete set null,
+  canonical_url text, canonical_host text, canonical_kind text, region text, level text,
+  year integer, title text, text text, chars integer, n_copies integer, kinds text,
+  has_government integer, updated_at text)""")
+    db.execute("""
+create table report_copies (
+  id integer primary key,
+  cluster_id integer not null references clusters(id),
+  report_id integer not null references reports(id) on delete cascade,
+  page_id integer not null references pages(id) on delete cascade,
+  url text not null, host text, kind text, rank integer, is_canonical integer,
+  similarity float, region text, year integer, chars integer, shingles integer,
+  spam_injected integer, converter_damaged integer, is_template integer, is_fragment integer,
+  farm_marks integer, minhash blob)""")
+    db["report_copies"].create_index(["report_id"], unique=True)
+    for cols in (["cluster_id"], ["kind"], ["host"]):
+        db["report_copies"].create_index(cols)
+    for cols in (["region", "year"], ["year"], ["canonical_kind"]):
+        db["clusters"].create_index(cols)
+    # One row per region and year: regions of the sites file's governments and of the reports
+    # found, years from the first to the last year found; the best cluster or a gap.
+    db.create_view("coverage", """
+with recursive
+span(lo, hi) as (select min(year), max(year) from clusters where year is not null),
+years(year) as (
+  select lo from span where lo is not null
+  union all select years.year + 1 from years, span where years.year < span.hi),
+places(region, level) as (
+  select region, max(level) from (
+    select region, level from known_sites where kind = 'government' and coalesce(region, '') != ''
+    union all select region, level from clusters where coalesce(region, '') != '')
+  group by region),
+best as (
+  select c.*, row_number() over (partition by c.region, c.year order by c.has_government desc,
+      c.n_copies desc, c.chars desc, c.id) as pick,
+    count(*) over (partition by c.region, c.year) as found
+  from clusters c where c.region is not null and c.year is not null)
+select places.region, places.level, years.year,
+  case when best.id is null then 'gap' else 'found' end as status,
+  best.id as cluster_id, best.canonical_report_id as report_id, best.canonical_url,
+  best.canonical_kind, best.title, best.n_copies, coalesce(best.found, 0) as clusters
+from places cross join years
+left join best on best.region = places.region and best.year = years.year and best.pick = 1""")
+# --- end clusters ---
+
+
+# --- incremental recrawls (issue 6) ---
+@migrations()
+def m004_url_state(db: sqlite_utils.Database) -> None:
+    # Issue 6, incremental recrawls: per URL, what the next crawl needs to send conditional
+    # requests and to tell new, changed and unchanged pages apart (pipelines/urlstate.py);
+    # per crawl, how many pages were each.
+    db["url_state"].create({
+        "url": str, "etag": str, "last_modified": str, "payload_digest": str,
+        "last_status": int, "last_crawl_id": int, "is_report": int, "content_type": str,
+        "discovery": str, "changed_at": str, "checked_at": str,
+    }, pk="url", foreign_keys=[("last_crawl_id", "crawls", "id")])
+    for col in ("pages_new", "pages_changed", "pages_unchanged", "pages_failed"):
+        db["crawls"].add_column(col, int)
+# --- end incremental recrawls ---
+
+
 def apply(db: sqlite_utils.Database) -> None:
     """Bring the schema up to date; a no-op when every migration is already applied."""
     if migrations.pending(db):

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
 from pipelines.result import Removal
 
-LEXICON = Path(__file__).with_name("spam_lexicon.txt")
+# Read through importlib.resources, so it also loads from a zipped egg (Scrapyd).
+LEXICON = files("pipelines") / "spam_lexicon.txt"
 _SEP = r"[_|｜\-,，、]"
 # A brand: digits and Latin glued together (365bet, bet365, 188) or a short CJK name with
 # a number (完美体育365).

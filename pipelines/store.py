@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.items import Page
+from pipelines import cluster, urlstate
 from pipelines.db import (
     finish_crawl,
     host,
@@ -60,6 +61,30 @@ def page_rows(page: Page) -> list[dict[str, Any]]:
     return rows
 
 
+# Plain statements with bound parameters: sqlite-utils' insert()/update() introspect the
+# table and convert every value on each call, which cost the crawl more than the writes.
+def _names(row: dict[str, Any]) -> str:
+    return ", ".join(f"[{k}]" for k in row)
+
+
+def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+    cur = db.conn.execute(f"insert into {table} ({_names(row)}) "
+                          f"values ({', '.join('?' * len(row))})", list(row.values()))
+    return int(cur.lastrowid or 0)
+
+
+def _insert_many(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.conn.executemany(f"insert into {table} ({_names(rows[0])}) "
+                            f"values ({', '.join('?' * len(rows[0]))})",
+                            [list(r.values()) for r in rows])
+
+
+def _update(db: sqlite_utils.Database, table: str, rowid: int, row: dict[str, Any]) -> None:
+    db.conn.execute(f"update {table} set {', '.join(f'[{k}] = ?' for k in row)} where id = ?",
+                    [*row.values(), rowid])
+
+
 def _upsert_page(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
     # A fetch is identified by its WARC response record; recording it again (re-extraction
     # into the same database) updates that row.  Fetches never archived are always new.
@@ -69,9 +94,9 @@ def _upsert_page(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
         if found:
             # The crawl that first recorded a fetch keeps it.
             update = {k: v for k, v in row.items() if k != "crawl_id"}
-            db["pages"].update(found[0], update)
+            _update(db, "pages", found[0], update)
             return int(found[0])
-    return int(db["pages"].insert(row).last_pk)
+    return _insert(db, "pages", row)
 
 
 def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = None) -> bool:
@@ -98,19 +123,23 @@ def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = No
                    "crawl_id": crawl_id}
             if found:
                 report_id = found[0]
-                db["reports"].update(report_id, {**row, "crawl_id": found[1]})
+                _update(db, "reports", report_id, {**row, "crawl_id": found[1]})
             else:
-                report_id = int(db["reports"].insert(row).last_pk)
+                report_id = _insert(db, "reports", row)
         elif found:  # a re-extraction's cleaner no longer calls it a report
-            db["reports"].delete(found[0])
+            cluster.forget_report(db, found[0])  # issue 11: its copy row goes first
+            db.execute("delete from reports where id = ?", [found[0]])
+        if report_id is not None:  # issue 11: near-duplicate cluster and canonical copy
+            cluster.add_report(db, report_id, page_id, page.url, result)
         if result is not None:
-            db["removals"].insert_all(
-                {**r, "page_id": page_id, "report_id": report_id} for r in removal_rows(result))
+            _insert_many(db, "removals", [{**r, "page_id": page_id, "report_id": report_id}
+                                          for r in removal_rows(result)])
         errors = ([("fetch", page.error)] if page.error else []) + \
             [("clean", e) for e in (result.errors if result is not None else [])]
-        db["errors"].insert_all(
+        _insert_many(db, "errors", [
             {"crawl_id": crawl_id, "page_id": page_id, "url": page.url, "stage": stage,
-             "message": message} for stage, message in errors)
+             "message": message} for stage, message in errors])
+        urlstate.record_state(db, page, crawl_id)  # issue 6: what the next crawl remembers
     return is_report
 
 
@@ -149,6 +178,9 @@ class SQLitePipeline:
 
     def open_spider(self) -> None:
         self.db = open_db(self.path)
+        s = self.crawler.settings  # issue 11: clusters of copies (pipelines/cluster.py)
+        cluster.attach(self.db, s.get("SITES_FILE"), threshold=s.getfloat("CLUSTER_THRESHOLD"),
+                       enabled=s.getbool("CLUSTER_ENABLED"))
         spider = self.crawler.spider
         self.crawl_id = start_crawl(self.db, spider.name if spider else "",
                                     settings=crawl_settings(self.crawler),
@@ -161,6 +193,8 @@ class SQLitePipeline:
             if record_page(self.db, item, self.crawl_id):
                 self.stats.inc_value("store/reports")
             self.stats.inc_value("store/pages")
+            if change := urlstate.change_of(item):  # issue 6: new/changed/unchanged/failed
+                self.stats.inc_value(f"incremental/{change}")
         except sqlite3.Error as e:
             # The transaction rolled back; the fetch is still in the WARC, so re-extraction
             # can recover it.  Say so loudly rather than stop the crawl.
@@ -171,5 +205,6 @@ class SQLitePipeline:
         return item
 
     def spider_closed(self, reason: str) -> None:
+        urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
         finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
         self.db.close()

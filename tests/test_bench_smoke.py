@@ -77,7 +77,9 @@ def test_server_serves_the_site_with_keep_alive_and_404():
 
 
 def test_peak_rss_is_measured_per_child(tmp_path):
-    grow = "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096])"
+    # It stays a moment at its peak: the harness samples every 20 ms (crawls run minutes).
+    grow = ("import time; b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
+            "time.sleep(0.3)")
     big = measured([sys.executable, "-c", grow], tmp_path / "big.log", timeout=60)
     small = measured([sys.executable, "-c", "pass"], tmp_path / "small.log", timeout=60)
     assert big.code == small.code == 0

@@ -21,9 +21,9 @@ if not CORPUS.is_dir():  # CI clones main with shared/ beside it
 NOT_IN_WARC = {"id", "page_id", "crawl_id", "download_latency"}
 
 
-def extract(data: Path, db: Path) -> subprocess.CompletedProcess[str]:
+def extract(data: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([SCRAPY, "extract", "-s", f"DATA_DIR={data}", "-s",
-                           "PROGRESS_INTERVAL=0.01", "--db", str(db)],
+                           "PROGRESS_INTERVAL=0.01", "--db", str(db), *args],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
 
 
@@ -110,3 +110,29 @@ def test_damaged_files_are_reported_and_the_rest_extracted(crawled, tmp_path):
 def test_no_warcs_is_a_clear_error(tmp_path):
     proc = extract(tmp_path, tmp_path / "reports.db")
     assert proc.returncode != 0 and "no WARC files" in proc.stdout + proc.stderr
+
+
+def every_row(db: Path) -> dict[str, list[tuple]]:
+    """All rows of the tables extraction writes, ids included, in id order."""
+    con = sqlite3.connect(db)
+    try:
+        return {name: con.execute(f"select * from {name} order by id").fetchall()
+                for name in ("pages", "reports", "removals", "errors")}
+    finally:
+        con.close()
+
+
+def test_workers_write_the_rows_one_process_writes(crawled, tmp_path):
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    for db, n in ((one, "1"), (two, "2")):
+        proc = extract(crawled, db, "--workers", n)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows1, rows2 = every_row(one), every_row(two)
+    assert len(rows1["pages"]) > 100 and len(rows1["reports"]) == len(REPORT_URLS)
+    # Same rows in the same order with the same ids: the parent writes in WARC order.
+    assert rows2 == rows1
+
+
+def test_bad_worker_count_is_a_clear_error(crawled, tmp_path):
+    proc = extract(crawled, tmp_path / "x.db", "--workers", "0")
+    assert proc.returncode != 0 and "--workers must be at least 1" in proc.stdout + proc.stderr

@@ -10,6 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from archive.extract import Extractor, warc_files
+from pipelines.cleaning import worker_count
 
 
 class Command(ScrapyCommand):
@@ -17,7 +18,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--db PATH] [--keep-db]"
+        return "[--db PATH] [--keep-db] [--workers N]"
 
     def short_desc(self) -> str:
         return "Rebuild the crawl database of DATA_DIR from its WARC files (re-cleaning every page)"
@@ -27,10 +28,17 @@ class Command(ScrapyCommand):
         parser.add_argument("--db", help="database to write (default: DATA_DIR/reports.db)")
         parser.add_argument("--keep-db", action="store_true",
                             help="add to an existing database instead of starting afresh")
+        parser.add_argument("--workers", type=int, default=None, metavar="N",
+                            help="cleaning processes (default: EXTRACT_WORKERS, i.e. one per "
+                                 "core; 1: clean in this process); rows are the same for any N")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         data_dir = Path(self.settings.get("DATA_DIR"))
+        workers = opts.workers if opts.workers is not None else \
+            self.settings.getint("EXTRACT_WORKERS", -1)
+        if opts.workers is not None and opts.workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {opts.workers}")
         if not warc_files(data_dir / "warc"):
             raise UsageError(f"no WARC files in {data_dir / 'warc'}")
         db = Path(opts.db) if opts.db else data_dir / "reports.db"
@@ -42,7 +50,8 @@ class Command(ScrapyCommand):
             print(line, file=sys.stderr, flush=True)
 
         stats = Extractor(self.settings, db, progress,
-                          self.settings.getfloat("PROGRESS_INTERVAL") or 5.0).run()
+                          self.settings.getfloat("PROGRESS_INTERVAL") or 5.0,
+                          worker_count(workers)).run()
         for problem in stats.problems:
             print(f"damaged: {problem}", file=sys.stderr)
         print(f"rebuilt {db}: {stats.pages} pages, {stats.reports} reports from "

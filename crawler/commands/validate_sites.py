@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider
@@ -119,7 +118,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
-        path = Path(self.settings.get("SITES_FILE"))
+        path = self.settings.get("SITES_FILE") or None  # empty: the packaged sites file
         try:
             sites = load_sites(path)
         except SitesFileError as exc:

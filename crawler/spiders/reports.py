@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -101,7 +100,7 @@ class ReportsSpider(Spider):
         return spider
 
     def _use_sites_file(self, path: str) -> None:
-        sites = load_sites(Path(path))
+        sites = load_sites(path or None)  # empty: the sites file shipped in the package
         if self._sites_arg:
             sites = select_sites(sites, self._sites_arg)
         if self._region_arg:

@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import bigsite, texts
+from . import bigsite, copies, texts
 from . import seeds as seedmod
-from .sitespec import DISCOVERY_SITES, SITES, SiteSpec
+from .sitespec import COPY_SITES, DISCOVERY_SITES, SITES, SiteSpec
 from .themes import THEMES, Article, Link, ListItem, Theme, pager_links, paragraphs_html
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -615,6 +615,16 @@ def build(seeds_dir: Path, out: Path) -> dict[str, Any]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(encode(spec, d.content))
         manifest.setdefault("discovery_sites", []).append(bigsite.manifest_entry(site.docs, extra))
+    # Copies of the 北票市 report on other hosts, and one place's two years (copies.py).
+    original = next(s for s in manifest["sites"] if s["host"] == "www.beipiao.gov.cn")
+    original_url = original["reports"][0]["url"]
+    copy_files = copies.build_copy_sites(seeds_dir, original_url, PINYIN)
+    for spec in COPY_SITES:
+        for path, content in copy_files[spec.host].items():
+            target = sites_dir / spec.host / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(encode(spec, content))
+    manifest["copy_sites"] = copies.manifest(seeds_dir, original_url, copy_files)
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     (out / "manifest.json").write_text(text, encoding="utf-8")
     return manifest

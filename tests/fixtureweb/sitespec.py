@@ -172,4 +172,23 @@ DISCOVERY_SITES: tuple[SiteSpec, ...] = (
 )
 BIG = DISCOVERY_SITES[0]
 
-HOSTS = {s.host: s for s in (*SITES, *DISCOVERY_SITES)}
+
+
+def _copy_site(host: str, name: str, kind: str, region: str | None = None) -> SiteSpec:
+    return SiteSpec(host=host, name=name, region=region, level="市" if region else None,
+                    kind=kind, seed="000", theme="copy", charset="utf-8", column="/",
+                    column_name="", report_date="2022-01-12", report_page=0, disallow="/admin/",
+                    unit="市", mayor_title="市长", source="")
+
+
+# Copies of one report on other hosts, and one place's reports of two years (issue 11);
+# built by copies.py into manifest["copy_sites"], kept out of SITES like DISCOVERY_SITES.
+COPY_SITES: tuple[SiteSpec, ...] = (
+    _copy_site("www.beipiao-gov.com", "北票市人民政府（镜像）", "mirror"),
+    _copy_site("big5.beipiao-gov.net", "北票市人民政府（繁體鏡像）", "mirror"),
+    _copy_site("www.fanwen-fixture.com", "范文库", "content_farm"),
+    _copy_site("www.liaoxi-news-fixture.com", "辽西资讯网", "unknown"),
+    _copy_site("www.dongling-fixture.gov.cn", "东岭市人民政府", "government", "东岭市"),
+)
+
+HOSTS = {s.host: s for s in (*SITES, *DISCOVERY_SITES, *COPY_SITES)}

@@ -1,0 +1,60 @@
+"""`scrapy merge -s DATA_DIR=OUT WORKER_DIR|DB ...`: one reports.db and warc/ from many workers.
+
+Each argument is a worker's DATA_DIR (its reports.db is merged and its closed WARC files are
+linked into OUT/warc) or a database file.  Afterwards `scrapy wacz -s DATA_DIR=OUT` and
+`scrapy replay -s DATA_DIR=OUT` cover every worker's WARCs.  See pipelines/merge.py for what
+counts as a duplicate.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from pipelines.db import open_db
+from pipelines.merge import link_warcs, merge_db
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "WORKER_DATA_DIR|DB [...]"
+
+    def short_desc(self) -> str:
+        return "Merge worker databases (and link their WARCs) into DATA_DIR, without duplicates"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        if not args:
+            raise UsageError("name at least one worker DATA_DIR or database")
+        out_dir = Path(self.settings.get("DATA_DIR"))
+        out_path = Path(self.settings.get("SQLITE_PATH") or out_dir / "reports.db")
+        sources = []
+        for arg in map(Path, args):
+            db = arg / "reports.db" if arg.is_dir() else arg
+            if not db.is_file():
+                raise UsageError(f"{arg}: no reports.db there", print_help=False)
+            if db.resolve() == out_path.resolve():
+                raise UsageError(f"{arg} is the output database itself", print_help=False)
+            sources.append((arg, db))
+        out = open_db(out_path)
+        try:
+            for arg, db in sources:
+                done = merge_db(out, db)
+                linked = link_warcs(arg / "warc", out_dir / "warc") if arg.is_dir() else 0
+                print(f"{arg}: +{done.crawls} crawls, +{done.pages} pages, +{done.reports} "
+                      f"reports ({done.duplicates['pages']} pages and "
+                      f"{done.duplicates['reports']} reports already there), "
+                      f"{linked} WARC files linked")
+            out.execute("pragma wal_checkpoint(truncate)")
+            pages = out.execute("select count(*) from pages").fetchone()[0]
+            reports = out.execute("select count(*) from reports").fetchone()[0]
+        finally:
+            out.close()
+        print(f"{out_path}: {pages} pages, {reports} reports")

@@ -1,0 +1,193 @@
+"""Spider middleware: resume a crawl with JOBDIR even after the process was killed.
+
+Scrapy's JOBDIR keeps the request queue and the dupefilter's seen set on disk, but writes
+the queue's index only when the spider closes.  Stopped with one Ctrl-C (SIGINT) the crawl
+finishes the requests in flight and closes cleanly, and the next run with the same JOBDIR
+simply goes on.  Killed (SIGKILL, power loss) it leaves a queue index that is missing or
+stale, and a seen set that also holds requests that were queued, or fetched but not yet
+stored, and are now lost: filtered as seen, never fetched.
+
+So the database, not the JOBDIR, says what is done.  A marker file in the JOBDIR tells a
+killed run from a closed one; after a killed run this middleware, before the scheduler opens
+the JOBDIR,
+
+* rewrites ``requests.seen`` to the fingerprints of the URLs stored by this job's runs (every
+  pages row, so a stored page is never fetched twice), and drops the stale queue;
+* re-derives the frontier: it hands the spider the archived bodies of the stored pages (read
+  from the WARC files, as fetched) and yields the links the spider follows from them, ahead
+  of the start requests.  The dupefilter lets through exactly the links not stored yet.
+
+A page that was fetched and archived but not stored is fetched again; the archive then
+writes it as a revisit (identical payload), so it is one full response in the WARC files
+and one row in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, Self
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.job import job_dir
+
+from archive.extract import decoded
+from archive.reader import read_entries
+from archive.service import dedup_path
+from archive.warcfile import OPEN_SUFFIX
+from crawler.incremental import db_path
+
+logger = logging.getLogger(__name__)
+MARKER = "gzbg-resume.json"
+
+
+class ResumeMiddleware:
+    def __init__(self, crawler: Crawler, jobdir: Path, db: Path, warc_dir: Path,
+                 digests: Path):
+        self.crawler = crawler
+        self.jobdir, self.db, self.warc_dir, self.digests = jobdir, db, warc_dir, digests
+        self.marker = jobdir / MARKER
+        self.rebuild = False
+        previous = self._read_marker()
+        self.since = previous.get("since", self._last_crawl_id())
+        if previous.get("running"):
+            self._reset_jobdir()
+        self._write_marker(running=True)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        jobdir = job_dir(s)
+        if not jobdir or not s.getbool("RESUME_ENABLED"):
+            raise NotConfigured("no JOBDIR, or RESUME_ENABLED is off")
+        data = Path(s.get("DATA_DIR"))
+        mw = cls(crawler, Path(jobdir), db_path(s), data / "warc", dedup_path(s))
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    # -- the marker: which crawls rows belong to this job, and whether its last run closed --
+    def _read_marker(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _write_marker(self, running: bool) -> None:
+        self.jobdir.mkdir(parents=True, exist_ok=True)
+        self.marker.write_text(json.dumps({"since": self.since, "running": running}))
+
+    def spider_closed(self, reason: str) -> None:
+        self._write_marker(running=False)
+
+    def _query(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        if not self.db.exists():
+            return []
+        conn = sqlite3.connect(self.db, timeout=30)
+        try:
+            return conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:  # a database without the tables yet
+            return []
+        finally:
+            conn.close()
+
+    def _last_crawl_id(self) -> int:
+        rows = self._query("select max(id) from crawls", [])
+        return int(rows[0][0] or 0) if rows else 0
+
+    # -- after a killed run ------------------------------------------------------------
+    def _reset_jobdir(self) -> None:
+        stored = [u for (u,) in self._query(
+            "select distinct url from pages where crawl_id > ?", [self.since])]
+        fingerprint = self.crawler.request_fingerprinter.fingerprint
+        # RFPDupeFilter's documented format: each fingerprint as its big-endian 2-byte
+        # length, then its bytes.
+        with open(self.jobdir / "requests.seen", "wb") as fh:
+            for url in stored:
+                fp = fingerprint(Request(url))
+                fh.write(len(fp).to_bytes(2, "big") + fp)
+        shutil.rmtree(self.jobdir / "requests.queue", ignore_errors=True)
+        self.rebuild = True
+        self.crawler.stats.set_value("resume/stored_before", len(stored))
+        logger.warning("resume: the last run of this job was killed; %d URLs are stored, the "
+                       "frontier is rebuilt from their archived pages", len(stored))
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        if self.rebuild:
+            count = 0
+            for request in self._frontier():
+                count += 1
+                yield request
+            self.crawler.stats.set_value("resume/frontier_requests", count)
+        async for item in start:
+            yield item
+
+    def _frontier(self) -> Iterator[Request]:
+        spider = self.crawler.spider
+        max_depth = self.crawler.settings.getint("DEPTH_LIMIT")
+        rows = self._query(
+            "select p.url, p.depth, p.warc_file, p.warc_offset, s.discovery from pages p "
+            "left join url_state s on s.url = p.url where p.crawl_id > ? and p.status = 200 "
+            "and p.error is null and p.warc_file is not null order by p.id", [self.since])
+        for url, depth, warc_file, offset, kind in rows:
+            response = self._archived_response(url, warc_file, offset, depth or 0, kind)
+            if response is None:
+                continue
+            callback = spider.parse_sitemap if kind == "sitemap" else spider.parse
+            for out in callback(response):
+                if not isinstance(out, Request):
+                    continue  # the page itself: stored already
+                out.meta.setdefault("depth", (depth or 0) + 1)
+                if max_depth and out.meta["depth"] > max_depth:
+                    continue
+                out.headers.setdefault("Referer", url)
+                yield out
+
+    def _archived_response(self, url: str, warc_file: str, offset: int, depth: int,
+                           kind: str | None) -> Any:
+        entry = self._entry(warc_file, offset)
+        if entry is None or entry.record.http_headers is None:
+            return None
+        headers = Headers(entry.record.http_headers.headers)
+        payload = entry.payload
+        if entry.record.rec_type == "revisit":
+            original = self._original(entry.record.rec_headers)
+            if original is None:
+                return None
+            payload = original.payload
+        body, headers = decoded(payload, headers)
+        cls = responsetypes.from_args(headers=headers, url=url, body=body)
+        meta = {"depth": depth, "discovery": kind or "generic"}
+        return cls(url=url, status=200, headers=headers, body=body,
+                   request=Request(url, meta=meta))
+
+    def _entry(self, warc_file: str, offset: int) -> Any:
+        path = self.warc_dir / warc_file
+        if not path.exists():  # not renamed yet: the killed writer's file
+            path = path.with_name(path.name + OPEN_SUFFIX)
+        if not path.exists():
+            return None
+        return next(iter(read_entries(path, [], offset)), None)
+
+    def _original(self, rec_headers: Any) -> Any:
+        """The response record a revisit refers to: by id among stored pages, else through
+        the digest index."""
+        rows = self._query("select warc_file, warc_offset from pages where warc_record_id = ?",
+                           [rec_headers.get_header("WARC-Refers-To")])
+        if not rows and self.digests.exists():
+            conn = sqlite3.connect(self.digests, timeout=30)
+            try:
+                rows = conn.execute("select warc_file, warc_offset from digests where digest = ?",
+                                    [rec_headers.get_header("WARC-Payload-Digest")]).fetchall()
+            except sqlite3.OperationalError:
+                rows = []
+            finally:
+                conn.close()
+        return self._entry(*rows[0]) if rows and rows[0][0] else None

@@ -1,0 +1,130 @@
+"""Combine the databases of several crawl workers into one, without duplicates.
+
+Each worker of a distributed crawl (crawler/distributed.py) writes its own reports.db.
+Merging copies their rows into one database with new ids, foreign keys remapped:
+
+* crawls: one row per worker run (same spider, source, crawl key, start time and settings);
+* pages: one row per fetch; a fetch is identified by its WARC record (file, offset), which
+  is unique across workers (file names carry host and pid), or, for fetches never archived,
+  by URL, time and error;
+* reports: one row per URL: the first merged wins, a later capture of the same URL keeps
+  its pages row but adds no second report;
+* removals and errors follow their page (those of pages already merged are not copied).
+
+Merging the same input twice adds nothing, so a merge can be re-run as workers finish.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+
+@dataclass
+class Merged:
+    crawls: int = 0
+    pages: int = 0
+    reports: int = 0
+    duplicates: dict[str, int] = field(default_factory=lambda: {"pages": 0, "reports": 0})
+
+
+def _rows(src: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
+    cur = src.execute(f"select * from {table} order by id")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur]
+
+
+def _insert(out: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
+    row = {k: v for k, v in row.items() if k != "id"}
+    cur = out.execute(f"insert into {table} ({', '.join(f'[{k}]' for k in row)}) "
+                      f"values ({', '.join('?' * len(row))})", list(row.values()))
+    return int(cur.lastrowid or 0)
+
+
+def _found(out: sqlite3.Connection, sql: str, args: list[Any]) -> int | None:
+    row = out.execute(sql, args).fetchone()
+    return int(row[0]) if row else None
+
+
+def merge_db(out_db: sqlite_utils.Database, source: Path) -> Merged:
+    """Copy one worker database into out_db (schema up to date: pipelines.db.open_db)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    out = out_db.conn
+    done = Merged()
+    try:
+        with out:
+            crawls: dict[int, int] = {}
+            for row in _rows(src, "crawls"):
+                # Workers started in the same second differ in their settings (DATA_DIR).
+                found = _found(out, "select id from crawls where spider is ? and source is ? and "
+                               "crawl_key is ? and started_at is ? and settings is ?",
+                               [row["spider"], row["source"], row["crawl_key"], row["started_at"],
+                                row["settings"]])
+                if found is None:
+                    found, done.crawls = _insert(out, "crawls", row), done.crawls + 1
+                crawls[row["id"]] = found
+            pages: dict[int, int] = {}
+            new_pages: set[int] = set()
+            for row in _rows(src, "pages"):
+                if row["warc_file"]:
+                    found = _found(out, "select id from pages where warc_file = ? and "
+                                   "warc_offset = ?", [row["warc_file"], row["warc_offset"]])
+                else:
+                    found = _found(out, "select id from pages where warc_file is null and "
+                                   "url = ? and fetched_at is ? and error is ?",
+                                   [row["url"], row["fetched_at"], row["error"]])
+                if found is None:
+                    found = _insert(out, "pages", {**row, "crawl_id": crawls.get(row["crawl_id"])})
+                    new_pages.add(row["id"])
+                    done.pages += 1
+                else:
+                    done.duplicates["pages"] += 1
+                pages[row["id"]] = found
+            reports: dict[int, int] = {}
+            for row in _rows(src, "reports"):
+                if _found(out, "select id from reports where url = ?", [row["url"]]) is not None:
+                    done.duplicates["reports"] += 1
+                    continue
+                reports[row["id"]] = _insert(out, "reports", {
+                    **row, "page_id": pages[row["page_id"]],
+                    "crawl_id": crawls.get(row["crawl_id"])})
+                done.reports += 1
+            for row in _rows(src, "removals"):
+                if row["page_id"] in new_pages:
+                    _insert(out, "removals", {**row, "page_id": pages[row["page_id"]],
+                                              "report_id": reports.get(row["report_id"])})
+            for row in _rows(src, "errors"):
+                mapped = {**row, "crawl_id": crawls.get(row["crawl_id"]),
+                          "page_id": pages.get(row["page_id"])}
+                if row["page_id"] is not None and row["page_id"] not in new_pages:
+                    continue
+                if row["page_id"] is None and _found(
+                        out, "select id from errors where page_id is null and crawl_id is ? and "
+                        "url is ? and stage = ? and message = ?",
+                        [mapped["crawl_id"], row["url"], row["stage"], row["message"]]):
+                    continue
+                _insert(out, "errors", mapped)
+    finally:
+        src.close()
+    return done
+
+
+def link_warcs(source: Path, target: Path) -> int:
+    """Make source's closed WARC files appear in target (hard links, else symlinks), so the
+    CDXJ index, the WACZ and replay of the merged DATA_DIR cover every worker's files."""
+    target.mkdir(parents=True, exist_ok=True)
+    linked = 0
+    for path in sorted(source.glob("*.warc.gz")):
+        dest = target / path.name
+        if dest.exists():
+            continue
+        try:
+            dest.hardlink_to(path)
+        except OSError:  # another file system
+            dest.symlink_to(path.resolve())
+        linked += 1
+    return linked

@@ -1,0 +1,97 @@
+"""CleanPipeline off the reactor: cleaning in worker processes gives the inline results, a
+dead worker costs a recorded failure (never the page), and the pool goes away on close."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from archive.extract import _Run
+from crawler.items import Page
+from pipelines.cleaning import CleanPipeline
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def pipeline(workers: int) -> CleanPipeline:
+    run = _Run(Settings({"CLEAN_ENABLED": True, "CLEAN_WORKERS": workers}))
+    p = CleanPipeline.from_crawler(run)  # type: ignore[arg-type]
+    p.open_spider()
+    return p
+
+
+def page(name: str) -> Page:
+    url = f"http://www.example.gov.cn/{name}"
+    return Page(url=url, status=200, content_type="text/html", body=(PAGES / name).read_bytes(),
+                fetches=[{"url": url, "status": 200}])
+
+
+def cleaned(p: CleanPipeline, pages: list[Page]) -> list[Page]:
+    async def run() -> list[Page]:
+        return list(await asyncio.gather(*(p.process_item(x) for x in pages)))
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def pool2():
+    p = pipeline(2)
+    yield p
+    p.close_spider()
+
+
+def names() -> list[str]:
+    return sorted(x.name for x in PAGES.glob("*.html"))
+
+
+def test_workers_give_the_inline_results(pool2):
+    inline = pipeline(0)
+    assert inline.pool is None and pool2.pool is not None
+    want = cleaned(inline, [page(n) for n in names()])
+    got = cleaned(pool2, [page(n) for n in names()])
+    assert any(x.cleaned.is_report for x in want) and all(x.cleaned for x in want)
+    assert [x.cleaned for x in got] == [x.cleaned for x in want]
+    assert pool2.stats.get_value("clean/pages") == len(names())
+    assert pool2.stats.get_value("clean/reports") == inline.stats.get_value("clean/reports")
+    # ...and the results really came from other processes.
+    assert {pid for pid in pool2.pool._processes} - {os.getpid()}  # type: ignore[union-attr]
+
+
+def test_clean_result_survives_pickling():
+    result = cleaned(pipeline(0), [page("report_gbk.html")])[0].cleaned
+    assert result.is_report and result.removals
+    assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_a_dead_worker_is_a_recorded_failure_and_the_next_page_is_cleaned(pool2):
+    cleaned(pool2, [page("report_gov.html")])  # the workers are up
+    for proc in list(pool2.pool._processes.values()):  # type: ignore[union-attr]
+        proc.kill()
+        proc.join()
+    lost = cleaned(pool2, [page("report_gov.html")])[0]
+    assert lost.cleaned is not None and not lost.cleaned.is_report
+    assert any("clean worker failed" in e for e in lost.cleaned.errors)
+    assert pool2.stats.get_value("clean/worker_errors") == 1
+    assert pool2.stats.get_value("clean/errors") == 1
+    again = cleaned(pool2, [page("report_gov.html")])[0]  # a fresh pool takes over
+    assert again.cleaned.is_report and not again.cleaned.errors
+
+
+def test_close_stops_the_workers():
+    p = pipeline(2)
+    cleaned(p, [page("news_distractor.html")])
+    procs = list(p.pool._processes.values())  # type: ignore[union-attr]
+    assert procs and all(x.is_alive() for x in procs)
+    p.close_spider()
+    assert p.pool is None and not any(x.is_alive() for x in procs)
+
+
+def test_other_items_and_unfetched_pages_pass_through(pool2):
+    other = {"not": "a page"}
+    failed = Page(url="http://www.example.gov.cn/x", status=404, body=b"gone")
+    assert cleaned(pool2, [other, failed]) == [other, failed]  # type: ignore[list-item]
+    assert failed.cleaned is None

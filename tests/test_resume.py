@@ -1,0 +1,135 @@
+"""Resume with JOBDIR: interrupt a crawl (SIGINT, then in another test SIGKILL) and resume it.
+
+"Exactly once" here means: across the interrupted run and the resumed one, every URL has one
+pages row (its final fetch), and at most one full `response` record in the WARC files, a repeat
+being a revisit; and together they find the same pages and reports as one uninterrupted crawl.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.crawling import REPO, SCRAPY, crawl
+from tests.demo import crawl_env
+from tests.fixtureweb import load_manifest
+from tests.fixtureweb.server import running
+
+MANIFEST = load_manifest()
+START = ",".join(site["start_url"] for site in MANIFEST["sites"])
+REPORTS = {r["url"] for s in MANIFEST["sites"] for r in s["reports"]}
+STOP_AFTER = 40  # pages stored before the interruption
+
+
+@pytest.fixture(scope="module")
+def web():
+    with running() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def reference(web, tmp_path_factory):
+    """The URLs one uninterrupted crawl records."""
+    data = tmp_path_factory.mktemp("reference")
+    proc = crawl(data, web.proxy_url, "-a", f"start_urls={START}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    db = sqlite3.connect(data / "reports.db")
+    yield {u for (u,) in db.execute("select url from pages")}
+    db.close()
+
+
+def stored(db_path: Path) -> int:
+    if not db_path.exists():
+        return 0
+    db = sqlite3.connect(db_path, timeout=30)
+    try:
+        return db.execute("select count(*) from pages").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        db.close()
+
+
+def interrupted_crawl(web, data: Path, jobdir: Path, sig: signal.Signals) -> str:
+    """Start a slowed crawl, send sig once STOP_AFTER pages are stored, return its log."""
+    cmd = [SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={data}", "-s", f"JOBDIR={jobdir}",
+           "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.25",
+           "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-a", f"start_urls={START}"]
+    log = data.parent / f"{sig.name}.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=crawl_env(web.proxy_url), stderr=fh,
+                                stdout=fh)
+        try:
+            deadline = time.monotonic() + 120
+            while stored(data / "reports.db") < STOP_AFTER:
+                assert proc.poll() is None, "the crawl ended before it could be interrupted"
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            proc.send_signal(sig)
+            proc.wait(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return log.read_text()
+
+
+def check_exactly_once(data: Path, reference: set[str]) -> sqlite3.Connection:
+    db = sqlite3.connect(data / "reports.db")
+    db.row_factory = sqlite3.Row
+    counts = Counter(u for (u,) in db.execute("select url from pages"))
+    assert [u for u, n in counts.items() if n > 1] == []
+    assert set(counts) == reference
+    assert {u for (u,) in db.execute("select url from reports")} == REPORTS
+    # Both runs did part of the work.
+    per_crawl = dict(db.execute("select crawl_id, count(*) from pages group by crawl_id"))
+    assert len(per_crawl) == 2 and min(per_crawl.values()) >= STOP_AFTER // 2
+    responses: Counter[str] = Counter()
+    kinds = {}
+    for path in sorted((data / "warc").glob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                h = rec.rec_headers
+                if rec.rec_type == "response":
+                    responses[h.get_header("WARC-Target-URI")] += 1
+                if rec.rec_type in ("response", "revisit"):
+                    kinds[h.get_header("WARC-Record-ID")] = (rec.rec_type,
+                                                             h.get_header("WARC-Refers-To"))
+    assert [u for u, n in responses.items() if n > 1] == []
+    # Every stored page points at its full response, or at a revisit of one.
+    for row in db.execute("select url, warc_record_id from pages where warc_record_id is not null"):
+        kind, refers_to = kinds[row["warc_record_id"]]
+        assert kind == "response" or kinds[refers_to][0] == "response", row["url"]
+    return db
+
+
+def test_resume_after_sigint(web, reference, tmp_path):
+    data, jobdir = tmp_path / "data", tmp_path / "job"
+    log = interrupted_crawl(web, data, jobdir, signal.SIGINT)
+    assert "shutting down gracefully" in log
+    proc = crawl(data, web.proxy_url, "-s", f"JOBDIR={jobdir}", "-a", f"start_urls={START}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Resuming crawl" in proc.stderr
+    assert "frontier is rebuilt" not in proc.stderr  # a clean stop needs no repair
+    db = check_exactly_once(data, reference)
+    reasons = [r for (r,) in db.execute("select finish_reason from crawls order by id")]
+    assert reasons == ["shutdown", "finished"]
+
+
+def test_resume_after_sigkill(web, reference, tmp_path):
+    data, jobdir = tmp_path / "data", tmp_path / "job"
+    interrupted_crawl(web, data, jobdir, signal.SIGKILL)
+    assert list((data / "warc").glob("*.open"))  # the killed writer's file
+    proc = crawl(data, web.proxy_url, "-s", f"JOBDIR={jobdir}", "-a", f"start_urls={START}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "frontier is rebuilt" in proc.stderr
+    db = check_exactly_once(data, reference)
+    first, second = db.execute("select finished_at from crawls order by id").fetchall()
+    assert first[0] is None and second[0] is not None  # the killed run never closed
