@@ -14,9 +14,10 @@ from pipelines.byteslip import _pool, repair_byte_slips
 from pipelines.charmodel import model
 from pipelines.charsearch import Candidates, best_fits, best_pair
 from pipelines.pinyin import strip_pinyin
+from tests.shared import CORPUS as SHARED_CORPUS
+from tests.shared import SEEDS
 
-SEEDS = Path("/work/shared/seeds")
-CORPUS = Path("/work/shared/corpus/gov-pages")
+CORPUS = SHARED_CORPUS / "gov-pages"
 needs_shared = pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not mounted")
 
 # (served excerpt, expected after repair).  Context around each spot is kept as served.

@@ -8,9 +8,10 @@ import pytest
 
 from pipelines.classify import is_report, is_template
 from pipelines.clean import clean
+from tests.shared import CORPUS
 
 PAGES = Path(__file__).parent / "pages"
-CORPUS = Path("/work/shared/corpus")
+
 PROSE = "我们坚持优化结构，三次产业得到长足发展，城乡环境进一步改观，人民福祉不断提升。"
 REPORT = [
     "——2022年1月6日在北票市第十七届人民代表大会第二次会议上",

@@ -188,6 +188,26 @@ def test_merge_makes_one_database_without_duplicates(tmp_path, single, pair):
         # Each report's WARC file is in the merged warc/ (linked from its worker).
         for (name,) in db.execute("select warc_file from reports"):
             assert (out / "warc" / name).exists()
+        # Issue 11: every merged report is clustered once, and the clusters, the sites and
+        # the coverage they give are the single-process crawl's.
+        assert db.execute("select count(*) from report_copies").fetchone()[0] == \
+            db.execute("select count(*) from reports").fetchone()[0]
+        assert db.execute("select count(*) from reports where id not in "
+                          "(select report_id from report_copies)").fetchone()[0] == 0
+        one = sqlite3.connect(single / "reports.db")
+        try:
+            for sql in ("select canonical_url, region, year, n_copies, kinds from clusters",
+                        "select name, region, level, province, kind, hosts from known_sites",
+                        "select region, level, year, status, canonical_url, n_copies "
+                        "from coverage",
+                        # Issue 6: the newest state of every URL any worker fetched.
+                        "select url, etag, last_modified, payload_digest, last_status, "
+                        "is_report from url_state"):
+                assert sorted(db.execute(sql).fetchall()) == sorted(one.execute(sql).fetchall())
+        finally:
+            one.close()
+        assert db.execute("select count(*) from url_state where last_crawl_id not in "
+                          "(select id from crawls)").fetchone()[0] == 0
     finally:
         db.close()
     assert sorted(p.name for p in (out / "warc").glob("*.warc.gz")) == \

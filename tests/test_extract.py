@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.crawling import REPO
+from tests.shared import CORPUS as SHARED_CORPUS
 from tests.test_archive_crawl import REPORT_URLS, crawl_fixture_web, records
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "warc"
-if not CORPUS.is_dir():  # CI clones main with shared/ beside it
-    CORPUS = Path("/work/shared/corpus/warc")
+
+CORPUS = SHARED_CORPUS / "warc"
 # Surrogate keys and crawl bookkeeping: not in the WARC, numbered by whoever writes the rows.
 NOT_IN_WARC = {"id", "page_id", "crawl_id", "download_latency"}
 

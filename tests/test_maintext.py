@@ -12,9 +12,11 @@ from pipelines.chrome import is_chrome
 from pipelines.clean import clean, parse
 from pipelines.maintext import extract
 from tests.gold.score import f1
+from tests.shared import CORPUS
 
 PAGES = Path(__file__).parent / "pages"
-MAGIC = Path("/work/shared/corpus/gov-pages/magic-html/benchmark/data/article")
+
+MAGIC = CORPUS / "gov-pages/magic-html/benchmark/data/article"
 PROSE = "现在，我代表市人民政府向大会报告工作，请予审议，并请市政协委员提出意见。"
 
 

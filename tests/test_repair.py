@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.repair import repair
+from tests.shared import SEEDS
 
-SEEDS = Path("/work/shared/seeds")
 needs_shared = pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not mounted")
 
 

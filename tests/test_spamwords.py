@@ -8,8 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.spamwords import strip_spam_words
-
-SEEDS = Path("/work/shared/seeds")
+from tests.shared import SEEDS
 
 
 def test_seed_003_title() -> None:
