@@ -50,6 +50,30 @@ def _gzip_starts_record(fh: BinaryIO, pos: int) -> bool:
     return out.startswith((b"WARC/", b"filedesc:", b"http", b"dns:"))
 
 
+def _member_intact(fh: BinaryIO, pos: int, length: int) -> bool:
+    """Whether exactly one whole gzip member, CRC checked, spans [pos, pos + length).
+
+    warcio (and `warcio check`) read a member cut inside its last block or trailer without a
+    word, and can parse a record out of a member whose deflate stream was damaged.
+    """
+    here = fh.tell()
+    try:
+        fh.seek(pos)
+        inflater = zlib.decompressobj(wbits=31)
+        fed = 0
+        while not inflater.eof:
+            chunk = fh.read(min(SCAN, max(length - fed, 0)) or SCAN)
+            if not chunk:
+                return False
+            fed += len(chunk)
+            inflater.decompress(chunk)
+        return fed - len(inflater.unused_data) == length
+    except zlib.error:  # a CRC or length mismatch in the trailer, or a broken stream
+        return False
+    finally:
+        fh.seek(here)
+
+
 def next_record_start(fh: BinaryIO, pos: int, gzipped: bool) -> int | None:
     """Offset of the first plausible record start at or after pos, or None at end of file."""
     while True:
@@ -76,7 +100,8 @@ def read_entries(path: Path, problems: list[Problem], start: int = 0) -> Iterato
     """Every readable record of path from offset start on; damage is added to problems."""
     name = path.name
     with open(path, "rb") as fh:
-        gzipped = fh.read(2) == b"\x1f\x8b"
+        # By the magic, or by the name when the first member's header is what got damaged.
+        gzipped = fh.read(2) == b"\x1f\x8b" or name.endswith(".gz")
         next_start: int | None = start
         while next_start is not None:
             start = next_start
@@ -88,13 +113,18 @@ def read_entries(path: Path, problems: list[Problem], start: int = 0) -> Iterato
                     payload = record.raw_stream.read()  # before asking for offsets: they
                     missing = getattr(record.raw_stream, "limit", 0)  # bytes short of
                     it.read_to_end(record)  # Content-Length; offsets known once consumed
-                    # Offsets are meaningless in a whole-file gzip (warcio then fails below).
-                    offset = max(start + it.get_record_offset(), good_end)
+                    # warcio's offsets are absolute (it starts from fh.tell()); they are
+                    # meaningless in a whole-file gzip (warcio then fails below).
+                    offset = max(it.get_record_offset(), good_end)
                     length = it.get_record_length()
                     good_end = max(offset + length, good_end)
                     if record.rec_headers.get_header("Content-Length") is None:
                         problems.append(Problem(name, offset, "truncated: incomplete record "
                                                 "header (no Content-Length)"))
+                        continue
+                    if gzipped and not _member_intact(fh, offset, length):
+                        problems.append(Problem(name, offset, "damaged or truncated gzip "
+                                                "member (checked to its trailer)"))
                         continue
                     if missing:  # warcio reads a cut-off last gzip member without a word
                         problems.append(Problem(name, offset, f"truncated: {missing} bytes "

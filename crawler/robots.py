@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -59,11 +59,16 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
         while True:
-            state = self._parsers.get(netloc)
-            if state is None and netloc not in self._parsers:
-                state = await self._fetch(urlparse_cached(request).scheme, netloc, request)
-            elif isinstance(state, defer.Deferred):
-                state = await maybe_deferred_to_future(state)
+            if netloc not in self._parsers:
+                await self._fetch(urlparse_cached(request).scheme, netloc, request)
+            state = self._parsers[netloc]
+            if isinstance(state, defer.Deferred):
+                # The pending fetch's Deferred only says "done"; the outcome is read from
+                # _parsers.  Awaited through asyncio (Deferred.asFuture) it hands its result
+                # to the first waiter and None, i.e. "allow everything", to every other
+                # request of the host that was waiting (Scrapy's own middleware has this bug).
+                await maybe_deferred_to_future(state)
+                continue
             if not isinstance(state, Unreachable):
                 return state
             if state.rounds > self.retry_times:
@@ -76,8 +81,9 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             if self._parsers.get(netloc) is state:
                 del self._parsers[netloc]  # the first request to wake up fetches it again
 
-    async def _fetch(self, scheme: str, netloc: str, request: Request) -> Any:
-        """Fetch and parse robots.txt once for every request of the host waiting on it."""
+    async def _fetch(self, scheme: str, netloc: str, request: Request) -> None:
+        """Fetch and parse robots.txt once for every request of the host waiting on it;
+        the outcome (parser, None or Unreachable) replaces the Deferred in _parsers."""
         self._parsers[netloc] = defer.Deferred()
         robots = Request(f"{scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
                          meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK)
@@ -88,7 +94,6 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             self._robots_error(exc, netloc)
         else:
             await self._parse_robots(response, netloc, request)
-        return self._parsers[netloc]
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:

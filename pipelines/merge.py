@@ -9,7 +9,18 @@ Merging copies their rows into one database with new ids, foreign keys remapped:
   by URL, time and error;
 * reports: one row per URL: the first merged wins, a later capture of the same URL keeps
   its pages row but adds no second report;
-* removals and errors follow their page (those of pages already merged are not copied).
+* removals and errors follow their page (those of pages already merged are not copied);
+* known_sites: the union of the workers' rows (each worker records the same sites file);
+* url_state (issue 6, one row per URL): the newest check of each URL across workers wins
+  (``checked_at``), its crawl id remapped, so an incremental recrawl from the merged database
+  sends the validators whichever worker last fetched the URL.  A distributed recrawl's
+  workers each read their own DATA_DIR: start them from copies of the merged reports.db to
+  give every worker the whole state (its rows are found again, not duplicated, on the next
+  merge);
+* clusters and report_copies are not copied (copies of one report found by different
+  workers belong in one cluster; worker cluster ids collide): ``cluster_merged`` clusters
+  every merged report afresh once all sources are in, as pipelines/cluster.py does for a
+  database written before clustering existed.
 
 Merging the same input twice adds nothing, so a merge can be re-run as workers finish.
 """
@@ -23,17 +34,23 @@ from typing import Any
 
 import sqlite_utils
 
+from pipelines import cluster
+
 
 @dataclass
 class Merged:
     crawls: int = 0
     pages: int = 0
     reports: int = 0
+    url_states: int = 0
     duplicates: dict[str, int] = field(default_factory=lambda: {"pages": 0, "reports": 0})
 
 
-def _rows(src: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
-    cur = src.execute(f"select * from {table} order by id")
+def _rows(src: sqlite3.Connection, table: str, order: str = "id") -> list[dict[str, Any]]:
+    if not src.execute("select 1 from sqlite_master where type = 'table' and name = ?",
+                       [table]).fetchone():
+        return []  # a worker database older than the table
+    cur = src.execute(f"select * from {table} order by {order}")
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur]
 
@@ -108,9 +125,45 @@ def merge_db(out_db: sqlite_utils.Database, source: Path) -> Merged:
                         [mapped["crawl_id"], row["url"], row["stage"], row["message"]]):
                     continue
                 _insert(out, "errors", mapped)
+            _merge_known_sites(out, _rows(src, "known_sites"))
+            done.url_states = _merge_url_state(out, _rows(src, "url_state", "url"), crawls)
     finally:
         src.close()
     return done
+
+
+def _merge_known_sites(out: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        row = {k: v for k, v in row.items() if k != "id"}
+        where = " and ".join(f"[{k}] is ?" for k in row)
+        if _found(out, f"select id from known_sites where {where}", list(row.values())) is None:
+            _insert(out, "known_sites", row)
+
+
+def _merge_url_state(out: sqlite3.Connection, rows: list[dict[str, Any]],
+                     crawls: dict[int, int]) -> int:
+    """Insert or replace each URL's row unless the merged one was checked later."""
+    changed = 0
+    for row in rows:
+        row = {**row, "last_crawl_id": crawls.get(row["last_crawl_id"])}
+        have = out.execute("select checked_at from url_state where url = ?",
+                           [row["url"]]).fetchone()
+        if have is not None and (have[0] or "") >= (row["checked_at"] or ""):
+            continue
+        out.execute(f"insert or replace into url_state ({', '.join(f'[{k}]' for k in row)}) "
+                    f"values ({', '.join('?' * len(row))})", list(row.values()))
+        changed += 1
+    return changed
+
+
+def cluster_merged(out_db: sqlite_utils.Database, threshold: float = cluster.THRESHOLD,
+                   enabled: bool = True) -> int:
+    """Cluster every merged report that has no copy row yet; returns how many there were.
+    Call once after all sources are merged (clustering is incremental: a re-run adds only
+    the new reports)."""
+    before = out_db.execute("select count(*) from report_copies").fetchone()[0]
+    cluster.attach(out_db, None, threshold=threshold, enabled=enabled)
+    return out_db.execute("select count(*) from report_copies").fetchone()[0] - before
 
 
 def link_warcs(source: Path, target: Path) -> int:

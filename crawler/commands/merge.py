@@ -2,8 +2,9 @@
 
 Each argument is a worker's DATA_DIR (its reports.db is merged and its closed WARC files are
 linked into OUT/warc) or a database file.  Afterwards `scrapy wacz -s DATA_DIR=OUT` and
-`scrapy replay -s DATA_DIR=OUT` cover every worker's WARCs.  See pipelines/merge.py for what
-counts as a duplicate.
+`scrapy replay -s DATA_DIR=OUT` cover every worker's WARCs.  Then the merged reports are
+clustered (CLUSTER_ENABLED, CLUSTER_THRESHOLD).  See pipelines/merge.py for what counts as a
+duplicate and what happens to url_state.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from pipelines.db import open_db
-from pipelines.merge import link_warcs, merge_db
+from pipelines.merge import cluster_merged, link_warcs, merge_db
 
 
 class Command(ScrapyCommand):
@@ -51,10 +52,15 @@ class Command(ScrapyCommand):
                 print(f"{arg}: +{done.crawls} crawls, +{done.pages} pages, +{done.reports} "
                       f"reports ({done.duplicates['pages']} pages and "
                       f"{done.duplicates['reports']} reports already there), "
-                      f"{linked} WARC files linked")
+                      f"{done.url_states} URL states, {linked} WARC files linked")
+            s = self.settings
+            clustered = cluster_merged(out, s.getfloat("CLUSTER_THRESHOLD"),
+                                       s.getbool("CLUSTER_ENABLED"))
             out.execute("pragma wal_checkpoint(truncate)")
             pages = out.execute("select count(*) from pages").fetchone()[0]
             reports = out.execute("select count(*) from reports").fetchone()[0]
+            clusters = out.execute("select count(*) from clusters").fetchone()[0]
         finally:
             out.close()
-        print(f"{out_path}: {pages} pages, {reports} reports")
+        print(f"{out_path}: {pages} pages, {reports} reports ({clustered} clustered now), "
+              f"{clusters} clusters")
