@@ -52,7 +52,8 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.middleware.WarcArchiveMiddleware": 950,
 }
 ITEM_PIPELINES = {
-    "pipelines.cleaning.CleanPipeline": 300,
+    # pipelines.cleaning.CleanPipeline that skips pages an incremental recrawl found unchanged.
+    "pipelines.recleaning.ChangedOnlyCleanPipeline": 300,
     "archive.conversion.ConversionPipeline": 500,  # cleaned text into the WARC (issue 4)
     "pipelines.store.SQLitePipeline": 800,
 }
@@ -162,8 +163,6 @@ CLUSTER_THRESHOLD = 0.5
 # Below the archive (950): on the way back the fetch is already archived, body as received.
 INCREMENTAL_ENABLED = True
 DOWNLOADER_MIDDLEWARES["crawler.incremental.IncrementalMiddleware"] = 940
-ITEM_PIPELINES["pipelines.cleaning.CleanPipeline"] = None
-ITEM_PIPELINES["pipelines.recleaning.ChangedOnlyCleanPipeline"] = 300
 # With -s JOBDIR=DIR a crawl can be stopped (Ctrl-C once) and resumed; after a killed run
 # the frontier is rebuilt from the pages already stored (see crawler/resume.py).
 RESUME_ENABLED = True
