@@ -108,7 +108,8 @@ class ReportsSpider(Spider):
                      if any(r in s.province or r in s.region for r in self._region_arg)]
         if not sites:
             wanted = ", ".join(self._sites_arg + self._region_arg)
-            raise ValueError(f"no site in {path} matches {wanted}")
+            source = path or "the packaged crawler/sites.toml"
+            raise ValueError(f"no site in {source} matches {wanted}")
         self.sites = sites
         self._start_arg = [url for site in sites for url in site.start_urls]
         self.allowed_domains = sorted({h.lower().removeprefix("www.")
