@@ -100,7 +100,12 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
             self._unreachable(netloc, f"HTTP {response.status}")
             return
-        await super()._parse_robots(response, netloc, request)
+        try:
+            await super()._parse_robots(response, netloc, request)
+        except Exception as exc:  # noqa: BLE001 - a parser crash must not leave waiters hanging
+            if isinstance(self._parsers.get(netloc), defer.Deferred):
+                self._stats.inc_value("robotstxt/parse_errors")
+                self._unreachable(netloc, f"robots.txt could not be parsed: {exc!r}")
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         if isinstance(exc, IgnoreRequest):
