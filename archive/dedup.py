@@ -62,3 +62,27 @@ class DigestIndex:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def index_recovered(index: DigestIndex, warc: Path) -> int:
+    """Add the response records of a WARC file recovered after a kill to the index.
+
+    A kill can land between a response record reaching the disk and its digest reaching the
+    index; without this the next crawl would archive that payload in full a second time.
+    Returns how many digests were added (already known ones are left as they are).
+    """
+    from archive.reader import read_entries
+
+    added = 0
+    for entry in read_entries(warc, []):
+        rec = entry.record
+        digest = rec.rec_headers.get_header("WARC-Payload-Digest")
+        if rec.rec_type != "response" or not digest or index.lookup(digest):
+            continue
+        original = Original(rec.rec_headers.get_header("WARC-Record-ID"),
+                            rec.rec_headers.get_header("WARC-Target-URI"),
+                            rec.rec_headers.get_header("WARC-Date"))
+        index.add(digest, original, entry.file, entry.offset)
+        added += 1
+    return added
+

@@ -23,7 +23,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from archive.archiver import Archiver
-from archive.dedup import DigestIndex
+from archive.dedup import DigestIndex, index_recovered
 from archive.recovery import recover
 from archive.warcfile import RotatingWarcWriter
 
@@ -73,14 +73,24 @@ class WarcService:
         if crawler not in _SERVICES:
             s = crawler.settings
             directory = Path(s.get("DATA_DIR")) / "warc"
+            dedup = s.getbool("WARC_DEDUP_ENABLED")
             if directory.is_dir():
-                # Files a killed crawl left .open are finished before new ones are started.
+                # Files a killed crawl left .open are finished before new ones are started,
+                # and their payloads indexed, in case the kill beat the index.
                 recovered = recover(directory)
                 crawler.stats.set_value("archive/files_recovered", len(recovered))
+                if dedup and any(r.records for r in recovered):
+                    startup_index = DigestIndex(dedup_path(s))  # this thread's connection
+                    try:
+                        added = sum(index_recovered(startup_index, r.path)
+                                    for r in recovered if r.records)
+                    finally:
+                        startup_index.close()
+                    crawler.stats.set_value("archive/digests_recovered", added)
             crawl_id = s.get("CRAWL_ID") or uuid.uuid4().hex
             warc = RotatingWarcWriter(directory, s.get("WARC_PREFIX"), s.getint("WARC_MAX_SIZE"),
                                       warcinfo_fields(s, crawl_id))
-            index = DigestIndex(dedup_path(s)) if s.getbool("WARC_DEDUP_ENABLED") else None
+            index = DigestIndex(dedup_path(s)) if dedup else None
             service = cls(crawler, Archiver(warc, index))
             # Connected last among archive handlers: pipelines have written by then.
             crawler.signals.connect(service.close, signal=signals.spider_closed)

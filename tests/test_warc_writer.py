@@ -16,7 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from archive.archiver import Archiver, Exchange
-from archive.dedup import DigestIndex
+from archive.dedup import DigestIndex, index_recovered
 from archive.records import (
     archived_head,
     conversion_record,
@@ -172,6 +172,27 @@ def test_identical_payload_becomes_revisit_across_writers(tmp_path: Path):
     assert h.get_header("WARC-Refers-To-Date") == DATE
     assert h.get_header("WARC-Payload-Digest") == sha1(BODY)
     assert block == b""  # headers only: the payload is not stored twice
+
+
+def test_digests_of_a_file_recovered_after_a_kill_are_indexed(tmp_path: Path):
+    # The kill landed after the response reached the disk but before its digest reached the
+    # index: the writer ran without one.
+    unindexed = Archiver(RotatingWarcWriter(tmp_path / "a", "t", 10**9, {}), None)
+    written = unindexed.write_exchange(exchange())
+    unindexed.close()
+    index = DigestIndex(tmp_path / "digests.db")
+    assert index.lookup(sha1(BODY)) is None
+    assert index_recovered(index, tmp_path / "a" / written["warc_file"]) == 1
+    found = index.lookup(sha1(BODY))
+    assert found is not None and found.record_id == written["warc_record_id"]
+    assert found.uri == URL
+    assert index_recovered(index, tmp_path / "a" / written["warc_file"]) == 0
+    index.close()
+    # So the next crawl writes the same payload as a revisit, not a second full copy.
+    later = Archiver(RotatingWarcWriter(tmp_path / "b", "t", 10**9, {}),
+                     DigestIndex(tmp_path / "digests.db"))
+    assert later.write_exchange(exchange())["warc_type"] == "revisit"
+    later.close()
 
 
 def test_conversion_and_metadata_refer_to_the_response(tmp_path: Path):
