@@ -150,10 +150,6 @@ def choose_title(fallback: str, before: list[str]) -> str:
     return fallback
 
 
-def _first_lines(lines: list[str], n: int = 12) -> list[str]:
-    return [ln.translate(_FULLWIDTH) for ln in lines[:n]]
-
-
 def region_level(title: str, head: list[str]) -> tuple[str | None, str | None]:
     region = None
     for line in head:
