@@ -16,22 +16,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from tests.crawling import REPO, crawl
+from tests.crawling import REPO
 from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
 
 MANIFEST = load_manifest()
 # Straight to loopback: the environment may name a proxy for the fixture web.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def crawl_fixture_web(data_dir: Path) -> Path:
-    """Crawl every fixture site into data_dir; return the database path."""
-    with running() as web:
-        start = ",".join(site["start_url"] for site in MANIFEST["sites"])
-        proc = crawl(data_dir, web.proxy_url, "-a", f"start_urls={start}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return data_dir / "reports.db"
 
 
 def free_port() -> int:

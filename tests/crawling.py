@@ -20,3 +20,15 @@ def crawl(data_dir: Path, proxy_url: str | None, *args: str,
            "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "PROGRESS_INTERVAL=1", *args]
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def crawl_fixture_web(data_dir: Path) -> str:
+    """Crawl every fixture site into data_dir through the fixture proxy; return the crawl's log."""
+    from tests.fixtureweb import load_manifest
+    from tests.fixtureweb.server import running
+
+    with running() as web:
+        start = ",".join(site["start_url"] for site in load_manifest()["sites"])
+        proc = crawl(data_dir, web.proxy_url, "-a", f"start_urls={start}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stderr

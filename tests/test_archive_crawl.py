@@ -18,23 +18,13 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawling import crawl
+from tests.crawling import crawl_fixture_web
 from tests.fixtureweb import SITES_DIR, load_manifest
-from tests.fixtureweb.server import running
 from tests.fixtureweb.sitespec import HOSTS
 
 MANIFEST = load_manifest()
 REPORT_URLS = {r["url"] for s in MANIFEST["sites"] for r in s["reports"]}
 WARCIO = str(Path(sys.executable).with_name("warcio"))
-
-
-def crawl_fixture_web(data: Path) -> str:
-    """Crawl every fixture site into data; return the crawl's log."""
-    with running() as web:
-        start = ",".join(site["start_url"] for site in MANIFEST["sites"])
-        proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stderr
 
 
 def records(path: Path):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browsing import MANIFEST, crawl_fixture_web, datasette, get_json, q
+from tests.browsing import MANIFEST, datasette, get_json, q
+from tests.crawling import crawl_fixture_web
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -40,7 +41,8 @@ def run_chromium(user_data: Path, *args: str) -> subprocess.CompletedProcess[str
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser")
-    db = crawl_fixture_web(data)
+    crawl_fixture_web(data)
+    db = data / "reports.db"
     with datasette(db) as base:
         [row] = get_json(f"{base}/reports/reports.json?_shape=array&url={q(TAONAN)}")
         yield f"{base}/reports/reports/{row['id']}", row, tmp_path_factory.mktemp("chromium")

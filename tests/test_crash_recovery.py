@@ -15,11 +15,10 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.recovery import recover
-from tests.crawling import REPO, SCRAPY
+from tests.crawling import REPO, SCRAPY, crawl_fixture_web
 from tests.demo import crawl_env
 from tests.fixtureweb import load_manifest
 from tests.fixtureweb.server import running
-from tests.test_archive_crawl import crawl_fixture_web
 
 MANIFEST = load_manifest()
 WARCIO = str(Path(sys.executable).with_name("warcio"))

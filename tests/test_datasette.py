@@ -13,7 +13,8 @@ import yaml
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
-from tests.browsing import MANIFEST, crawl_fixture_web, datasette, get, get_json, q
+from tests.browsing import MANIFEST, datasette, get, get_json, q
+from tests.crawling import crawl_fixture_web
 
 REPO = Path(__file__).resolve().parents[1]
 METADATA = yaml.safe_load((REPO / "datasette.yml").read_text(encoding="utf-8"))

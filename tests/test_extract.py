@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawling import REPO
+from tests.crawling import REPO, crawl_fixture_web
 from tests.shared import CORPUS as SHARED_CORPUS
-from tests.test_archive_crawl import REPORT_URLS, crawl_fixture_web, records
+from tests.test_archive_crawl import REPORT_URLS, records
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 

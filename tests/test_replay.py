@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.replay import free_port
-from tests.crawling import REPO
+from tests.crawling import REPO, crawl_fixture_web
 from tests.fixtureweb.sitespec import HOSTS
-from tests.test_archive_crawl import REPORT_URLS, crawl_fixture_web, records, served_file
+from tests.test_archive_crawl import REPORT_URLS, records, served_file
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 from archive.index import tool
-from tests.crawling import REPO
-from tests.test_archive_crawl import REPORT_URLS, crawl_fixture_web
+from tests.crawling import REPO, crawl_fixture_web
+from tests.test_archive_crawl import REPORT_URLS
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 
