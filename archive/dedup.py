@@ -41,6 +41,9 @@ class DigestIndex:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30)
             self._db.execute("pragma journal_mode=wal")
+            # No fsync per digest: the WARC records it points at are not fsynced either, and
+            # WAL with synchronous=normal keeps every commit through a killed process.
+            self._db.execute("pragma synchronous=normal")
             self._db.execute(
                 "create table if not exists digests (digest text primary key, "
                 "record_id text not null, uri text not null, date text not null, "

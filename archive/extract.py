@@ -35,6 +35,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from archive.reader import Entry, Problem, read_entries
 from crawler.items import Page
 from pipelines.cleaning import (
+    Cleaned,
     CleanPipeline,
     clean_fetched,
     failed,
@@ -43,7 +44,6 @@ from pipelines.cleaning import (
     make_pool,
 )
 from pipelines.db import finish_crawl, open_db, start_crawl
-from pipelines.result import CleanResult
 from pipelines.store import record_page
 
 logger = logging.getLogger(__name__)
@@ -225,7 +225,7 @@ class Extractor:
         if is_fetched(page):
             args = (page.body, page.url, page.headers, is_cleanable(page))
             if self.pool is None:
-                self.cleaner.record(page, *clean_fetched(*args))
+                self.cleaner.record(page, clean_fetched(*args))
             else:
                 future = self._submit(args)
         self.window.append((page, future))
@@ -245,13 +245,12 @@ class Extractor:
         while len(self.window) > keep:
             page, future = self.window.popleft()
             if future is not None:
-                result: CleanResult | None
                 try:
-                    result, attachment = future.result()
+                    cleaned = future.result()
                 except Exception as exc:  # noqa: BLE001 - a dead worker must not lose the page
-                    result, attachment = failed(exc), False
+                    cleaned = Cleaned(failed(exc), False)
                     self.run_.stats.inc_value("clean/worker_errors")
-                self.cleaner.record(page, result, attachment)
+                self.cleaner.record(page, cleaned)
             self.stats.pages += 1
             if record_page(db, page, self.crawl_id):
                 self.stats.reports += 1

@@ -19,8 +19,10 @@ class Page:
     # Every fetch behind this page (redirect hops, retries, the final one), with its WARC
     # location, as recorded by archive.middleware.
     fetches: list[dict[str, Any]] = field(default_factory=list)
-    # Filled by pipelines.cleaning: the CleanResult of the body.
+    # Filled by pipelines.cleaning: the CleanResult of the body and, for a report, its
+    # pipelines.fingerprint.Fingerprint.
     cleaned: Any = None
+    fingerprint: Any = None
 
     @property
     def final_fetch(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -24,6 +24,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.items import Page
 from pipelines.attachments import clean_attachment
 from pipelines.clean import clean
+from pipelines.fingerprint import Fingerprint
 from pipelines.result import CleanResult
 
 logger = logging.getLogger(__name__)
@@ -39,17 +40,29 @@ def is_cleanable(page: Page) -> bool:
     return is_fetched(page) and ctype.startswith(_CLEANABLE)
 
 
+class Cleaned(NamedTuple):
+    """What a worker sends back for one fetched body."""
+
+    result: CleanResult | None
+    attachment: bool
+    # A report's near-duplicate fingerprint (issue 11), computed here rather than by the
+    # process writing the database, which is the crawl's reactor.
+    fingerprint: Fingerprint | None = None
+
+
 def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
-                  cleanable: bool) -> tuple[CleanResult | None, bool]:
-    """(result, is_attachment) for one fetched body; runs in a worker process.
+                  cleanable: bool) -> Cleaned:
+    """Clean one fetched body; runs in a worker process.
 
     PDF/DOCX attachments (recognised by their bytes: servers often send them as
     application/octet-stream) go through the same stages as text (issue 9).
     """
     result = clean_attachment(body, url, headers)
-    if result is not None:
-        return result, True
-    return (clean(body, url, headers) if cleanable else None), False
+    attachment = result is not None
+    if not attachment and cleanable:
+        result = clean(body, url, headers)
+    fingerprint = Fingerprint.of(result.text) if result is not None and result.is_report else None
+    return Cleaned(result, attachment, fingerprint)
 
 
 def worker_count(value: int) -> int:
@@ -63,6 +76,11 @@ def make_pool(workers: int) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["pipelines.cleaning"])
     return ProcessPoolExecutor(workers, mp_context=ctx)
+
+
+def start_workers(pool: Executor, workers: int) -> None:
+    for future in [pool.submit(os.getpid) for _ in range(workers)]:
+        future.result()
 
 
 def failed(exc: BaseException) -> CleanResult:
@@ -83,9 +101,13 @@ class CleanPipeline:
             raise NotConfigured("CLEAN_ENABLED is off")
         return cls(crawler, worker_count(s.getint("CLEAN_WORKERS", -1)))
 
-    def open_spider(self) -> None:
+    async def open_spider(self) -> None:
         if self.workers and self.pool is None:
             self.pool = make_pool(self.workers)
+            # Workers start on demand, the first one with the forkserver and its imports
+            # (about a second): started here, in a thread, so that neither the reactor nor
+            # the first pages wait for them, and a pool that cannot start fails the crawl now.
+            await asyncio.to_thread(start_workers, self.pool, self.workers)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -98,10 +120,10 @@ class CleanPipeline:
         args = (item.body, item.url, item.headers, is_cleanable(item))
         pool = self.pool
         if pool is None:
-            result, attachment = clean_fetched(*args)
+            cleaned = clean_fetched(*args)
         else:
             try:
-                result, attachment = await asyncio.wrap_future(pool.submit(clean_fetched, *args))
+                cleaned = await asyncio.wrap_future(pool.submit(clean_fetched, *args))
             except Exception as exc:  # noqa: BLE001 - a worker's death must not lose the page
                 logger.error("cleaning %s failed in a worker: %s", item.url, exc)
                 self.stats.inc_value("clean/worker_errors")
@@ -110,12 +132,13 @@ class CleanPipeline:
                 if isinstance(exc, BrokenProcessPool) and self.pool is pool:
                     pool.shutdown(wait=False)
                     self.pool = make_pool(self.workers)
-                result, attachment = failed(exc), False
-        self.record(item, result, attachment)
+                cleaned = Cleaned(failed(exc), False)
+        self.record(item, cleaned)
         return item
 
-    def record(self, item: Page, result: CleanResult | None, attachment: bool) -> None:
+    def record(self, item: Page, cleaned: Cleaned) -> None:
         """Attach a result to its page and count it."""
+        result, attachment, item.fingerprint = cleaned
         if result is None:
             return
         item.cleaned = result

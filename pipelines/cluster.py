@@ -85,10 +85,11 @@ def for_db(db: sqlite_utils.Database) -> Clusterer | None:
 
 
 def add_report(db: sqlite_utils.Database, report_id: int, page_id: int, url: str,
-               result: CleanResult) -> int | None:
-    """Cluster a report row just written; returns its cluster id (None: clustering off)."""
+               result: CleanResult, fingerprint: fp.Fingerprint | None = None) -> int | None:
+    """Cluster a report row just written; returns its cluster id (None: clustering off).
+    fingerprint: the text's, if already computed (by the cleaning worker)."""
     clusterer = for_db(db)
-    return clusterer.add(report_id, page_id, url, result) if clusterer else None
+    return clusterer.add(report_id, page_id, url, result, fingerprint) if clusterer else None
 
 
 def forget_report(db: sqlite_utils.Database, report_id: int) -> None:
@@ -127,8 +128,10 @@ class Clusterer:
         if self.sigs.pop(copy_id, None) is not None:
             self.lsh.remove(copy_id)
 
-    def add(self, report_id: int, page_id: int, url: str, result: CleanResult) -> int:
-        sig, shingles = fp.signature(result.text)
+    def add(self, report_id: int, page_id: int, url: str, result: CleanResult,
+            fingerprint: fp.Fingerprint | None = None) -> int:
+        fingerprint = fingerprint or fp.Fingerprint.of(result.text)
+        sig, shingles = fp.from_blob(fingerprint.minhash), fingerprint.shingles
         self._sync()
         found = self.db.execute("select id, cluster_id from report_copies where report_id = ?",
                                 [report_id]).fetchone()
@@ -145,7 +148,7 @@ class Clusterer:
                "spam_injected": int(damage.spam_injected),
                "converter_damaged": int(damage.converter_damaged),
                "is_template": int(damage.is_template), "farm_marks": int(damage.farm_marks),
-               "minhash": fp.to_blob(sig)}
+               "minhash": fingerprint.minhash}
         if found:
             copy_id = found[0]
             self.db["report_copies"].update(copy_id, row)

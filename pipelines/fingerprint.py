@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 import numpy as np
 import opencc
@@ -64,6 +65,19 @@ def signature(text: str) -> tuple[LeanMinHash, int]:
     m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, scheme=SCHEME)
     m.update_batch(hashes)
     return LeanMinHash(m), len(hashes)
+
+
+class Fingerprint(NamedTuple):
+    """A text's signature as stored (`to_blob`) and its shingle count: small and picklable, so
+    a cleaning worker computes it and the process that writes the database only stores it."""
+
+    minhash: bytes
+    shingles: int
+
+    @classmethod
+    def of(cls, text: str) -> Fingerprint:
+        sig, shingles = signature(text)
+        return cls(to_blob(sig), shingles)
 
 
 def to_blob(sig: LeanMinHash) -> bytes:

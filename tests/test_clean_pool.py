@@ -21,7 +21,7 @@ PAGES = Path(__file__).resolve().parent / "pages"
 def pipeline(workers: int) -> CleanPipeline:
     run = _Run(Settings({"CLEAN_ENABLED": True, "CLEAN_WORKERS": workers}))
     p = CleanPipeline.from_crawler(run)  # type: ignore[arg-type]
-    p.open_spider()
+    asyncio.run(p.open_spider())
     return p
 
 
@@ -55,6 +55,9 @@ def test_workers_give_the_inline_results(pool2):
     got = cleaned(pool2, [page(n) for n in names()])
     assert any(x.cleaned.is_report for x in want) and all(x.cleaned for x in want)
     assert [x.cleaned for x in got] == [x.cleaned for x in want]
+    # Reports come back with their near-duplicate fingerprint, and nothing else does.
+    assert [x.fingerprint for x in got] == [x.fingerprint for x in want]
+    assert all((x.fingerprint is not None) == x.cleaned.is_report for x in got)
     assert pool2.stats.get_value("clean/pages") == len(names())
     assert pool2.stats.get_value("clean/reports") == inline.stats.get_value("clean/reports")
     # ...and the results really came from other processes.
@@ -83,9 +86,10 @@ def test_a_dead_worker_is_a_recorded_failure_and_the_next_page_is_cleaned(pool2)
 
 def test_close_stops_the_workers():
     p = pipeline(2)
-    cleaned(p, [page("news_distractor.html")])
+    # Every worker is up once the spider is open, before any page.
     procs = list(p.pool._processes.values())  # type: ignore[union-attr]
-    assert procs and all(x.is_alive() for x in procs)
+    assert len(procs) == 2 and all(x.is_alive() for x in procs)
+    cleaned(p, [page("news_distractor.html")])
     p.close_spider()
     assert p.pool is None and not any(x.is_alive() for x in procs)
 
