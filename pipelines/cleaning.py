@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -75,7 +77,24 @@ def make_pool(workers: int) -> ProcessPoolExecutor:
     # forked child would inherit half-locked.  The server preloads the cleaner once.
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["pipelines.cleaning"])
-    return ProcessPoolExecutor(workers, mp_context=ctx)
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=exit_with_parent)
+
+
+def exit_with_parent() -> None:
+    """In a worker: exit when the process that started the pool is gone.
+
+    A crawl killed with SIGKILL never shuts its pool down, and its workers would wait on
+    their queue for ever (they hold its write end themselves).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def start_workers(pool: Executor, workers: int) -> None:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ from crawler.items import Page
 from pipelines.cleaning import CleanPipeline
 
 PAGES = Path(__file__).resolve().parent / "pages"
+REPO = PAGES.parents[1]
 
 
 def pipeline(workers: int) -> CleanPipeline:
@@ -99,3 +104,38 @@ def test_other_items_and_unfetched_pages_pass_through(pool2):
     failed = Page(url="http://www.example.gov.cn/x", status=404, body=b"gone")
     assert cleaned(pool2, [other, failed]) == [other, failed]  # type: ignore[list-item]
     assert failed.cleaned is None
+
+
+START_AND_WAIT = """
+import sys, time
+from pipelines.cleaning import make_pool, start_workers
+pool = make_pool(2)
+start_workers(pool, 2)
+print(*pool._processes, flush=True)
+time.sleep(120)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_workers_exit_when_their_crawl_is_killed():
+    # A crawl killed with SIGKILL never shuts its pool down: its workers must notice.
+    proc = subprocess.Popen([sys.executable, "-c", START_AND_WAIT], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(p) for p in proc.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(workers) == 2 and all(alive(p) for p in workers)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while any(alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(p) for p in workers)
+    finally:
+        proc.kill()
