@@ -9,19 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import sqlite_utils
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
-from twisted.internet.threads import deferToThreadPool
-from twisted.python.threadpool import ThreadPool
 
 from crawler.items import Page
 from pipelines import cluster, urlstate
@@ -36,7 +31,6 @@ from pipelines.db import (
 )
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def _fetch_row(fetch: dict[str, Any]) -> dict[str, Any]:
@@ -166,15 +160,14 @@ def _jsonable(value: Any) -> bool:
 
 
 class SQLitePipeline:
-    """Writes in a thread of its own: SQLite does its work (the FTS index, the WAL) without the
-    GIL, so the reactor goes on downloading meanwhile.  One thread, so the rows are written in
-    the order the pages arrive and the connection never changes threads."""
+    """Writes on the reactor thread, one transaction per page.  A writer thread was tried and
+    measured slower (bench/results.md): each SQLite call hands the GIL back and forth, and the
+    reactor waited on those hand-offs longer than it had waited on the writes."""
 
     def __init__(self, crawler: Crawler, path: Path):
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = path
-        self.writer = ThreadPool(minthreads=1, maxthreads=1, name="sqlite-writer")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -187,20 +180,7 @@ class SQLitePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def _in_writer(self, fn: Callable[..., T], *args: Any) -> Deferred[T]:
-        from twisted.internet import reactor
-
-        return deferToThreadPool(reactor, self.writer, fn, *args)
-
-    async def open_spider(self) -> None:
-        self.writer.start()
-        try:
-            await maybe_deferred_to_future(self._in_writer(self._open))
-        except BaseException:
-            self.writer.stop()  # spider_closed may never come: no thread left to wait for
-            raise
-
-    def _open(self) -> None:
+    def open_spider(self) -> None:
         self.db = open_db(self.path)
         s = self.crawler.settings  # issue 11: clusters of copies (pipelines/cluster.py)
         cluster.attach(self.db, s.get("SITES_FILE"), threshold=s.getfloat("CLUSTER_THRESHOLD"),
@@ -210,13 +190,11 @@ class SQLitePipeline:
                                     settings=crawl_settings(self.crawler),
                                     crawl_key=self.crawler.settings.get("CRAWL_ID") or None)
 
-    async def process_item(self, item: Page) -> Page:
+    def process_item(self, item: Page) -> Page:
         if not isinstance(item, Page):
             return item
         try:
-            is_report = await maybe_deferred_to_future(
-                self._in_writer(record_page, self.db, item, self.crawl_id))
-            if is_report:
+            if record_page(self.db, item, self.crawl_id):
                 self.stats.inc_value("store/reports")
             self.stats.inc_value("store/pages")
             if change := urlstate.change_of(item):  # issue 6: new/changed/unchanged/failed
@@ -230,18 +208,7 @@ class SQLitePipeline:
         item.body = b""
         return item
 
-    def spider_closed(self, reason: str) -> Deferred[None]:
-        # A copy, taken in the reactor thread: the writer must not read a dict being changed.
-        stats = dict(self.stats.get_stats())
-        done = self._in_writer(self._finish, reason, stats)
-        done.addBoth(self._stop_writer)
-        return done
-
-    def _finish(self, reason: str, stats: dict[str, Any]) -> None:
-        urlstate.record_counts(self.db, self.crawl_id, stats)  # issue 6
-        finish_crawl(self.db, self.crawl_id, reason, stats)
+    def spider_closed(self, reason: str) -> None:
+        urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
+        finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
         self.db.close()
-
-    def _stop_writer(self, result: Any) -> Any:
-        self.writer.stop()
-        return result
