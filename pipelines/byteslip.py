@@ -18,18 +18,23 @@ Repair, at each `?` followed by suspicious text only (the search is never run el
     from jieba's word list, traditional scored through OpenCC t2s) together with the page
     itself (`charsearch`: a pair of characters seen elsewhere on the page is likelier), and
     a reading is kept only when it beats the text as served by a clear margin per
-    character (the page is left out of that test, so it never causes a repair).
+    character (the page is left out of that test, so it never causes a repair);
+  * a reading with a dropped pair costs two searches, so those are tried last, best bound
+    first, and only while their bound can still beat the best reading found: the bound
+    (`charsearch.score_bound`) lets every unknown character be any of its candidates, so
+    the answer is the one trying them all would give.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import cache
 from typing import NamedTuple
 
 from pipelines.charmodel import CharModel, is_hant, model, to_simplified
-from pipelines.charsearch import Candidates, PagePairs, best_fits, best_pair
+from pipelines.charsearch import Candidates, PagePairs, Wild, best_fits, best_pair, score_bound
 from pipelines.result import Removal
 
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
@@ -47,6 +52,7 @@ _FLOOR = -11.5  # a repaired run scoring below this per character is no Chinese 
 _LEADS = range(0x81, 0xFF)
 _TRAILS = [b for b in range(0x40, 0xFF) if b != 0x7F]
 _CHINESE_PUNCT = "。，、；：？！“”‘’（）《》·—"
+_EPS = 1e-6  # nats: bounds are compared with this much room for rounding
 
 
 _Line = dict[int, list[tuple[int, str]]]  # byte -> [(other byte, character)]
@@ -145,6 +151,18 @@ def _plausible(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff" or c in _CHINESE_PUNCT
 
 
+class _Option(NamedTuple):
+    """One reading to try: a run re-paired as it stands (drop None) or with the pair the
+    decoder dropped hidden behind units[drop]."""
+
+    end: int  # where the run ends in the text
+    body: bytes  # the run's bytes after the orphan
+    units: list[bytes]
+    decoded: list[str | None]
+    dangling: bytes  # a lead byte whose trail was lost (printed as the closing `?`)
+    drop: int | None
+
+
 class _Slip:
     """The search at one orphan `?`."""
 
@@ -152,6 +170,8 @@ class _Slip:
         self.m = m
         self.page = page
         self._firsts: dict[int, Pool] = {}  # narrowed pools for X, by first byte
+        self._served: dict[int, tuple[str, str, float, float]] = {}
+        self._windows: dict[tuple, list[tuple[int, float]]] = {}  # for score_bound
         self.text = text
         self.i = i
         self.hant = hant
@@ -201,28 +221,30 @@ class _Slip:
                 (x, c) for x, c in zip(pool.bytes, pool.cands.chars, strict=True) if x in allowed])
         return self._firsts[trail]
 
-    def candidates(self) -> list[tuple[int, str, bool]]:
-        out: list[tuple[int, str, bool]] = []
+    def runs(self) -> list[tuple[bytes, int, bool]]:
+        """(the run's bytes, where it ends, whether its trail byte was lost) for every place
+        the run may end."""
+        out = []
         body = b""
         for j in range(self.k, min(len(self.text), self.k + _MAX_RUN)):
             ch = self.text[j]
             if ch == "?" and BOGUS_TAIL.match(self.text, j + 1):
                 break  # a lost character with its annotation: the stream is aligned there
             if ch == "?" and len(body) >= 2:
-                out += self.readings(body, j + 1, trail_unknown=True)
+                out.append((body, j + 1, True))
             bj = _enc(ch)
             if bj is None:
                 break
             body += bj
             if len(bj) == 1 and len(body) >= 2:
-                out += self.readings(body, j + 1, trail_unknown=False)
+                out.append((body, j + 1, False))
         return out
 
     def right_of(self, end: int) -> str:
         return _context(self.text[end : end + _CTX], tail=False)
 
-    def readings(self, body: bytes, end: int, trail_unknown: bool) -> list[tuple[int, str, bool]]:
-        right = self.right_of(end)
+    def options(self, body: bytes, end: int, trail_unknown: bool) -> list[_Option]:
+        """The readings of one run to try: re-paired as it stands, or with a dropped pair."""
         units, dangling = _units(body[1:])
         if bool(dangling) != trail_unknown:
             return []
@@ -232,35 +254,36 @@ class _Slip:
             return []
         # A dropped pair may hide behind any re-paired character of a short run.
         splittable = [t for t in range(len(units)) if len(units[t]) == 2 and t not in bad]
-        options: list[int | None] = list(bad) if bad else [None]
+        drops: list[int | None] = list(bad) if bad else [None]
         if not bad and len(units) <= _MAX_SPLIT_RUN:
-            options += splittable
-        out = []
-        for drop in options:
-            chars = self.fill(units, decoded, drop, right)
-            if chars is None:
-                continue
-            nxt = "".join(chars[:_CTX]) if chars else right
-            first = self.pick(self.firsts(body[0]), self.left, nxt)
-            if not first:
-                continue
-            chars.insert(0, first[0][1])
-            if trail_unknown:
-                prev = "".join(chars[-_CTX:])
-                last = self.pick(_pool("row", dangling[0]), prev, right)
-                if not last:
-                    continue
-                chars.append(last[0][1])
-            if drop is not None:
-                # The split was chosen before its right neighbours were known: choose again.
-                at = 1 + sum(1 for _ in units[:drop])
-                ctx_l = "".join(chars[max(0, at - _CTX) : at])
-                ctx_r = ("".join(chars[at + 2 : at + 2 + _CTX]) + right)[:_CTX]
-                pair = self.split(units[drop], ctx_l, ctx_r)
-                if pair is not None:
-                    chars[at : at + 2] = pair
-            out.append((end, "".join(chars), drop is not None))
-        return out
+            drops += splittable
+        return [_Option(end, body, units, decoded, dangling, d) for d in drops]
+
+    def reading(self, o: _Option) -> str | None:
+        right = self.right_of(o.end)
+        chars = self.fill(o.units, o.decoded, o.drop, right)
+        if chars is None:
+            return None
+        nxt = "".join(chars[:_CTX]) if chars else right
+        first = self.pick(self.firsts(o.body[0]), self.left, nxt)
+        if not first:
+            return None
+        chars.insert(0, first[0][1])
+        if o.dangling:
+            prev = "".join(chars[-_CTX:])
+            last = self.pick(_pool("row", o.dangling[0]), prev, right)
+            if not last:
+                return None
+            chars.append(last[0][1])
+        if o.drop is not None:
+            # The split was chosen before its right neighbours were known: choose again.
+            at = 1 + o.drop
+            ctx_l = "".join(chars[max(0, at - _CTX) : at])
+            ctx_r = ("".join(chars[at + 2 : at + 2 + _CTX]) + right)[:_CTX]
+            pair = self.split(o.units[o.drop], ctx_l, ctx_r)
+            if pair is not None:
+                chars[at : at + 2] = pair
+        return "".join(chars)
 
     def fill(self, units: list[bytes], decoded: list[str | None], drop: int | None,
              right: str) -> list[str] | None:
@@ -279,18 +302,80 @@ class _Slip:
                 chars.append(c)
         return chars
 
-    def best(self) -> tuple[int, str] | None:
-        best, best_gain = None, 0.0
-        for end, new, dropped in self.candidates():
+    def gain(self, end: int, new: str, dropped: bool) -> tuple[float, bool]:
+        """What a reading gains over the text as served, and whether it is good enough."""
+        right, old, s_old, s_none = self.served(end)
+        s_new = self.m.score(new, self.left, right, self.hant)
+        gain = s_new - s_old
+        # Explanations that need a dropped pair or leave rare characters are weaker.
+        gain -= _DROP_COST * dropped + _RARE_COST * sum(
+            self.m.logp(to_simplified(c)) < _RARE for c in new)
+        quality = (s_new - s_none) / len(new)
+        return gain, gain / len(old) >= _MARGIN and quality >= _FLOOR
+
+    def served(self, end: int) -> tuple[str, str, float, float]:
+        """(right context, the text as served up to `end`, its score, the score of the
+        contexts alone), once per end."""
+        if end not in self._served:
             right = self.right_of(end)
             old = self.text[self.i : end]
-            s_new = self.m.score(new, self.left, right, self.hant)
-            gain = s_new - self.m.score(old, self.left, right, self.hant)
-            # Explanations that need a dropped pair or leave rare characters are weaker.
-            gain -= _DROP_COST * dropped + _RARE_COST * sum(
-                self.m.logp(to_simplified(c)) < _RARE for c in new)
-            quality = (s_new - self.m.score("", self.left, right)) / len(new)
-            if gain / len(old) >= _MARGIN and quality >= _FLOOR and gain > best_gain:
+            self._served[end] = (right, old, self.m.score(old, self.left, right, self.hant),
+                                 self.m.score("", self.left, right))
+        return self._served[end]
+
+    def bound(self, o: _Option, drop: int) -> float:
+        """An upper bound of `gain` for a reading with a dropped pair behind units[drop],
+        found without searching: the unknown characters (the orphan's, the pair's, the lost
+        trail's) may be any of their candidates.  -inf when no such reading is good enough."""
+        right, old, s_old, s_none = self.served(o.end)
+        unit = o.units[drop]
+        chars = [c or "" for c in o.decoded]
+        before, after = "".join(chars[:drop]), "".join(chars[drop + 1 :])
+        pat: list[str | Wild] = [
+            *to_simplified(self.left), self.firsts(o.body[0]).cands.wild(),
+            *to_simplified(before),
+            _pool("opening", unit[0]).cands.wild(), _pool("col", unit[1]).cands.wild(),
+            *to_simplified(after),
+        ]
+        if o.dangling:
+            pat.append(_pool("row", o.dangling[0]).cands.wild())
+        pat += to_simplified(right)
+        # Wrong-script penalties and rare characters among the unknown ones only lower it.
+        top = score_bound(self.m, pat, self._windows)
+        gain = top - s_old - _DROP_COST - _RARE_COST * sum(
+            self.m.logp(to_simplified(c)) < _RARE for c in before + after)
+        # The reading: the orphan's character, the run with the pair, the lost trail's.
+        quality = (top - s_none) / (1 + len(o.units) + 1 + bool(o.dangling))
+        if gain / len(old) < _MARGIN - _EPS or quality < _FLOOR - _EPS:
+            return -math.inf
+        return gain
+
+    def best(self) -> tuple[int, str] | None:
+        """The reading with the largest gain (the first of them in run order), among those
+        good enough.  Readings with a dropped pair, the costly ones, are searched last and
+        only while their bound can still beat the best gain found."""
+        found: list[tuple[int, int, str, float, bool]] = []  # (order, end, new, gain, ok)
+        top = 0.0
+        later: list[tuple[float, int, _Option]] = []
+        for body, end, trail_unknown in self.runs():
+            for o in self.options(body, end, trail_unknown):
+                if o.drop is not None:
+                    later.append((self.bound(o, o.drop), len(found) + len(later), o))
+                elif (new := self.reading(o)) is not None:
+                    gain, ok = self.gain(end, new, False)
+                    found.append((len(found) + len(later), end, new, gain, ok))
+                    top = max(top, gain) if ok else top
+        later.sort(key=lambda x: -x[0])
+        for limit, order, o in later:
+            if limit < top - _EPS:
+                break  # neither this nor any later one can be the best
+            if (new := self.reading(o)) is not None:
+                gain, ok = self.gain(o.end, new, True)
+                found.append((order, o.end, new, gain, ok))
+                top = max(top, gain) if ok else top
+        best, best_gain = None, 0.0
+        for _, end, new, gain, ok in sorted(found, key=lambda x: x[0]):
+            if ok and gain > best_gain:
                 best, best_gain = (end, new), gain
         return best
 

@@ -19,8 +19,12 @@ character (“三。”) loses.  `charsearch` ranks many candidates at once unde
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
+from itertools import pairwise
+from typing import Any
 
 # Read through importlib.resources, so it also loads from a zipped egg (Scrapyd).
 TABLE = files("pipelines") / "charfreq.txt"
@@ -80,6 +84,7 @@ class CharModel:
                     after[w[:n]] = after.get(w[:n], "") + w[n]
         self.after = after
         self._before: dict[str, str] | None = None
+        self._edges: tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]] | None = None
 
     def before(self) -> dict[str, str]:
         """Word endings: rest -> the characters c for which c+rest is a word (built once)."""
@@ -89,6 +94,19 @@ class CharModel:
                 idx[w[1:]] = idx.get(w[1:], "") + w[0]
             self._before = idx
         return self._before
+
+    def edge_words(self) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
+        """Best token log P of a word by (first character, length) and by (last character,
+        length), built once: bounds for words whose other characters are not known yet."""
+        if self._edges is None:
+            first: dict[tuple[str, int], float] = {}
+            last: dict[tuple[str, int], float] = {}
+            for w, lp in self.tokn.items():
+                for key, table in (((w[0], len(w)), first), ((w[-1], len(w)), last)):
+                    if lp > table.get(key, -math.inf):
+                        table[key] = lp
+            self._edges = first, last
+        return self._edges
 
     def logp(self, c: str) -> float:
         """log P(c) as a character (simplified): how common it is in text at all."""
@@ -133,6 +151,28 @@ class CharModel:
             total += _PUNCT_PAIRS.get(s[i : i + 2], 0.0)
         for i in range(max(0, lo - 2), min(hi, len(s) - 2)):
             if s[i] in _OPENERS and s[i + 2] in _SENTENCE_ENDS and s[i + 1] not in _PUNCT_LOGP:
+                total -= _ONE_CHAR_SENTENCE
+        return total
+
+    @staticmethod
+    def punct_bound(pattern: Sequence[str | Any]) -> float:
+        """`punct_bonus` of a pattern whose positions are characters or sets of them (objects
+        with `chars`): the best any filling can get.  Exact for plain characters."""
+        if not any(x in MARKS if type(x) is str else not MARKS.isdisjoint(x.chars)
+                   for x in pattern):
+            return 0.0
+        total = 0.0
+        for a, b in pairwise(pattern):
+            if type(a) is str and type(b) is str:
+                total += _PUNCT_PAIRS.get(a + b, 0.0)
+            else:
+                total += max((v for p, v in _PUNCT_PAIRS.items()
+                              if (p[0] == a if type(a) is str else p[0] in a.chars)
+                              and (p[1] == b if type(b) is str else p[1] in b.chars)), default=0.0)
+        for a, b, c in zip(pattern, pattern[1:], pattern[2:], strict=False):
+            # Only a certain one-character sentence costs: a set may avoid it.
+            if (type(a) is str and type(b) is str and type(c) is str and a in _OPENERS
+                    and c in _SENTENCE_ENDS and b not in _PUNCT_LOGP):
                 total -= _ONE_CHAR_SENTENCE
         return total
 
@@ -244,12 +284,30 @@ def to_traditional(ch: str) -> str:
     return _trad_table().get(ch, ch)
 
 
+@cache
+def _others() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Runs of characters t2s would not change, and of characters s2t would not change."""
+    def outside(table: dict[str, str]) -> re.Pattern[str]:
+        return re.compile("[^" + "".join(map(re.escape, table)) + "]+")
+
+    return outside(simp_table()), outside(_trad_table())
+
+
 def is_hant(text: str) -> bool:
     """Rough script vote for internal scoring (the script stage makes the real decision):
     more characters t2s would change than s2t would."""
     sample = text[:4000]
-    simp, trad = simp_table(), _trad_table()
-    return sum(map(simp.__contains__, sample)) > sum(map(trad.__contains__, sample))
+    not_trad, not_simp = _others()
+    return len(not_trad.sub("", sample)) > len(not_simp.sub("", sample))
+
+
+@cache
+def simplified_from() -> dict[str, str]:
+    """Simplified -> every character t2s maps to it (the inverse of `simp_table`)."""
+    out: dict[str, str] = {}
+    for t, s in simp_table().items():
+        out[s] = out.get(s, "") + t
+    return out
 
 
 @cache

@@ -11,12 +11,16 @@ Results equal `CharModel.score` rankings (tests/test_byteslip.py checks this).
 
 A cache model adds what the page itself says: a character pair that occurs elsewhere on the
 same page is likelier here (a report repeats its terms: 三保 in 三保障, 肉牛 ...).
+
+`score_bound` answers "how well could any filling of these unknown positions score?"
+without trying the fillings, so a search can skip what cannot win.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Iterable, Sequence
 
 from pipelines.charmodel import (
     FLOOR_LOGP,
@@ -25,6 +29,7 @@ from pipelines.charmodel import (
     WRONG_SCRIPT,
     CharModel,
     simp_table,
+    simplified_from,
     to_simplified,
     wrong_script,
 )
@@ -36,16 +41,21 @@ class PagePairs:
     """Which characters stand next to which on one page (simplified), looked up lazily."""
 
     def __init__(self, text: str):
-        self.text = to_simplified(text)
+        # As served: only the characters looked at are simplified, not the whole page.
+        self.text = text
         self._after: dict[str, frozenset[str]] = {}
         self._before: dict[str, frozenset[str]] = {}
 
     def _neighbours(self, ch: str, step: int) -> frozenset[str]:
-        out, t, i = set(), self.text, self.text.find(ch)
-        while i != -1:
-            if 0 <= i + step < len(t):
-                out.add(t[i + step])
-            i = t.find(ch, i + 1)
+        simp, t = simp_table(), self.text
+        out = set()
+        # Where the simplified page has ch: every character that simplifies to it.
+        for form in ("" if ch in simp else ch) + simplified_from().get(ch, ""):
+            i = t.find(form)
+            while i != -1:
+                if 0 <= i + step < len(t):
+                    out.add(simp.get(t[i + step], t[i + step]))
+                i = t.find(form, i + 1)
         out.discard("\n")
         return frozenset(out)
 
@@ -66,11 +76,116 @@ class PagePairs:
         return self._before[ch]
 
 
+class Wild:
+    """One unknown character out of a set (simplified), a position of a `score_bound` pattern."""
+
+    def __init__(self, m: CharModel, chars: Iterable[str]):
+        self.m = m
+        self.chars = frozenset(chars)
+        self.alone = max((m.tok1.get(c, FLOOR_LOGP) for c in self.chars), default=-math.inf)
+        self.begin = [c for c in self.chars if c in m.after]  # can begin a longer word
+        self._edge: dict[tuple[int, int], float] = {}
+        self._pairs: dict[Wild, list[str]] = {}
+        self._then: dict[str, list[str]] = {}
+
+    def then(self, y: str | Wild) -> list[str]:
+        """The word beginnings (or words) of one of these characters followed by `y`;
+        kept for the pools, whose Wilds live as long as the process."""
+        found = self._pairs.get(y) if type(y) is not str else self._then.get(y)
+        if found is None:
+            after = self.m.after
+            if type(y) is str:
+                found = self._then[y] = [c + y for c in self.begin if y in after[c]]
+            else:
+                found = self._pairs[y] = [c + d for c in self.begin
+                                          for d in y.chars.intersection(after[c])]
+        return found
+
+    def edge(self, side: int, n: int) -> float:
+        """Best log P of an n-character word beginning (side 0) or ending (side 1) with one
+        of the characters."""
+        if (side, n) not in self._edge:
+            table = self.m.edge_words()[side]
+            self._edge[side, n] = max((table.get((c, n), -math.inf) for c in self.chars),
+                                      default=-math.inf)
+        return self._edge[side, n]
+
+
+_Pattern = Sequence[str | Wild]
+_EXACT_PREFIXES = 8  # word prefixes followed exactly through a Wild; more are bounded
+
+
+def _edge(m: CharModel, x: str | Wild, side: int, n: int) -> float:
+    if type(x) is str:
+        return m.edge_words()[side].get((x, n), -math.inf)
+    return x.edge(side, n)
+
+
+def _word_bounds(m: CharModel, pat: _Pattern, i: int) -> list[tuple[int, float]]:
+    """(j, bound of log P of pat[i:j] as one word) for words of two characters or more.
+
+    Known words are followed through the prefix index, exactly while few prefixes are
+    alive; past that, a window is bounded by the best words with its first and last
+    characters."""
+    after, tokn = m.after, m.tokn
+    end = min(len(pat), i + MAX_WORD)
+    x = pat[i]
+    live = ([x] if x in after else []) if type(x) is str else x.begin
+    out: list[tuple[int, float]] = []
+    for j in range(i + 1, end):
+        if not live:
+            break
+        y = pat[j]
+        if j == i + 1 and type(x) is not str:
+            grown = x.then(y)
+        elif type(y) is str:
+            grown = [p + y for p in live if y in after[p]]
+        elif len(live) <= _EXACT_PREFIXES:
+            grown = [p + c for p in live for c in y.chars.intersection(after[p])]
+        else:
+            for k in range(j + 1, end + 1):
+                n = k - i
+                out.append((k, min(_edge(m, x, 0, n), _edge(m, pat[k - 1], 1, n))))
+            break
+        lp = max([tokn.get(p, -math.inf) for p in grown], default=-math.inf)
+        if lp > -math.inf:
+            out.append((j + 1, lp))
+        live = [p for p in grown if p in after]
+    return out
+
+
+def score_bound(m: CharModel, pat: _Pattern, memo: dict | None = None) -> float:
+    """An upper bound of `seg_score` over every string the pattern stands for: simplified
+    characters, and Wild positions that may be any of theirs.  Each token is bounded by
+    itself; a pattern without Wild positions gets exactly its `seg_score`.  `memo` keeps
+    the word bounds of windows for further patterns over the same characters."""
+    tok1 = m.tok1
+    best = [-math.inf] * (len(pat) + 1)
+    best[0] = 0.0
+    for i, x in enumerate(pat):
+        here = best[i]
+        v = here + (tok1.get(x, FLOOR_LOGP) if type(x) is str else x.alone)
+        if v > best[i + 1]:
+            best[i + 1] = v
+        if memo is None:
+            words = _word_bounds(m, pat, i)
+        else:
+            key = tuple(pat[i : i + MAX_WORD])
+            if (words := memo.get(key)) is None:
+                words = memo[key] = [(j - i, lp) for j, lp in _word_bounds(m, pat, i)]
+            words = [(i + n, lp) for n, lp in words]
+        for j, lp in words:
+            if here + lp > best[j]:
+                best[j] = here + lp
+    return best[-1] + m.punct_bound(pat)
+
+
 class Candidates:
     """A fixed list of candidate characters, prepared once for many `best_fits` calls."""
 
     def __init__(self, m: CharModel, chars: list[str]):
         simp = simp_table()
+        self.m = m
         self.chars = chars
         self.simp = [simp.get(c, c) for c in chars]
         self.alone = [m.tok1.get(c, FLOOR_LOGP) for c in self.simp]  # as a token by itself
@@ -80,6 +195,13 @@ class Candidates:
             self._at.setdefault(c, []).append(i)
         self._wrong = {h: [wrong_script(c, h) for c in chars] for h in (False, True)}
         self._order: dict[bool | None, list[int]] = {}
+        self._wild: Wild | None = None
+
+    def wild(self) -> Wild:
+        """The candidates as one unknown character."""
+        if self._wild is None:
+            self._wild = Wild(self.m, self.simp)
+        return self._wild
 
     def indices(self, chars: str) -> list[int]:
         """Positions of the candidates whose simplified form is one of `chars`."""

@@ -28,24 +28,39 @@ _NOT_REPORT_TITLE_RE = re.compile(
     r"|审议|讨论|座谈|学习|心得|体会|热议|解码|关键词|要点|摘要|摘编|速览|划重点|亮点|视频|直播|数说|答问"
     r"|任务分解|分工|落实情况|决议|批复|目录|专题|专栏|列表|开幕|闭幕|召开|举行"
 )
-_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_NOT_CJK_RE = re.compile(r"[^\u4e00-\u9fff]+")
 
 # Placeholders standing for blanked numbers or names.  A × between two digits is a real
 # multiplication (5×24小时, 2×35万千瓦) and does not count.
 _PLACEHOLDER_RE = re.compile(
     r"(?<![0-9０-９])[×Ｘ╳]+(?![0-9０-９])|(?<![A-Za-z])(?:XX+|xx+)(?![A-Za-z])|[＊*]{2,}|[○〇]{2,}(?![年一二三四五六七八九])"
 )
+# Every placeholder begins with one of these: the search skips ahead to them.
+_PLACEHOLDER_START_RE = re.compile(r"[×Ｘ╳Xx＊*○〇]")
 TEMPLATE_MIN_PLACEHOLDERS = 5
 TEMPLATE_PER_10K = 8.0  # placeholders per 10,000 characters
 
 
 def cjk_len(text: str) -> int:
-    return len(_CJK_RE.findall(text))
+    return len(_NOT_CJK_RE.sub("", text))
+
+
+def placeholders(text: str) -> int:
+    """How many placeholder runs `_PLACEHOLDER_RE.findall` finds, trying only the places
+    where one can begin."""
+    n = pos = 0
+    while start := _PLACEHOLDER_START_RE.search(text, pos):
+        if found := _PLACEHOLDER_RE.match(text, start.start()):
+            n += 1
+            pos = found.end()
+        else:
+            pos = start.start() + 1
+    return n
 
 
 def is_template(text: str) -> bool:
     """True when numbers/names were blanked to placeholder runs at a meaningful density."""
-    n = len(_PLACEHOLDER_RE.findall(text))
+    n = placeholders(text)
     return n >= TEMPLATE_MIN_PLACEHOLDERS and n * 10000 / max(len(text), 1) >= TEMPLATE_PER_10K
 
 

@@ -189,8 +189,10 @@ def decode(
     codec = sniff(body, headers, override)
     removals: list[Removal] = []
     if codec == "utf-8":
-        text = body.decode("utf-8-sig", "gbslip")
-        if not _is_utf8(body):
+        try:
+            text = body.decode("utf-8-sig")  # valid UTF-8: the error handler has no work
+        except UnicodeDecodeError:
+            text = body.decode("utf-8-sig", "gbslip")
             removals.append(Removal("byte_slip", "invalid UTF-8 bytes read as GB18030"))
     else:
         text = body.decode(codec, "replace")

@@ -51,7 +51,7 @@ class Line:
             return 0.0
         if self.link_chars > n / 2 or self.teaser or is_chrome(self.text):
             return -float(n)  # navigation, related links, link farms, info bars, footers
-        punct = sum(1 for c in self.text if c in _PUNCT)
+        punct = sum(map(self.text.count, _PUNCT))
         own = n - self.link_chars
         if punct and n >= 10:
             return own + 2.0 * punct
@@ -75,7 +75,9 @@ def clean_line(text: str) -> str:
             text = _TAG_LIKE_RE.sub("", text)
         if text == before:
             break
-    return _WS_RE.sub(" ", text).strip()
+    if "\u200b" in text or "\ufeff" in text:
+        return _WS_RE.sub(" ", text).strip()
+    return " ".join(text.split())  # the same for every other (str.isspace) whitespace
 
 
 def linearize(body: etree._Element) -> list[Line]:
@@ -89,59 +91,79 @@ def linearize(body: etree._Element) -> list[Line]:
     in_teaser = 0
 
     def flush() -> None:
+        # Only called with parts: link characters are only counted with a part.
         nonlocal link_chars
-        if parts:
-            text = clean_line("".join(parts))
-            if text:
-                lines.append(Line(text, min(link_chars, len(text)), stack[-1], in_teaser > 0))
-            parts.clear()
+        text = clean_line("".join(parts))
+        if text:
+            lines.append(Line(text, min(link_chars, len(text)), stack[-1], in_teaser > 0))
+        parts.clear()
         link_chars = 0
 
     for event, el in etree.iterwalk(body, events=("start", "end")):
-        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
         if event == "start":
             if tag in BLOCK_TAGS:
-                flush()
+                if parts:
+                    flush()
                 if el is not body:
                     stack.append(el)
                 if el in teasers:
                     in_teaser += 1
             elif tag == "a":
                 in_link += 1
-            if el.text and tag:
-                parts.append(el.text)
+            text = el.text
+            if text and tag:
+                parts.append(text)
                 if in_link:
-                    link_chars += len(el.text.strip())
+                    link_chars += len(text.strip())
         else:
             if tag in BLOCK_TAGS:
-                flush()
+                if parts:
+                    flush()
                 if el is not body and stack and stack[-1] is el:
                     stack.pop()
                 if el in teasers:
                     in_teaser -= 1
             elif tag == "a":
                 in_link -= 1
-            if el.tail and el is not body:
-                parts.append(el.tail)
+            tail = el.tail
+            if tail and el is not body:
+                parts.append(tail)
                 if in_link:
-                    link_chars += len(el.tail.strip())
-    flush()
+                    link_chars += len(tail.strip())
+    if parts:
+        flush()
     return lines
 
 
 def best_container(lines: list[Line]) -> etree._Element | None:
     """The element whose subtree sums the largest line weight (deepest on ties)."""
-    scores: dict[etree._Element, float] = {}
-    depth: dict[etree._Element, int] = {}
+    own: dict[etree._Element, float] = {}  # weight of the lines an element owns itself
+    depth: dict[etree._Element, int] = {}  # every owner and ancestor, in order first met
     for line in lines:
         w = line.weight
         if w == 0:
             continue
         el = line.owner
-        chain = [el, *el.iterancestors()]
-        for i, anc in enumerate(chain):
-            scores[anc] = scores.get(anc, 0.0) + w
-            depth.setdefault(anc, len(chain) - i)
+        if el not in depth:
+            chain, above = [el], 0
+            for anc in el.iterancestors():
+                if anc in depth:
+                    above = depth[anc]
+                    break
+                chain.append(anc)
+            for i, new in enumerate(chain):
+                depth[new] = above + len(chain) - i
+        own[el] = own.get(el, 0.0) + w
+    # Subtree sums, children before parents.  Weights are multiples of 0.5, so the sums
+    # are exact in any order.
+    scores = {el: own.get(el, 0.0) for el in depth}
+    for el in sorted(depth, key=depth.__getitem__, reverse=True):
+        parent = el.getparent()
+        if parent is not None:
+            scores[parent] += scores[el]
     if not scores:
         return None
     best = max(scores, key=lambda e: (scores[e], depth[e]))

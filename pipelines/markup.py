@@ -27,6 +27,7 @@ _SOUP_TEXT_MAX = 120  # a soup element holding more text than this is unwrapped,
 
 _OFFSCREEN_RE = re.compile(r"-\s*\d{3,}(?:\.\d+)?\s*(?:px|pt|em|rem)?")
 _TINY_RE = re.compile(r"0|[0-2](?:\.\d+)?px")  # 0 to 2px: nothing readable fits
+_CLIP_RE = re.compile(r"rect\(\s*0")
 _OFFSCREEN_PROPS = ("left", "top", "right", "bottom", "margin-left", "margin-top", "text-indent")
 
 
@@ -46,12 +47,14 @@ def hides(css: str) -> bool:
             props[name.strip()] = value.replace("!important", "").strip()
     if props.get("display") == "none" or props.get("visibility") == "hidden":
         return True
-    if any(_OFFSCREEN_RE.match(props.get(p, "")) for p in _OFFSCREEN_PROPS):
+    # (An absent property reads as "", which none of the patterns matches.)
+    if any(_OFFSCREEN_RE.match(props[p]) for p in _OFFSCREEN_PROPS if p in props):
         return True
-    if re.match(r"rect\(\s*0", props.get("clip", "")):
+    if "clip" in props and _CLIP_RE.match(props["clip"]):
         return True
-    tiny = any(_TINY_RE.fullmatch(props.get(p, "")) for p in ("width", "height"))
-    return tiny and props.get("overflow") == "hidden"
+    if props.get("overflow") != "hidden":
+        return False
+    return any(_TINY_RE.fullmatch(props[p]) for p in ("width", "height") if p in props)
 
 
 # `.cls{...}` / `#id{...}` rules in <style> blocks; only simple selectors are trusted.

@@ -84,17 +84,40 @@ def iso_datetime(s: str) -> str | None:
     return out
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def meta_content(root: etree._Element, *names: str) -> str | None:
+    """The first non-empty content of a <meta> whose name (ASCII case ignored) or property is
+    one of `names`, tried in order."""
+    metas = [(el.get("name", "").translate(_ASCII_LOWER), el.get("property"), content)
+             for el in root.getroottree().iter("meta")
+             if (content := el.get("content")) is not None]
     for name in names:
-        for value in root.xpath(
-            "//meta[translate(@name,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')=$n"
-            " or @property=$n]/@content",
-            n=name.lower(),
-        ):
+        n = name.lower()
+        for meta_name, prop, value in metas:
+            if meta_name != n and prop != n:
+                continue
             value = re.sub(r"\s+", " ", _TAG_RE.sub("", value)).strip()
             if value:
                 return value
     return None
+
+
+def _headings(root: etree._Element) -> list[etree._Element]:
+    """Elements inside <body> that are h1-h3 or have `title` in their class or id, in
+    document order (an XPath predicate over every element is several times slower)."""
+    seen: set[etree._Element] = set()
+    found = []
+    for body in root.getroottree().iter("body"):
+        for el in body.iterdescendants():
+            if not isinstance(el.tag, str) or el in seen:
+                continue
+            if el.tag in ("h1", "h2", "h3") or "title" in el.get("class", "") or (
+                    "title" in el.get("id", "")):
+                seen.add(el)
+                found.append(el)
+    return found
 
 
 def _norm(s: str) -> str:
@@ -114,10 +137,7 @@ def title_candidates(root: etree._Element) -> tuple[str, list[str], bool]:
     if meta:
         return meta, [meta, page_title], True
     headings = []
-    for el in root.xpath(
-        "//body//*[self::h1 or self::h2 or self::h3 or contains(@class,'title')"
-        " or contains(@id,'title')]"
-    ):
+    for el in _headings(root):
         text = re.sub(r"\s+", " ", "".join(el.itertext())).strip()
         if 4 <= len(text) <= 120:
             headings.append(text)

@@ -23,7 +23,11 @@ _FW_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
 _SPACE = re.compile(r"[^\S\n]+")
 _PAIR = re.compile(r"\(([^()\n]{0,80})\)")
 _PUNCT = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
-_LONE = re.compile(rf"(?<=[{_CJK_CTX}])[,:;?!()]|[,:;?!()](?=[{_CJK_CTX}])")
+# The mark first, then its context: the engine then skips ahead to candidate marks.
+_LONE = re.compile(rf"[,:;?!()](?:(?<=[{_CJK_CTX}].)|(?=[{_CJK_CTX}]))")
+_LONE_MARKS = re.compile(r"[,:;?!()]")
+_FW_TABLE = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+             for c in range(r[0], r[1] + 1)}
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_ONE = re.compile(rf"[{_CJK_CTX}]")
 
@@ -36,13 +40,21 @@ def _pair(m: re.Match[str]) -> str:
     return m.group(0)
 
 
+def _lone(m: re.Match[str]) -> str:
+    return _PUNCT[m.group()]
+
+
 def normalize_line(line: str) -> str:
-    line = _FW_ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), line)
+    if _FW_ALNUM.search(line):
+        line = line.translate(_FW_TABLE)
     line = _SPACE.sub(" ", line).strip()
-    line = _PAIR.sub(_pair, line)
+    if "(" in line:
+        line = _PAIR.sub(_pair, line)
     # Runs like ",;," only see CJK context one mark at a time: repeat until stable.
     while True:
-        new = _LONE.sub(lambda m: _PUNCT[m.group()], line)
+        if not _LONE_MARKS.search(line):
+            return line
+        new = _LONE.sub(_lone, line)
         if new == line:
             return line
         line = new

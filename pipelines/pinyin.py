@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pipelines.result import Removal
 
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+# "(" first, then the character before it: the engine skips ahead to each "(".
 ANNOTATION = re.compile(
-    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])\(([a-zü{_TONES}]{{1,6}})([1-5]?)\)"
+    rf"\((?<=[\u3400-\u9fff\uf900-\ufaff]\()([a-zü{_TONES}]{{1,6}})([1-5]?)\)"
 )
 _HAS_TONE = re.compile(f"[{_TONES}]")
 
 
+@lru_cache(maxsize=4096)
 def toneless(syllable: str) -> str:
     """fā -> fa, lǜ -> lv (pypinyin's spelling of ü)."""
     base = unicodedata.normalize("NFD", syllable).replace("u\u0308", "v")
@@ -57,10 +60,13 @@ def strip_pinyin(text: str) -> tuple[str, list[Removal]]:
     if "(" not in text:
         return text, []
     removals: list[Removal] = []
+    seen: dict[tuple[str, str, str], bool] = {}  # a page repeats its annotations
 
     def sub(m: re.Match[str]) -> str:
-        char = text[m.start() - 1]
-        if is_annotation(char, m.group(1), m.group(2)):
+        key = (text[m.start() - 1], m.group(1), m.group(2))
+        if key not in seen:
+            seen[key] = is_annotation(*key)
+        if seen[key]:
             removals.append(Removal(kind="pinyin", text=m.group(0)))
             return ""
         return m.group(0)

@@ -9,10 +9,11 @@ vocabulary).  OpenCC is character/phrase based and keeps line breaks.
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import cache
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
 HANT_SHARE = 0.05
 HANT_MIN = 3
 
@@ -26,7 +27,7 @@ def _t2s():  # noqa: ANN202 - opencc ships no type stubs
 
 def _changed(a: str, b: str) -> int:
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True) if x != y)
+        return sum(map(operator.ne, a, b))
     return sum(_t2s().convert(c) != c for c in a)  # phrase rewrites changed the length
 
 
@@ -35,7 +36,7 @@ def detect_and_simplify(text: str) -> tuple[str, str]:
     converted = _t2s().convert(text)
     if converted == text:
         return text, "hans"
-    cjk = len(_CJK.findall(text))
+    cjk = len(_NOT_CJK.sub("", text))  # CJK characters
     changed = _changed(text, converted)
     if changed >= HANT_MIN and changed >= HANT_SHARE * cjk:
         return converted, "hant"

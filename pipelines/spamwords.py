@@ -54,6 +54,14 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return chain, strong_re
 
 
+@cache
+def _strong_any() -> re.Pattern[str] | None:
+    """Finds whether any strong term occurs in lowered text (None: there are none), in one
+    scan instead of one per term."""
+    strong, _ = lexicon()
+    return re.compile("|".join(map(re.escape, strong))) if strong else None
+
+
 def _spammy(chain: str, strong_re: re.Pattern[str]) -> bool:
     return bool(strong_re.search(chain))
 
@@ -67,16 +75,14 @@ def strip_spam_words(text: str) -> tuple[str, list[Removal]]:
 
 
 def _strip(text: str) -> tuple[str, list[Removal]]:
-    strong, _ = lexicon()
-    lowered = text.lower()
-    # Substring tests are far cheaper than the chain regex: most pages have no strong term.
-    if not any(term in lowered for term in strong):
+    strong = _strong_any()
+    # A search for the terms is far cheaper than the chain regex: most pages have none.
+    if strong is None or not strong.search(text.lower()):
         return text, []
     removals: list[Removal] = []
     lines = text.split("\n")
     for n, line in enumerate(lines):
-        low = line.lower()
-        if any(term in low for term in strong):
+        if strong.search(line.lower()):
             lines[n] = _strip_line(line, removals)
     return "\n".join(lines), removals
 
