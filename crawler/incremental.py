@@ -29,14 +29,11 @@ from archive.archiver import payload_digest
 from archive.service import WarcService
 from crawler.discovery import COLUMN, PAGER_URL_RE, is_attachment
 from pipelines import urlstate
+from pipelines.db import crawl_db_path
 from pipelines.urlstate import UrlState
 
 logger = logging.getLogger(__name__)
 LIST_KINDS = (COLUMN, "sitemap")
-
-
-def db_path(settings) -> Path:
-    return Path(settings.get("SQLITE_PATH") or Path(settings.get("DATA_DIR")) / "reports.db")
 
 
 def read_state(path: Path) -> dict[str, UrlState]:
@@ -70,7 +67,7 @@ class IncrementalMiddleware:
         s = crawler.settings
         if not s.getbool("INCREMENTAL_ENABLED"):
             raise NotConfigured("INCREMENTAL_ENABLED is off")
-        state = read_state(db_path(s))
+        state = read_state(crawl_db_path(s))
         service = WarcService.of(crawler) if s.getbool("WARC_ENABLED") else None
         if state:
             logger.info("incremental: %d URLs remembered from earlier crawls", len(state))

@@ -43,7 +43,7 @@ from archive.extract import decoded
 from archive.reader import read_entries
 from archive.service import dedup_path
 from archive.warcfile import OPEN_SUFFIX
-from crawler.incremental import db_path
+from pipelines.db import crawl_db_path
 
 logger = logging.getLogger(__name__)
 MARKER = "gzbg-resume.json"
@@ -69,7 +69,7 @@ class ResumeMiddleware:
         if not jobdir or not s.getbool("RESUME_ENABLED"):
             raise NotConfigured("no JOBDIR, or RESUME_ENABLED is off")
         data = Path(s.get("DATA_DIR"))
-        mw = cls(crawler, Path(jobdir), db_path(s), data / "warc", dedup_path(s))
+        mw = cls(crawler, Path(jobdir), crawl_db_path(s), data / "warc", dedup_path(s))
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 

@@ -24,6 +24,11 @@ from pipelines.result import CleanResult
 BUSY_TIMEOUT_MS = 10_000
 
 
+def crawl_db_path(settings: Any) -> Path:
+    """The database a crawl writes: SQLITE_PATH, else DATA_DIR/reports.db."""
+    return Path(settings.get("SQLITE_PATH") or Path(settings.get("DATA_DIR")) / "reports.db")
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the crawl database in WAL mode with its schema up to date."""
     path = Path(path)
