@@ -47,8 +47,7 @@ class ConversionPipeline:
         if not refers_to:
             return item  # the response was not archived (write error): nothing to refer to
         now = datetime_to_iso_date(datetime.now(UTC).replace(tzinfo=None), use_micros=True)
-        await self.service.call(self.service.archiver.write_conversion, item.url,
-                                item.cleaned.text, cleaner_account(item.cleaned), refers_to,
-                                now)
+        await self.service.write_conversion(item.url, item.cleaned.text,
+                                            cleaner_account(item.cleaned), refers_to, now)
         self.stats.inc_value("archive/conversions_written")
         return item

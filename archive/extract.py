@@ -9,9 +9,9 @@ fetch was a page or robots.txt) comes from the request record's ``WARC-JSON-Meta
 Revisit records get their payload from the record they refer to.  Damaged records are
 reported with file and offset and skipped.
 
-With workers > 1 the cleaning runs in that many processes while this one reads the WARC
-files and alone writes the database, in WARC order: the rows (and their ids) are the ones a
-single-process run writes.
+With workers > 1 the cleaning runs in that many processes, and one more writes the database
+(pipelines/dbwriter.py), while this one reads the WARC files.  Pages reach the writer in WARC
+order, so the rows (and their ids) are the ones a single-process run writes.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ from pipelines.cleaning import (
     make_pool,
 )
 from pipelines.db import finish_crawl, open_db, start_crawl
-from pipelines.store import record_page
+from pipelines.dbwriter import Target, Writer
+from pipelines.store import Ack, record_page
 
 logger = logging.getLogger(__name__)
 WARC_PATTERNS = ("*.warc.gz", "*.warc", "*.arc.gz", "*.arc", "*.warc.gz.open")
@@ -103,10 +104,12 @@ class Extractor:
         self.run_ = _Run(settings)
         self.cleaner = CleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
         self.workers = max(1, workers)
-        # Pages being cleaned, oldest first; bounded so bodies in flight stay few.
+        # Pages being cleaned, oldest first; bounded so bodies in flight stay few, and long
+        # enough that a slow page at its head leaves the other workers pages to clean.
         self.window: deque[tuple[Page, Future | None]] = deque()
-        self.window_max = 4 * self.workers
+        self.window_max = 32 * self.workers
         self.pool: ProcessPoolExecutor | None = None
+        self.writer: Writer | None = None
         self.crawl_id: int | None = None
         self.progress = progress or logger.info
         self.interval = interval
@@ -124,7 +127,9 @@ class Extractor:
                                     settings={"warc_dir": str(self.warc_dir)})
         last = time.monotonic()
         reason = "failed"
-        self.pool = make_pool(self.workers) if self.workers > 1 else None
+        if self.workers > 1:
+            self.pool = make_pool(self.workers)
+            self.writer = Writer(Target(self.db_path, self.crawl_id))
         try:
             for path in files:
                 self.stats.files += 1
@@ -142,6 +147,8 @@ class Extractor:
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
+            if self.writer is not None:
+                self._count(self.writer.close())
             finish_crawl(db, self.crawl_id, reason, self.run_.stats.get_stats())
             db.close()
         self._report(None, len(files))
@@ -251,6 +258,14 @@ class Extractor:
                     cleaned = Cleaned(failed(exc), False)
                     self.run_.stats.inc_value("clean/worker_errors")
                 self.cleaner.record(page, cleaned)
+            if self.writer is not None:
+                self._count(self.writer.send(page))
+            else:
+                self._count([Ack(page.url, True, record_page(db, page, self.crawl_id))])
+
+    def _count(self, acks: list[Ack]) -> None:
+        for ack in acks:
+            if not ack.stored:  # as a write on this process would raise
+                raise RuntimeError(f"writing {ack.url} to {self.db_path} failed: {ack.error}")
             self.stats.pages += 1
-            if record_page(db, page, self.crawl_id):
-                self.stats.reports += 1
+            self.stats.reports += ack.is_report

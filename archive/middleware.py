@@ -66,7 +66,7 @@ class WarcArchiveMiddleware:
             crawl_meta=crawl_meta(request),
         )
         try:
-            written = await self.service.call(self.service.archiver.write_exchange, exchange)
+            written = await self.service.write_exchange(exchange)
         except OSError as e:
             # A full disk must not pass silently: the page is then not archived.
             logger.error("WARC write failed for %s: %s", response.url, e)

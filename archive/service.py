@@ -1,8 +1,10 @@
-"""One archive per crawler: the Archiver and the single thread that writes for it.
+"""One archive per crawler: the Archiver, in the one process that writes for it.
 
 The downloader middleware (exchanges) and the conversion pipeline (cleaned text) both write
-into the same open WARC file, in order, through one worker thread; the reactor only waits
-on a Deferred.  ``WarcService.of(crawler)`` gives both the same instance.
+into the same open WARC file, in order, through one helper process (pipelines.procs.Helper);
+the reactor only awaits the answer.  ``WarcService.of(crawler)`` gives both the same instance.
+A writer thread did this before; its Python work (warcio's records) held the GIL the reactor
+needed, about 1.6 ms a fetch.
 """
 
 from __future__ import annotations
@@ -11,24 +13,20 @@ import logging
 import platform
 import uuid
 import weakref
-from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThreadPool
-from twisted.python.threadpool import ThreadPool
 
-from archive.archiver import Archiver
+from archive.archiver import Archiver, Exchange
 from archive.dedup import DigestIndex, index_recovered
 from archive.recovery import recover
 from archive.warcfile import RotatingWarcWriter
+from pipelines.procs import Helper, HelperDied
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 _SERVICES: weakref.WeakKeyDictionary[Crawler, WarcService] = weakref.WeakKeyDictionary()
 
 
@@ -61,11 +59,9 @@ def dedup_path(settings: Any) -> Path:
 
 
 class WarcService:
-    def __init__(self, crawler: Crawler, archiver: Archiver):
+    def __init__(self, crawler: Crawler, helper: Helper):
         self.stats = crawler.stats
-        self.archiver = archiver
-        self.pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
-        self.pool.start()
+        self.helper = helper
         self.closed = False
 
     @classmethod
@@ -88,30 +84,76 @@ class WarcService:
                         startup_index.close()
                     crawler.stats.set_value("archive/digests_recovered", added)
             crawl_id = s.get("CRAWL_ID") or uuid.uuid4().hex
-            warc = RotatingWarcWriter(directory, s.get("WARC_PREFIX"), s.getint("WARC_MAX_SIZE"),
-                                      warcinfo_fields(s, crawl_id))
-            index = DigestIndex(dedup_path(s)) if dedup else None
-            service = cls(crawler, Archiver(warc, index))
+            helper = Helper("warc-writer", _open, directory, s.get("WARC_PREFIX"),
+                            s.getint("WARC_MAX_SIZE"), warcinfo_fields(s, crawl_id),
+                            dedup_path(s) if dedup else None)
+            service = cls(crawler, helper)
             # Connected last among archive handlers: pipelines have written by then.
             crawler.signals.connect(service.close, signal=signals.spider_closed)
             _SERVICES[crawler] = service
         return _SERVICES[crawler]
 
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run fn in the writer thread, after everything queued before it."""
-        from twisted.internet import reactor
+    async def write_exchange(self, exchange: Exchange) -> dict[str, Any]:
+        """Archive a fetch; returns Archiver.write_exchange's fetch dict."""
+        return await self.helper.call(_write_exchange, exchange)
 
-        return await maybe_deferred_to_future(deferToThreadPool(reactor, self.pool, fn, *args))
+    async def write_conversion(self, url: str, text: str, info: dict[str, Any],
+                               refers_to: str, date: str) -> tuple[str, str]:
+        return await self.helper.call(_write_conversion, url, text, info, refers_to, date)
+
+    def expect_not_modified(self, url: str, digest: str) -> None:
+        """See Archiver.expect_not_modified; reaches it before the fetch's exchange does."""
+        self.helper.call(_expect_not_modified, url, digest).add_done_callback(_ignore)
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        # Closed in the writer thread (SQLite connections belong to their thread), after
-        # everything queued before; stop() then joins the thread.
-        self.pool.callInThread(self.archiver.close)
-        self.pool.stop()
-        counts = self.archiver.counts
+        # After everything queued before: the last records, then the file's close.
+        try:
+            counts, files = self.helper.close(_close)
+        except (HelperDied, OSError) as e:
+            logger.error("the WARC writer did not close cleanly: %s; the next crawl "
+                         "recovers its open file", e)
+            return
         for key in ("responses", "revisits", "conversions"):
             self.stats.set_value(f"archive/{key}", counts[key])
-        self.stats.set_value("archive/files", len(self.archiver.warc.files_closed))
+        self.stats.set_value("archive/files", files)
+
+
+def _ignore(future: Any) -> None:
+    future.exception()  # retrieved, so asyncio does not warn; failures show at close
+
+
+# In the writer process: its Archiver and the calls the service sends it.
+_archiver: Archiver | None = None
+
+
+def _open(directory: Path, prefix: str, max_size: int, warcinfo: dict[str, str],
+          dedup: Path | None) -> None:
+    global _archiver
+    _archiver = Archiver(RotatingWarcWriter(directory, prefix, max_size, warcinfo),
+                         DigestIndex(dedup) if dedup is not None else None)
+
+
+def _writer() -> Archiver:
+    assert _archiver is not None, "the WARC writer process was not set up"
+    return _archiver
+
+
+def _write_exchange(exchange: Exchange) -> dict[str, Any]:
+    return _writer().write_exchange(exchange)
+
+
+def _write_conversion(*args: Any) -> tuple[str, str]:
+    return _writer().write_conversion(*args)
+
+
+def _expect_not_modified(url: str, digest: str) -> None:
+    _writer().expect_not_modified(url, digest)
+
+
+def _close() -> tuple[dict[str, int], int]:
+    archiver = _writer()
+    archiver.close()
+    return archiver.counts, len(archiver.warc.files_closed)

@@ -88,7 +88,7 @@ class IncrementalMiddleware:
         if 304 not in allowed:
             request.meta["handle_httpstatus_list"] = [*allowed, 304]
         if self.service is not None and state.payload_digest:
-            self.service.archiver.expect_not_modified(request.url, state.payload_digest)
+            self.service.expect_not_modified(request.url, state.payload_digest)
         self.stats.inc_value("incremental/conditional_requests")
 
     def process_response(self, request: Request, response: Response) -> Response:

@@ -23,6 +23,13 @@ class Page:
     # pipelines.fingerprint.Fingerprint.
     cleaned: Any = None
     fingerprint: Any = None
+    # The body's size in bytes; it outlives the body, which is dropped once it is archived
+    # and cleaned.  -1: take it from the body.
+    length: int = -1
+
+    def __post_init__(self) -> None:
+        if self.length < 0:
+            self.length = len(self.body)
 
     @property
     def final_fetch(self) -> dict[str, Any]:

@@ -81,6 +81,7 @@ EXTRACT_WORKERS = -1  # `scrapy extract` cleaning processes; -1: one per core, 1
 
 SQLITE_ENABLED = True
 SQLITE_PATH = ""  # default: DATA_DIR/reports.db
+SQLITE_PROCESS = True  # write from a process of its own (pipelines/dbwriter.py); False: inline
 
 PROGRESS_INTERVAL = 5.0  # seconds between progress lines
 

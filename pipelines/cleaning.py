@@ -1,29 +1,27 @@
 """Item pipeline: run the cleaner on every fetched HTML page and report attachment.
 
-Cleaning is pure-Python CPU work (~5-10 ms a page), so it runs in a process pool of
-CLEAN_WORKERS processes (default: one per core; 0 = inline, for debugging): on the reactor
-thread it would stop every download while it ran, and a thread pool gains nothing under the
-GIL.  The pipeline awaits the worker's result, so items still leave in their own time and
-the store sees each page cleaned.
+Cleaning is pure-Python CPU work (~5-10 ms a page), so it runs in CLEAN_WORKERS helper
+processes (pipelines.procs.Helper; default: one per core; 0 = inline, for debugging): on the
+reactor thread it would stop every download while it ran, and a thread pool gains nothing
+under the GIL.  The pipeline awaits the worker's result, so items still leave in their own
+time and the store sees each page cleaned.  (`scrapy extract`, which has no reactor, uses a
+ProcessPoolExecutor: make_pool.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import multiprocessing.connection
 import os
-import threading
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import Page
+from pipelines import procs
 from pipelines.attachments import clean_attachment
 from pipelines.clean import clean
 from pipelines.fingerprint import Fingerprint
@@ -73,33 +71,17 @@ def worker_count(value: int) -> int:
 
 
 def make_pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver, not fork: the crawl process has threads (DNS, the reactor's pool) that a
-    # forked child would inherit half-locked.  The server preloads the cleaner once.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipelines.cleaning"])
-    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=exit_with_parent)
-
-
-def exit_with_parent() -> None:
-    """In a worker: exit when the process that started the pool is gone.
-
-    A crawl killed with SIGKILL never shuts its pool down, and its workers would wait on
-    their queue for ever (they hold its write end themselves).
-    """
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    return ProcessPoolExecutor(workers, mp_context=procs.context(),
+                               initializer=procs.background)
 
 
 def start_workers(pool: Executor, workers: int) -> None:
     for future in [pool.submit(os.getpid) for _ in range(workers)]:
         future.result()
+
+
+def start_helpers(workers: int) -> list[procs.Helper]:
+    return [procs.Helper(f"clean-worker-{i}", procs.ready) for i in range(workers)]
 
 
 def failed(exc: BaseException) -> CleanResult:
@@ -111,7 +93,7 @@ class CleanPipeline:
     def __init__(self, crawler: Crawler, workers: int):
         self.stats = crawler.stats
         self.workers = workers
-        self.pool: Executor | None = None
+        self.helpers: list[procs.Helper] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -121,36 +103,35 @@ class CleanPipeline:
         return cls(crawler, worker_count(s.getint("CLEAN_WORKERS", -1)))
 
     async def open_spider(self) -> None:
-        if self.workers and self.pool is None:
-            self.pool = make_pool(self.workers)
-            # Workers start on demand, the first one with the forkserver and its imports
-            # (about a second): started here, in a thread, so that neither the reactor nor
-            # the first pages wait for them, and a pool that cannot start fails the crawl now.
-            await asyncio.to_thread(start_workers, self.pool, self.workers)
+        if self.workers and not self.helpers:
+            # The first start is the forkserver's, with its imports (about a second): in a
+            # thread, so that the reactor does not wait for it, and a worker that cannot
+            # start fails the crawl now.
+            self.helpers = await asyncio.to_thread(start_helpers, self.workers)
 
     def close_spider(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        for helper in self.helpers:
+            helper.close()
+        self.helpers = []
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page) or not is_fetched(item):
             return item
         args = (item.body, item.url, item.headers, is_cleanable(item))
-        pool = self.pool
-        if pool is None:
+        if not self.helpers:
             cleaned = clean_fetched(*args)
         else:
+            helper = min(self.helpers, key=lambda h: h.pending)
             try:
-                cleaned = await asyncio.wrap_future(pool.submit(clean_fetched, *args))
+                cleaned = await helper.call(clean_fetched, *args)
             except Exception as exc:  # noqa: BLE001 - a worker's death must not lose the page
                 logger.error("cleaning %s failed in a worker: %s", item.url, exc)
                 self.stats.inc_value("clean/worker_errors")
-                # A dead worker breaks the whole pool: start one afresh for the next pages
-                # (once, though every page in flight reports the same break).
-                if isinstance(exc, BrokenProcessPool) and self.pool is pool:
-                    pool.shutdown(wait=False)
-                    self.pool = make_pool(self.workers)
+                # A dead worker is replaced (once, though every page it had reports it).
+                if not helper.process.is_alive() and helper in self.helpers:
+                    helper.close()
+                    self.helpers[self.helpers.index(helper)] = \
+                        procs.Helper(helper.name, procs.ready)
                 cleaned = Cleaned(failed(exc), False)
         self.record(item, cleaned)
         return item

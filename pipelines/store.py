@@ -6,11 +6,12 @@ re-extraction from WARC both call it, so both produce the same rows.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import sqlite_utils
 from scrapy import signals
@@ -53,7 +54,7 @@ def page_rows(page: Page) -> list[dict[str, Any]]:
     result = page.cleaned
     rows.append({
         **_fetch_row(page.final_fetch), "url": page.url, "status": page.status,
-        "content_type": page.content_type, "length": len(page.body), "depth": page.depth,
+        "content_type": page.content_type, "length": page.length, "depth": page.depth,
         "referer": page.referer, "error": page.error,
         "is_report": int(result is not None and result.is_report),
     })
@@ -144,6 +145,25 @@ def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = No
     return is_report
 
 
+class Ack(NamedTuple):
+    """What became of one page's write."""
+
+    url: str
+    stored: bool
+    is_report: bool = False
+    change: str | None = None  # urlstate.change_of: new/changed/unchanged/failed
+    error: str | None = None
+
+
+def write(db: Any, page: Page, crawl_id: int | None) -> Ack:
+    """record_page, with a failed write (rolled back) reported rather than raised."""
+    try:
+        is_report = record_page(db, page, crawl_id)
+    except sqlite3.Error as exc:
+        return Ack(page.url, False, error=str(exc))
+    return Ack(page.url, True, is_report, urlstate.change_of(page))
+
+
 def crawl_settings(crawler: Crawler) -> dict[str, Any]:
     """The settings a run was given: the project's and the command line's, not Scrapy's defaults."""
     s = crawler.settings
@@ -161,14 +181,14 @@ def _jsonable(value: Any) -> bool:
 
 
 class SQLitePipeline:
-    """Writes on the reactor thread, one transaction per page.  A writer thread was tried and
-    measured slower (50.6 s against 43.4 s for 2,000 pages): each SQLite call hands the GIL
-    back and forth, and the reactor waited on those hand-offs longer than on the writes."""
+    """Records every item: through a writer process (SQLITE_PROCESS, the default: see
+    pipelines/dbwriter.py for why), or inline on the reactor thread."""
 
     def __init__(self, crawler: Crawler, path: Path):
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = path
+        self.writer: Any = None  # pipelines.dbwriter.Writer, when writing from a process
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -180,35 +200,53 @@ class SQLitePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self) -> None:
+    async def open_spider(self) -> None:
+        from pipelines.dbwriter import Target, Writer  # (imports this module)
+
+        s = self.crawler.settings
         self.db = open_db(self.path)
-        s = self.crawler.settings  # issue 11: clusters of copies (pipelines/cluster.py)
-        cluster.attach(self.db, s.get("SITES_FILE"), threshold=s.getfloat("CLUSTER_THRESHOLD"),
-                       enabled=s.getbool("CLUSTER_ENABLED"))
         spider = self.crawler.spider
         self.crawl_id = start_crawl(self.db, spider.name if spider else "",
                                     settings=crawl_settings(self.crawler),
-                                    crawl_key=self.crawler.settings.get("CRAWL_ID") or None)
+                                    crawl_key=s.get("CRAWL_ID") or None)
+        # issue 11: clusters of copies (pipelines/cluster.py), kept by the writing connection
+        target = Target(self.path, self.crawl_id, s.get("SITES_FILE"),
+                        s.getfloat("CLUSTER_THRESHOLD"), s.getbool("CLUSTER_ENABLED"))
+        if s.getbool("SQLITE_PROCESS"):
+            # Started in a thread: the forkserver may still be starting (see CleanPipeline).
+            self.writer = await asyncio.to_thread(Writer, target)
+        else:
+            cluster.attach(self.db, target.sites_file, threshold=target.cluster_threshold,
+                           enabled=target.cluster_enabled)
 
     def process_item(self, item: Page) -> Page:
         if not isinstance(item, Page):
             return item
-        try:
-            if record_page(self.db, item, self.crawl_id):
-                self.stats.inc_value("store/reports")
-            self.stats.inc_value("store/pages")
-            if change := urlstate.change_of(item):  # issue 6: new/changed/unchanged/failed
-                self.stats.inc_value(f"incremental/{change}")
-        except sqlite3.Error as e:
-            # The transaction rolled back; the fetch is still in the WARC, so re-extraction
-            # can recover it.  Say so loudly rather than stop the crawl.
-            logger.error("SQLite write failed for %s: %s", item.url, e)
-            self.stats.inc_value("store/write_errors")
+        if self.writer is not None:
+            self._count(self.writer.send(item))
+        else:
+            self._count([write(self.db, item, self.crawl_id)])
         # The body has been archived and cleaned; keep it out of memory from here on.
         item.body = b""
         return item
 
+    def _count(self, acks: list[Ack]) -> None:
+        for ack in acks:
+            if not ack.stored:
+                # The transaction rolled back; the fetch is still in the WARC, so
+                # re-extraction can recover it.  Say so loudly rather than stop the crawl.
+                logger.error("SQLite write failed for %s: %s", ack.url, ack.error)
+                self.stats.inc_value("store/write_errors")
+                continue
+            if ack.is_report:
+                self.stats.inc_value("store/reports")
+            self.stats.inc_value("store/pages")
+            if ack.change:  # issue 6: new/changed/unchanged/failed
+                self.stats.inc_value(f"incremental/{ack.change}")
+
     def spider_closed(self, reason: str) -> None:
+        if self.writer is not None:
+            self._count(self.writer.close())
         urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
         finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
         self.db.close()

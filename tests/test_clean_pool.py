@@ -55,7 +55,7 @@ def names() -> list[str]:
 
 def test_workers_give_the_inline_results(pool2):
     inline = pipeline(0)
-    assert inline.pool is None and pool2.pool is not None
+    assert not inline.helpers and len(pool2.helpers) == 2
     want = cleaned(inline, [page(n) for n in names()])
     got = cleaned(pool2, [page(n) for n in names()])
     assert any(x.cleaned.is_report for x in want) and all(x.cleaned for x in want)
@@ -65,8 +65,8 @@ def test_workers_give_the_inline_results(pool2):
     assert all((x.fingerprint is not None) == x.cleaned.is_report for x in got)
     assert pool2.stats.get_value("clean/pages") == len(names())
     assert pool2.stats.get_value("clean/reports") == inline.stats.get_value("clean/reports")
-    # ...and the results really came from other processes.
-    assert {pid for pid in pool2.pool._processes} - {os.getpid()}  # type: ignore[union-attr]
+    # ...and the results really came from the workers, which now have the cleaner's tables.
+    assert all(h.process.pid != os.getpid() and h.pending == 0 for h in pool2.helpers)
 
 
 def test_clean_result_survives_pickling():
@@ -77,26 +77,26 @@ def test_clean_result_survives_pickling():
 
 def test_a_dead_worker_is_a_recorded_failure_and_the_next_page_is_cleaned(pool2):
     cleaned(pool2, [page("report_gov.html")])  # the workers are up
-    for proc in list(pool2.pool._processes.values()):  # type: ignore[union-attr]
-        proc.kill()
-        proc.join()
+    for helper in pool2.helpers:
+        helper.process.kill()
+        helper.process.join()
     lost = cleaned(pool2, [page("report_gov.html")])[0]
     assert lost.cleaned is not None and not lost.cleaned.is_report
     assert any("clean worker failed" in e for e in lost.cleaned.errors)
     assert pool2.stats.get_value("clean/worker_errors") == 1
     assert pool2.stats.get_value("clean/errors") == 1
-    again = cleaned(pool2, [page("report_gov.html")])[0]  # a fresh pool takes over
+    again = cleaned(pool2, [page("report_gov.html")])[0]  # a fresh worker takes over
     assert again.cleaned.is_report and not again.cleaned.errors
 
 
 def test_close_stops_the_workers():
     p = pipeline(2)
     # Every worker is up once the spider is open, before any page.
-    procs = list(p.pool._processes.values())  # type: ignore[union-attr]
+    procs = [h.process for h in p.helpers]
     assert len(procs) == 2 and all(x.is_alive() for x in procs)
     cleaned(p, [page("news_distractor.html")])
     p.close_spider()
-    assert p.pool is None and not any(x.is_alive() for x in procs)
+    assert not p.helpers and not any(x.is_alive() for x in procs)
 
 
 def test_other_items_and_unfetched_pages_pass_through(pool2):
@@ -108,10 +108,11 @@ def test_other_items_and_unfetched_pages_pass_through(pool2):
 
 START_AND_WAIT = """
 import sys, time
-from pipelines.cleaning import make_pool, start_workers
+from pipelines.cleaning import make_pool, start_helpers, start_workers
 pool = make_pool(2)
 start_workers(pool, 2)
-print(*pool._processes, flush=True)
+helpers = start_helpers(2)
+print(*pool._processes, *(h.process.pid for h in helpers), flush=True)
 time.sleep(120)
 """
 
@@ -125,12 +126,13 @@ def alive(pid: int) -> bool:
 
 
 def test_workers_exit_when_their_crawl_is_killed():
-    # A crawl killed with SIGKILL never shuts its pool down: its workers must notice.
+    # A crawl killed with SIGKILL never shuts its pool (extract) or its helpers (crawl) down:
+    # their processes must notice.
     proc = subprocess.Popen([sys.executable, "-c", START_AND_WAIT], cwd=REPO,
                             stdout=subprocess.PIPE, text=True)
     try:
         workers = [int(p) for p in proc.stdout.readline().split()]  # type: ignore[union-attr]
-        assert len(workers) == 2 and all(alive(p) for p in workers)
+        assert len(workers) == 4 and all(alive(p) for p in workers)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 15

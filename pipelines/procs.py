@@ -1,0 +1,286 @@
+"""The crawl's helper processes (clean workers, the database writer): how they start and end.
+
+They start from one forkserver, not by fork: the crawl process has threads (DNS, the
+reactor's pool, the WARC writer) that a forked child would inherit half-locked.  The server
+preloads the modules they run, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import multiprocessing
+import multiprocessing.connection
+import os
+import pickle
+import struct
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from typing import Any
+
+PRELOAD = ["pipelines.cleaning", "pipelines.store", "archive.archiver"]
+# The helpers run below the reactor's priority: the reactor drives every download, and a page
+# it waits for costs the whole crawl, while cleaning and writing only have to keep up.
+NICENESS = 5
+
+
+def context() -> BaseContext:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def ready() -> None:
+    """A helper's set-up when it needs none: its modules are the forkserver's preload."""
+
+
+def lower_priority() -> None:
+    os.nice(NICENESS)
+
+
+def background() -> None:
+    """A pool's initializer: lower the worker's priority; exit when the pool's owner is gone.
+
+    A crawl killed with SIGKILL never shuts its pool down, and its workers would wait on their
+    queue for ever (they hold its write end themselves).
+    """
+    lower_priority()
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+class HelperDied(RuntimeError):
+    pass
+
+
+class Helper:
+    """A child process that runs calls in the order they are sent, answered on the reactor.
+
+    Nothing runs in a thread on this side: calls are written to a pipe without blocking (what
+    does not fit waits in a buffer until the pipe drains), and answers are read when the
+    reactor's loop sees them.  A writer thread, or a ProcessPoolExecutor's feeder and result
+    threads, each took the GIL from the reactor thread tens of thousands of times per 2,000
+    pages, and the reactor waited on every hand-off.
+    """
+
+    def __init__(self, name: str, setup: Callable[..., Any], *args: Any):
+        ctx = context()
+        calls_in, self._calls = ctx.Pipe(duplex=False)
+        self._answers_in, answers_out = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_serve, args=(calls_in, answers_out, setup, args),
+                                   name=name, daemon=True)
+        self.process.start()
+        calls_in.close()  # the child's ends: closed here, so each side sees the other go
+        answers_out.close()
+        # Written raw (framed as _serve reads it), without blocking.
+        self._calls_out = self._calls.fileno()
+        os.set_blocking(self._calls_out, False)
+        self._buffer = bytearray()  # calls the pipe could not take yet
+        self.name = name
+        self._ids = itertools.count()
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        try:
+            _, ok, value = self._answers_in.recv()  # set-up done, or why it failed
+        except EOFError:
+            self._close_fds()
+            self.process.join(5)
+            raise HelperDied(f"{name} exited at start ({self.process.exitcode})") from None
+        if not ok:
+            self._close_fds()
+            self.process.join(5)
+            raise HelperDied(f"{name} could not start: {value}")
+
+    @property
+    def pending(self) -> int:
+        """Calls sent and not answered yet."""
+        return len(self._pending)
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        """Send fn(*args) (fn importable by name); the future gets its result or exception."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._unwatch()
+            self._loop = loop
+            loop.add_reader(self._answers_in.fileno(), self._answers)
+        future = loop.create_future()
+        if self._calls_out < 0:
+            future.set_exception(HelperDied(f"{self.name} is gone"))
+            return future
+        i = next(self._ids)
+        self._pending[i] = future
+        was_empty = not self._buffer
+        self._buffer += _message(i, fn, args)
+        if was_empty:
+            self._flush()
+            if self._buffer and self._loop is not None:
+                self._loop.add_writer(self._calls_out, self._flush)
+        return future
+
+    def _flush(self) -> None:
+        try:
+            while self._buffer:
+                n = os.write(self._calls_out, self._buffer)
+                del self._buffer[:n]
+        except BlockingIOError:
+            return
+        except OSError as exc:  # the child is gone; _answers reports it
+            self._buffer.clear()
+            self._died(exc)
+            return
+        if self._loop is not None:
+            self._loop.remove_writer(self._calls_out)
+
+    def _answers(self) -> None:
+        try:
+            while self._answers_in.poll():
+                self._answer(self._answers_in.recv())
+        except (EOFError, OSError) as exc:
+            self._died(exc)
+
+    def _answer(self, message: tuple[int, bool, Any]) -> None:
+        i, ok, value = message
+        future = self._pending.pop(i, None)
+        if future is None or future.done():
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+    def _died(self, exc: BaseException) -> None:
+        self._unwatch()
+        self.process.join(5)
+        error = HelperDied(f"{self.name} died (exit code {self.process.exitcode}): {exc}")
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(error)
+        self._pending.clear()
+        self._close_fds()
+
+    def _unwatch(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._answers_in.fileno())
+            if self._calls_out >= 0:
+                self._loop.remove_writer(self._calls_out)
+        self._loop = None
+
+    def _close_fds(self) -> None:
+        self._calls.close()
+        self._calls_out = -1
+        self._answers_in.close()
+
+    def close(self, fn: Callable[..., Any] | None = None, *args: Any) -> Any:
+        """Blocking: answer every call still pending, run fn last, and stop the process.
+
+        Returns fn's result.  Raises HelperDied if the process died before answering it.
+        """
+        if self._calls_out < 0:  # died earlier
+            if fn is not None:
+                raise HelperDied(f"{self.name} died before closing")
+            return None
+        self._unwatch()
+        last = -1
+        if fn is not None:
+            last = next(self._ids)
+            self._buffer += _message(last, fn, args)
+        self._buffer += _message(None)
+        try:
+            os.set_blocking(self._calls_out, True)
+            # Written from a thread: the child may be answering, and its answers must be read
+            # while the rest of the buffer goes in.
+            writer = threading.Thread(target=_write_all, args=(self._calls_out, self._buffer))
+            writer.start()
+            try:
+                while True:
+                    message = self._answers_in.recv()
+                    if message[0] == last:
+                        ok, value = message[1:]
+                        if not ok:
+                            raise value
+                        return value
+                    self._answer(message)
+            finally:
+                writer.join()
+        except (EOFError, OSError) as exc:
+            self._died(exc)
+            if fn is not None:
+                raise HelperDied(f"{self.name} did not finish: {exc}") from exc
+            return None
+        finally:
+            self._buffer.clear()
+            self.process.join(30)
+            if self.process.is_alive():
+                self.process.kill()
+            self._close_fds()
+
+
+_FRAME = struct.Struct("!Q")
+
+
+def _message(*message: Any) -> bytes:
+    data = pickle.dumps(message if len(message) > 1 else message[0],
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    return _FRAME.pack(len(data)) + data
+
+
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    with contextlib.suppress(OSError):  # the child died; the reading side reports it
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
+           args: tuple[Any, ...]) -> None:
+    """The helper process: set up, then answer calls until None or the owner's end closes.
+
+    An owner killed with SIGKILL closes its end; the helper then exits as it stands, as a
+    thread of the owner would have.
+    """
+    lower_priority()
+    try:
+        setup(*args)
+    except Exception as exc:  # noqa: BLE001 - the owner reports it
+        answers.send((-1, False, f"{type(exc).__name__}: {exc}"))
+        return
+    answers.send((-1, True, None))
+    calls = calls_in.fileno()
+    while True:
+        head = _read_exact(calls, _FRAME.size)
+        data = _read_exact(calls, _FRAME.unpack(head)[0]) if head else None
+        if data is None:
+            os._exit(1)
+        message = pickle.loads(data)
+        if message is None:
+            return
+        i, fn, fargs = message
+        try:
+            answer = (i, True, fn(*fargs))
+        except Exception as exc:  # noqa: BLE001 - the caller's future raises it
+            answer = (i, False, exc)
+        try:
+            answers.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            answers.send((i, False, HelperDied(f"answer could not be sent: {exc}")))
