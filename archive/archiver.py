@@ -1,6 +1,6 @@
 """The synchronous core of archiving: exchanges in, WARC records out, with deduplication.
 
-Everything here runs in the one writer thread (archive/service.py), never in the reactor,
+Everything here runs in the one writer process (archive/service.py), never in the reactor,
 so hashing and compressing a large body does not stall the crawl.
 """
 

@@ -1,6 +1,6 @@
 """The payload-digest index behind revisit records, kept in SQLite so it outlives a crawl.
 
-Only the writer thread touches it (one connection, created lazily in that thread).  A digest
+Only the WARC writer process touches it (one connection, created lazily there).  A digest
 is added after its response record has been written, so the index never points at a record
 that is not on disk.
 """

@@ -39,7 +39,7 @@ class RedisDigestIndex:
 
     @property
     def server(self) -> redis.Redis:
-        # Created in the writer thread on first use, like the SQLite index's connection.
+        # Created in the writer process on first use, like the SQLite index's connection.
         if self._server is None:
             self._server = redis.Redis.from_url(self.url, socket_timeout=30)
         return self._server

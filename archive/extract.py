@@ -9,20 +9,20 @@ fetch was a page or robots.txt) comes from the request record's ``WARC-JSON-Meta
 Revisit records get their payload from the record they refer to.  Damaged records are
 reported with file and offset and skipped.
 
-With workers > 1 the cleaning runs in that many processes, and one more writes the database
-(pipelines/dbwriter.py), while this one reads the WARC files.  Pages reach the writer in WARC
-order, so the rows (and their ids) are the ones a single-process run writes.
+With workers > 1 the cleaning runs in that many helper processes (pipelines.procs.Helper),
+and one more writes the database (pipelines/dbwriter.py), while this one reads the WARC
+files.  Pages reach the writer in WARC order, so the rows (and their ids) are the ones a
+single-process run writes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 
 from archive.reader import Entry, Problem, read_entries
 from crawler.items import Page
+from pipelines import dbwriter
 from pipelines.cleaning import (
     Cleaned,
     CleanPipeline,
@@ -41,10 +42,10 @@ from pipelines.cleaning import (
     failed,
     is_cleanable,
     is_fetched,
-    make_pool,
+    start_helpers,
 )
 from pipelines.db import finish_crawl, open_db, start_crawl
-from pipelines.dbwriter import Target, Writer
+from pipelines.procs import Helper, HelperDied
 from pipelines.store import Ack, record_page
 
 logger = logging.getLogger(__name__)
@@ -106,10 +107,11 @@ class Extractor:
         self.workers = max(1, workers)
         # Pages being cleaned, oldest first; bounded so bodies in flight stay few, and long
         # enough that a slow page at its head leaves the other workers pages to clean.
-        self.window: deque[tuple[Page, Future | None]] = deque()
+        self.window: deque[tuple[Page, asyncio.Future[Cleaned] | None]] = deque()
         self.window_max = 32 * self.workers
-        self.pool: ProcessPoolExecutor | None = None
-        self.writer: Writer | None = None
+        self.helpers: list[Helper] = []
+        self.writer: Helper | None = None
+        self.acks: deque[tuple[str, asyncio.Future[Ack]]] = deque()  # writes not yet counted
         self.crawl_id: int | None = None
         self.progress = progress or logger.info
         self.interval = interval
@@ -125,34 +127,37 @@ class Extractor:
         db = open_db(self.db_path)
         self.crawl_id = start_crawl(db, "reports", source="extract",
                                     settings={"warc_dir": str(self.warc_dir)})
-        last = time.monotonic()
         reason = "failed"
-        if self.workers > 1:
-            self.pool = make_pool(self.workers)
-            self.writer = Writer(Target(self.db_path, self.crawl_id))
         try:
-            for path in files:
-                self.stats.files += 1
-                for entry in read_entries(path, self.stats.problems):
-                    self.stats.records += 1
-                    self._entry(db, entry)
-                    if time.monotonic() - last >= self.interval:
-                        last = time.monotonic()
-                        self._report(path, len(files))
-                for entry in self.pending.values():  # responses without a request record
-                    self._page(db, entry, {})
-                self.pending.clear()
-            self._drain(db, 0)
+            if self.workers > 1:
+                self.helpers = start_helpers(self.workers)
+                self.writer = dbwriter.start(dbwriter.Target(self.db_path, self.crawl_id))
+            asyncio.run(self._extract(db, files))
             reason = "finished"
         finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+            for helper in self.helpers:
+                helper.close()
             if self.writer is not None:
-                self._count(self.writer.close())
+                self.writer.close(dbwriter.close)
             finish_crawl(db, self.crawl_id, reason, self.run_.stats.get_stats())
             db.close()
         self._report(None, len(files))
         return self.stats
+
+    async def _extract(self, db: Any, files: list[Path]) -> None:
+        last = time.monotonic()
+        for path in files:
+            self.stats.files += 1
+            for entry in read_entries(path, self.stats.problems):
+                self.stats.records += 1
+                await self._entry(db, entry)
+                if time.monotonic() - last >= self.interval:
+                    last = time.monotonic()
+                    self._report(path, len(files))
+            for entry in self.pending.values():  # responses without a request record
+                await self._page(db, entry, {})
+            self.pending.clear()
+        await self._drain(db, 0)
 
     def _report(self, path: Path | None, total: int) -> None:
         s = self.stats
@@ -160,7 +165,7 @@ class Extractor:
         self.progress(f"extract: {s.files}/{total} files{where}, {s.records} records, "
                       f"{s.pages} pages, {s.reports} reports, {len(s.problems)} problems")
 
-    def _entry(self, db: Any, entry: Entry) -> None:
+    async def _entry(self, db: Any, entry: Entry) -> None:
         rec = entry.record
         h = rec.rec_headers
         if rec.rec_type == "response":
@@ -177,7 +182,7 @@ class Extractor:
                 meta = json.loads(h.get_header("WARC-JSON-Metadata") or "{}")
                 meta["referer"] = rec.http_headers.get_header("Referer") if rec.http_headers \
                     else None
-                self._page(db, response, meta)
+                await self._page(db, response, meta)
 
     def _payload(self, entry: Entry) -> bytes | None:
         """The HTTP payload of a response, or of the record a revisit refers to."""
@@ -195,7 +200,7 @@ class Extractor:
             return original.payload
         return None
 
-    def _page(self, db: Any, entry: Entry, meta: dict[str, Any]) -> None:
+    async def _page(self, db: Any, entry: Entry, meta: dict[str, Any]) -> None:
         if meta.get("page") is False:
             return  # robots.txt: fetched by Scrapy itself, never a page
         rec = entry.record
@@ -231,41 +236,44 @@ class Extractor:
         future = None
         if is_fetched(page):
             args = (page.body, page.url, page.headers, is_cleanable(page))
-            if self.pool is None:
+            if not self.helpers:
                 self.cleaner.record(page, clean_fetched(*args))
             else:
-                future = self._submit(args)
+                future = self._clean(args)
         self.window.append((page, future))
-        self._drain(db, 0 if self.pool is None else self.window_max)
+        await self._drain(db, self.window_max if self.helpers else 0)
 
-    def _submit(self, args: tuple[Any, ...]) -> Future:
-        assert self.pool is not None
-        try:
-            return self.pool.submit(clean_fetched, *args)
-        except BrokenProcessPool:  # a worker died earlier: its pages are recorded as
-            self.pool.shutdown(wait=False)  # failures, the rest go to a fresh pool
-            self.pool = make_pool(self.workers)
-            return self.pool.submit(clean_fetched, *args)
+    def _clean(self, args: tuple[Any, ...]) -> asyncio.Future[Cleaned]:
+        i, helper = min(enumerate(self.helpers), key=lambda h: h[1].pending)
+        if not helper.alive:  # it died: its pages are recorded as failures, a new one goes on
+            helper = self.helpers[i] = helper.restarted()
+        return helper.call(clean_fetched, *args)
 
-    def _drain(self, db: Any, keep: int) -> None:
+    async def _drain(self, db: Any, keep: int) -> None:
         """Record the oldest pages, in order, until at most `keep` are in flight."""
         while len(self.window) > keep:
             page, future = self.window.popleft()
             if future is not None:
                 try:
-                    cleaned = future.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker must not lose the page
+                    cleaned = await future
+                except HelperDied as exc:  # a dead worker must not lose the page
                     cleaned = Cleaned(failed(exc), False)
                     self.run_.stats.inc_value("clean/worker_errors")
                 self.cleaner.record(page, cleaned)
-            if self.writer is not None:
-                self._count(self.writer.send(page))
+            if self.writer is None:
+                self._count(Ack(page.url, True, record_page(db, page, self.crawl_id)))
             else:
-                self._count([Ack(page.url, True, record_page(db, page, self.crawl_id))])
+                self.acks.append((page.url, self.writer.call(dbwriter.write_page,
+                                                             dbwriter.shipped(page))))
+        while self.acks and (self.acks[0][1].done() or not keep):
+            url, ack = self.acks.popleft()
+            try:
+                self._count(await ack)
+            except HelperDied as exc:  # as a write on this process would raise
+                raise RuntimeError(f"writing {url} to {self.db_path} failed: {exc}") from exc
 
-    def _count(self, acks: list[Ack]) -> None:
-        for ack in acks:
-            if not ack.stored:  # as a write on this process would raise
-                raise RuntimeError(f"writing {ack.url} to {self.db_path} failed: {ack.error}")
-            self.stats.pages += 1
-            self.stats.reports += ack.is_report
+    def _count(self, ack: Ack) -> None:
+        if not ack.stored:  # as a write on this process would raise
+            raise RuntimeError(f"writing {ack.url} to {self.db_path} failed: {ack.error}")
+        self.stats.pages += 1
+        self.stats.reports += ack.is_report

@@ -3,7 +3,7 @@
 It sits above HttpCompressionMiddleware, so bodies are archived still content-encoded, and
 above Redirect/Retry, so redirects and error statuses are archived too.  The response head
 comes byte for byte from archive.http's download handler when it is in use.  Writing happens
-in the archive's writer thread; where each record landed is left in
+in the archive's writer process; where each record landed is left in
 ``request.meta["warc_fetches"]`` for the pipelines downstream.
 """
 

@@ -4,8 +4,7 @@ Cleaning is pure-Python CPU work (~5-10 ms a page), so it runs in CLEAN_WORKERS 
 processes (pipelines.procs.Helper; default: one per core; 0 = inline, for debugging): on the
 reactor thread it would stop every download while it ran, and a thread pool gains nothing
 under the GIL.  The pipeline awaits the worker's result, so items still leave in their own
-time and the store sees each page cleaned.  (`scrapy extract`, which has no reactor, uses a
-ProcessPoolExecutor: make_pool.)
+time and the store sees each page cleaned.  `scrapy extract` uses the same workers.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, NamedTuple, Self
 
 from scrapy.crawler import Crawler
@@ -70,16 +68,6 @@ def worker_count(value: int) -> int:
     return (os.cpu_count() or 1) if value < 0 else value
 
 
-def make_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=procs.context(),
-                               initializer=procs.background)
-
-
-def start_workers(pool: Executor, workers: int) -> None:
-    for future in [pool.submit(os.getpid) for _ in range(workers)]:
-        future.result()
-
-
 def start_helpers(workers: int) -> list[procs.Helper]:
     return [procs.Helper(f"clean-worker-{i}", procs.ready) for i in range(workers)]
 
@@ -128,10 +116,8 @@ class CleanPipeline:
                 logger.error("cleaning %s failed in a worker: %s", item.url, exc)
                 self.stats.inc_value("clean/worker_errors")
                 # A dead worker is replaced (once, though every page it had reports it).
-                if not helper.process.is_alive() and helper in self.helpers:
-                    helper.close()
-                    self.helpers[self.helpers.index(helper)] = \
-                        procs.Helper(helper.name, procs.ready)
+                if not helper.alive and helper in self.helpers:
+                    self.helpers[self.helpers.index(helper)] = helper.restarted()
                 cleaned = Cleaned(failed(exc), False)
         self.record(item, cleaned)
         return item

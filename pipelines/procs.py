@@ -1,8 +1,8 @@
-"""The crawl's helper processes (clean workers, the database writer): how they start and end.
+"""The crawl's helper processes (clean workers, the WARC and the database writers).
 
 They start from one forkserver, not by fork: the crawl process has threads (DNS, the
-reactor's pool, the WARC writer) that a forked child would inherit half-locked.  The server
-preloads the modules they run, once.
+reactor's pool) that a forked child would inherit half-locked.  The server preloads the
+modules they run, once.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import itertools
 import multiprocessing
-import multiprocessing.connection
 import os
 import pickle
 import struct
@@ -21,7 +20,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
 
-PRELOAD = ["pipelines.cleaning", "pipelines.store", "archive.archiver"]
+PRELOAD = ["pipelines.cleaning", "pipelines.dbwriter", "pipelines.store", "archive.service"]
 # The helpers run below the reactor's priority: the reactor drives every download, and a page
 # it waits for costs the whole crawl, while cleaning and writing only have to keep up.
 NICENESS = 5
@@ -35,28 +34,6 @@ def context() -> BaseContext:
 
 def ready() -> None:
     """A helper's set-up when it needs none: its modules are the forkserver's preload."""
-
-
-def lower_priority() -> None:
-    os.nice(NICENESS)
-
-
-def background() -> None:
-    """A pool's initializer: lower the worker's priority; exit when the pool's owner is gone.
-
-    A crawl killed with SIGKILL never shuts its pool down, and its workers would wait on their
-    queue for ever (they hold its write end themselves).
-    """
-    lower_priority()
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class HelperDied(RuntimeError):
@@ -87,6 +64,7 @@ class Helper:
         os.set_blocking(self._calls_out, False)
         self._buffer = bytearray()  # calls the pipe could not take yet
         self.name = name
+        self.setup, self.args = setup, args
         self._ids = itertools.count()
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -102,6 +80,15 @@ class Helper:
             raise HelperDied(f"{name} could not start: {value}")
 
     @property
+    def alive(self) -> bool:
+        return self._calls_out >= 0 and self.process.is_alive()
+
+    def restarted(self) -> Helper:
+        """A new process in place of this one (closed, its unanswered calls failed)."""
+        self.close()
+        return Helper(self.name, self.setup, *self.args)
+
+    @property
     def pending(self) -> int:
         """Calls sent and not answered yet."""
         return len(self._pending)
@@ -109,14 +96,14 @@ class Helper:
     def call(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         """Send fn(*args) (fn importable by name); the future gets its result or exception."""
         loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._unwatch()
-            self._loop = loop
-            loop.add_reader(self._answers_in.fileno(), self._answers)
         future = loop.create_future()
         if self._calls_out < 0:
             future.set_exception(HelperDied(f"{self.name} is gone"))
             return future
+        if self._loop is not loop:
+            self._unwatch()
+            self._loop = loop
+            loop.add_reader(self._answers_in.fileno(), self._answers)
         i = next(self._ids)
         self._pending[i] = future
         was_empty = not self._buffer
@@ -169,10 +156,9 @@ class Helper:
         self._close_fds()
 
     def _unwatch(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
+        if self._loop is not None and not self._loop.is_closed() and self._calls_out >= 0:
             self._loop.remove_reader(self._answers_in.fileno())
-            if self._calls_out >= 0:
-                self._loop.remove_writer(self._calls_out)
+            self._loop.remove_writer(self._calls_out)
         self._loop = None
 
     def _close_fds(self) -> None:
@@ -259,7 +245,7 @@ def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
     An owner killed with SIGKILL closes its end; the helper then exits as it stands, as a
     thread of the owner would have.
     """
-    lower_priority()
+    os.nice(NICENESS)
     try:
         setup(*args)
     except Exception as exc:  # noqa: BLE001 - the owner reports it

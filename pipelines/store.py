@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.items import Page
-from pipelines import cluster, urlstate
+from pipelines import cluster, dbwriter, urlstate
 from pipelines.db import (
     crawl_db_path,
     finish_crawl,
@@ -31,6 +31,7 @@ from pipelines.db import (
     start_crawl,
     wayback_ts,
 )
+from pipelines.procs import Helper, HelperDied
 
 logger = logging.getLogger(__name__)
 
@@ -181,14 +182,18 @@ def _jsonable(value: Any) -> bool:
 
 
 class SQLitePipeline:
-    """Records every item: through a writer process (SQLITE_PROCESS, the default: see
+    """Records every item: through the writer process (SQLITE_PROCESS, the default: see
     pipelines/dbwriter.py for why), or inline on the reactor thread."""
 
     def __init__(self, crawler: Crawler, path: Path):
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = path
-        self.writer: Any = None  # pipelines.dbwriter.Writer, when writing from a process
+        self.writer: Helper | None = None
+        self.target: dbwriter.Target | None = None
+        # Writes sent and not yet counted, by URL: counted as their acks come back, and all
+        # of them at the close.
+        self.unacked: dict[asyncio.Future[Ack], str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -201,8 +206,6 @@ class SQLitePipeline:
         return pipeline
 
     async def open_spider(self) -> None:
-        from pipelines.dbwriter import Target, Writer  # (imports this module)
-
         s = self.crawler.settings
         self.db = open_db(self.path)
         spider = self.crawler.spider
@@ -210,43 +213,63 @@ class SQLitePipeline:
                                     settings=crawl_settings(self.crawler),
                                     crawl_key=s.get("CRAWL_ID") or None)
         # issue 11: clusters of copies (pipelines/cluster.py), kept by the writing connection
-        target = Target(self.path, self.crawl_id, s.get("SITES_FILE"),
-                        s.getfloat("CLUSTER_THRESHOLD"), s.getbool("CLUSTER_ENABLED"))
+        self.target = dbwriter.Target(self.path, self.crawl_id, s.get("SITES_FILE"),
+                                      s.getfloat("CLUSTER_THRESHOLD"),
+                                      s.getbool("CLUSTER_ENABLED"))
         if s.getbool("SQLITE_PROCESS"):
             # Started in a thread: the forkserver may still be starting (see CleanPipeline).
-            self.writer = await asyncio.to_thread(Writer, target)
+            self.writer = await asyncio.to_thread(dbwriter.start, self.target)
         else:
-            cluster.attach(self.db, target.sites_file, threshold=target.cluster_threshold,
-                           enabled=target.cluster_enabled)
+            cluster.attach(self.db, self.target.sites_file,
+                           threshold=self.target.cluster_threshold,
+                           enabled=self.target.cluster_enabled)
 
     def process_item(self, item: Page) -> Page:
         if not isinstance(item, Page):
             return item
-        if self.writer is not None:
-            self._count(self.writer.send(item))
+        if self.writer is None:
+            self._count(write(self.db, item, self.crawl_id))
         else:
-            self._count([write(self.db, item, self.crawl_id)])
+            if not self.writer.alive:  # it died: its unanswered pages are counted lost
+                self.writer = self.writer.restarted()
+            future = self.writer.call(dbwriter.write_page, dbwriter.shipped(item))
+            self.unacked[future] = item.url
+            future.add_done_callback(self._acked)
         # The body has been archived and cleaned; keep it out of memory from here on.
         item.body = b""
         return item
 
-    def _count(self, acks: list[Ack]) -> None:
-        for ack in acks:
-            if not ack.stored:
-                # The transaction rolled back; the fetch is still in the WARC, so
-                # re-extraction can recover it.  Say so loudly rather than stop the crawl.
-                logger.error("SQLite write failed for %s: %s", ack.url, ack.error)
-                self.stats.inc_value("store/write_errors")
-                continue
-            if ack.is_report:
-                self.stats.inc_value("store/reports")
-            self.stats.inc_value("store/pages")
-            if ack.change:  # issue 6: new/changed/unchanged/failed
-                self.stats.inc_value(f"incremental/{ack.change}")
+    def _acked(self, future: asyncio.Future[Ack]) -> None:
+        url = self.unacked.pop(future, None)
+        if url is None:
+            return  # counted at the close
+        try:
+            ack = future.result()
+        except Exception as exc:  # noqa: BLE001 - the writer died: the page is not stored
+            ack = Ack(url, False, error=str(exc))
+        self._count(ack)
+
+    def _count(self, ack: Ack) -> None:
+        if not ack.stored:
+            # The transaction rolled back, or the writer died; the fetch is still in the
+            # WARC, so re-extraction can recover it.  Say so loudly rather than stop the crawl.
+            logger.error("SQLite write failed for %s: %s", ack.url, ack.error)
+            self.stats.inc_value("store/write_errors")
+            return
+        if ack.is_report:
+            self.stats.inc_value("store/reports")
+        self.stats.inc_value("store/pages")
+        if ack.change:  # issue 6: new/changed/unchanged/failed
+            self.stats.inc_value(f"incremental/{ack.change}")
 
     def spider_closed(self, reason: str) -> None:
         if self.writer is not None:
-            self._count(self.writer.close())
+            try:
+                self.writer.close(dbwriter.close)
+            except HelperDied as exc:
+                logger.error("the database writer did not close cleanly: %s", exc)
+            for future in list(self.unacked):  # answered by now, their callbacks not run
+                self._acked(future)
         urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
         finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
         self.db.close()

@@ -1,5 +1,5 @@
 """CleanPipeline off the reactor: cleaning in worker processes gives the inline results, a
-dead worker costs a recorded failure (never the page), and the pool goes away on close."""
+dead worker costs a recorded failure (never the page), and the workers go away on close."""
 
 from __future__ import annotations
 
@@ -108,11 +108,9 @@ def test_other_items_and_unfetched_pages_pass_through(pool2):
 
 START_AND_WAIT = """
 import sys, time
-from pipelines.cleaning import make_pool, start_helpers, start_workers
-pool = make_pool(2)
-start_workers(pool, 2)
+from pipelines.cleaning import start_helpers
 helpers = start_helpers(2)
-print(*pool._processes, *(h.process.pid for h in helpers), flush=True)
+print(*(h.process.pid for h in helpers), flush=True)
 time.sleep(120)
 """
 
@@ -126,13 +124,12 @@ def alive(pid: int) -> bool:
 
 
 def test_workers_exit_when_their_crawl_is_killed():
-    # A crawl killed with SIGKILL never shuts its pool (extract) or its helpers (crawl) down:
-    # their processes must notice.
+    # A crawl killed with SIGKILL never shuts its workers down: they must notice.
     proc = subprocess.Popen([sys.executable, "-c", START_AND_WAIT], cwd=REPO,
                             stdout=subprocess.PIPE, text=True)
     try:
         workers = [int(p) for p in proc.stdout.readline().split()]  # type: ignore[union-attr]
-        assert len(workers) == 4 and all(alive(p) for p in workers)
+        assert len(workers) == 2 and all(alive(p) for p in workers)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 15
