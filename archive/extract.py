@@ -256,7 +256,7 @@ class Extractor:
             if future is not None:
                 try:
                     cleaned = await future
-                except HelperDied as exc:  # a dead worker must not lose the page
+                except Exception as exc:  # noqa: BLE001 - a dead worker must not lose the page
                     cleaned = Cleaned(failed(exc), False)
                     self.run_.stats.inc_value("clean/worker_errors")
                 self.cleaner.record(page, cleaned)
