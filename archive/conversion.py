@@ -8,6 +8,7 @@ archive alone carries both the evidence and the result.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -17,7 +18,10 @@ from warcio.timeutils import datetime_to_iso_date
 
 from archive.service import WarcService
 from crawler.items import Page
+from pipelines.procs import HelperDied
 from pipelines.result import CleanResult
+
+logger = logging.getLogger(__name__)
 
 
 def cleaner_account(result: CleanResult) -> dict[str, Any]:
@@ -47,7 +51,13 @@ class ConversionPipeline:
         if not refers_to:
             return item  # the response was not archived (write error): nothing to refer to
         now = datetime_to_iso_date(datetime.now(UTC).replace(tzinfo=None), use_micros=True)
-        await self.service.write_conversion(item.url, item.cleaned.text,
-                                            cleaner_account(item.cleaned), refers_to, now)
+        try:
+            await self.service.write_conversion(item.url, item.cleaned.text,
+                                                cleaner_account(item.cleaned), refers_to, now)
+        except (OSError, HelperDied) as e:
+            # The page still goes on to the database; only its conversion record is missing.
+            logger.error("WARC conversion write failed for %s: %s", item.url, e)
+            self.stats.inc_value("archive/write_errors")
+            return item
         self.stats.inc_value("archive/conversions_written")
         return item

@@ -24,6 +24,7 @@ from archive.archiver import Exchange
 from archive.http import RAW_HEAD_META
 from archive.records import archived_head, header_pairs, rebuilt_head
 from archive.service import WarcService
+from pipelines.procs import HelperDied
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,9 @@ class WarcArchiveMiddleware:
         )
         try:
             written = await self.service.write_exchange(exchange)
-        except OSError as e:
-            # A full disk must not pass silently: the page is then not archived.
+        except (OSError, HelperDied) as e:
+            # A full disk (or a dead writer) must not pass silently: the page is then not
+            # archived, and still crawled.
             logger.error("WARC write failed for %s: %s", response.url, e)
             self.stats.inc_value("archive/write_errors")
             return response
