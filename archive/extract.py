@@ -2,16 +2,16 @@
 
 Streams every WARC in DIR/warc in name (= time) order and turns each archived fetch back
 into the ``Page`` the spider built during the crawl, cleans it with the crawl's own
-``clean_fetched`` (so HTML and attachments take exactly the live path to ``clean()``) and
+``CleanPipeline`` (so HTML and attachments take exactly the live path to ``clean()``) and
 records it with the same ``pipelines.store.record_page``, so the rows are the ones a live
 crawl writes.  What the HTTP messages do not say (link depth, redirect chain, whether the
 fetch was a page or robots.txt) comes from the request record's ``WARC-JSON-Metadata``.
 Revisit records get their payload from the record they refer to.  Damaged records are
 reported with file and offset and skipped.
 
-With workers > 1 the cleaning runs in that many helper processes (pipelines.procs.Helper),
-and one more writes the database (pipelines/dbwriter.py), while this one reads the WARC
-files.  Pages reach the writer in WARC order, so the rows (and their ids) are the ones a
+With workers > 1 the cleaning runs in that many of the pipeline's worker processes, and one
+more writes the database (pipelines/dbwriter.py), while this one reads the WARC files.
+Pages reach the writer in WARC order, so the rows (and their ids) are the ones a
 single-process run writes.
 """
 
@@ -35,15 +35,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from archive.reader import Entry, Problem, read_entries
 from crawler.items import Page
 from pipelines import dbwriter
-from pipelines.cleaning import (
-    Cleaned,
-    CleanPipeline,
-    clean_fetched,
-    failed,
-    is_cleanable,
-    is_fetched,
-    start_helpers,
-)
+from pipelines.cleaning import CleanPipeline
 from pipelines.db import finish_crawl, open_db, start_crawl
 from pipelines.procs import Helper, HelperDied
 from pipelines.store import Ack, record_page
@@ -103,13 +95,14 @@ class Extractor:
         self.warc_dir = data_dir / "warc"
         self.db_path = db_path or data_dir / "reports.db"
         self.run_ = _Run(settings)
-        self.cleaner = CleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
         self.workers = max(1, workers)
+        # The crawl's own cleaning pipeline, with its workers (none: clean in this process).
+        self.cleaner = CleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
+        self.cleaner.workers = self.workers if self.workers > 1 else 0
         # Pages being cleaned, oldest first; bounded so bodies in flight stay few, and long
         # enough that a slow page at its head leaves the other workers pages to clean.
-        self.window: deque[tuple[Page, asyncio.Future[Cleaned] | None]] = deque()
+        self.window: deque[tuple[Page, asyncio.Task[Page]]] = deque()
         self.window_max = 32 * self.workers
-        self.helpers: list[Helper] = []
         self.writer: Helper | None = None
         self.acks: deque[tuple[str, asyncio.Future[Ack]]] = deque()  # writes not yet counted
         self.crawl_id: int | None = None
@@ -130,13 +123,11 @@ class Extractor:
         reason = "failed"
         try:
             if self.workers > 1:
-                self.helpers = start_helpers(self.workers)
                 self.writer = dbwriter.start(dbwriter.Target(self.db_path, self.crawl_id))
             asyncio.run(self._extract(db, files))
             reason = "finished"
         finally:
-            for helper in self.helpers:
-                helper.close()
+            self.cleaner.close_spider()
             if self.writer is not None:
                 self.writer.close(dbwriter.close)
             finish_crawl(db, self.crawl_id, reason, self.run_.stats.get_stats())
@@ -145,6 +136,7 @@ class Extractor:
         return self.stats
 
     async def _extract(self, db: Any, files: list[Path]) -> None:
+        await self.cleaner.open_spider()
         last = time.monotonic()
         for path in files:
             self.stats.files += 1
@@ -233,33 +225,15 @@ class Extractor:
         # exceptions, such as sitemap probes, are not in the archive).
         if page.status is None or not 200 <= page.status < 300:
             page.error = f"HTTP {page.status}"
-        future = None
-        if is_fetched(page):
-            args = (page.body, page.url, page.headers, is_cleanable(page))
-            if not self.helpers:
-                self.cleaner.record(page, clean_fetched(*args))
-            else:
-                future = self._clean(args)
-        self.window.append((page, future))
-        await self._drain(db, self.window_max if self.helpers else 0)
-
-    def _clean(self, args: tuple[Any, ...]) -> asyncio.Future[Cleaned]:
-        i, helper = min(enumerate(self.helpers), key=lambda h: h[1].pending)
-        if not helper.alive:  # it died: its pages are recorded as failures, a new one goes on
-            helper = self.helpers[i] = helper.restarted()
-        return helper.call(clean_fetched, *args)
+        # Cleaned as the crawl cleans: a worker's failure is the page's recorded failure.
+        self.window.append((page, asyncio.ensure_future(self.cleaner.process_item(page))))
+        await self._drain(db, self.window_max if self.cleaner.helpers else 0)
 
     async def _drain(self, db: Any, keep: int) -> None:
         """Record the oldest pages, in order, until at most `keep` are in flight."""
         while len(self.window) > keep:
-            page, future = self.window.popleft()
-            if future is not None:
-                try:
-                    cleaned = await future
-                except Exception as exc:  # noqa: BLE001 - a dead worker must not lose the page
-                    cleaned = Cleaned(failed(exc), False)
-                    self.run_.stats.inc_value("clean/worker_errors")
-                self.cleaner.record(page, cleaned)
+            page, cleaning = self.window.popleft()
+            await cleaning
             if self.writer is None:
                 self._count(Ack(page.url, True, record_page(db, page, self.crawl_id)))
             else:

@@ -121,7 +121,7 @@ class Helper:
                 del self._buffer[:n]
         except BlockingIOError:
             return
-        except OSError as exc:  # the child is gone; _answers reports it
+        except OSError as exc:  # the child is gone
             self._buffer.clear()
             self._died(exc)
             return
@@ -176,10 +176,9 @@ class Helper:
                 raise HelperDied(f"{self.name} died before closing")
             return None
         self._unwatch()
-        last = -1
-        if fn is not None:
-            last = next(self._ids)
-            self._buffer += _message(last, fn, args)
+        # A last call, whose answer says that every call before it has been answered.
+        last = next(self._ids)
+        self._buffer += _message(last, fn or ready, args)
         self._buffer += _message(None)
         try:
             os.set_blocking(self._calls_out, True)
