@@ -35,7 +35,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from archive.reader import Entry, Problem, read_entries
 from crawler.items import Page
 from pipelines import dbwriter
-from pipelines.cleaning import CleanPipeline
+from pipelines.cleaning import CleanPipeline, start_helpers
 from pipelines.db import finish_crawl, open_db, start_crawl
 from pipelines.procs import Helper, HelperDied
 from pipelines.store import Ack, record_page
@@ -123,7 +123,11 @@ class Extractor:
         reason = "failed"
         try:
             if self.workers > 1:
-                self.writer = dbwriter.start(dbwriter.Target(self.db_path, self.crawl_id))
+                # Forked, before the loop starts any thread: they share this process's
+                # imports and start at once.  (They never touch its database connection.)
+                self.cleaner.helpers = start_helpers(self.workers, fork=True)
+                self.writer = dbwriter.start(dbwriter.Target(self.db_path, self.crawl_id),
+                                             fork=True)
             asyncio.run(self._extract(db, files))
             reason = "finished"
         finally:

@@ -68,8 +68,8 @@ def worker_count(value: int) -> int:
     return (os.cpu_count() or 1) if value < 0 else value
 
 
-def start_helpers(workers: int) -> list[procs.Helper]:
-    return [procs.Helper(f"clean-worker-{i}", procs.ready) for i in range(workers)]
+def start_helpers(workers: int, fork: bool = False) -> list[procs.Helper]:
+    return [procs.Helper(f"clean-worker-{i}", procs.ready, fork=fork) for i in range(workers)]
 
 
 def failed(exc: BaseException) -> CleanResult:

@@ -38,8 +38,8 @@ class Target:
     cluster_enabled: bool = True
 
 
-def start(target: Target) -> Helper:
-    return Helper("db-writer", _open, target)
+def start(target: Target, fork: bool = False) -> Helper:
+    return Helper("db-writer", _open, target, fork=fork)
 
 
 def shipped(page: Page) -> Page:

@@ -2,7 +2,8 @@
 
 They start from one forkserver, not by fork: the crawl process has threads (DNS, the
 reactor's pool) that a forked child would inherit half-locked.  The server preloads the
-modules they run, once.
+modules they run, once.  A process with no other thread (`scrapy extract`) may fork them
+instead: no second interpreter to start and import into (about a second, before any page).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import signal
 import struct
 import threading
 from collections.abc import Callable
@@ -26,7 +28,10 @@ PRELOAD = ["pipelines.cleaning", "pipelines.dbwriter", "pipelines.store", "archi
 NICENESS = 5
 
 
-def context() -> BaseContext:
+def context(fork: bool = False) -> BaseContext:
+    """How helpers start: by fork only if asked and this process has no other thread."""
+    if fork and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
@@ -50,12 +55,16 @@ class Helper:
     pages, and the reactor waited on every hand-off.
     """
 
-    def __init__(self, name: str, setup: Callable[..., Any], *args: Any):
-        ctx = context()
+    def __init__(self, name: str, setup: Callable[..., Any], *args: Any, fork: bool = False):
+        ctx = context(fork)
         calls_in, self._calls = ctx.Pipe(duplex=False)
         self._answers_in, answers_out = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_serve, args=(calls_in, answers_out, setup, args),
-                                   name=name, daemon=True)
+        _OWNER_FDS.update((self._calls.fileno(), self._answers_in.fileno()))
+        # A forked child inherits every owner's end, its own among them; it closes them, or
+        # it would never see its owner go.
+        inherited = tuple(_OWNER_FDS) if ctx.get_start_method() == "fork" else ()
+        self.process = ctx.Process(target=_serve, name=name, daemon=True,
+                                   args=(calls_in, answers_out, setup, args, inherited))
         self.process.start()
         calls_in.close()  # the child's ends: closed here, so each side sees the other go
         answers_out.close()
@@ -64,7 +73,7 @@ class Helper:
         os.set_blocking(self._calls_out, False)
         self._buffer = bytearray()  # calls the pipe could not take yet
         self.name = name
-        self.setup, self.args = setup, args
+        self.setup, self.args, self.fork = setup, args, fork
         self._ids = itertools.count()
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -86,7 +95,7 @@ class Helper:
     def restarted(self) -> Helper:
         """A new process in place of this one (closed, its unanswered calls failed)."""
         self.close()
-        return Helper(self.name, self.setup, *self.args)
+        return Helper(self.name, self.setup, *self.args, fork=self.fork)
 
     @property
     def pending(self) -> int:
@@ -162,6 +171,8 @@ class Helper:
         self._loop = None
 
     def _close_fds(self) -> None:
+        if self._calls_out >= 0:
+            _OWNER_FDS.difference_update((self._calls_out, self._answers_in.fileno()))
         self._calls.close()
         self._calls_out = -1
         self._answers_in.close()
@@ -210,6 +221,8 @@ class Helper:
             self._close_fds()
 
 
+# This process's ends of its helpers' pipes.
+_OWNER_FDS: set[int] = set()
 _FRAME = struct.Struct("!Q")
 
 
@@ -238,12 +251,17 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 
 
 def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
-           args: tuple[Any, ...]) -> None:
+           args: tuple[Any, ...], inherited: tuple[int, ...]) -> None:
     """The helper process: set up, then answer calls until None or the owner's end closes.
 
     An owner killed with SIGKILL closes its end; the helper then exits as it stands, as a
-    thread of the owner would have.
+    thread of the owner would have.  Ctrl-C, which the terminal sends to every process of
+    the group, is the owner's to act on: a helper killed by it would lose the pages it holds
+    while the owner is still shutting down gracefully.
     """
+    for fd in inherited:
+        os.close(fd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICENESS)
     try:
         setup(*args)

@@ -108,8 +108,11 @@ def test_other_items_and_unfetched_pages_pass_through(pool2):
 
 START_AND_WAIT = """
 import sys, time
+from pipelines import dbwriter
 from pipelines.cleaning import start_helpers
-helpers = start_helpers(2)
+fork = sys.argv[1] == "fork"
+helpers = start_helpers(2, fork=fork)
+helpers.append(dbwriter.start(dbwriter.Target(sys.argv[2], None), fork=fork))
 print(*(h.process.pid for h in helpers), flush=True)
 time.sleep(120)
 """
@@ -123,13 +126,17 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_workers_exit_when_their_crawl_is_killed():
-    # A crawl killed with SIGKILL never shuts its workers down: they must notice.
-    proc = subprocess.Popen([sys.executable, "-c", START_AND_WAIT], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+@pytest.mark.parametrize("start", ["forkserver", "fork"])
+def test_workers_exit_when_their_crawl_is_killed(start, tmp_path):
+    # A crawl killed with SIGKILL never shuts its workers down: they must notice.  Forked
+    # ones (scrapy extract) hold copies of every owner's pipe ends, and must not keep one
+    # another waiting.
+    proc = subprocess.Popen([sys.executable, "-c", START_AND_WAIT, start,
+                             str(tmp_path / "x.db")], cwd=REPO, stdout=subprocess.PIPE,
+                            text=True)
     try:
         workers = [int(p) for p in proc.stdout.readline().split()]  # type: ignore[union-attr]
-        assert len(workers) == 2 and all(alive(p) for p in workers)
+        assert len(workers) == 3 and all(alive(p) for p in workers)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 15

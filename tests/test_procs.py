@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +95,41 @@ def test_close_answers_what_is_pending_and_returns_the_last_call():
 def test_a_set_up_that_fails_is_a_clear_error():
     with pytest.raises(HelperDied, match="no such database"):
         Helper("test-helper", broken_setup)
+
+
+def test_ctrl_c_is_left_to_the_owner(helper):
+    # The terminal sends SIGINT to the whole process group; the owner shuts down gracefully
+    # and still needs its helpers to finish the pages they hold.
+    os.kill(helper.process.pid, signal.SIGINT)
+    assert asyncio.run(_one(helper, echo, b"after ctrl-c")) == b"after ctrl-c"
+    assert helper.alive
+
+
+STARTED = "set in the owner after start-up, so only a forked child can know it"
+FORKED = """
+import asyncio, sys, threading, time
+import tests.test_procs as t
+from pipelines.procs import Helper
+t.STARTED = "changed"
+if sys.argv[1] == "thread":
+    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+h = Helper("test-helper", t.ready, fork=True)
+print(type(h.process).__name__, asyncio.run(t._one(h, t.started)))
+h.close()
+"""
+
+
+def started() -> str:
+    return STARTED
+
+
+@pytest.mark.parametrize("threads,expected", [
+    ("none", "ForkProcess changed"),
+    # A fork beside another thread could inherit a lock that thread held: forkserver.
+    ("thread", f"ForkServerProcess {STARTED}"),
+])
+def test_fork_is_used_only_by_a_process_without_threads(threads, expected):
+    proc = subprocess.run([sys.executable, "-c", FORKED, threads], capture_output=True,
+                          text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == expected

@@ -7,6 +7,7 @@ being a revisit; and together they find the same pages and reports as one uninte
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -64,15 +65,19 @@ def interrupted_crawl(web, data: Path, jobdir: Path, sig: signal.Signals) -> str
            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-a", f"start_urls={START}"]
     log = data.parent / f"{sig.name}.log"
     with open(log, "w") as fh:
+        # In a group of its own, as a terminal's job: Ctrl-C reaches every process in it.
         proc = subprocess.Popen(cmd, cwd=REPO, env=crawl_env(web.proxy_url), stderr=fh,
-                                stdout=fh)
+                                stdout=fh, start_new_session=True)
         try:
             deadline = time.monotonic() + 120
             while stored(data / "reports.db") < STOP_AFTER:
                 assert proc.poll() is None, "the crawl ended before it could be interrupted"
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
-            proc.send_signal(sig)
+            if sig == signal.SIGINT:  # Ctrl-C: the helpers get it too
+                os.killpg(proc.pid, sig)
+            else:  # kill -9 of the crawl process alone
+                proc.send_signal(sig)
             proc.wait(timeout=120)
         finally:
             if proc.poll() is None:
@@ -114,6 +119,8 @@ def test_resume_after_sigint(web, reference, tmp_path):
     data, jobdir = tmp_path / "data", tmp_path / "job"
     log = interrupted_crawl(web, data, jobdir, signal.SIGINT)
     assert "shutting down gracefully" in log
+    # The helpers got the Ctrl-C too: the pages still in flight were archived and cleaned.
+    assert [line for line in log.splitlines() if " ERROR: " in line] == []
     proc = crawl(data, web.proxy_url, "-s", f"JOBDIR={jobdir}", "-a", f"start_urls={START}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Resuming crawl" in proc.stderr
