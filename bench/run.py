@@ -67,7 +67,7 @@ def crawl_size(res: Results, n: int, work: Path, args: argparse.Namespace) -> No
             if args.profile_n:
                 profile_runs(res, min(n, args.profile_n), work, args)
     if n == args.throughput_n:
-        extract_runs(res, n, work)
+        extract_runs(res, n, work, args.extract_pairs)
     for name in ("ours", "plain", "wget"):
         shutil.rmtree(work / f"{name}-{n}", ignore_errors=True)
 
@@ -84,7 +84,7 @@ def profile_runs(res: Results, n: int, work: Path, args: argparse.Namespace) -> 
             res.profiles.append(profile.summary(profile.read(path), f"{name}, N = {n}"))
 
 
-def extract_runs(res: Results, n: int, work: Path) -> None:
+def extract_runs(res: Results, n: int, work: Path, pairs: int) -> None:
     ours = next((r for r in res.runs if r.name == "ours" and r.n == n and r.ok), None)
     help_text = crawl.extract_help()
     if help_text is None or ours is None:
@@ -94,10 +94,14 @@ def extract_runs(res: Results, n: int, work: Path) -> None:
     option = crawl.worker_option(help_text)
     # With a worker option, "1" is the single-process rate (the default may be one per core).
     counts = [1, os.cpu_count() or 1] if option else [None]
-    for workers in counts:
-        run = crawl.run_extract(work / f"ours-{n}", n, ours.pages, work, workers, option)
-        say(f"{run.name}: {run.wall:.1f}s {run.note}")
-        res.runs.append(run)
+    # Run-to-run noise on a shared machine is larger than the effect: the two counts run
+    # back to back, `pairs` times over, and each pair gives one ratio.
+    for pair in range(1, (pairs if option else 1) + 1):
+        for workers in counts:
+            run = crawl.run_extract(work / f"ours-{n}", n, ours.pages, work, workers, option)
+            run.note = f"pair {pair}" + (f"; {run.note}" if run.note else "")
+            say(f"{run.name}: {run.wall:.1f}s {run.note}")
+            res.runs.append(run)
     if not option:
         res.notes.append("re-extraction: `scrapy extract -h` names no worker option; "
                          "one process only")
@@ -111,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="N of the throughput, extraction and profile rows (one of --sizes)")
     parser.add_argument("--profile-n", type=int, default=1000, help="pages per profiled crawl "
                         "(at most --throughput-n; 0: no profiles)")
+    parser.add_argument("--extract-pairs", type=int, default=3,
+                        help="re-extraction runs: this many pairs of 1 process then 1 per core")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--clean-repeat", type=int, default=2)
     parser.add_argument("--clean-sample", type=int, default=200)

@@ -107,7 +107,7 @@ def test_harness_runs_end_to_end_and_writes_the_table(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "bench.run", "--sizes", "30", "--throughput-n", "30",
          "--profile-n", "0", "--clean-repeat", "1", "--clean-sample", "3",
-         "--work-dir", str(tmp_path / "work"), "--out", str(out)],
+         "--extract-pairs", "2", "--work-dir", str(tmp_path / "work"), "--out", str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text(encoding="utf-8")
@@ -121,3 +121,6 @@ def test_harness_runs_end_to_end_and_writes_the_table(tmp_path):
         assert int(row.split("|")[2]) >= 31, row
     assert re.search(r"\| 30 \| [\d.]+ \| [\d.]+ \| \d+ \|", text)  # the scale row
     assert "ours" in text and "trafilatura" in text
+    # Re-extraction: 1 process and 1 per core, twice each, back to back.
+    assert len(re.findall(r"^\| `scrapy extract ×\d+` \| \d+ ", text, re.M)) == 4
+    assert re.search(r"speed-up = [\d.]+×, the median of 2 pairs", text)
