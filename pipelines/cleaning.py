@@ -68,8 +68,15 @@ def worker_count(value: int) -> int:
     return (os.cpu_count() or 1) if value < 0 else value
 
 
+# Below the writers too: a writer is one serial stage that no other process can take over,
+# so when the cores are short the cleaners, of which there are several, give way.  (In
+# `scrapy extract` at the writers' priority, the database writer fell a second behind.)
+NICENESS = procs.NICENESS + 3
+
+
 def start_helpers(workers: int, fork: bool = False) -> list[procs.Helper]:
-    return [procs.Helper(f"clean-worker-{i}", procs.ready, fork=fork) for i in range(workers)]
+    return [procs.Helper(f"clean-worker-{i}", procs.ready, fork=fork, niceness=NICENESS)
+            for i in range(workers)]
 
 
 def failed(exc: BaseException) -> CleanResult:

@@ -55,7 +55,8 @@ class Helper:
     pages, and the reactor waited on every hand-off.
     """
 
-    def __init__(self, name: str, setup: Callable[..., Any], *args: Any, fork: bool = False):
+    def __init__(self, name: str, setup: Callable[..., Any], *args: Any, fork: bool = False,
+                 niceness: int = NICENESS):
         ctx = context(fork)
         calls_in, self._calls = ctx.Pipe(duplex=False)
         self._answers_in, answers_out = ctx.Pipe(duplex=False)
@@ -64,7 +65,8 @@ class Helper:
         # it would never see its owner go.
         inherited = tuple(_OWNER_FDS) if ctx.get_start_method() == "fork" else ()
         self.process = ctx.Process(target=_serve, name=name, daemon=True,
-                                   args=(calls_in, answers_out, setup, args, inherited))
+                                   args=(calls_in, answers_out, setup, args, inherited,
+                                         niceness))
         self.process.start()
         calls_in.close()  # the child's ends: closed here, so each side sees the other go
         answers_out.close()
@@ -73,7 +75,7 @@ class Helper:
         os.set_blocking(self._calls_out, False)
         self._buffer = bytearray()  # calls the pipe could not take yet
         self.name = name
-        self.setup, self.args, self.fork = setup, args, fork
+        self.setup, self.args, self.fork, self.niceness = setup, args, fork, niceness
         self._ids = itertools.count()
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -95,7 +97,8 @@ class Helper:
     def restarted(self) -> Helper:
         """A new process in place of this one (closed, its unanswered calls failed)."""
         self.close()
-        return Helper(self.name, self.setup, *self.args, fork=self.fork)
+        return Helper(self.name, self.setup, *self.args, fork=self.fork,
+                      niceness=self.niceness)
 
     @property
     def pending(self) -> int:
@@ -251,7 +254,7 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 
 
 def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
-           args: tuple[Any, ...], inherited: tuple[int, ...]) -> None:
+           args: tuple[Any, ...], inherited: tuple[int, ...], niceness: int) -> None:
     """The helper process: set up, then answer calls until None or the owner's end closes.
 
     An owner killed with SIGKILL closes its end; the helper then exits as it stands, as a
@@ -262,7 +265,7 @@ def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
     for fd in inherited:
         os.close(fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(NICENESS)
+    os.nice(niceness)
     try:
         setup(*args)
     except Exception as exc:  # noqa: BLE001 - the owner reports it
