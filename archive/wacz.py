@@ -39,14 +39,17 @@ def write_pages(path: Path, pages: list[dict[str, str]]) -> None:
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def create(data_dir: Path, venv: str, out: Path | None = None) -> tuple[Path, int]:
-    """Write the WACZ (default DATA_DIR/reports.wacz); return it and its number of pages."""
+def create(data_dir: Path, venv: str, out: Path | None = None,
+           db: Path | None = None) -> tuple[Path, int]:
+    """Write the WACZ (default DATA_DIR/reports.wacz); return it and its number of pages.
+
+    Its pages are the reports in db (default DATA_DIR/reports.db)."""
     data_dir = data_dir.resolve()
     files = finished_warcs(data_dir / "warc")
     if not files:
         raise FileNotFoundError(f"no WARC files in {data_dir / 'warc'}")
     out = (out or data_dir / "reports.wacz").resolve()
-    pages = report_pages(data_dir / "reports.db")
+    pages = report_pages(db or data_dir / "reports.db")
     cmd = [str(tool(venv, "wacz")), "create", "-o", str(out), "--title", "gzbg-archive crawl"]
     if pages:
         pages_file = data_dir / "indexes" / "pages.jsonl"

@@ -145,3 +145,21 @@ def test_workers_exit_when_their_crawl_is_killed(start, tmp_path):
         assert not any(alive(p) for p in workers)
     finally:
         proc.kill()
+
+
+def nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_cleaning_workers_give_way_to_the_writers_and_both_to_their_owner(tmp_path):
+    from pipelines import dbwriter
+    from pipelines.cleaning import start_helpers
+
+    workers = start_helpers(1)
+    writer = dbwriter.start(dbwriter.Target(tmp_path / "x.db", None))
+    try:
+        own = nice(os.getpid())
+        assert own < nice(writer.process.pid) < nice(workers[0].process.pid)
+    finally:
+        workers[0].close()
+        writer.close(dbwriter.close)

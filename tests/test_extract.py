@@ -136,3 +136,18 @@ def test_workers_write_the_rows_one_process_writes(crawled, tmp_path):
 def test_bad_worker_count_is_a_clear_error(crawled, tmp_path):
     proc = extract(crawled, tmp_path / "x.db", "--workers", "0")
     assert proc.returncode != 0 and "--workers must be at least 1" in proc.stdout + proc.stderr
+
+
+def test_the_commands_use_the_crawls_sqlite_path(crawled, tmp_path):
+    # A crawl run with -s SQLITE_PATH=... wrote its database there; extract rebuilds that
+    # one and summary reads it, with the same settings.
+    elsewhere = tmp_path / "elsewhere" / "crawl.db"
+    setting = ["-s", f"SQLITE_PATH={elsewhere}"]
+    proc = subprocess.run([SCRAPY, "extract", "-s", f"DATA_DIR={crawled}", *setting],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert table(elsewhere, "reports") == table(crawled / "reports.db", "reports")
+    proc = subprocess.run([SCRAPY, "summary", "-s", f"DATA_DIR={tmp_path}", *setting],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"reports found: {len(REPORT_URLS)}" in proc.stdout

@@ -11,6 +11,7 @@ from scrapy.exceptions import UsageError
 
 from archive.extract import Extractor, warc_files
 from pipelines.cleaning import worker_count
+from pipelines.db import crawl_db_path
 
 
 class Command(ScrapyCommand):
@@ -25,7 +26,8 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--db", help="database to write (default: DATA_DIR/reports.db)")
+        parser.add_argument("--db", help="database to write (default: the crawl's, "
+                                              "SQLITE_PATH or DATA_DIR/reports.db)")
         parser.add_argument("--keep-db", action="store_true",
                             help="add to an existing database instead of starting afresh")
         parser.add_argument("--workers", type=int, default=None, metavar="N",
@@ -41,7 +43,7 @@ class Command(ScrapyCommand):
             raise UsageError(f"--workers must be at least 1, got {opts.workers}")
         if not warc_files(data_dir / "warc"):
             raise UsageError(f"no WARC files in {data_dir / 'warc'}")
-        db = Path(opts.db) if opts.db else data_dir / "reports.db"
+        db = Path(opts.db) if opts.db else crawl_db_path(self.settings)
         if not opts.keep_db:
             for suffix in ("", "-wal", "-shm"):
                 db.with_name(db.name + suffix).unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from archive.replay import COLLECTION, replay_url, serving
+from pipelines.db import crawl_db_path
 
 
 def _report_urls(db: Path, base: str) -> list[str]:
@@ -53,7 +54,7 @@ class Command(ScrapyCommand):
         try:
             with serving(data_dir, port, self.settings.get("WARC_PYWB_VENV")) as base:
                 print(f"pywb replaying {data_dir / 'warc'} at {base}/{COLLECTION}/", flush=True)
-                for url in _report_urls(data_dir / "reports.db", base):
+                for url in _report_urls(crawl_db_path(self.settings), base):
                     print(f"  {url}")
                 print("Ctrl-C stops it.", flush=True)
                 threading.Event().wait()

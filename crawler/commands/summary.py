@@ -8,11 +8,13 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from pipelines.db import open_db
+from pipelines.db import crawl_db_path, open_db
 
 
-def summarize(data_dir: Path) -> str:
-    db_path = data_dir / "reports.db"
+def summarize(data_dir: Path, db_path: Path | None = None) -> str:
+    """db_path: the crawl's database (default DATA_DIR/reports.db; the command passes
+    SQLITE_PATH when it is set, as the crawl does)."""
+    db_path = db_path or data_dir / "reports.db"
     if not db_path.exists():
         raise UsageError(f"no database at {db_path}: run a crawl with -s DATA_DIR={data_dir}")
     db = open_db(db_path)
@@ -65,4 +67,4 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        print(summarize(Path(self.settings.get("DATA_DIR"))))
+        print(summarize(Path(self.settings.get("DATA_DIR")), crawl_db_path(self.settings)))

@@ -9,6 +9,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from archive import wacz
+from pipelines.db import crawl_db_path
 
 
 class Command(ScrapyCommand):
@@ -30,7 +31,8 @@ class Command(ScrapyCommand):
         venv = self.settings.get("WARC_PYWB_VENV")
         try:
             path, pages = wacz.create(Path(self.settings.get("DATA_DIR")), venv,
-                                      Path(opts.output) if opts.output else None)
+                                      Path(opts.output) if opts.output else None,
+                                      crawl_db_path(self.settings))
         except (FileNotFoundError, RuntimeError) as e:
             raise UsageError(str(e)) from e
         ok, output = wacz.validate(path, venv)
