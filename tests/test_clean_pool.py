@@ -4,6 +4,7 @@ dead worker costs a recorded failure (never the page), and the workers go away o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pickle
 import signal
@@ -134,6 +135,7 @@ def test_workers_exit_when_their_crawl_is_killed(start, tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", START_AND_WAIT, start,
                              str(tmp_path / "x.db")], cwd=REPO, stdout=subprocess.PIPE,
                             text=True)
+    workers: list[int] = []
     try:
         workers = [int(p) for p in proc.stdout.readline().split()]  # type: ignore[union-attr]
         assert len(workers) == 3 and all(alive(p) for p in workers)
@@ -145,6 +147,9 @@ def test_workers_exit_when_their_crawl_is_killed(start, tmp_path):
         assert not any(alive(p) for p in workers)
     finally:
         proc.kill()
+        for pid in workers:  # if the test failed, leave no stray processes behind
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def nice(pid: int) -> int:
