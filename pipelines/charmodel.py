@@ -18,12 +18,17 @@ character (“三。”) loses.  `charsearch` ranks many candidates at once unde
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import marshal
 import math
+import os
 import re
 from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 # Read through importlib.resources, so it also loads from a zipped egg (Scrapyd).
@@ -85,6 +90,21 @@ class CharModel:
         self.after = after
         self._before: dict[str, str] | None = None
         self._edges: tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]] | None = None
+
+    _STATE = ("uni", "words", "readings", "total", "word_total", "char_logp", "tok1", "tokn",
+              "after", "_before", "_edges")
+
+    def state(self) -> dict[str, Any]:
+        """What a copy needs (marshal-able: dicts, tuples, strings and numbers)."""
+        return {name: getattr(self, name) for name in self._STATE}
+
+    @classmethod
+    def restored(cls, state: dict[str, Any]) -> CharModel:
+        if not isinstance(state, dict) or set(state) != set(cls._STATE):
+            raise ValueError("not a saved CharModel")
+        m = cls.__new__(cls)
+        m.__dict__.update(state, _by_reading=None)
+        return m
 
     def before(self) -> dict[str, str]:
         """Word endings: rest -> the characters c for which c+rest is a word (built once)."""
@@ -212,8 +232,43 @@ class CharModel:
 
 @cache
 def model() -> CharModel:
-    """Load the table once per process (about 0.3 s with its indexes), only when a stage
-    needs it."""
+    """The model, once per process, only when a stage needs it.
+
+    Deriving it from the table takes about a second, paid by every process that repairs a
+    page (each cleaning worker, each `scrapy extract`, each test run); a marshal of what was
+    derived loads in a quarter of that.  The copy is keyed by the table's and this module's
+    bytes, so a changed table or model never loads a stale one; a copy that cannot be read
+    or written is ignored.
+    """
+    path = _cache_file()
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        return CharModel.restored(marshal.loads(path.read_bytes()))
+    built = _built()
+    _save(path, marshal.dumps(built.state()))
+    return built
+
+
+def _cache_file() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    source = TABLE.read_bytes() + (files("pipelines") / "charmodel.py").read_bytes()
+    return base / "gzbg-archive" / f"charmodel-{hashlib.sha256(source).hexdigest()[:16]}"
+
+
+def _save(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # whole or not at all, whoever else writes it at once
+        for stale in path.parent.glob("charmodel-*"):  # of an older table or model
+            if stale != path and not stale.name.endswith(".tmp"):
+                stale.unlink(missing_ok=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _built() -> CharModel:
     uni: dict[str, int] = {}
     words: dict[str, int] = {}
     readings: dict[str, str] = {}
@@ -231,7 +286,10 @@ def model() -> CharModel:
                     readings[c] = parts[3]
             else:
                 words[parts[0]] = int(parts[1])
-    return CharModel(uni, words, readings)
+    m = CharModel(uni, words, readings)
+    m.before()
+    m.edge_words()
+    return m
 
 
 WRONG_SCRIPT = 4.0  # nats: a character of the other script is rare but not impossible

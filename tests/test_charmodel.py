@@ -1,0 +1,62 @@
+"""pipelines.charmodel.model(): derived from the table once, then loaded from a saved copy;
+a damaged or unwritable copy never stops a repair."""
+
+from __future__ import annotations
+
+import marshal
+
+import pytest
+
+from pipelines import charmodel
+
+TEXT = "政府工作报告关于二〇二三年国民经济和社会发展计划执行情况"
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    charmodel.model.cache_clear()
+    yield tmp_path / "cache"
+    charmodel.model.cache_clear()
+
+
+def test_the_saved_copy_is_the_model_the_table_gives(cache_home):
+    stale = cache_home / "gzbg-archive" / "charmodel-0123456789abcdef"  # an older model's
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    built = charmodel.model()
+    assert not stale.exists()
+    saved = charmodel._cache_file()
+    assert saved.is_relative_to(cache_home) and saved.stat().st_size > 1_000_000
+    charmodel.model.cache_clear()
+    loaded = charmodel.model()
+    assert loaded is not built
+    assert loaded.state() == charmodel._built().state()
+    assert loaded.prefix_scores(TEXT) == built.prefix_scores(TEXT)
+    assert loaded.chars_for("zheng") == built.chars_for("zheng") != []
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage", None])
+def test_a_damaged_copy_is_rebuilt(cache_home, damage):
+    charmodel.model()
+    saved = charmodel._cache_file()
+    if damage is None:  # cut short, as by a full disk
+        saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
+    else:
+        saved.write_bytes(damage)
+    charmodel.model.cache_clear()
+    assert charmodel.model().prefix_scores(TEXT) == charmodel._built().prefix_scores(TEXT)
+    charmodel.model.cache_clear()
+    charmodel.model()
+    assert charmodel.CharModel.restored(marshal.loads(saved.read_bytes()))
+
+
+def test_an_unwritable_cache_is_no_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    charmodel.model.cache_clear()
+    try:
+        assert charmodel.model().prefix_scores(TEXT)
+    finally:
+        charmodel.model.cache_clear()
