@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -325,6 +326,40 @@ def run_extract(crawl_dir: Path, n: int, pages: int, work: Path, workers: int | 
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
         run.note = f"exit {use.code}: " + " ".join(tail)[:200]
     shutil.rmtree(data, ignore_errors=True)
+    return run
+
+
+def run_extract_side_by_side(crawl_dir: Path, n: int, pages: int, work: Path, copies: int,
+                             option: str | None, timeout: float = 3600) -> Run:
+    """`copies` single-process extracts at once, each over its own copy of the WARC files.
+
+    They share nothing but the machine, so their combined rate is the most any split of the
+    work into `copies` processes could reach here: the cores share caches and memory.
+    """
+    name = f"extract ×1, {copies} at once"
+    cmds = []
+    for i in range(copies):
+        data = work / f"extract-{n}-apart-{i}"
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(crawl_dir / "warc", data / "warc")
+        cmd = [SCRAPY, "extract", "-s", f"DATA_DIR={data}"]
+        if option:
+            cmd += [option, "1"] if not option.startswith("-s ") else ["-s", option[3:] + "1"]
+        cmds.append(shlex.join(cmd))
+    # All started at once, all waited for; the exit code is the worst of theirs.
+    script = "".join(f"{cmd} & p{i}=$!; " for i, cmd in enumerate(cmds)) + \
+        "".join(f"wait $p{i} || rc=1; " for i in range(copies)) + "exit ${rc:-0}"
+    log = work / f"extract-{n}-apart.log"
+    use = measured(["sh", "-c", script], log, timeout)
+    done = re.findall(r"rebuilt .*?: (\d+) pages", log.read_text(encoding="utf-8",
+                                                                errors="replace"))
+    total = sum(map(int, done)) if len(done) == copies else copies * pages
+    run = Run(name, n, total if use.code == 0 else 0, use.wall, use.wall,
+              use.maxrss_mb, use.cpu, use.code, log=log)
+    if use.code != 0:
+        run.note = f"exit {use.code}"
+    for i in range(copies):
+        shutil.rmtree(work / f"extract-{n}-apart-{i}", ignore_errors=True)
     return run
 
 

@@ -95,10 +95,16 @@ def extract_runs(res: Results, n: int, work: Path, pairs: int) -> None:
     # With a worker option, "1" is the single-process rate (the default may be one per core).
     counts = [1, os.cpu_count() or 1] if option else [None]
     # Run-to-run noise on a shared machine is larger than the effect: the two counts run
-    # back to back, `pairs` times over, and each pair gives one ratio.
+    # back to back, `pairs` times over, and each pair gives one ratio.  With them, as many
+    # single-process runs as cores at once, sharing nothing but the machine: what any split
+    # of the work could reach here.
     for pair in range(1, (pairs if option else 1) + 1):
-        for workers in counts:
-            run = crawl.run_extract(work / f"ours-{n}", n, ours.pages, work, workers, option)
+        runs = [crawl.run_extract(work / f"ours-{n}", n, ours.pages, work, workers, option)
+                for workers in counts]
+        if len(counts) == 2 and counts[1] > 1:  # the machine's ceiling for that split
+            runs.append(crawl.run_extract_side_by_side(work / f"ours-{n}", n, ours.pages,
+                                                       work, counts[1], option))
+        for run in runs:
             run.note = f"pair {pair}" + (f"; {run.note}" if run.note else "")
             say(f"{run.name}: {run.wall:.1f}s {run.note}")
             res.runs.append(run)

@@ -6,6 +6,7 @@ table is produced, and that the site, the server and the measurements are what t
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -123,4 +124,10 @@ def test_harness_runs_end_to_end_and_writes_the_table(tmp_path):
     assert "ours" in text and "trafilatura" in text
     # Re-extraction: 1 process and 1 per core, twice each, back to back.
     assert len(re.findall(r"^\| `scrapy extract ×\d+` \| \d+ ", text, re.M)) == 4
-    assert re.search(r"speed-up = [\d.]+×, the median of 2 pairs", text)
+    assert re.search(r"speed-up = [\d.]+×, the median of the pairs run back to back "
+                     r"\([\d.]+, [\d.]+\)", text)
+    if (os.cpu_count() or 1) > 1:  # and as many single-process runs at once, twice
+        assert len(re.findall(r"^\| `scrapy extract ×1, \d+ at once` \| [1-9]\d* ", text,
+                              re.M)) == 2
+        ceiling = re.search(r"ceiling = ([\d.]+)× \([\d.]+, [\d.]+\)", text)
+        assert ceiling and 0.5 < float(ceiling[1]) <= 1.5 * os.cpu_count()  # all waited for
