@@ -240,7 +240,10 @@ def model() -> CharModel:
     bytes, so a changed table or model never loads a stale one; a copy that cannot be read
     or written is ignored.
     """
-    path = _cache_file()
+    try:
+        path = _cache_file()
+    except RuntimeError:  # no home directory to keep a copy in
+        return _built()
     with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
         return CharModel.restored(marshal.loads(path.read_bytes()))
     built = _built()

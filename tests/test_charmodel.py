@@ -60,3 +60,18 @@ def test_an_unwritable_cache_is_no_error(tmp_path, monkeypatch):
         assert charmodel.model().prefix_scores(TEXT)
     finally:
         charmodel.model.cache_clear()
+
+
+def test_no_home_directory_is_no_error(monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(charmodel.Path, "home", classmethod(_no_home))
+    charmodel.model.cache_clear()
+    try:
+        assert charmodel.model().prefix_scores(TEXT)
+    finally:
+        charmodel.model.cache_clear()
+
+
+def _no_home(cls):
+    raise RuntimeError("Could not determine home directory.")
