@@ -303,6 +303,13 @@ def worker_option(help_text: str) -> str | None:
     return f"-s {m.group(1)}=" if m else None
 
 
+def worker_args(option: str, workers: int) -> list[str]:
+    """The arguments that ask for `workers` processes: `--workers 2` or `-s NAME=2`."""
+    if option.startswith("-s "):
+        return ["-s", option[3:] + str(workers)]
+    return [option, str(workers)]
+
+
 def run_extract(crawl_dir: Path, n: int, pages: int, work: Path, workers: int | None,
                 option: str | None, timeout: float = 3600) -> Run:
     """`scrapy extract` over a copy of a crawl's WARC files into a fresh database."""
@@ -312,8 +319,7 @@ def run_extract(crawl_dir: Path, n: int, pages: int, work: Path, workers: int | 
     shutil.copytree(crawl_dir / "warc", data / "warc")
     cmd = [SCRAPY, "extract", "-s", f"DATA_DIR={data}"]
     if workers is not None and option:
-        cmd += option.split()[:-1] + [option.split()[-1] + str(workers)] \
-            if option.startswith("-s ") else [option, str(workers)]
+        cmd += worker_args(option, workers)
     log = work / f"extract-{n}-{workers or 1}.log"
     use = measured(cmd, log, timeout)
     # The command's own count when it prints one ("rebuilt …: 41 pages"), else the crawl's.
@@ -344,7 +350,7 @@ def run_extract_side_by_side(crawl_dir: Path, n: int, pages: int, work: Path, co
         shutil.copytree(crawl_dir / "warc", data / "warc")
         cmd = [SCRAPY, "extract", "-s", f"DATA_DIR={data}"]
         if option:
-            cmd += [option, "1"] if not option.startswith("-s ") else ["-s", option[3:] + "1"]
+            cmd += worker_args(option, 1)
         cmds.append(shlex.join(cmd))
     # All started at once, all waited for; the exit code is the worst of theirs.
     script = "".join(f"{cmd} & p{i}=$!; " for i, cmd in enumerate(cmds)) + \

@@ -13,11 +13,17 @@ TEXT = "政府工作报告关于二〇二三年国民经济和社会发展计划
 
 
 @pytest.fixture
-def cache_home(tmp_path, monkeypatch):
+def fresh():
+    """model() as in a new process, and as it was again afterwards."""
+    charmodel.model.cache_clear()
+    yield
+    charmodel.model.cache_clear()
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch, fresh):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    charmodel.model.cache_clear()
-    yield tmp_path / "cache"
-    charmodel.model.cache_clear()
+    return tmp_path / "cache"
 
 
 def test_the_saved_copy_is_the_model_the_table_gives(cache_home):
@@ -51,26 +57,18 @@ def test_a_damaged_copy_is_rebuilt(cache_home, damage):
     assert charmodel.CharModel.restored(marshal.loads(saved.read_bytes()))
 
 
-def test_an_unwritable_cache_is_no_error(tmp_path, monkeypatch):
+def test_an_unwritable_cache_is_no_error(tmp_path, monkeypatch, fresh):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    charmodel.model.cache_clear()
-    try:
-        assert charmodel.model().prefix_scores(TEXT)
-    finally:
-        charmodel.model.cache_clear()
+    assert charmodel.model().prefix_scores(TEXT)
 
 
-def test_no_home_directory_is_no_error(monkeypatch):
+def test_no_home_directory_is_no_error(monkeypatch, fresh):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.delenv("HOME", raising=False)
     monkeypatch.setattr(charmodel.Path, "home", classmethod(_no_home))
-    charmodel.model.cache_clear()
-    try:
-        assert charmodel.model().prefix_scores(TEXT)
-    finally:
-        charmodel.model.cache_clear()
+    assert charmodel.model().prefix_scores(TEXT)
 
 
 def _no_home(cls):
