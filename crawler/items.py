@@ -6,13 +6,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def _omitted(value: Any) -> None:
+    return None
+
+
 @dataclass
 class Page:
     url: str
     status: int | None = None
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    # Not in feed exports (`scrapy crawl -O`): it is archived, and dropped after storing.
+    body: bytes = field(default=b"", metadata={"serializer": _omitted})
     depth: int = 0
     referer: str | None = None
     error: str | None = None
@@ -22,7 +27,7 @@ class Page:
     # Filled by pipelines.cleaning: the CleanResult of the body and, for a report, its
     # pipelines.fingerprint.Fingerprint.
     cleaned: Any = None
-    fingerprint: Any = None
+    fingerprint: Any = field(default=None, metadata={"serializer": _omitted})
     # The body's size in bytes; it outlives the body, which is dropped once it is archived
     # and cleaned.  -1: take it from the body.
     length: int = -1

@@ -1,0 +1,49 @@
+"""`scrapy export -s DATA_DIR=DIR --format jsonl|csv|parquet [--bom] [-o FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+
+from pipelines.db import crawl_db_path
+from pipelines.export import FORMATS, TABLES, ExportError, export
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "--format jsonl|csv|parquet [--table reports|clusters] [--bom] [-o FILE]"
+
+    def short_desc(self) -> str:
+        return "Export the crawl's reports (or clusters) as JSON Lines, CSV or Parquet"
+
+    def long_desc(self) -> str:
+        return (self.short_desc() + ". Reads the database of -s DATA_DIR=DIR (DIR/reports.db, "
+                "or -s SQLITE_PATH=...). Without -o, jsonl and csv go to standard output.")
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--format", choices=FORMATS, default="jsonl",
+                            help="file format (default: jsonl)")
+        parser.add_argument("--table", choices=tuple(TABLES), default="reports",
+                            help="what to export (default: reports)")
+        parser.add_argument("--bom", action="store_true",
+                            help="csv: start with a UTF-8 byte order mark, for Excel")
+        parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        output = Path(opts.output) if opts.output and opts.output != "-" else None
+        try:
+            n = export(crawl_db_path(self.settings), opts.format, output, opts.table, opts.bom)
+        except ExportError as exc:
+            print(f"scrapy export: {exc}", file=sys.stderr)
+            self.exitcode = 2
+            return
+        if output is not None:
+            print(f"{output}: {n} {opts.table} rows ({opts.format})", file=sys.stderr)

@@ -1,0 +1,122 @@
+"""`scrapy export` writes the crawl's reports as JSON Lines, CSV and Parquet; `-O` works."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.crawling import REPO, SCRAPY, crawl
+from tests.fixtureweb import load_manifest
+from tests.fixtureweb.server import running
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """A crawl of the fixture web, its spider items also fed to -O items.jsonl."""
+    data = tmp_path_factory.mktemp("export")
+    with running() as web:
+        start = ",".join(site["start_url"] for site in load_manifest()["sites"])
+        proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}",
+                     "-O", str(data / "items.jsonl"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return data, proc.stderr
+
+
+def export(data: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([SCRAPY, "export", "-s", f"DATA_DIR={data}", *args],
+                          cwd=REPO, capture_output=True, timeout=120)
+
+
+def reports(data: Path) -> list[dict]:
+    con = sqlite3.connect(data / "reports.db")
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("select * from reports order by id")]
+    finally:
+        con.close()
+
+
+def test_feed_export_of_the_spiders_items(crawled):
+    data, log = crawled
+    assert "not JSON serializable" not in log
+    items = [json.loads(line) for line in (data / "items.jsonl").read_text("utf-8").splitlines()]
+    urls = {r["url"] for r in reports(data)}
+    exported = {i["url"] for i in items if (i.get("cleaned") or {}).get("is_report")}
+    assert urls and exported == urls
+    assert all(i["body"] is None for i in items)  # archived, not exported
+
+
+def test_jsonl_round_trips_every_report(crawled, tmp_path):
+    data, _ = crawled
+    out = tmp_path / "reports.jsonl"
+    proc = export(data, "--format", "jsonl", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    expected = reports(data)
+    assert rows == expected
+    assert any("政府工作报告" in r["title"] for r in rows)
+
+
+def test_csv_with_bom_reads_back_in_excels_encoding(crawled, tmp_path):
+    data, _ = crawled
+    out = tmp_path / "reports.csv"
+    proc = export(data, "--format", "csv", "--bom", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    expected = reports(data)
+    assert [r["url"] for r in rows] == [r["url"] for r in expected]
+    assert [r["text"] for r in rows] == [r["text"] for r in expected]  # newlines survive
+
+
+def test_csv_to_standard_output_has_no_bom(crawled):
+    data, _ = crawled
+    proc = export(data, "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert not proc.stdout.startswith(b"\xef\xbb\xbf")
+    assert next(csv.reader(io.StringIO(proc.stdout.decode("utf-8"))))[0] == "id"
+
+
+def test_parquet_round_trips_reports_and_clusters(crawled, tmp_path):
+    data, _ = crawled
+    out = tmp_path / "reports.parquet"
+    assert export(data, "--format", "parquet", "-o", str(out)).returncode == 0
+    table = pq.read_table(out).to_pylist()
+    assert table == reports(data)
+    out = tmp_path / "clusters.parquet"
+    assert export(data, "--format", "parquet", "--table", "clusters",
+                  "-o", str(out)).returncode == 0
+    con = sqlite3.connect(data / "reports.db")
+    try:
+        n = con.execute("select count(*) from clusters").fetchone()[0]
+    finally:
+        con.close()
+    assert n and pq.read_table(out).num_rows == n
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "parquet"], b"give a file with -o"),
+    (["--format", "jsonl", "--bom"], b"--bom applies to csv only"),
+    (["-o", "/nonexistent/folder/x.jsonl"], b"no folder /nonexistent/folder"),
+])
+def test_bad_arguments_are_one_line_errors(crawled, args, message):
+    data, _ = crawled
+    proc = export(data, *args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_missing_database_is_a_one_line_error(tmp_path):
+    proc = export(tmp_path)
+    assert proc.returncode == 2
+    assert b"no database at" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
