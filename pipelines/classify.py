@@ -1,8 +1,10 @@
-"""Is this page a full government work report?  Is it a template copy with blanked values?
+"""Is this page a government work report, whole or in part?  Is it a template copy?
 
 A report is long, opens by addressing the deputies (各位代表), is delivered on behalf of a
 government (代表…政府…报告工作 / 政府工作报告) and is not framed as a notice, news item,
-draft for comment, infographic, interpretation or glossary page.
+draft for comment, infographic, interpretation or glossary page.  A fragment (one chapter
+published on its own page, no dateline) is titled as a work report and written in a
+report's own voice: first person, chapter headings, no reporter's third person.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 MIN_REPORT_CHARS = 1200  # below this it is a summary, news item or excerpt, not a report
 FULL_REPORT_CHARS = 3000  # real reports run 8,000-30,000 characters
 REPORT_SCORE = 4  # evidence points needed (see is_report)
+FRAGMENT_MIN_CHARS = 800  # a chapter; below this, an intro page or a teaser
+FRAGMENT_MIN_VOICE = 3  # first-person marks (我们, 我市, 各位代表 ...) a fragment needs
 
 _ADDRESS_RE = re.compile(r"各位代表|各位人大代表")
 _GOV_RE = re.compile(
@@ -29,6 +33,12 @@ _NOT_REPORT_TITLE_RE = re.compile(
     r"|任务分解|分工|落实情况|决议|批复|目录|专题|专栏|列表|开幕|闭幕|召开|举行"
 )
 _NOT_CJK_RE = re.compile(r"[^\u4e00-\u9fff]+")
+
+_REPORT_TITLE_RE = re.compile(r"政府工作报告|政府工作報告")
+# The government speaking for itself, as a report does; news about a report says 报告指出.
+_VOICE_RE = re.compile(r"我们|我[省市县区旗州盟]|各位代表|全[省市县区旗州盟][上下]?")
+_THIRD_PERSON_RE = re.compile(r"报告(?:指出|提出|强调|显示|称|说|明确)|记者|据悉|会议(?:指出|强调|要求|听取)")
+_CHAPTER_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章部分])")
 
 # Placeholders standing for blanked numbers or names.  A × between two digits is a real
 # multiplication (5×24小时, 2×35万千瓦) and does not count.
@@ -89,3 +99,28 @@ def is_report(title: str, lines: list[str]) -> bool:
     """A full report: long enough, not framed as something about a report, and carrying
     enough of the marks of one (title, dateline, 代表政府向大会报告工作, 各位代表, speaker)."""
     return report_score(title, lines) >= REPORT_SCORE
+
+
+def is_fragment(title: str, lines: list[str]) -> bool:
+    """Part of a report on a page of its own: titled as a work report, long enough to be a
+    chapter, in a report's own voice with chapter headings, and not framed as a page about
+    a report."""
+    if not _REPORT_TITLE_RE.search(title):
+        return False
+    if _NOT_REPORT_TITLE_RE.search(_REPORT_TITLE_RE.sub("", title)):
+        return False
+    text = "\n".join(lines)
+    if cjk_len(text) < FRAGMENT_MIN_CHARS or _NOT_GOV_RE.search(text[:3000]):
+        return False
+    if len(_THIRD_PERSON_RE.findall(text)) >= 2:
+        return False
+    headings = sum(1 for ln in lines if len(ln) <= 60 and _CHAPTER_RE.match(ln))
+    return len(_VOICE_RE.findall(text)) >= FRAGMENT_MIN_VOICE and headings >= 1
+
+
+def judge(title: str, lines: list[str]) -> tuple[bool, bool]:
+    """(is a report, is only a fragment of one)."""
+    if is_report(title, lines):
+        return True, False
+    fragment = is_fragment(title, lines)
+    return fragment, fragment

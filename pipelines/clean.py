@@ -110,18 +110,9 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     r.text = "\n".join(lines)
     r.spam_removed = sum(1 for x in r.removals if x.kind in SPAM_KINDS)
 
-    r.is_report = classify.is_report(r.title, lines)
+    r.is_report, r.is_fragment = classify.judge(r.title, lines)
     r.is_template = classify.is_template(r.text)
-    # The dateline and speaker sit between the title and the 各位代表 salutation.
-    k = next((i for i, ln in enumerate(lines[:40]) if "各位代表" in ln), 12)
-    head = [r.title, *lines[: k + 1]]
-    r.region, r.level = metadata.region_level(r.title, head)
-    r.meeting_date, r.session = metadata.meeting(head)
-    r.speaker, r.office = metadata.speaker(lines[: k + 1])
-    r.year = int(r.meeting_date[:4]) if r.meeting_date else None
-    r.year_reviewed = metadata.year_reviewed(lines, r.year, r.meeting_date)
-    if r.year is None and r.year_reviewed:
-        r.year = r.year_reviewed + 1
+    metadata.describe(r, lines, ext.before, ext.all_lines)
     r.published = metadata.published(root, ext.all_lines[:60])
 
 

@@ -103,6 +103,7 @@ def report_row(url: str, fetch: dict[str, Any], result: CleanResult) -> dict[str
         "speaker": result.speaker, "office": result.office, "published": result.published,
         "source_site": result.source_site or urlsplit(url).netloc, "script": result.script,
         "encoding": result.encoding, "is_template": int(result.is_template),
+        "is_fragment": int(result.is_fragment),
         "spam_removed": result.spam_removed,
         "removals": json.dumps([[r.kind, r.text] for r in result.removals], ensure_ascii=False),
         "chars": len(result.text), "fetched_at": fetch.get("fetched_at"),

@@ -1,7 +1,14 @@
 """Report metadata: title, region, level, years, meeting date and session, speaker, dates.
 
-Parsed from the title, the first lines of the report and the page's <meta> tags.  Every
-field is optional: a page that does not say something leaves it None.
+Parsed from the title, the first lines of the report (and the plain lines just above the
+article, where many sites put the dateline and byline), the page's <meta> tags and, for
+the speaker, a photo caption anywhere on the page (pipelines/byline.py).  Place names and
+levels come from the divisions list (pipelines/divisions.py).  Every field is optional: a
+page that does not say something leaves it None.
+
+Year: the dateline's date (on the session line or a line next to it), else the one year
+the title names, else the year after the year reviewed.  The session number alone (第十七届
+…第二次会议) never gives a year: terms do not start in the same year everywhere.
 """
 
 from __future__ import annotations
@@ -11,12 +18,14 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from pipelines import byline, divisions
 from pipelines.chrome import for_matching
+from pipelines.result import CleanResult
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
 _CN_NUM = "〇零○Ｏ一二三四五六七八九十"
-_REGION_SUFFIX = "(?:自治区|自治州|自治县|自治旗|特区|林区|新区|市|县|区|旗|州|盟|省)"
+_REGION_SUFFIX = "(?:自治区|自治州|自治县|自治旗|地区|特区|林区|新区|市|县|区|旗|州|盟|省)"
 _MEETING_RE = re.compile(
     r"在(?P<region>[\u4e00-\u9fff]{1,15}?" + _REGION_SUFFIX + r")?\s*"
     r"(?P<session>第[" + _CN_NUM + r"百\d]+届人民代表大会(?:常务委员会)?第[" + _CN_NUM + r"\d]+次(?:全体)?会议)"
@@ -27,11 +36,6 @@ _SESSION_RE = re.compile(
 _DATE_RE = re.compile(
     r"(?P<y>\d{4}|[" + _CN_NUM + r"]{4})\s*年\s*(?P<m>\d{1,2}|[" + _CN_NUM + r"]{1,3})\s*月\s*"
     r"(?P<d>\d{1,2}|[" + _CN_NUM + r"]{1,3})\s*日"
-)
-_OFFICE = r"(?:代理|代|副)?(?:市|县|区|旗|州|盟|省|自治区主席|自治州州|乡|镇)长|(?:代理|代|副)?主席"
-_SPEAKER_RE = re.compile(
-    r"(?:^|[\s（(]|政府)(?P<office>" + _OFFICE + r")\s*[:：]?\s*"
-    r"(?P<name>[\u4e00-\u9fff](?:\s{0,3}[\u4e00-\u9fff]){1,3})\s*[）)]?$"
 )
 _GOV_REGION_RE = re.compile(
     r"(?:^|[\s（(【\[》]|\d{4}\s*年度?)(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")(?:人民)?政府(?:工作报告)?"
@@ -46,6 +50,10 @@ _NOT_REGION_RE = re.compile(r"[×Ｘ在的了是与\d]|代表|[市县区旗州�
 _INFO_BAR_RE = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[^\n]*(?:来源|浏览|作者|字号)|^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}")
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:[|｜_]|\s[-–—]+\s|——|--)\s*")
 _TAG_RE = re.compile(r"<[^>]*>")
+# A place name opening a title, before its year: 北山市2023年政府工作报告.
+_TITLE_PLACE_RE = re.compile(r"^(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")\s*\d{4}\s*年")
+_TITLE_YEAR_RE = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)\s*年")
+_DATE_ONLY_RE = re.compile(r"^[（(—\-\s]*[\d〇零○Ｏ一二三四五六七八九十]{4}\s*年[^。，]{2,8}日[）)]?$")
 
 
 def _cn_number(s: str) -> int | None:
@@ -170,48 +178,69 @@ def choose_title(fallback: str, before: list[str]) -> str:
     return fallback
 
 
-def region_level(title: str, head: list[str]) -> tuple[str | None, str | None]:
-    region = None
+def _place(candidate: str | None) -> tuple[str, str] | None:
+    """(region, level) of a candidate place name, or None if it is no place name."""
+    if not candidate or len(candidate) < 2 or _NOT_REGION_RE.search(candidate):
+        return None
+    region = divisions.most_specific(candidate)
+    level = divisions.level(region)
+    return (region, level) if level else None
+
+
+def region_level(title: str, head: list[str], byline_prefix: str = "") -> tuple[str | None, str | None]:
+    """Region and level from, in order: the dateline (在X第…届人民代表大会), the byline's
+    place (X人民政府市长, X市长), X人民政府 / X政府工作报告 in the head or title, a place name
+    the divisions list knows in the title, a place name opening the title (X2022年…)."""
+    candidates: list[str | None] = []
     for line in head:
         m = _MEETING_RE.search(line)
         if m and m.group("region"):
-            region = m.group("region")
+            candidates.append(m.group("region"))
             break
-    if region is None:
-        for line in [*head, title]:
-            m = _GOV_REGION_RE.search(line)
-            if m:
-                region = m.group("region")
-                break
-    if not region or len(region) < 2 or _NOT_REGION_RE.search(region):
-        return None, None
-    for suffix, level in (("自治县", "县"), ("自治州", "州"), ("自治旗", "旗"), ("自治区", "省")):
-        if region.endswith(suffix):
-            return region, level
-    return region, region[-1]
+    prefix = re.sub(r"(?:人民)?政府(?:办公室)?$|行政公署$", "", byline_prefix)
+    candidates.append(prefix or None)
+    for line in [*head, title]:
+        m = _GOV_REGION_RE.search(line)
+        if m:
+            candidates.append(m.group("region"))
+            break
+    candidates.extend(divisions.find(title))
+    m = _TITLE_PLACE_RE.match(title)
+    candidates.append(m.group("region") if m else None)
+    for candidate in candidates:
+        if (found := _place(candidate)) is not None:
+            return found
+    return None, None
 
 
 def meeting(head: list[str]) -> tuple[str | None, str | None]:
-    """(ISO meeting date, session) from the dateline of the report."""
-    date = session = None
-    for line in head:
+    """(ISO meeting date, session) from the dateline of the report: the date on the session's
+    line, or on the line just before or after it (在…会议上 / 2023年1月5日)."""
+    for i, line in enumerate(head):
         m = _SESSION_RE.search(line)
-        if m and session is None:
-            session = m.group(0)
-            date = parse_date(line[: m.start()]) or date
-        if session and date:
-            break
-    return date, session
-
-
-def speaker(head: list[str]) -> tuple[str | None, str | None]:
-    for line in head:
-        if len(line) > 40:
+        if not m:
             continue
-        m = _SPEAKER_RE.search(line.strip())
-        if m:
-            return re.sub(r"\s+", "", m.group("name")), m.group("office")
+        date = parse_date(line)
+        for j in (i + 1, i - 1):
+            if date is None and 0 <= j < len(head) and len(head[j]) <= 30:
+                date = parse_date(head[j])
+        return date, m.group(0)
+    # A dateline with a date alone: （2023年1月10日） under the title.
+    for line in head:
+        if len(line) <= 20 and _DATE_ONLY_RE.match(line):
+            return parse_date(line), None
     return None, None
+
+
+def speaker(head: list[str], around: list[str] = (), page: list[str] = ()) -> tuple[str | None, str | None]:
+    found = byline.find(head, list(around), list(page))
+    return found.name, found.office
+
+
+def title_year(title: str) -> int | None:
+    """The one year a title names (2022年北票市政府工作报告), if it names exactly one."""
+    years = {int(y) for y in _TITLE_YEAR_RE.findall(title.translate(_FULLWIDTH))}
+    return years.pop() if len(years) == 1 else None
 
 
 def year_reviewed(lines: list[str], year: int | None, meeting_date: str | None) -> int | None:
@@ -250,3 +279,24 @@ def source_site(url: str) -> str | None:
         return urlsplit(url).hostname or None
     except ValueError:
         return None
+
+
+def describe(r: CleanResult, lines: list[str], before: list[str], page_lines: list[str]) -> None:
+    """Fill the metadata fields of a page's result from its title and text lines, the plain
+    lines just above the article (`before`) and every line of the page (`page_lines`)."""
+    # The dateline and speaker sit between the title and the 各位代表 salutation, or in their
+    # own elements just above the article.
+    k = next((i for i, ln in enumerate(lines[:40]) if "各位代表" in ln), 12)
+    head = [r.title, *lines[: k + 1], *before]
+    found = byline.find(lines[: k + 1], before, page_lines)
+    r.speaker, r.office = found.name, found.office
+    r.region, r.level = region_level(r.title, head, found.prefix)
+    r.meeting_date, r.session = meeting([*before, *lines[: k + 1]])
+    if r.session and r.meeting_date is None:
+        # A date on a line of its own may have gone as page furniture: look at the page.
+        date, session = meeting(page_lines[:120])
+        r.meeting_date = date if session == r.session else None
+    r.year = int(r.meeting_date[:4]) if r.meeting_date else title_year(r.title)
+    r.year_reviewed = year_reviewed(lines, r.year, r.meeting_date)
+    if r.year is None and r.year_reviewed:
+        r.year = r.year_reviewed + 1

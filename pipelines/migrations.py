@@ -148,6 +148,14 @@ def m004_url_state(db: sqlite_utils.Database) -> None:
 # --- end incremental recrawls ---
 
 
+# --- report fragments and multi-page articles (issue 19) ---
+@migrations()
+def m005_report_fragments(db: sqlite_utils.Database) -> None:
+    # is_fragment: the page holds part of a report (one chapter on its own page).
+    db["reports"].add_column("is_fragment", int)
+# --- end report fragments ---
+
+
 def apply(db: sqlite_utils.Database) -> None:
     """Bring the schema up to date; a no-op when every migration is already applied."""
     if migrations.pending(db):

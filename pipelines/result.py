@@ -29,6 +29,7 @@ class CleanResult:
     encoding: str = ""  # the codec the body was decoded with
     spam_removed: int = 0
     is_template: bool = False
+    is_fragment: bool = False  # a report's part on a page of its own (one chapter, no dateline)
     region: str | None = None  # e.g. 洮南市
     level: str | None = None  # 市 / 县 / 区 / 旗 ...
     year: int | None = None  # year the report was delivered

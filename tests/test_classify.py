@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.classify import is_report, is_template
+from pipelines.classify import is_fragment, is_report, is_template, judge
 from pipelines.clean import clean
 from tests.shared import CORPUS
 
@@ -81,3 +81,40 @@ def test_corpus_pages_are_not_reports_and_have_text() -> None:
         assert not result.errors, path
         if "list_page" not in path.name:
             assert len(result.text) > 200, path
+
+
+CHAPTER = [
+    "（一）惠民生、增福祉，生活品质持续改善",
+    *[f"我们坚持{PROSE}全市上下齐心协力，各项工作取得新进展。"] * 30,
+]
+
+
+def test_a_chapter_on_its_own_page_is_a_fragment_report() -> None:
+    title = "2022年北票市政府工作报告"
+    assert not is_report(title, CHAPTER)
+    assert judge(title, CHAPTER) == (True, True)
+    assert is_fragment(title, CHAPTER)
+    # A full report is no fragment.
+    assert judge(title, REPORT) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("title", "lines"),
+    [
+        ("北票市工作动态", CHAPTER),  # not titled as a work report
+        ("2022年政府工作报告解读", CHAPTER),  # about a report
+        ("2022年北票市政府工作报告", CHAPTER[:4]),  # a teaser, too short for a chapter
+        ("2022年北票市政府工作报告",  # news about the report, in a reporter's voice
+         ["记者从会上获悉，报告指出，过去一年经济平稳。", *CHAPTER, "报告提出，今年将继续推进。"]),
+        ("2022年北票市政府工作报告", [PROSE] * 60),  # no chapter heading, no first person
+    ],
+)
+def test_pages_that_are_not_fragments(title: str, lines: list[str]) -> None:
+    assert judge(title, lines) == (False, False)
+
+
+def test_fragment_page_from_the_seed_is_a_report_with_its_year() -> None:
+    result = clean((PAGES / "bylines" / "no_dateline_title_year.html").read_bytes(),
+                   "http://www.beipiao.gov.cn/zwgk/zfgzbg/202201/t20220112_1.html")
+    assert (result.is_report, result.is_fragment) == (True, True)
+    assert (result.year, result.region, result.level) == (2022, "北票市", "市")

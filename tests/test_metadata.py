@@ -91,3 +91,81 @@ def test_title_falls_back_to_the_heading_above_the_article() -> None:
     # A page title that is not a site name is kept unless it contains the heading.
     assert metadata.choose_title("某某文件汇编", ["其他栏目"]) == "某某文件汇编"
     assert metadata.choose_title("报告全文-北镇", ["报告全文"]) == "报告全文"
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker", "office"),
+    [
+        ("上海市市长 林 澜", "林澜", "市长"),  # region-prefixed office, spaced two-character name
+        ("北京市市长 周海川", "周海川", "市长"),
+        ("河北省人民政府省长 赵明远", "赵明远", "省长"),
+        ("内蒙古自治区人民政府主席 包金山", "包金山", "主席"),
+        ("自治区主席 包金山", "包金山", "主席"),
+        ("昌吉回族自治州州长 阿依古丽·买买提", "阿依古丽·买买提", "州长"),
+        ("州长 阿依古丽•买买提", "阿依古丽·买买提", "州长"),  # another middle dot
+        ("兴安盟盟长 苏和", "苏和", "盟长"),
+        ("旗长 乌云毕力格", "乌云毕力格", "旗长"),
+        ("代市长 刘晓东", "刘晓东", "代市长"),
+        ("（县长 王 刚）", "王刚", "县长"),
+        ("阿里地区行政公署专员 次仁", "次仁", "专员"),
+        ("——2022年1月6日在北票市第十七届人民代表大会第二次会议上", None, None),
+    ],
+)
+def test_byline_shapes(line: str, speaker: str | None, office: str | None) -> None:
+    assert metadata.speaker([line]) == (speaker, office)
+
+
+def test_bare_name_next_to_the_dateline_only() -> None:
+    dateline = "——2023年1月9日在抚松县第十九届人民代表大会第三次会议上"
+    assert metadata.speaker([dateline, "孙志远", "各位代表："]) == ("孙志远", None)
+    assert metadata.speaker(["孙志远", dateline, "各位代表："]) == ("孙志远", None)
+    # Short lines that are not names, and a name far from any dateline.
+    assert metadata.speaker([dateline, "各位代表：", "孙志远"]) == (None, None)
+    assert metadata.speaker([dateline, "政府工作报告"]) == (None, None)
+
+
+def test_photo_caption_names_the_one_reporting_not_the_photographer() -> None:
+    caption = ("1月7日，县长王建华在长白朝鲜族自治县第十七届人民代表大会第五次会议上"
+               "作政府工作报告。本报记者 李明 摄")
+    assert metadata.speaker([], page=["首页", caption]) == ("王建华", "县长")
+    assert metadata.speaker([], page=["代市长 刘晓东作政府工作报告。 记者 张三 摄"]) == \
+        ("刘晓东", "代市长")
+    # A byline in the head wins over a caption; a caption without a photo mark is not one.
+    assert metadata.speaker(["市长 张雪冬"], page=[caption]) == ("张雪冬", "市长")
+    assert metadata.speaker([], page=["县长王建华在会上作政府工作报告。"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("title", "head", "prefix", "region", "level"),
+    [
+        ("", ["在北京市第十六届人民代表大会第二次会议上"], "", "北京市", "省"),
+        ("", ["在宁夏回族自治区第十三届人民代表大会第五次会议上"], "", "宁夏回族自治区", "省"),
+        ("", ["在吉林省洮南市第十九届人民代表大会第二次会议上"], "", "洮南市", "市"),
+        ("", ["在锡林郭勒盟第二届人民代表大会第五次会议上"], "", "锡林郭勒盟", "盟"),
+        ("大兴安岭地区2023年政府工作报告", [], "", "大兴安岭地区", "地区"),
+        ("政府工作报告", ["在市第十六届人民代表大会第一次会议上"], "阜新市", "阜新市", "市"),
+        ("政府工作报告", [], "河北省人民政府", "河北省", "省"),
+        ("阜新市2022年政府工作报告", [], "", "阜新市", "市"),
+        # Not in the divisions list (an invented place): the suffix gives the level.
+        ("北山市2023年政府工作报告", [], "", "北山市", "市"),
+        ("政府工作报告", ["在×市第×届人民代表大会第二次会议上"], "", None, None),
+    ],
+)
+def test_region_and_level(title: str, head: list[str], prefix: str,
+                          region: str | None, level: str | None) -> None:
+    assert metadata.region_level(title, head, prefix) == (region, level)
+
+
+def test_meeting_date_on_a_line_of_its_own() -> None:
+    assert metadata.meeting(["在靖宇县第十八届人民代表大会第二次会议上", "2023年1月5日"]) == \
+        ("2023-01-05", "第十八届人民代表大会第二次会议")
+    assert metadata.meeting(["（2023年1月10日）"]) == ("2023-01-10", None)
+    assert metadata.meeting(["在靖宇县第十八届人民代表大会第二次会议上"]) == \
+        (None, "第十八届人民代表大会第二次会议")
+
+
+def test_title_year_only_when_the_title_names_one_year() -> None:
+    assert metadata.title_year("2022年北票市政府工作报告") == 2022
+    assert metadata.title_year("北镇市２０２１年政府工作报告") == 2021
+    assert metadata.title_year("政府工作报告") is None
+    assert metadata.title_year("2021年工作回顾和2022年工作安排") is None

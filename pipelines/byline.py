@@ -1,0 +1,105 @@
+"""Who delivered a report, and in what office: the byline in its real shapes.
+
+Tried in order, on the lines between the title and the 各位代表 salutation (and the plain
+lines just above the article, where many sites put the byline in its own element):
+
+1. an office and a name: ``市长 张雪冬``, ``洮南市人民政府市长 高熙礼``, ``北京市市长 殷勇``,
+   ``代区长 申洪业``, ``主席 …`` of an autonomous region, ``州长`` / ``盟长`` / ``旗长``;
+   names may be spaced (``龚 正``) or ethnic names joined by a middle dot (``…·…``);
+2. a bare name on its own line next to the dateline;
+3. a photo caption anywhere on the page: ``…市长王建华作政府工作报告。记者 李明 摄`` (the
+   one reporting, never the photographer).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_CJK = r"[\u4e00-\u9fff]"
+_SP = r"[ \t\u3000\xa0]"
+_DOTS = "·•‧・∙⋅"
+# A Han name of 2-4 characters, possibly spaced out; or an ethnic name of dotted parts.
+_DOTTED = rf"{_CJK}{{1,8}}(?:{_SP}*[{_DOTS}.．]{_SP}*{_CJK}{{1,10}}){{1,2}}"
+NAME = rf"{_DOTTED}|{_CJK}(?:{_SP}{{0,3}}{_CJK}){{1,3}}"
+# After an office a name may also be a long unspaced one (Mongolian names: 乌云毕力格).
+OFFICE_NAME = rf"{_DOTTED}|{_CJK}{{5,6}}|{_CJK}(?:{_SP}{{0,3}}{_CJK}){{1,3}}"
+OFFICE = r"(?:代理|代|副)?(?:[省市县区旗州盟乡镇]长|主席|专员)"
+# What may stand before the office: nothing, a government (…人民政府), or a place name.
+_PREFIX = rf"(?:{_CJK}{{0,20}}?(?:人民政府|政府|行政公署|行署|省|市|县|区|旗|州|盟|乡|镇))?"
+_BYLINE_RE = re.compile(
+    rf"^[（(【\[—\-－\s]*(?P<prefix>{_PREFIX}){_SP}*(?P<office>{OFFICE}){_SP}*[:：]?{_SP}*"
+    rf"(?P<name>{OFFICE_NAME}){_SP}*[）)】\]]?$"
+)
+_BARE_RE = re.compile(rf"^[（(—\-－\s]*(?P<name>{NAME}){_SP}*[）)]?$")
+# Words a two-to-four character line is more likely to be than a name.
+_NOT_NAME_RE = re.compile(
+    r"代表|报告|政府|会议|人民|工作|目录|前言|附件|注释|说明|回顾|附录|全文|正文|摘要|下载|打印|关闭"
+    r"|[一二三四五六七八九十]、|^(?:各位|同志|朋友)"
+)
+_CAPTION_RE = re.compile(
+    rf"(?P<office>{OFFICE}){_SP}*(?P<name>{NAME}?){_SP}*"
+    r"(?=在[^。]{0,40}?(?:作|做)[^。]{0,6}?报告|代表[^。]{0,12}?政府|(?:作|做)[^。]{0,6}?工作报告"
+    r"|向大会(?:作|做)?报告)"
+)
+_PHOTO_RE = re.compile(r"摄|记者|图片|图为|供图|照片")
+_DATELINE_RE = re.compile(r"人民代表大会|\d{4}\s*年\s*\d{1,2}\s*月")
+
+
+class Byline(NamedTuple):
+    name: str | None
+    office: str | None
+    prefix: str = ""  # what stood before the office: a place, 某某人民政府
+
+
+def clean_name(name: str) -> str:
+    name = re.sub(rf"{_SP}+", "", name)
+    return re.sub(rf"[{_DOTS}.．]", "·", name)
+
+
+def office_line(line: str) -> Byline | None:
+    """An office-and-name byline, if the line is one."""
+    line = line.strip()
+    if len(line) > 48:
+        return None
+    m = _BYLINE_RE.match(line)
+    if not m:
+        return None
+    return Byline(clean_name(m.group("name")), m.group("office"), m.group("prefix"))
+
+
+def bare_name(lines: list[str]) -> str | None:
+    """A line holding only a name, next to the dateline (just after it, or just before)."""
+    for i, line in enumerate(lines):
+        if not _DATELINE_RE.search(line) or len(line) > 80:
+            continue
+        for j in (i + 1, i - 1):
+            if not 0 <= j < len(lines):
+                continue
+            cand = lines[j].strip()
+            m = _BARE_RE.match(cand)
+            if m and not _NOT_NAME_RE.search(cand):
+                return clean_name(m.group("name"))
+    return None
+
+
+def from_caption(lines: list[str]) -> Byline | None:
+    """The reporter named in a photo caption: 市长王建华作政府工作报告。 记者 李明 摄."""
+    for line in lines:
+        if len(line) > 200 or "报告" not in line or not _PHOTO_RE.search(line):
+            continue
+        m = _CAPTION_RE.search(line)
+        if m and m.group("name"):
+            return Byline(clean_name(m.group("name")), m.group("office"))
+    return None
+
+
+def find(head: list[str], around: list[str] = (), page: list[str] = ()) -> Byline:
+    """The byline from the head of the text, the lines just above it, or the page."""
+    for line in [*around, *head]:
+        if (found := office_line(line)) is not None:
+            return found
+    name = bare_name([*around, *head])
+    if name:
+        return Byline(name, None)
+    return from_caption(list(page)) or Byline(None, None)
