@@ -50,6 +50,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def check_port_free(port: int) -> None:
+    """Refuse a port something already listens on: pywb would fail to bind, and the other
+    program would answer the readiness check in its place."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise RuntimeError(f"port {port} on 127.0.0.1 is in use ({exc.strerror}): "
+                               "choose another with --port") from None
+
+
 def _wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,6 +77,7 @@ def _wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float) ->
 @contextlib.contextmanager
 def serving(data_dir: Path, port: int, venv: str, timeout: float = 60) -> Iterator[str]:
     """Run pywb on 127.0.0.1:port for the block; yields its base URL."""
+    check_port_free(port)
     root = prepare(data_dir, venv)
     log = root / "pywb.log"
     with open(log, "wb") as out:

@@ -49,6 +49,8 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
     if not files:
         raise FileNotFoundError(f"no WARC files in {data_dir / 'warc'}")
     out = (out or data_dir / "reports.wacz").resolve()
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"no folder {out.parent} for {out.name}")
     pages = report_pages(db or data_dir / "reports.db")
     cmd = [str(tool(venv, "wacz")), "create", "-o", str(out), "--title", "gzbg-archive crawl"]
     if pages:

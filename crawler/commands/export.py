@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.commands import SETTINGS_HELP, fail
 from pipelines.db import crawl_db_path
 from pipelines.export import FORMATS, TABLES, ExportError, export
 
@@ -23,8 +24,8 @@ class Command(ScrapyCommand):
         return "Export the crawl's reports (or clusters) as JSON Lines, CSV or Parquet"
 
     def long_desc(self) -> str:
-        return (self.short_desc() + ". Reads the database of -s DATA_DIR=DIR (DIR/reports.db, "
-                "or -s SQLITE_PATH=...). Without -o, jsonl and csv go to standard output.")
+        return (f"{self.short_desc()}. {SETTINGS_HELP} Without -o, jsonl and csv go to "
+                "standard output.")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -42,8 +43,7 @@ class Command(ScrapyCommand):
         try:
             n = export(crawl_db_path(self.settings), opts.format, output, opts.table, opts.bom)
         except ExportError as exc:
-            print(f"scrapy export: {exc}", file=sys.stderr)
-            self.exitcode = 2
+            fail(self, "export", str(exc))
             return
         if output is not None:
             print(f"{output}: {n} {opts.table} rows ({opts.format})", file=sys.stderr)

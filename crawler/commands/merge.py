@@ -30,6 +30,10 @@ class Command(ScrapyCommand):
     def short_desc(self) -> str:
         return "Merge worker databases (and link their WARCs) into DATA_DIR, without duplicates"
 
+    def long_desc(self) -> str:
+        return (f"{self.short_desc()}. Writes the merged crawl to -s DATA_DIR=DIR "
+                "(DIR/reports.db, DIR/warc); the arguments are the workers' DATA_DIRs.")
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         if not args:

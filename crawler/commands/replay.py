@@ -10,9 +10,9 @@ import threading
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
 from archive.replay import COLLECTION, replay_url, serving
+from crawler.commands import SETTINGS_HELP, fail
 from pipelines.db import crawl_db_path
 
 
@@ -39,6 +39,10 @@ class Command(ScrapyCommand):
     def short_desc(self) -> str:
         return "Replay the crawl's WARC files with pywb on 127.0.0.1 (collection 'reports')"
 
+    def long_desc(self) -> str:
+        return (f"{self.short_desc()}. {SETTINGS_HELP} Builds the CDXJ index in DIR/indexes and "
+                "pywb's configuration in DIR/pywb; pywb runs from WARC_PYWB_VENV.")
+
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--port", type=int, default=None,
@@ -61,4 +65,4 @@ class Command(ScrapyCommand):
         except KeyboardInterrupt:
             pass
         except (FileNotFoundError, RuntimeError, TimeoutError) as e:
-            raise UsageError(str(e)) from e
+            fail(self, "replay", str(e))

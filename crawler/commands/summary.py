@@ -8,6 +8,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import SETTINGS_HELP, fail
 from pipelines.db import crawl_db_path, open_db
 
 
@@ -65,6 +66,12 @@ class Command(ScrapyCommand):
     def short_desc(self) -> str:
         return "Summarise the pages, reports and WARC files of a crawl's DATA_DIR"
 
+    def long_desc(self) -> str:
+        return f"{self.short_desc()}. {SETTINGS_HELP}"
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        print(summarize(Path(self.settings.get("DATA_DIR")), crawl_db_path(self.settings)))
+        try:
+            print(summarize(Path(self.settings.get("DATA_DIR")), crawl_db_path(self.settings)))
+        except UsageError as exc:
+            fail(self, "summary", str(exc))

@@ -1,4 +1,4 @@
-"""`scrapy validate-sites [--sites A,B] [--region 吉林]`: check the sites file against the live web.
+"""`scrapy validate_sites [--sites A,B] [--region 吉林]`: check the sites file against the live web.
 
 For live runs, not CI.  Fetches each site's start page (robots.txt obeyed, politely: the
 project's user agent, one request at a time per host), follows up to VALIDATE_MAX_COLUMNS
@@ -110,6 +110,11 @@ class Command(ScrapyCommand):
 
     def short_desc(self) -> str:
         return "Fetch each site's start page and report column; report reachability and counts"
+
+    def long_desc(self) -> str:
+        return (f"{self.short_desc()}. Needs the internet. Reads the sites file (-s SITES_FILE, "
+                "default the packaged crawler/sites.toml); -s VALIDATE_TIMEOUT and "
+                "VALIDATE_MAX_COLUMNS set the fetch timeout and the column links per site.")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
 from archive import wacz
+from crawler.commands import SETTINGS_HELP, fail
 from pipelines.db import crawl_db_path
 
 
@@ -22,6 +22,9 @@ class Command(ScrapyCommand):
     def short_desc(self) -> str:
         return "Package the crawl's WARC files as a WACZ (CDXJ index, pages.jsonl) and validate it"
 
+    def long_desc(self) -> str:
+        return (f"{self.short_desc()}. {SETTINGS_HELP} py-wacz runs from WARC_PYWB_VENV.")
+
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("-o", "--output", help="WACZ to write (default: DATA_DIR/reports.wacz)")
@@ -34,7 +37,8 @@ class Command(ScrapyCommand):
                                       Path(opts.output) if opts.output else None,
                                       crawl_db_path(self.settings))
         except (FileNotFoundError, RuntimeError) as e:
-            raise UsageError(str(e)) from e
+            fail(self, "wacz", str(e))
+            return
         ok, output = wacz.validate(path, venv)
         print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, {pages or 'detected'} pages; "
               f"wacz validate: {'passed' if ok else 'FAILED'}")

@@ -1,0 +1,66 @@
+"""The project's commands: a bad argument or a missing input is one line and exit code 2,
+and each command's help names the settings it reads."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.crawling import REPO, SCRAPY
+from tests.shared import CORPUS
+
+COMMANDS = ("export", "extract", "merge", "push_starts", "replay", "summary",
+            "validate_sites", "wacz")
+
+
+def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SCRAPY, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], words: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert words in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_each_command_is_listed_once():
+    listed = [line.split()[0] for line in scrapy("-h").stdout.splitlines()
+              if line.startswith("  ") and line.split()]
+    for name in COMMANDS:
+        assert listed.count(name) == 1, name
+    assert "validate-sites" not in listed
+
+
+@pytest.mark.parametrize("name", sorted(set(COMMANDS) - {"validate_sites", "push_starts"}))
+def test_help_names_the_data_dir_setting(name):
+    out = scrapy(name, "-h").stdout
+    assert "DATA_DIR" in " ".join(out.split()), out
+
+
+def test_summary_of_a_missing_crawl(tmp_path):
+    one_line_error(scrapy("summary", "-s", f"DATA_DIR={tmp_path}"), "no database at")
+
+
+def test_replay_refuses_a_port_in_use(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = scrapy("replay", "-s", f"DATA_DIR={tmp_path}", "--port", str(port))
+    one_line_error(proc, f"port {port} on 127.0.0.1 is in use")
+
+
+def test_wacz_to_a_missing_folder(tmp_path):
+    warc = next((CORPUS / "warc").rglob("*.warc.gz"))
+    (tmp_path / "warc").mkdir()
+    shutil.copy(warc, tmp_path / "warc" / warc.name)
+    missing = tmp_path / "no" / "such" / "folder" / "x.wacz"
+    proc = scrapy("wacz", "-s", f"DATA_DIR={tmp_path}", "-o", str(missing))
+    one_line_error(proc, f"no folder {missing.parent}")
+    assert not Path(missing.parent).exists()
