@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from crawler.commands.summary import summarize
@@ -44,6 +45,32 @@ def warc_check(warc_dir: Path) -> list[str]:
     return problems
 
 
+def shown(line: str) -> bool:
+    """What the demo shows of the crawl's log: progress, and anything that went wrong."""
+    return "[crawler.progress]" in line or " ERROR: " in line or " CRITICAL: " in line
+
+
+def run_showing_progress(cmd: list[str], env: dict[str, str], log: Path) -> int:
+    """Run the crawl with its log going to a file, echoing the lines worth seeing."""
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env)
+    seen = 0
+    while True:
+        done = proc.poll() is not None  # read once more after it ended: its last lines
+        if log.exists():
+            with open(log, encoding="utf-8", errors="replace") as fh:
+                fh.seek(seen)
+                text = fh.read()
+            # Only whole lines; the rest is read again next time.
+            whole = text[:text.rfind("\n") + 1]
+            seen += len(whole.encode("utf-8"))
+            for line in whole.splitlines():
+                if shown(line):
+                    print(" ", line.split("] ", 1)[-1], flush=True)
+        if done:
+            return proc.returncode
+        time.sleep(0.5)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8123, help="loopback port of the fixture web")
@@ -56,11 +83,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fixture web serving on {web.proxy_url} (as a proxy for the fixture hostnames)")
         # The fixture web's own sites file: the same five sites as crawler/sites.toml's seed
         # sources, without the real sites it cannot serve.
+        log = data_dir / "crawl.log"
         cmd = [str(Path(sys.executable).with_name("scrapy")), "crawl", "reports",
                "-s", f"DATA_DIR={data_dir}", "-s", f"SITES_FILE={FIXTURE_SITES}",
-               "-s", "PROGRESS_INTERVAL=2"]
+               "-s", "PROGRESS_INTERVAL=2", "-s", f"LOG_FILE={log}"]
         print("$", " ".join(cmd), flush=True)
-        code = subprocess.run(cmd, cwd=REPO, env=crawl_env(web.proxy_url)).returncode
+        data_dir.mkdir(parents=True)
+        code = run_showing_progress(cmd, crawl_env(web.proxy_url), log)
+        print(f"full log: {log}")
     if code != 0:
         print(f"crawl failed with exit code {code}", file=sys.stderr)
         return code
