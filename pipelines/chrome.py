@@ -44,7 +44,8 @@ def for_matching(line: str) -> str:
 
 # Words of page tool bars; a line made only of them is a tool bar (打印 关闭, 字体：大 中 小).
 _TOOL_WORDS = frozenset(
-    ["打印", "关闭", "收藏", "分享", "放大", "正常", "缩小", "字体", "字号", "大", "中", "小", "默认", "返回", "顶部", "纠错", "评论", "转发", "复制", "链接", "微信", "微博", "QQ空间", "QQ", "朋友圈", "【", "】", "[", "]", "保存", "下载", "字", "号", "视力保护色", "繁体", "简体", "无障碍", "阅读"]
+    ["打印", "关闭", "收藏", "分享", "放大", "正常", "缩小", "字体", "字号", "大", "中", "小", "默认", "返回", "顶部", "纠错", "评论", "转发", "复制", "链接", "微信", "微博", "QQ空间", "QQ", "朋友圈", "【", "】", "[", "]", "保存", "下载", "字", "号", "视力保护色", "繁体", "简体", "无障碍", "阅读", "打印本页", "打印此页",
+     "关闭窗口", "关闭本页", "返回顶部", "我要纠错", "加入收藏", "分享到"]
 )
 _TOKEN_SPLIT_RE = re.compile(r"[\s|｜:：·•/【】\[\]()（）]+")
 
@@ -68,3 +69,66 @@ def is_edge_junk(line: str) -> bool:
     """Stray fragments that only make sense as chrome at an article edge: bullets, dashes."""
     bare = line.strip(" -•·|>»›/\\_=*")
     return len(bare) <= 1 and not bare.isalnum() or bare in {"", "TOP", "top"}
+
+
+# --- Lines that are furniture wherever they sit in the container ------------------------
+# A label and a colon opening a short line: the info bar (来源：X日报 时间：… 浏览次数：…),
+# editor lines (（责任编辑：X） 编辑：X | 审核：Y), breadcrumbs.  A report line never opens so.
+_FIELD_RE = re.compile(
+    r"^[\s(（【\[]*(?:信息|文章|稿件|新闻)?(?:来源|出处|作者|撰稿|供稿"
+    r"|记者|通讯员|摄影|图片|责任编辑|责编|编辑|编审|审核|审校|审稿|初审|复审|终审|校对|核稿|签发|监制"
+    r"|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|点击次数|访问量|字体|字号"
+    r"|当前位置|您的位置|您现在的位置|所在位置)\s*[:：]"
+)
+# A date label is furniture only with a timestamp after it (not 时间：1月8日至1月16日).
+_DATE_FIELD_RE = re.compile(
+    r"^[\s(（【\[]*(?:发布|更新|发表|发稿)?(?:时间|日期)\s*[:：]\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
+    r"(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?(?![^\s]*[至到~])"
+)
+_FIELD_MAX = 80
+# Photo captions: a byline ending in 摄 (本报记者 X 摄, （通讯员 X Y 摄）) or a line opening with 图为.
+_CAPTION_RE = re.compile(
+    r"(?:记者|通讯员|摄影|摄影师|供图|图/|图：)\s*[\u4e00-\u9fff·]{1,4}(?:\s+[\u4e00-\u9fff·]{1,4}){0,3}"
+    r"\s*摄\s*[)）]?\s*$|^[\s▲△↑]*图为"
+)
+_CAPTION_MAX = 100
+_QR_RE = re.compile(r"扫一扫|扫描二维码|二维码|手机扫|在手机上?(?:打开|阅读|浏览|查看|继续阅读)|手机版")
+_QR_MAX = 30
+# 首页 > 政务公开 > …: a short line of segments joined by arrows, opening at a home link.
+_CRUMB_RE = re.compile(r"^(?:网站)?(?:首页|主页)\s*[>＞»›→/]")
+# The heading of a related-items block: it and everything after it are not the report.
+_RELATED_RE = re.compile(
+    r"^[\s【\[]*(?:相关(?:报道|链接|阅读|新闻|文章|文件|稿件|信息|推荐|解读)|延伸阅读|推荐阅读|更多阅读"
+    r"|热点推荐|往期回顾)[】\]]?\s*[:：]?\s*$"
+)
+_SENTENCE_RE = re.compile(r"[。；！？]")
+
+
+def inner_chrome(line: str) -> str | None:
+    """Why `line` is page furniture even in the middle of an article, or None.
+
+    Judged by shape only: short, opening with a label and colon, a caption byline, a QR
+    prompt, a breadcrumb, a tool bar.  A report sentence (it has 。；！？) is never one,
+    except a caption, which often is a sentence ending in its byline.
+    """
+    if len(line) > _CAPTION_MAX:
+        return None
+    s = for_matching(line).strip()
+    if _CAPTION_RE.search(s):
+        return "caption"
+    if len(s) > _FIELD_MAX or len(_SENTENCE_RE.findall(s)) > 1:
+        return None
+    if _FIELD_RE.match(s) or _DATE_FIELD_RE.match(s):
+        return "field"
+    if _CRUMB_RE.match(s):
+        return "breadcrumb"
+    if len(s) <= _QR_MAX and _QR_RE.search(s):
+        return "qr"
+    tokens = [t for t in _TOKEN_SPLIT_RE.split(s) if t]
+    if tokens and len(tokens) <= 12 and all(t in _TOOL_WORDS for t in tokens):
+        return "tools"
+    return None
+
+
+def is_related_heading(line: str) -> bool:
+    return bool(_RELATED_RE.match(for_matching(line)))

@@ -19,7 +19,10 @@ from pipelines.result import Removal
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 LOST_WITH_TAIL = re.compile(rf"(?<=[{_CJK}，。、；：,;:“”])\?([a-zü{_TONES}]{{1,6}})\)(?=[{_CJK}])")
-BETWEEN = re.compile(rf"(?<=[{_CJK}])\?(?=[{_CJK}0-9])")
+# Two CJK characters on the left and two CJK or digits on the right: a dot joins words; a
+# `?` with a single character on a side (王?明, a name with a character GB2312 lacks) is a
+# lost character of unknown identity and stays.
+BETWEEN = re.compile(rf"(?<=[{_CJK}]{{2}})\?(?=[{_CJK}0-9]{{2}})")
 _CLAUSE_END = re.compile(r"[，。；！？,;!?\n：:]")
 _QUESTION = re.compile(
     r"(吗|嗎|呢|么|麼|吧|什么|什麼|怎|为何|為何|为什么|為什麼|哪|谁|誰|几|幾|多少|如何|是否|难道|難道|岂|豈|何)"

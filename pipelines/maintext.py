@@ -1,5 +1,7 @@
 """Main-text extraction: pick the report's container by a content score, then trim chrome.
 
+Hidden link farms and zero-size text go first (`hidden`), so they never weigh in.
+
 The page is linearised once (lxml `iterwalk`) into lines, each owned by its innermost
 block element.  A line's weight is positive for prose (CJK sentence punctuation, length)
 and negative for link lists and short fragments; the element whose subtree has the largest
@@ -16,7 +18,14 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from pipelines.chrome import is_chrome, is_edge_junk
+from pipelines.chrome import (
+    for_matching,
+    inner_chrome,
+    is_chrome,
+    is_edge_junk,
+    is_related_heading,
+)
+from pipelines.hidden import remove_hidden_spam
 from pipelines.result import Removal
 
 BLOCK_TAGS = frozenset(
@@ -180,7 +189,7 @@ def best_container(lines: list[Line]) -> etree._Element | None:
 
 def _same(a: str, b: str) -> bool:
     """Line `a` repeats title `b` (ignoring spaces and enclosing brackets)."""
-    a, b = a.replace(" ", ""), b.replace(" ", "")
+    a, b = for_matching(a).replace(" ", ""), for_matching(b).replace(" ", "")
     return bool(a) and bool(b) and (a == b or (len(b) >= 6 and a.strip("【】[]()（）") == b))
 
 
@@ -202,16 +211,32 @@ def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> 
         first = next((i for i in range(first + 1, len(texts)) if _is_prose(texts[i])), last)
     while last > first and is_chrome(texts[last]):
         last = next((i for i in range(last - 1, first - 1, -1) if _is_prose(texts[i])), first)
+    end = _related_cut(texts, first, removals)
     kept: list[str] = []
-    for i, t in enumerate(texts):
+    for i, t in enumerate(texts[:end]):
         edge = i < first or i > last
         if edge and (is_chrome(t) or is_edge_junk(t)) or (
             i < first and any(_same(t, x) for x in titles)
         ):
             removals.append(Removal("chrome", t[:200]))
-        elif not _is_inner_chrome(t, removals):
+        elif not _is_inner_chrome(t, titles, removals):
             kept.append(t)
     return kept
+
+
+def _related_cut(texts: list[str], first: int, removals: list[Removal]) -> int:
+    """Index of a related-items heading (相关报道：) below the report's start, where the
+    container's text ends; len(texts) if none.  Only a heading in the lower part of the
+    text counts, so a misplaced one at the top never takes the report with it."""
+    sizes = [len(t) for t in texts]
+    total = sum(sizes)
+    seen = 0
+    for i, t in enumerate(texts):
+        if i > first and is_related_heading(t) and seen > total - seen:
+            removals.append(Removal("chrome", f"related block of {len(texts) - i} lines: {t}"))
+            return i
+        seen += sizes[i]
+    return len(texts)
 
 
 _INNER_CHROME_RE = re.compile(
@@ -219,9 +244,12 @@ _INNER_CHROME_RE = re.compile(
 )
 
 
-def _is_inner_chrome(t: str, removals: list[Removal]) -> bool:
-    if _INNER_CHROME_RE.match(t.replace(" ", "")):
-        removals.append(Removal("chrome", t))
+def _is_inner_chrome(t: str, titles: list[str], removals: list[Removal]) -> bool:
+    """Furniture inside the article: tool bars, info and editor lines, captions, QR
+    prompts, breadcrumbs, and the title repeated as a teaser."""
+    if (_INNER_CHROME_RE.match(t.replace(" ", "")) or inner_chrome(t)
+            or any(_same(t, x) for x in titles)):
+        removals.append(Removal("chrome", t[:200]))
         return True
     return False
 
@@ -239,15 +267,16 @@ def extract(root: etree._Element, titles: list[str] | None = None) -> Extraction
     body = root.find(".//body")
     if body is None:
         body = root
+    hidden = remove_hidden_spam(root)
     lines = linearize(body)
     all_lines = [ln.text for ln in lines]
     container = best_container(lines)
     if container is None:
-        return Extraction([], [], all_lines, [])
+        return Extraction([], hidden, all_lines, [])
     inside = {container, *container.iter()}
     texts = [ln.text for ln in lines if ln.owner in inside]
     start = next((i for i, ln in enumerate(lines) if ln.owner in inside), 0)
     before = [ln.text for ln in lines[max(0, start - 6) : start]
               if ln.link_chars * 2 < len(ln.text) and not is_chrome(ln.text)]
-    removals: list[Removal] = []
+    removals: list[Removal] = hidden
     return Extraction(trim_edges(texts, titles or [], removals), removals, all_lines, before)

@@ -65,3 +65,23 @@ def normalize(text: str, drop_empty: bool = False) -> str:
     if drop_empty:
         lines = [line for line in lines if line]
     return "\n".join(lines)
+
+
+# Sentence marks a broken converter doubled (，，  ，。  。。  、，): the run is one mark, the
+# strongest of it.  …… and —— are single Chinese marks written as two and are not in the set.
+_MARK_RANK = {"、": 0, "，": 1, "；": 2, "。": 3}
+_DOUBLED = re.compile("[、，；。]{2,}")
+
+
+def collapse_doubled(text: str) -> tuple[str, list[str]]:
+    """(text with doubled sentence marks collapsed, each run replaced as "old→new")."""
+    if not _DOUBLED.search(text):
+        return text, []
+    changed: list[str] = []
+
+    def one(m: re.Match[str]) -> str:
+        new = max(m.group(), key=_MARK_RANK.__getitem__)
+        changed.append(f"{m.group()}→{new}")
+        return new
+
+    return _DOUBLED.sub(one, text), changed

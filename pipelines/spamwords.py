@@ -7,6 +7,11 @@ Two rules over the lexicon in `spam_lexicon.txt`:
     ordinary word: 体育, 体育场, 体育彩票, 全民健身 are not units;
   * a lone unit holding a strong term (完美体育365 on its own, 百家乐).
 Weak terms (彩票, 色情, 发票 ...) count only inside a chain with a strong term.
+Spam without a lexicon entry is found by its shape: a 【…】 group or a title segment
+between `_` `|` separators that holds casino vocabulary (the `/cue` groups: 娱乐, 投注,
+真人, 官网 …) goes whole, whatever brand it names, and every phrase so found is then
+removed wherever else it stands on the page (spliced mid-sentence).  A match inside an
+`[ordinary]` word (娱乐场所, 体育彩票) is never spam.
 """
 
 from __future__ import annotations
@@ -26,19 +31,91 @@ _BRAND = r"(?:\d{2,4}[a-z]{2,8}|[a-z]{2,8}\d{2,4}|\d{3}|[\u4e00-\u9fff]{2,4}\d{2
 
 
 @cache
-def lexicon() -> tuple[list[str], list[str]]:
-    strong: list[str] = []
-    weak: list[str] = []
-    group = strong
+def _groups() -> dict[str, list[str]]:
+    """Terms by role: strong, weak, cue, ordinary (the suffix of the `[…]` header)."""
+    groups: dict[str, list[str]] = {"strong": [], "weak": [], "cue": [], "ordinary": []}
+    group = groups["strong"]
     for raw in LEXICON.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith("["):
-            group = weak if line.rstrip("]").endswith("/weak") else strong
+            name = line.strip("[]")
+            role = "ordinary" if name == "ordinary" else name.rpartition("/")[2]
+            group = groups.get(role, groups["strong"])
             continue
         group.append(line.lower())
-    return strong, weak
+    return groups
+
+
+def lexicon() -> tuple[list[str], list[str]]:
+    """(strong terms, weak terms); cue terms are weak chain members too."""
+    g = _groups()
+    return g["strong"], g["weak"] + g["cue"]
+
+
+def _alternation(terms: list[str]) -> re.Pattern[str] | None:
+    terms = sorted(set(terms), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, terms)), re.IGNORECASE) if terms else None
+
+
+@cache
+def _cue_re() -> re.Pattern[str] | None:
+    g = _groups()
+    return _alternation(g["cue"] + g["strong"])
+
+
+@cache
+def _ordinary_re() -> re.Pattern[str] | None:
+    return _alternation(_groups()["ordinary"])
+
+
+def _ordinary_spans(text: str) -> list[tuple[int, int]]:
+    ordinary = _ordinary_re()
+    return [m.span() for m in ordinary.finditer(text)] if ordinary else []
+
+
+def _has_cue(text: str) -> bool:
+    """Casino vocabulary outside any ordinary word."""
+    cue = _cue_re()
+    if cue is None:
+        return False
+    spans = _ordinary_spans(text)
+    return any(not any(a <= m.start() < b for a, b in spans) for m in cue.finditer(text))
+
+
+def _spam_shaped(text: str) -> bool:
+    """Casino vocabulary with at most a brand name beside it: what is left once the
+    vocabulary is cut out is short (鑫X国际 of 鑫X国际娱乐官网), so a segment that also
+    holds real words (铁东区政府工作报告) is never taken whole."""
+    cue = _cue_re()
+    if cue is None or not _has_cue(text):
+        return False
+    rest = _WORDISH_RE.findall(cue.sub("", text))
+    return sum(map(len, rest)) <= _BRAND_MAX
+
+
+def is_spam_link(text: str) -> bool:
+    """A link's text made spam by casino vocabulary: a strong term, or two distinct cue
+    terms (one, like 娱乐, is also a news site's section name)."""
+    text = text.lower()
+    if not _spam_shaped(text):
+        return False
+    strong, cue = _strong_any(), _cue_re()
+    if strong is not None and strong.search(text):
+        return True
+    return cue is not None and len({m.group().lower() for m in cue.finditer(text)}) >= 2
+
+
+# A bracketed group (【澳门X官网】) and a segment of a `_ | ｜` chain, with its separator.
+_BRACKET_RE = re.compile(r"[【\[]([^【】\[\]\n]{1,40})[】\]]")
+_SEGMENT_SEP_RE = re.compile(r"[_|｜]")
+_SEGMENT_MAX = 40
+_WORDISH_RE = re.compile(r"[\w]+")
+_BRAND_MAX = 6
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]+")
+_CLAUSE_RE = re.compile(r"[。，；：！？,;:]")
+_PHRASE_MIN = 3  # shorter learned phrases could be ordinary words elsewhere
 
 
 @cache
@@ -68,31 +145,129 @@ def _spammy(chain: str, strong_re: re.Pattern[str]) -> bool:
 
 def strip_spam_words(text: str) -> tuple[str, list[Removal]]:
     """(text without SEO spam phrases, one `spam_word` removal per phrase).  Never raises."""
+    removals: list[Removal] = []
     try:
-        return _strip(text)
+        while True:  # to a fixed point: one removal can bring a new chain together
+            text, found = _strip(text)
+            if not found:
+                return text, removals
+            removals += found
     except Exception:  # a cleaning stage must not take the page down with it
-        return text, []
+        return text, removals
 
 
 def _strip(text: str) -> tuple[str, list[Removal]]:
-    strong = _strong_any()
+    strong, cue = _strong_any(), _cue_re()
     # A search for the terms is far cheaper than the chain regex: most pages have none.
-    if strong is None or not strong.search(text.lower()):
+    lowered = text.lower()
+    has_strong = strong is not None and strong.search(lowered) is not None
+    if not has_strong and (cue is None or not cue.search(text)):
         return text, []
     removals: list[Removal] = []
     lines = text.split("\n")
+    learned: set[str] = set()
+
+    def known(line: str, out: list[Removal]) -> str:
+        # Known chains first: they are exact, and what is left of a title is then a plain
+        # chain of segments for the shape rules.
+        return _strip_line(line, out) if has_strong and strong.search(line.lower()) else line
+
+    # First learn the page's own spam phrases and brands from its shapes (often in the
+    # title), so that they are found spliced into the prose before the chain rule cuts them.
+    for line in lines:
+        _strip_shapes(known(line, []), [], learned)
+    brands = _brands(learned) if learned else None
     for n, line in enumerate(lines):
-        if strong.search(line.lower()):
-            lines[n] = _strip_line(line, removals)
+        if learned:
+            line = _strip_learned(line, learned, brands, removals)
+        lines[n] = _strip_shapes(known(line, removals), removals, set())
     return "\n".join(lines), removals
+
+
+def _strip_shapes(line: str, removals: list[Removal], learned: set[str]) -> str:
+    """Remove 【…】 groups and `_ |` segments that hold casino vocabulary; learn them."""
+    while True:  # terminates: every change shortens the line
+        before = line
+        for m in _BRACKET_RE.finditer(line):
+            if _spam_shaped(m.group(1)):
+                removals.append(Removal("spam_word", m.group()))
+                learned.add(m.group(1).strip())
+                line = line[: m.start()] + line[m.end() :]
+                break
+        # Only a title-like line (no clause punctuation) is a chain of segments: in prose a
+        # segment would hold real words around the spam.
+        if _SEGMENT_SEP_RE.search(line) and not _CLAUSE_RE.search(line):
+            line = _strip_segments(line, removals, learned)
+        if line == before:
+            return line
+
+
+def _strip_segments(line: str, removals: list[Removal], learned: set[str]) -> str:
+    parts = _SEGMENT_SEP_RE.split(line)
+    seps = _SEGMENT_SEP_RE.findall(line)
+    keep: list[str] = []
+    for i, part in enumerate(parts):
+        if part.strip() and len(part) <= _SEGMENT_MAX and _spam_shaped(part):
+            removals.append(Removal("spam_word", part.strip()))
+            learned.add(part.strip())
+            continue
+        keep.append(part if not keep else seps[i - 1] + part)
+    if len(keep) == len(parts):
+        return line
+    return "".join(keep).lstrip("_|｜") if keep else ""
+
+
+def _brands(learned: set[str]) -> re.Pattern[str] | None:
+    """A page's own brand names glued to casino vocabulary: what is left of its spam phrases
+    once the vocabulary is cut out (鑫X国际 of 【鑫X国际娱乐官网】), and their first two
+    characters (brands are also written short)."""
+    cue = _cue_re()
+    if cue is None:
+        return None
+    names: set[str] = set()
+    for phrase in learned:
+        for rest in cue.split(phrase):
+            rest = rest.strip(" _|｜-·")
+            if 2 <= len(rest) <= 6 and _CJK_RE.fullmatch(rest):
+                names |= {rest, rest[:2]}
+    if not names:
+        return None
+    alt = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(rf"{_SEP}?(?:{alt})(?:{cue.pattern})+", re.IGNORECASE)
+
+
+def _strip_learned(line: str, learned: set[str], brands: re.Pattern[str] | None,
+                   removals: list[Removal]) -> str:
+    """The page's own spam phrases and brands, wherever else they stand (spliced into
+    prose)."""
+    for phrase in sorted(learned, key=len, reverse=True):
+        if len(phrase) < _PHRASE_MIN or phrase not in line:
+            continue
+        for form in (f"【{phrase}】", f"[{phrase}]", phrase):  # its brackets go with it
+            removals += [Removal("spam_word", form)] * line.count(form)
+            line = line.replace(form, "")
+    if brands is not None and brands.search(line):
+        spans = _ordinary_spans(line)
+
+        def sub(m: re.Match[str]) -> str:
+            if any(a < m.end() and m.start() < b for a, b in spans):
+                return m.group()
+            removals.append(Removal("spam_word", m.group()))
+            return ""
+
+        line = brands.sub(sub, line)
+    return line
 
 
 def _strip_line(text: str, removals: list[Removal]) -> str:
     chain_re, strong_re = _patterns()
 
+    spans = _ordinary_spans(text)
+
     def sub(m: re.Match[str]) -> str:
         found = m.group(0)
-        if not _spammy(found, strong_re):
+        inside = any(a < m.end() and m.start() < b for a, b in spans)
+        if inside or not _spammy(found, strong_re):
             return found
         removals.append(Removal(kind="spam_word", text=found))
         return ""
@@ -102,4 +277,5 @@ def _strip_line(text: str, removals: list[Removal]) -> str:
         text = chain_re.sub(sub, text)
         if len(removals) == before:
             break
+        spans = _ordinary_spans(text)
     return text

@@ -35,3 +35,37 @@ def test_char_with_pinyin_tail() -> None:
 def test_never_raises_keeps_lines(text: str) -> None:
     out, _ = restore_lost_chars(text)
     assert out.count("\n") == text.count("\n")
+
+
+def test_short_name_with_a_lost_character_is_left_alone() -> None:
+    # A name whose character GB2312 lacks: the `?` is unknown, not a middle dot.
+    assert restore_lost_chars("市长 王?明")[0] == "市长 王?明"
+
+
+# --- through the whole repair stage ----------------------------------------------------
+def test_question_run_at_a_paragraph_start_is_lost_indentation() -> None:
+    from pipelines.repair import repair
+
+    text, _, removals = repair("??各位代表：\n???一、工作回顾\n  ?? 二、主要任务\n？？三、建议")
+    assert text == "各位代表：\n一、工作回顾\n二、主要任务\n三、建议"
+    assert [r.kind for r in removals] == ["lost_indent"] * 4
+    assert not any(r.kind in ("byte_slip", "lost_char") for r in removals)
+
+
+def test_bare_question_run_inside_a_line_is_not_filled() -> None:
+    # No garbled characters follow the run, so there is no byte evidence to read: it stays
+    # (as the full-width marks normalisation makes of it) and nothing is invented.
+    from pipelines.repair import repair
+
+    for served in ["推进工作???县域经济发展", "全年完成??亿元，同比增长"]:
+        text, _, removals = repair(served)
+        assert text.replace("？", "?") == served.replace("，", "，")
+        assert removals == []
+
+
+def test_byte_slip_with_garbled_evidence_is_still_repaired() -> None:
+    from pipelines.repair import repair
+
+    text, script, removals = repair("培育肉牛產業，推進肉??茖W養殖技術")
+    assert "牛科学" in text and script == "hant"
+    assert [r.kind for r in removals] == ["byte_slip"]

@@ -101,3 +101,81 @@ def test_table_layout_with_br_paragraphs_and_untitled_page() -> None:
     assert f1(expected, result.text) == 1.0
     assert result.title == "北镇市2021年政府工作报告"
     assert result.is_report and result.published == "2021-01-08"
+
+
+# --- chrome inside the content container ------------------------------------------------
+def _article(inner: str, title: str = "某县2021年政府工作报告") -> str:
+    paras = "".join(f"<p>{PROSE[:-1]}，第{i}项工作扎实推进。</p>" for i in range(12))
+    return (f"<html><head><title>{title}</title></head><body><div class=nav><a href=/>首页</a>"
+            f"</div><div class=content><h1>{title}</h1>{inner.replace('BODY', paras)}</div>"
+            "</body></html>")
+
+
+@pytest.mark.parametrize("line", [
+    "来源：某县日报 时间：2021-01-15 08:30 浏览次数：312 【字体：大 中 小】",
+    "发布日期：2021年1月15日",
+    "（责任编辑：赵某某）",
+    "编辑：钱某 | 审核：孙某 | 校对：李某",
+    "当前位置：首页 > 政务公开 > 工作报告",
+    "首页 > 政务公开 > 工作报告 > 正文",
+    "扫一扫在手机打开当前页",
+    "会场一角。本报记者 周某某 摄",
+    "（通讯员 吴 某 摄）",
+    "图为代表审议报告现场",
+    "【打印本页】 【关闭窗口】",
+])
+@pytest.mark.parametrize("where", ["top", "middle", "bottom"])
+def test_chrome_lines_go_wherever_they_sit(line: str, where: str) -> None:
+    inner = {"top": f"<p>{line}</p>BODY", "bottom": f"BODY<p>{line}</p>",
+             "middle": f"BODY<p>{line}</p>BODY"}[where]
+    result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
+    assert line not in result.text and "摄" not in result.text and "：" not in result.text
+    assert result.text.count("扎实推进") == (24 if where == "middle" else 12)
+    assert any(r.kind == "chrome" for r in result.removals)
+
+
+def test_related_block_and_everything_after_it_go_but_appendices_stay() -> None:
+    inner = ("BODY<p>附件：名词解释</p><p>1.两区：粮食生产功能区和重要农产品生产保护区。</p>"
+             "<p>注释：[1]数据为快报数。</p><p>某县2021年政府工作报告</p><p>相关报道：</p>"
+             "<p><a href=/1.html>某县召开人代会</a></p><p>图解政府工作报告：十件实事</p>")
+    result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
+    assert result.text.endswith("注释：[1]数据为快报数。")
+    assert "1.两区：粮食生产功能区和重要农产品生产保护区。" in result.text
+    assert any(r.text.startswith("related block of 3 lines") for r in result.removals)
+
+
+def test_related_heading_at_the_top_does_not_take_the_report() -> None:
+    result = clean(_article("<p>相关阅读</p>BODY").encode(), "http://x.gov.cn/a.html")
+    assert result.text.count("扎实推进") == 12
+
+
+# --- hidden link farms, zero-size text, spam links --------------------------------------
+@pytest.mark.parametrize("hidden", [
+    '<marquee width="1" height="1"><a href="http://a.example/">泰丰娱乐场</a></marquee>',
+    '<marquee>泰丰娱乐场 真人视讯</marquee>',
+    '<div width="1" height="1">泰丰娱乐场 真人视讯</div>',
+    '<div style="font-size:0px">泰丰娱乐场 真人视讯</div>',
+    '<span style="font-size:0;line-height:0">泰丰娱乐场 真人视讯</span>',
+    '<div style="opacity:0">泰丰娱乐场 真人视讯</div>',
+    '<div style="max-height:0;overflow:hidden">泰丰娱乐场 真人视讯</div>',
+])
+def test_zero_size_and_marquee_text_goes_with_an_audit(hidden: str) -> None:
+    result = clean(_article(f"BODY{hidden}BODY").encode(), "http://x.gov.cn/a.html")
+    assert "泰丰" not in result.text and "真人" not in result.text
+    assert any(r.kind == "hidden" and "泰丰娱乐场" in r.text for r in result.removals)
+    assert result.spam_removed >= 1
+
+
+def test_font_size_zero_layout_idiom_keeps_its_text() -> None:
+    # font-size:0 on a list whose items set their own size: visible text, not spam.
+    inner = ('BODY<ul style="font-size:0"><li style="font-size:14px">一、全年目标任务圆满完成，'
+             "各项事业取得新进展。</li></ul>")
+    assert "全年目标任务圆满完成" in clean(_article(inner).encode(), "http://x.gov.cn/").text
+
+
+def test_spam_link_spliced_mid_sentence_goes_and_ordinary_links_stay() -> None:
+    inner = ('BODY<p>全年改造<a href="http://s.example/">泰丰棋牌娱乐城</a>老旧小区24个，'
+             '新建<a href="/tyg.html">体育馆</a>一座。</p>')
+    result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
+    assert "全年改造老旧小区24个，新建体育馆一座。" in result.text
+    assert any(r.kind == "spam_word" and r.text == "泰丰棋牌娱乐城" for r in result.removals)

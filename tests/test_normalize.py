@@ -23,3 +23,22 @@ def test_idempotent_and_lines(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
     assert once.count("\n") == text.count("\n")
+
+
+def test_doubled_punctuation_collapses_to_its_strongest_mark() -> None:
+    from pipelines.normalize import collapse_doubled
+
+    text, changed = collapse_doubled("增长6%，，完成。。全年，。投资、，建设；，推进")
+    assert text == "增长6%，完成。全年。投资，建设；推进"
+    assert changed == ["，，→，", "。。→。", "，。→。", "、，→，", "；，→；"]
+    # …… and —— are single Chinese marks written as two; a lone mark is no doubling.
+    assert collapse_doubled("等等……还有——以及，然后。") == ("等等……还有——以及，然后。", [])
+
+
+@given(st.text(alphabet="，。、；…—甲乙 \n"))
+def test_doubled_collapse_is_idempotent_and_keeps_lines(text: str) -> None:
+    from pipelines.normalize import collapse_doubled
+
+    once, _ = collapse_doubled(text)
+    assert collapse_doubled(once) == (once, [])
+    assert once.count("\n") == text.count("\n")

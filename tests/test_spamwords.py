@@ -52,3 +52,47 @@ def test_properties(text: str) -> None:
     out, _ = strip_spam_words(text)
     assert out.count("\n") == text.count("\n")
     assert strip_spam_words(out)[0] == out
+
+
+# --- spam without a lexicon entry: recognised by its shape --------------------------------
+def test_unseen_brand_in_brackets_and_title_segments() -> None:
+    # Brands no lexicon holds; the vocabulary around them (娱乐, 官网, 真人, 投注) marks them.
+    title = "【泰丰国际娱乐官网】2021年某县政府工作报告_泰丰真人视讯|足彩投注平台"
+    out, removals = strip_spam_words(title)
+    assert out == "2021年某县政府工作报告"
+    assert {r.kind for r in removals} == {"spam_word"}
+    assert "【泰丰国际娱乐官网】" in {r.text for r in removals}
+
+
+def test_page_learns_its_spam_and_finds_it_spliced_into_prose() -> None:
+    text = ("【泰丰国际娱乐官网】2021年某县政府工作报告_泰丰真人视讯\n"
+            "全年新建泰丰真人视讯农村公路92条。\n"
+            "改造泰丰百家乐老旧小区24个。")
+    out, removals = strip_spam_words(text)
+    assert out.split("\n") == ["2021年某县政府工作报告", "全年新建农村公路92条。", "改造老旧小区24个。"]
+    assert all(r.text for r in removals)
+
+
+@pytest.mark.parametrize("text", [
+    "加强娱乐场所安全管理，开展文化娱乐活动",
+    "新建体育馆一座，发展体育事业，推进全民健身",
+    "【专题】2022年政府工作报告_北镇市人民政府_门户网站",
+    "2022年政府工作报告|北镇市人民政府官网",
+    "讲述真人真事，规范棋牌室经营",
+    "1.“六稳”工作：稳就业、稳金融_稳外贸",
+])
+def test_ordinary_words_and_site_titles_survive(text: str) -> None:
+    assert strip_spam_words(text) == (text, [])
+
+
+def test_segment_holding_real_words_is_not_taken_whole() -> None:
+    # A title chain glued to the real title: the known chain goes, the title stays.
+    out, _ = strip_spam_words("2020年泰丰娱乐_365bet投注技巧铁东区政府工作报告")
+    assert out.endswith("铁东区政府工作报告")
+
+
+def test_spam_links_need_more_than_a_section_name() -> None:
+    from pipelines.spamwords import is_spam_link
+
+    assert is_spam_link("泰丰棋牌娱乐城") and is_spam_link("真人百家乐开户")
+    assert not is_spam_link("娱乐") and not is_spam_link("体育") and not is_spam_link("体育彩票")

@@ -41,6 +41,8 @@ DOTS: tuple[tuple[str, str], ...] = (
 # Traditional characters OpenCC t2s leaves alone, found by reading the draft (a character
 # outside GB2312 in a simplified text is the tell).
 T2S_MISSES: tuple[tuple[str, str], ...] = (("堿", "碱"),)
+# Sentence marks the converter doubled (the issue-19 rule collapses a run to its strongest).
+DOUBLED: tuple[tuple[str, str], ...] = (("。,", "。"),)
 PINYIN = re.compile(r"\((?:[a-zàáâãäāǎèéêěēìíîǐīòóôǒōùúûǔūǖǘǚǜü]+)\)")
 SPAM = "完美体育365_365娱乐场体育投注_365bet投注技巧"
 
@@ -50,7 +52,7 @@ def repair_001(lines: list[str]) -> list[str]:
 
     t2s = opencc.OpenCC("t2s")
     text = "\n".join(lines)
-    for bad, good in SLIPS + DOTS:
+    for bad, good in SLIPS + DOTS + DOUBLED:
         assert text.count(bad) == 1, bad
         text = text.replace(bad, good)
     assert "?" not in text
