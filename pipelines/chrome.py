@@ -77,8 +77,8 @@ def is_edge_junk(line: str) -> bool:
 _FIELD_RE = re.compile(
     r"^[\s(（【\[]*(?:信息|文章|稿件|新闻)?(?:来源|出处|作者|撰稿|供稿"
     r"|记者|通讯员|摄影|图片|责任编辑|责编|编辑|编审|审核|审校|审稿|初审|复审|终审|校对|核稿|签发|监制"
-    r"|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|点击次数|访问量|字体|字号"
-    r"|当前位置|您的位置|您现在的位置|所在位置)\s*[:：]"
+    r"|(?:浏览|阅读|点击|访问)(?:次数|量|数|率)?|字体|字号"
+    r"|(?:您(?:现在|当前)?(?:所在)?的?|(?:当前|现在)(?:所在)?的?|所在)位置)\s*[:：]"
 )
 # A date label is furniture only with a timestamp after it (not 时间：1月8日至1月16日).
 _DATE_FIELD_RE = re.compile(
@@ -89,18 +89,21 @@ _FIELD_MAX = 80
 # Photo captions: a byline ending in 摄 (本报记者 X 摄, （通讯员 X Y 摄）) or a line opening with 图为.
 _CAPTION_RE = re.compile(
     r"(?:记者|通讯员|摄影|摄影师|供图|图/|图：)\s*[\u4e00-\u9fff·]{1,4}(?:\s+[\u4e00-\u9fff·]{1,4}){0,3}"
-    r"\s*摄\s*[)）]?\s*$|^[\s▲△↑]*图为"
+    r"\s*摄\s*[)）]?\s*$|[（(]\s*[\u4e00-\u9fff·]{1,4}(?:\s+[\u4e00-\u9fff·]{1,4}){0,2}\s*摄\s*[)）]\s*$"
+    r"|^[\s▲△↑]*图为"
 )
-_CAPTION_MAX = 100
+_CAPTION_MAX = 200
 _QR_RE = re.compile(r"扫一扫|扫描二维码|二维码|手机扫|在手机上?(?:打开|阅读|浏览|查看|继续阅读)|手机版")
 _QR_MAX = 30
+_SHARE_RE = re.compile(r"^[\s【\[]*分享(?:到|至)?\s*(?:[:：]|$|微信|微博|朋友圈|QQ)")
 # 首页 > 政务公开 > …: a short line of segments joined by arrows, opening at a home link.
 _CRUMB_RE = re.compile(r"^(?:网站)?(?:首页|主页)\s*[>＞»›→/]")
 # The heading of a related-items block: it and everything after it are not the report.
 _RELATED_RE = re.compile(
     r"^[\s【\[]*(?:相关(?:报道|链接|阅读|新闻|文章|文件|稿件|信息|推荐|解读)|延伸阅读|推荐阅读|更多阅读"
-    r"|热点推荐|往期回顾)[】\]]?\s*[:：]?\s*$"
+    r"|热点推荐|往期回顾)[】\]]?\s*(?:$|[:：])"
 )
+_RELATED_MAX = 80  # the heading, perhaps with its first link on the same line
 _SENTENCE_RE = re.compile(r"[。；！？]")
 
 
@@ -124,6 +127,8 @@ def inner_chrome(line: str) -> str | None:
         return "breadcrumb"
     if len(s) <= _QR_MAX and _QR_RE.search(s):
         return "qr"
+    if len(s) <= _QR_MAX and _SHARE_RE.match(s):
+        return "share"
     tokens = [t for t in _TOKEN_SPLIT_RE.split(s) if t]
     if tokens and len(tokens) <= 12 and all(t in _TOOL_WORDS for t in tokens):
         return "tools"
@@ -131,4 +136,4 @@ def inner_chrome(line: str) -> str | None:
 
 
 def is_related_heading(line: str) -> bool:
-    return bool(_RELATED_RE.match(for_matching(line)))
+    return len(line) <= _RELATED_MAX and bool(_RELATED_RE.match(for_matching(line)))

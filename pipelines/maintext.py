@@ -70,13 +70,14 @@ class Line:
 
 
 _TAG_LIKE_RE = re.compile(r"<[A-Za-z/!?][^<>]*>")
+_UNESCAPE_ROUNDS = 4  # layers of escaping undone; real pages have one or two
 
 
 def clean_line(text: str) -> str:
     """Collapse whitespace, drop control characters, and markup or entities that were
     escaped twice by the site (so they show as text and would leak into the output)."""
     text = _CONTROL_RE.sub("", text)
-    while True:  # terminates: every change shortens the text
+    for _ in range(_UNESCAPE_ROUNDS):
         before = text
         if "&" in text:
             text = html.unescape(text)
@@ -84,6 +85,10 @@ def clean_line(text: str) -> str:
             text = _TAG_LIKE_RE.sub("", text)
         if text == before:
             break
+    else:
+        # Still changing: nested on purpose (`&amp;amp;amp;…`, `<<<a>a>a>`), and peeling one
+        # layer a round would be quadratic in the text.  Its markup characters go instead.
+        text = text.replace("&", "").replace("<", "")
     if "\u200b" in text or "\ufeff" in text:
         return _WS_RE.sub(" ", text).strip()
     return " ".join(text.split())  # the same for every other (str.isspace) whitespace
@@ -187,10 +192,21 @@ def best_container(lines: list[Line]) -> etree._Element | None:
     return best
 
 
+# What a teaser adds to a repeated title: a tag like （全文） and a date.
+_TEASER_TAIL_RE = re.compile(
+    r"^[(（【\[]?(?:全文|图文|图解|附全文|视频)?[)）】\]]?(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)?$"
+)
+
+
 def _same(a: str, b: str) -> bool:
-    """Line `a` repeats title `b` (ignoring spaces and enclosing brackets)."""
+    """Line `a` repeats title `b` (ignoring spaces and enclosing brackets), perhaps as a
+    teaser: the title with a （全文） tag or a date after it."""
     a, b = for_matching(a).replace(" ", ""), for_matching(b).replace(" ", "")
-    return bool(a) and bool(b) and (a == b or (len(b) >= 6 and a.strip("【】[]()（）") == b))
+    if not a or not b:
+        return False
+    if a == b or (len(b) >= 6 and a.strip("【】[]()（）") == b):
+        return True
+    return len(b) >= 6 and a.startswith(b) and bool(_TEASER_TAIL_RE.match(a[len(b) :]))
 
 
 _PROSE_PUNCT_RE = re.compile(r"[。，；！？]")

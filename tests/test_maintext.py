@@ -123,6 +123,11 @@ def _article(inner: str, title: str = "某县2021年政府工作报告") -> str:
     "（通讯员 吴 某 摄）",
     "图为代表审议报告现场",
     "【打印本页】 【关闭窗口】",
+    "您当前的位置：首页 > 新闻中心",
+    "阅读：1234",
+    "分享到微信朋友圈",
+    "会场一角（王某 摄）",
+    "某县2021年政府工作报告（全文） 2021-01-15",
 ])
 @pytest.mark.parametrize("where", ["top", "middle", "bottom"])
 def test_chrome_lines_go_wherever_they_sit(line: str, where: str) -> None:
@@ -130,6 +135,7 @@ def test_chrome_lines_go_wherever_they_sit(line: str, where: str) -> None:
              "middle": f"BODY<p>{line}</p>BODY"}[where]
     result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
     assert line not in result.text and "摄" not in result.text and "：" not in result.text
+    assert "2021-01-15" not in result.text and "分享" not in result.text
     assert result.text.count("扎实推进") == (24 if where == "middle" else 12)
     assert any(r.kind == "chrome" for r in result.removals)
 
@@ -142,6 +148,24 @@ def test_related_block_and_everything_after_it_go_but_appendices_stay() -> None:
     assert result.text.endswith("注释：[1]数据为快报数。")
     assert "1.两区：粮食生产功能区和重要农产品生产保护区。" in result.text
     assert any(r.text.startswith("related block of 3 lines") for r in result.removals)
+
+
+def test_related_heading_with_its_first_link_on_the_same_line() -> None:
+    inner = "BODY<p>相关链接：<a href=/1.html>某县召开人代会</a></p><p><a href=/2.html>代表热议</a></p>"
+    result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
+    assert result.text.count("扎实推进") == 12 and "人代会" not in result.text
+
+
+@pytest.mark.parametrize("line", [
+    "位置：城东新区，总投资3亿元。",  # a project's site, not a breadcrumb
+    "分享经济发展迅速，新增企业32家。",
+    "时间：1月8日至1月16日，地点：县政务服务中心。",
+    "资金来源：县级财政。",
+    "相关文件已经印发，各项政策落实到位，群众满意度明显提升，这是全年工作的重要成果。" * 2,
+])
+def test_report_lines_shaped_a_little_like_chrome_stay(line: str) -> None:
+    result = clean(_article(f"BODY<p>{line}</p>BODY").encode(), "http://x.gov.cn/a.html")
+    assert line in result.text
 
 
 def test_related_heading_at_the_top_does_not_take_the_report() -> None:
