@@ -110,9 +110,14 @@ VALIDATE_MAX_COLUMNS = 3
 
 # --- faults and safety (issue 7: crawler/ssrf.py, robots.py, backoff.py, redirectloop.py) ---
 # Never fetch private/loopback/link-local/metadata addresses (after DNS, on every redirect)
-# unless named: start-URL and sites-file hosts, plus SSRF_ALLOWED (hosts, host:port, CIDR).
+# unless named: start-URL and sites-file host:port, plus SSRF_ALLOWED (host, host:port,
+# [v6]:port, CIDR).  The reactor's resolver resolves each name once and connects only to
+# addresses the guard checked (no DNS rebinding); a failed lookup is refused.
 SSRF_ENABLED = True
 SSRF_ALLOWED: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
+SSRF_DNS_TIMEOUT = 10.0  # seconds a lookup may take (it never holds up closing longer)
+SSRF_NAMESERVER = ""  # "ip[:port]" to ask that DNS server only; empty: the system's resolver
 # robots.txt answering 5xx or not answering: the host waits, robots.txt is fetched again
 # after ROBOTS_RETRY_DELAY s (doubling), and after ROBOTS_RETRY_TIMES more failures its
 # pages are recorded as not crawled (RFC 9309), instead of Scrapy's allow-all.

@@ -10,7 +10,8 @@ import sqlite3
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.ssrf import Allowlist, Refused, SsrfGuardMiddleware, forbidden
+from crawler.resolver import GuardedResolver, parse_nameserver
+from crawler.ssrf import Allowlist, Refused, SsrfGuardMiddleware, forbidden, parse_entry
 from tests.crawling import crawl
 from tests.fixtureweb.faults import FaultWeb
 from tests.fixtureweb.server import running
@@ -35,7 +36,9 @@ def test_allowlist_names_hosts_ports_and_ranges():
     allow = Allowlist(["10.1.0.0/16", "intranet.example.cn", "192.168.0.9:8080"],
                       ["http://127.0.0.1:8123/", "http://www.taonan.gov.cn/"], ["taonan.gov.cn"])
     assert allow.names("127.0.0.1", 8123) and not allow.names("127.0.0.1", 22)
-    assert allow.names("www.taonan.gov.cn", 443) and allow.names("intranet.example.cn", 80)
+    # A start URL without a port names the scheme's default port only.
+    assert allow.names("www.taonan.gov.cn", 80) and not allow.names("www.taonan.gov.cn", 8080)
+    assert allow.names("intranet.example.cn", 80) and allow.names("intranet.example.cn", 22)
     assert allow.names("192.168.0.9", 8080) and not allow.names("192.168.0.9", 80)
     assert allow.covers(ipaddress.ip_address("10.1.2.3"))
     assert not allow.covers(ipaddress.ip_address("10.2.0.1"))
@@ -135,3 +138,111 @@ def test_ssrf_allowed_setting_opens_the_port(tmp_path):
                                             "-s", "ROBOTS_RETRY_TIMES=0")
     assert connections >= 1
     assert not any("SSRF" in (e or "") for _, e in rows.values())
+
+
+@pytest.mark.parametrize(("entry", "parsed"), [
+    ("[::1]:8080", ("::1", 8080)), ("::1", ("::1", None)), ("[::1]", ("::1", None)),
+    ("0:0:0:0:0:0:0:1", ("::1", None)), ("[fd00::5]:443", ("fd00::5", 443)),
+    ("Intranet.Example.cn:8080", ("intranet.example.cn", 8080)),
+    ("intranet.example.cn", ("intranet.example.cn", None)), ("10.0.0.1:22", ("10.0.0.1", 22)),
+    ("10.1.0.0/16", ipaddress.ip_network("10.1.0.0/16")),
+    ("fd00::/8", ipaddress.ip_network("fd00::/8")),
+])
+def test_allowed_entries_parse(entry, parsed):
+    assert parse_entry(entry) == parsed
+
+
+@pytest.mark.parametrize("entry", [
+    "host:abc", "host:70000", "[::1]:0", "a:b:c", "http://x/", "x/y", "10.0.0.0/33", "[::1",
+    "[nothost]:80", "user@host:80",
+])
+def test_bad_allowed_entries_are_named_in_the_error(entry):
+    with pytest.raises(ValueError, match="SSRF_ALLOWED"):
+        parse_entry(entry)
+
+
+def test_ipv6_allowance_is_host_and_port_exact():
+    allow = Allowlist(["[::1]:8080"], ["https://[fd00::7]/", "http://127.0.0.1/"])
+    assert allow.names("::1", 8080) and allow.names("[0::1]", 8080)
+    assert not allow.names("::1", 8081)
+    # Start URLs without a port name the scheme's default port, not every port.
+    assert allow.names("fd00::7", 443) and not allow.names("fd00::7", 8443)
+    assert allow.names("127.0.0.1", 80) and not allow.names("127.0.0.1", 22)
+
+
+def test_guard_refuses_ipv6_ports_not_allowed():
+    from scrapy import Request
+    crawler = get_crawler(settings_dict={"SSRF_ENABLED": True, "SSRF_ALLOWED": ["[::1]:8080"]})
+    mw = SsrfGuardMiddleware.from_crawler(crawler)
+    mw.spider_opened(_Spider())
+    assert _run(mw.process_request(Request("http://[::1]:8080/"))) is None
+    with pytest.raises(Refused, match="::1 is loopback"):
+        _run(mw.process_request(Request("http://[::1]:8081/")))
+
+
+class _Receiver:
+    def __init__(self):
+        self.addresses, self.complete = [], False
+
+    def resolutionBegan(self, resolution):  # noqa: N802 (Twisted's interface)
+        pass
+
+    def addressResolved(self, address):  # noqa: N802
+        self.addresses.append((address.host, address.port))
+
+    def resolutionComplete(self):  # noqa: N802
+        self.complete = True
+
+
+def _resolver_with(guard, answers: dict[str, list[str]]) -> GuardedResolver:
+    """A resolver whose cache already holds answers (no lookup, no reactor needed)."""
+    resolver = GuardedResolver(reactor=None, timeout=1)
+    for host, ips in answers.items():
+        resolver._cache[host] = [ipaddress.ip_address(ip) for ip in ips]
+    guard.resolver = resolver
+    resolver.guards.append(guard.check)
+    return resolver
+
+
+def test_connections_get_only_checked_addresses(guard):
+    """The resolver is the last line: whatever the request-time check decided, a connection
+    to a name with an internal answer gets no address, and the download error it causes
+    becomes a recorded refusal instead of a retried DNS error."""
+    from scrapy import Request
+    from scrapy.exceptions import CannotResolveHostError
+    resolver = _resolver_with(guard, {"evil.example.cn": ["101.37.113.127", "10.0.0.5"],
+                                      "good.example.cn": ["101.37.113.127"]})
+    refused, fine, literal = _Receiver(), _Receiver(), _Receiver()
+    resolver.resolveHostName(refused, "evil.example.cn", 80)
+    resolver.resolveHostName(fine, "Good.Example.cn.", 80)
+    resolver.resolveHostName(literal, "127.0.0.1", 8123)  # the start URL's host:port
+    assert refused.complete and refused.addresses == []
+    assert fine.addresses == [("101.37.113.127", 80)]
+    assert literal.addresses == [("127.0.0.1", 8123)]
+    assert "10.0.0.5, private" in resolver.refusal("evil.example.cn", 80)
+    with pytest.raises(Refused, match="evil.example.cn resolves to 10.0.0.5"):
+        guard.process_exception(Request("http://evil.example.cn/"), CannotResolveHostError("x"))
+    assert guard.process_exception(Request("http://good.example.cn/"),
+                                   CannotResolveHostError("x")) is None
+
+
+def test_resolver_without_guards_hands_out_everything():
+    resolver = GuardedResolver(reactor=None, timeout=1)
+    resolver._cache["intranet.example.cn"] = [ipaddress.ip_address("10.0.0.5")]
+    receiver = _Receiver()
+    resolver.resolveHostName(receiver, "intranet.example.cn", 80)
+    assert receiver.addresses == [("10.0.0.5", 80)]
+
+
+@pytest.mark.parametrize(("value", "parsed"), [
+    ("", None), ("127.0.0.1", ("127.0.0.1", 53)), ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+    ("[::1]:5353", ("::1", 5353)), ("::1", ("::1", 53)),
+])
+def test_nameserver_setting_parses(value, parsed):
+    assert parse_nameserver(value) == parsed
+
+
+@pytest.mark.parametrize("value", ["dns.example.cn", "127.0.0.1:x", "127.0.0.1:0"])
+def test_bad_nameserver_setting_is_an_error(value):
+    with pytest.raises(ValueError, match="SSRF_NAMESERVER"):
+        parse_nameserver(value)
