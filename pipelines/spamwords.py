@@ -7,10 +7,11 @@ Two rules over the lexicon in `spam_lexicon.txt`:
     ordinary word: 体育, 体育场, 体育彩票, 全民健身 are not units;
   * a lone unit holding a strong term (完美体育365 on its own, 百家乐).
 Weak terms (彩票, 色情, 发票 ...) count only inside a chain with a strong term.
-Spam without a lexicon entry is found by its shape: a 【…】 group or a title segment
-between `_` `|` separators that holds casino vocabulary (the `/cue` groups: 娱乐, 投注,
-真人, 官网 …) goes whole, whatever brand it names, and every phrase so found is then
-removed wherever else it stands on the page (spliced mid-sentence).  A match inside an
+Spam without a lexicon entry is found by its shape: a 【…】 group, or a segment of the
+title (the first line) between `_ | — -` separators, that ends in casino vocabulary (the
+`/cue` groups: 娱乐, 投注, 真人, 官网 …) with at most a brand name before it goes whole,
+whatever brand it names; every phrase so found, and its brand glued to casino words, is
+then removed wherever else it stands on the page (spliced mid-sentence).  A match inside an
 `[ordinary]` word (娱乐场所, 体育彩票) is never spam.
 """
 
@@ -91,8 +92,13 @@ def _spam_shaped(text: str) -> bool:
     cue = _cue_re()
     if cue is None or not _has_cue(text):
         return False
+    # Brands stand before the vocabulary (鑫X国际娱乐官网); words after its last term are
+    # real text glued to it, and a year or date beside it belongs to a real title.
+    ends = [m.end() for m in cue.finditer(text)]
+    if not ends or _WORDISH_RE.search(text[ends[-1] :]):
+        return False
     rest = _WORDISH_RE.findall(cue.sub("", text))
-    return sum(map(len, rest)) <= _BRAND_MAX
+    return sum(map(len, rest)) <= _BRAND_MAX and not any(_DATE_RE.search(r) for r in rest)
 
 
 def is_spam_link(text: str) -> bool:
@@ -108,11 +114,14 @@ def is_spam_link(text: str) -> bool:
 
 
 # A bracketed group (【澳门X官网】) and a segment of a `_ | ｜` chain, with its separator.
-_BRACKET_RE = re.compile(r"[【\[]([^【】\[\]\n]{1,40})[】\]]")
-_SEGMENT_SEP_RE = re.compile(r"[_|｜]")
+_BRACKET_RE = re.compile(r"[【〖\[]([^【】〖〗\[\]\n]{1,40})[】〗\]]")
+# A hyphen separates segments only with spaces around it or between CJK (not 2021-01-05).
+_SEGMENT_SEP_RE = re.compile(r"\s*[_|｜—]\s*|\s+-\s+|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff])")
 _SEGMENT_MAX = 40
 _WORDISH_RE = re.compile(r"[\w]+")
 _BRAND_MAX = 6
+_DATE_RE = re.compile(r"\d+[年月日]|(?:19|20)\d\d")
+_EDGE_SEP_RE = re.compile(rf"^(?:{_SEGMENT_SEP_RE.pattern})+|(?:{_SEGMENT_SEP_RE.pattern})+$")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]+")
 _CLAUSE_RE = re.compile(r"[。，；：！？,;:]")
 _PHRASE_MIN = 3  # shorter learned phrases could be ordinary words elsewhere
@@ -167,36 +176,46 @@ def _strip(text: str) -> tuple[str, list[Removal]]:
     lines = text.split("\n")
     learned: set[str] = set()
 
-    def known(line: str, out: list[Removal]) -> str:
-        # Known chains first: they are exact, and what is left of a title is then a plain
-        # chain of segments for the shape rules.
-        return _strip_line(line, out) if has_strong and strong.search(line.lower()) else line
-
     # First learn the page's own spam phrases and brands from its shapes (often in the
     # title), so that they are found spliced into the prose before the chain rule cuts them.
-    for line in lines:
-        _strip_shapes(known(line, []), [], learned)
+    for n, line in enumerate(lines):
+        _strip_shapes(line, [], learned, title=n == 0)
     brands = _brands(learned) if learned else None
     for n, line in enumerate(lines):
         if learned:
             line = _strip_learned(line, learned, brands, removals)
-        lines[n] = _strip_shapes(known(line, removals), removals, set())
+        line = _strip_shapes(line, removals, set(), title=n == 0)
+        if has_strong and strong.search(line.lower()):
+            line = _strip_line(line, removals)
+        if n == 0 and line != lines[0]:  # a title chain's separators go with its spam
+            line = _EDGE_SEP_RE.sub("", line)
+        lines[n] = line
     return "\n".join(lines), removals
 
 
-def _strip_shapes(line: str, removals: list[Removal], learned: set[str]) -> str:
-    """Remove 【…】 groups and `_ |` segments that hold casino vocabulary; learn them."""
+def _known_chain(part: str) -> bool:
+    """Made only of lexicon terms and brands: the chain rule takes it, with its neighbours
+    in the same chain, as one phrase."""
+    chain_re, strong_re = _patterns()
+    m = chain_re.fullmatch(part.strip())
+    return m is not None and _spammy(m.group(), strong_re)
+
+
+def _strip_shapes(line: str, removals: list[Removal], learned: set[str],
+                  title: bool = False) -> str:
+    """Remove 【…】 groups, and in the title `_ |` segments, that hold casino vocabulary;
+    learn them."""
     while True:  # terminates: every change shortens the line
         before = line
         for m in _BRACKET_RE.finditer(line):
-            if _spam_shaped(m.group(1)):
+            if _spam_shaped(m.group(1)) and not _known_chain(m.group(1)):
                 removals.append(Removal("spam_word", m.group()))
                 learned.add(m.group(1).strip())
                 line = line[: m.start()] + line[m.end() :]
                 break
-        # Only a title-like line (no clause punctuation) is a chain of segments: in prose a
-        # segment would hold real words around the spam.
-        if _SEGMENT_SEP_RE.search(line) and not _CLAUSE_RE.search(line):
+        # Only the title (the first line, as clean() passes it) is a chain of segments: in
+        # prose a segment would hold real words around the spam.
+        if title and _SEGMENT_SEP_RE.search(line) and not _CLAUSE_RE.search(line):
             line = _strip_segments(line, removals, learned)
         if line == before:
             return line
@@ -207,14 +226,15 @@ def _strip_segments(line: str, removals: list[Removal], learned: set[str]) -> st
     seps = _SEGMENT_SEP_RE.findall(line)
     keep: list[str] = []
     for i, part in enumerate(parts):
-        if part.strip() and len(part) <= _SEGMENT_MAX and _spam_shaped(part):
+        if (part.strip() and len(part) <= _SEGMENT_MAX and _spam_shaped(part)
+                and not _known_chain(part)):
             removals.append(Removal("spam_word", part.strip()))
             learned.add(part.strip())
             continue
         keep.append(part if not keep else seps[i - 1] + part)
     if len(keep) == len(parts):
         return line
-    return "".join(keep).lstrip("_|｜") if keep else ""
+    return _EDGE_SEP_RE.sub("", "".join(keep))
 
 
 def _brands(learned: set[str]) -> re.Pattern[str] | None:
@@ -233,7 +253,8 @@ def _brands(learned: set[str]) -> re.Pattern[str] | None:
     if not names:
         return None
     alt = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-    return re.compile(rf"{_SEP}?(?:{alt})(?:{cue.pattern})+", re.IGNORECASE)
+    return re.compile(rf"(?:{_SEGMENT_SEP_RE.pattern})?(?:{alt})(?:{cue.pattern})+",
+                      re.IGNORECASE)
 
 
 def _strip_learned(line: str, learned: set[str], brands: re.Pattern[str] | None,
@@ -243,9 +264,12 @@ def _strip_learned(line: str, learned: set[str], brands: re.Pattern[str] | None,
     for phrase in sorted(learned, key=len, reverse=True):
         if len(phrase) < _PHRASE_MIN or phrase not in line:
             continue
-        for form in (f"【{phrase}】", f"[{phrase}]", phrase):  # its brackets go with it
-            removals += [Removal("spam_word", form)] * line.count(form)
-            line = line.replace(form, "")
+        # Its brackets go with it, and one separator before it, as in a chain.
+        form = re.compile(rf"[【〖\[]{re.escape(phrase)}[】〗\]]"
+                          rf"|(?:{_SEGMENT_SEP_RE.pattern})?{re.escape(phrase)}")
+        for m in form.finditer(line):
+            removals.append(Removal("spam_word", m.group()))
+        line = form.sub("", line)
     if brands is not None and brands.search(line):
         spans = _ordinary_spans(line)
 

@@ -96,3 +96,26 @@ def test_spam_links_need_more_than_a_section_name() -> None:
 
     assert is_spam_link("泰丰棋牌娱乐城") and is_spam_link("真人百家乐开户")
     assert not is_spam_link("娱乐") and not is_spam_link("体育") and not is_spam_link("体育彩票")
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("2021年某县政府工作报告 - 金樽国际娱乐 - 真人百家乐", "2021年某县政府工作报告"),
+    ("政府工作报告-金樽娱乐城-某县人民政府", "政府工作报告-某县人民政府"),
+    ("政府工作报告—金樽真人娱乐", "政府工作报告"),
+    ("〖金樽娱乐官网〗2021年政府工作报告", "2021年政府工作报告"),
+    # Words after the vocabulary are real text glued to it: only the known chain goes.
+    ("2021年政府工作报告_365bet投注技巧某县报告", "2021年政府工作报告某县报告"),
+])
+def test_title_segments_by_every_separator(title: str, expected: str) -> None:
+    assert strip_spam_words(title)[0] == expected
+
+
+def test_brand_spliced_into_prose_keeps_the_punctuation_around_it() -> None:
+    out, _ = strip_spam_words("【金樽国际官网】某县政府工作报告\n推进金樽真人娱乐改革，金樽百家乐完成任务。")
+    assert out == "某县政府工作报告\n推进改革，完成任务。"
+
+
+def test_prose_lines_are_never_cut_into_segments() -> None:
+    # Only the title is a chain of segments; a body line keeps its words around known spam.
+    text = "标题\n由完美体育365_365娱乐场体育投注_365bet投注技巧政府提出"
+    assert strip_spam_words(text)[0] == "标题\n由政府提出"
