@@ -5,7 +5,9 @@ of the page it was found on:
 
 * ``report``  — the anchor or URL names a work report (政府工作报告, 往年报告, …/zfgzbg/…),
   an item or list page of a report column, or an attachment (PDF/DOC/DOCX/WPS) found on a
-  report or column page;
+  report or column page, and the other parts of a report's article split over pages
+  (``t_1.html`` next to ``t.html``, from its createPageHTML pager or 下一页), wherever the
+  article was found (on a page that mentions a work report);
 * ``column``  — the way to the report column (政务公开 → 规划计划), and the other list pages
   of such a column (下一页, index_1.html, a createPageHTML JS pager);
 * ``generic`` — everything else, crawled breadth-first within the site's page budget.
@@ -24,6 +26,8 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
+
+from pipelines.parts import js_pagers, sibling_index
 
 REPORT, COLUMN, GENERIC = "report", "column", "generic"
 PRIORITY = {REPORT: 30, COLUMN: 20, GENERIC: 0}
@@ -44,9 +48,6 @@ PAGER_URL_RE = re.compile(
     re.IGNORECASE,
 )
 ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps")
-_JS_PAGER_RE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
-_JS_ARG_RE = re.compile(r"""\s*(?:(-?\d+)|["']([^"']*)["']|[\w.$]+)\s*""")
-_PAGE_SUFFIXES = ("html", "htm", "shtml", "jsp", "php", "aspx")
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,25 @@ def is_pager(text: str, url: str, page_url: str) -> bool:
     return text in PAGER_WORDS or text.isdigit() or bool(PAGER_URL_RE.search(url))
 
 
+def mentions_report(page_text: str, keywords: Keywords = DEFAULT_KEYWORDS) -> bool:
+    return any(w in page_text for w in keywords.report)
+
+
+def part_kind(url: str, page_url: str, page_kind: str, reportish: bool) -> str | None:
+    """REPORT for another part of an article split over pages (t_1.html next to t.html) when
+    the article is a report's: on a report page, or on a page that mentions one."""
+    if (page_kind == REPORT or reportish) and sibling_index(url, page_url) is not None:
+        return REPORT
+    return None
+
+
 def link_kind(text: str, url: str, page_url: str, page_kind: str,
-              keywords: Keywords = DEFAULT_KEYWORDS) -> str | None:
-    """The kind of a link, or None when it should not be followed (an unrelated attachment)."""
+              keywords: Keywords = DEFAULT_KEYWORDS, reportish: bool = False) -> str | None:
+    """The kind of a link, or None when it should not be followed (an unrelated attachment).
+    reportish: the page mentions a work report (its article's other parts are followed)."""
     text = " ".join(text.split())
+    if kind := part_kind(url, page_url, page_kind, reportish):
+        return kind
     reportish = any(w in text for w in keywords.report) or bool(REPORT_URL_RE.search(url))
     if is_attachment(url):
         # Attachments are followed only where they can carry a report: named as one, or
@@ -108,28 +124,10 @@ def link_kind(text: str, url: str, page_url: str, page_kind: str,
 
 
 def js_pager_urls(html: str, page_url: str, limit: int = 200) -> list[str]:
-    """List pages a createPageHTML(...) JS pager would link to, which carry no <a href>.
-
-    TRS sites call ``createPageHTML(countPage, currentPage, "index", "html")`` (newer ones
-    put a div id first and a record count last); page 0 is index.html, page n index_n.html.
-    """
+    """List pages a createPageHTML(...) JS pager would link to, which carry no <a href>."""
     urls: list[str] = []
-    for match in _JS_PAGER_RE.finditer(html):
-        numbers, strings = [], []
-        for arg in match.group(1).split(","):
-            m = _JS_ARG_RE.fullmatch(arg)
-            if not m:
-                continue
-            if m.group(1) is not None:
-                numbers.append(int(m.group(1)))
-            elif m.group(2) is not None:
-                strings.append(m.group(2))
-        if not numbers or len(strings) < 2 or strings[-1].lower() not in _PAGE_SUFFIXES:
-            continue
-        prefix, suffix = strings[-2], strings[-1]
-        if not re.fullmatch(r"[\w-]+", prefix):
-            continue
-        for i in range(min(numbers[0], limit)):
+    for prefix, count, suffix in js_pagers(html):
+        for i in range(min(count, limit)):
             name = f"{prefix}.{suffix}" if i == 0 else f"{prefix}_{i}.{suffix}"
             url = urljoin(page_url, name)
             if url not in urls:

@@ -4,7 +4,8 @@ A report is long, opens by addressing the deputies (各位代表), is delivered 
 government (代表…政府…报告工作 / 政府工作报告) and is not framed as a notice, news item,
 draft for comment, infographic, interpretation or glossary page.  A fragment (one chapter
 published on its own page, no dateline) is titled as a work report and written in a
-report's own voice: first person, chapter headings, no reporter's third person.
+report's own voice: chapter headings (and the first person where there is only one), no
+reporter's third person.
 """
 
 from __future__ import annotations
@@ -101,21 +102,37 @@ def is_report(title: str, lines: list[str]) -> bool:
     return report_score(title, lines) >= REPORT_SCORE
 
 
+def is_report_title(title: str) -> bool:
+    """Titled as a work report, and not as a page about one."""
+    return bool(_REPORT_TITLE_RE.search(title)) and \
+        not _NOT_REPORT_TITLE_RE.search(_REPORT_TITLE_RE.sub("", title))
+
+
 def is_fragment(title: str, lines: list[str]) -> bool:
     """Part of a report on a page of its own: titled as a work report, long enough to be a
-    chapter, in a report's own voice with chapter headings, and not framed as a page about
+    chapter, with chapter headings, not in a reporter's voice, not framed as a page about
     a report."""
-    if not _REPORT_TITLE_RE.search(title):
-        return False
-    if _NOT_REPORT_TITLE_RE.search(_REPORT_TITLE_RE.sub("", title)):
+    if not is_report_title(title):
         return False
     text = "\n".join(lines)
     if cjk_len(text) < FRAGMENT_MIN_CHARS or _NOT_GOV_RE.search(text[:3000]):
         return False
     if len(_THIRD_PERSON_RE.findall(text)) >= 2:
         return False
+    # Plan chapters speak in imperatives (推进…, 完成…) rather than 我们: two chapter
+    # headings are evidence enough, one needs the first person too.
     headings = sum(1 for ln in lines if len(ln) <= 60 and _CHAPTER_RE.match(ln))
-    return len(_VOICE_RE.findall(text)) >= FRAGMENT_MIN_VOICE and headings >= 1
+    return headings >= 2 or (headings == 1 and len(_VOICE_RE.findall(text)) >= FRAGMENT_MIN_VOICE)
+
+
+def opens_report(title: str, lines: list[str]) -> bool:
+    """Titled as a work report and opening as one (dateline, 各位代表, 代表政府向大会报告):
+    the first page of a report split over several, however short that page is."""
+    if not is_report_title(title):
+        return False
+    head = lines[:15]
+    return any(len(ln) <= 80 and _DATELINE_RE.search(ln) for ln in head) or \
+        any(_ADDRESS_RE.match(ln) for ln in head) or bool(_GOV_RE.search("\n".join(lines[:25])))
 
 
 def judge(title: str, lines: list[str]) -> tuple[bool, bool]:

@@ -18,7 +18,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from pipelines import classify, metadata
+from pipelines import classify, metadata, parts
 from pipelines.decode import decode, header_value
 from pipelines.maintext import clean_line, extract
 from pipelines.markup import despam
@@ -92,6 +92,7 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     if root is None:
         return
     r.removals += despam(root)
+    hrefs = root.xpath("//a/@href")  # before extraction: pagers sit outside the article
     raw_title, title_repeats, trusted = metadata.title_candidates(root)
     ext = extract(root, title_repeats)
     r.removals += ext.removals
@@ -111,6 +112,7 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     r.spam_removed = sum(1 for x in r.removals if x.kind in SPAM_KINDS)
 
     r.is_report, r.is_fragment = classify.judge(r.title, lines)
+    parts.mark(r, url, hrefs, text, lines)
     r.is_template = classify.is_template(r.text)
     metadata.describe(r, lines, ext.before, ext.all_lines)
     r.published = metadata.published(root, ext.all_lines[:60])

@@ -153,6 +153,25 @@ def m004_url_state(db: sqlite_utils.Database) -> None:
 def m005_report_fragments(db: sqlite_utils.Database) -> None:
     # is_fragment: the page holds part of a report (one chapter on its own page).
     db["reports"].add_column("is_fragment", int)
+
+
+@migrations()
+def m006_report_parts(db: sqlite_utils.Database) -> None:
+    # Articles split over pages (pipelines/stitch.py): every part's cleaned text, so the
+    # first part's report row can be stitched whatever order the parts arrive in; the row
+    # names its parts in reports.parts (JSON list of URLs).
+    db["reports"].add_column("parts", str)
+    db.execute("""
+create table report_parts (
+  id integer primary key,
+  article_url text not null,
+  part_index integer not null,
+  url text not null,
+  page_id integer references pages(id) on delete cascade,
+  part_count integer,
+  text text)""")
+    db["report_parts"].create_index(["article_url", "part_index"], unique=True)
+    db["report_parts"].create_index(["page_id"])
 # --- end report fragments ---
 
 

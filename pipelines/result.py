@@ -40,6 +40,11 @@ class CleanResult:
     office: str | None = None  # e.g. 市长
     published: str | None = None  # ISO date (time) the page says it was published
     source_site: str | None = None  # host the page came from
+    # A page of an article split over several pages (pipelines/parts.py): the first part's
+    # URL, this page's part number (0: the first) and every part's URL.
+    part_of: str | None = None
+    part_index: int = 0
+    part_urls: list[str] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # recoverable problems met on the way
 

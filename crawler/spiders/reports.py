@@ -168,13 +168,17 @@ class ReportsSpider(Spider):
             return
         page_kind = response.meta.get("discovery", GENERIC)
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
+        # An article's other parts are report links if the article is about a report.
+        reportish = discovery.mentions_report(response.text, keywords)
         for link in self.link_extractor.extract_links(response):
-            kind = discovery.link_kind(link.text, link.url, response.url, page_kind, keywords)
+            kind = discovery.link_kind(link.text, link.url, response.url, page_kind, keywords,
+                                       reportish)
             if kind is not None and (request := self._follow(link.url, kind)):
                 yield request
         pager_kind = page_kind if page_kind in (REPORT, COLUMN) else GENERIC
         for url in discovery.js_pager_urls(response.text, response.url, self.pager_limit):
-            if url != response.url and (request := self._follow(url, pager_kind)):
+            kind = discovery.part_kind(url, response.url, page_kind, reportish) or pager_kind
+            if url != response.url and (request := self._follow(url, kind)):
                 self.crawler.stats.inc_value("discovery/js_pager_pages")
                 yield request
 

@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import bigsite, copies, texts
+from . import bigsite, copies, partsite, texts
 from . import seeds as seedmod
-from .sitespec import COPY_SITES, DISCOVERY_SITES, SITES, SiteSpec
+from .sitespec import COPY_SITES, DISCOVERY_SITES, PARTS_SITES, SITES, SiteSpec
 from .themes import THEMES, Article, Link, ListItem, Theme, pager_links, paragraphs_html
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -615,6 +615,16 @@ def build(seeds_dir: Path, out: Path) -> dict[str, Any]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(encode(spec, d.content))
         manifest.setdefault("discovery_sites", []).append(bigsite.manifest_entry(site.docs, extra))
+    # Partial reports: a report split over three pages, a chapter on its own (partsite.py).
+    for spec in PARTS_SITES:
+        site = SiteBuild(spec)
+        entry = partsite.build_parts_site(seeds_dir, site.add, Doc)
+        for d in site.docs:
+            target = sites_dir / spec.host / d.path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(encode(spec, d.content))
+        entry["pages"] = sorted(url(spec, d.path) for d in site.docs)
+        manifest.setdefault("parts_sites", []).append(entry)
     # Copies of the 北票市 report on other hosts, and one place's two years (copies.py).
     original = next(s for s in manifest["sites"] if s["host"] == "www.beipiao.gov.cn")
     original_url = original["reports"][0]["url"]

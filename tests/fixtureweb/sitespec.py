@@ -172,6 +172,32 @@ DISCOVERY_SITES: tuple[SiteSpec, ...] = (
 )
 BIG = DISCOVERY_SITES[0]
 
+# Partial reports (issue 19): a report split over three pages and a chapter on its own page;
+# built by partsite.py into manifest["parts_sites"].
+PARTS_SITES: tuple[SiteSpec, ...] = (
+    SiteSpec(
+        host="www.xiling-fixture.gov.cn",
+        name="西岭县人民政府",
+        region="西岭县",
+        level="县",
+        kind="government",
+        seed="002",
+        theme="trs",
+        charset="utf-8",
+        column="/zwgk/zfgzbg/",
+        column_name="政府工作报告",
+        report_date="2023-01-10",
+        report_page=0,
+        disallow="/search/",
+        unit="县",
+        mayor_title="县长",
+        source="西岭县人民政府办公室",
+        icp="辽ICP备00000001号",
+        site_code="0000000002",
+    ),
+)
+PARTS = PARTS_SITES[0]
+
 
 
 def _copy_site(host: str, name: str, kind: str, region: str | None = None) -> SiteSpec:
@@ -191,4 +217,4 @@ COPY_SITES: tuple[SiteSpec, ...] = (
     _copy_site("www.dongling-fixture.gov.cn", "东岭市人民政府", "government", "东岭市"),
 )
 
-HOSTS = {s.host: s for s in (*SITES, *DISCOVERY_SITES, *COPY_SITES)}
+HOSTS = {s.host: s for s in (*SITES, *DISCOVERY_SITES, *COPY_SITES, *PARTS_SITES)}
