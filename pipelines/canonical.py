@@ -18,7 +18,8 @@ The canonical copy is the first by these rules, applied in order:
    converter damaged (served as traditional script, pinyin glosses, slipped bytes, lost
    characters)};
 3. completeness: a full text over a ``×`` template or a fragment (shorter than
-   FRAGMENT_RATIO of the longest copy); then the longer text;
+   FRAGMENT_RATIO of the longest copy, or found by the cleaner to be part of a report);
+   then the longer text;
 4. the copy recorded first.
 """
 
@@ -72,6 +73,7 @@ class Copy:
     damage: Damage
     kind: str = "unknown"
     is_fragment: bool = False
+    marked_fragment: bool = False  # the cleaner found it is part of a report (reports.is_fragment)
 
     @property
     def path(self) -> str:
@@ -120,7 +122,7 @@ def assign_kinds(copies: Sequence[Copy]) -> None:
             c.kind = "content_farm"
         else:
             c.kind = "unknown"
-        c.is_fragment = c.chars < FRAGMENT_RATIO * longest
+        c.is_fragment = c.marked_fragment or c.chars < FRAGMENT_RATIO * longest
 
 
 def rank_key(c: Copy) -> tuple[int, int, int, int, int]:

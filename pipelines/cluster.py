@@ -211,15 +211,17 @@ class Clusterer:
 
     def refresh(self, cluster_id: int) -> None:
         """Decide kinds and the canonical copy of one cluster again; rewrite its row."""
-        cols = ("id, url, host, chars, spam_injected, converter_damaged, is_template,"
-                " farm_marks, report_id")
-        rows = self.db.execute(f"select {cols} from report_copies where cluster_id = ?",
+        cols = ("c.id, c.url, c.host, c.chars, c.spam_injected, c.converter_damaged,"
+                " c.is_template, c.farm_marks, c.report_id, r.is_fragment")
+        rows = self.db.execute(f"select {cols} from report_copies c left join reports r"
+                               " on r.id = c.report_id where c.cluster_id = ?",
                                [cluster_id]).fetchall()
         if not rows:
             self.db["clusters"].delete(cluster_id)
             return
         copies = [Copy(r[0], r[1], self.sites.host_kind(r[2]), r[3],
-                       Damage(bool(r[4]), bool(r[5]), bool(r[6]), bool(r[7]))) for r in rows]
+                       Damage(bool(r[4]), bool(r[5]), bool(r[6]), bool(r[7])),
+                       marked_fragment=bool(r[9])) for r in rows]
         report_of = {r[0]: r[8] for r in rows}
         order = ranked(copies)
         best = order[0]

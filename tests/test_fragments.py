@@ -1,4 +1,5 @@
-"""Partial reports: a fragment page is a report row with is_fragment = 1."""
+"""Partial reports: a fragment page is a report row with is_fragment = 1, and its copy row
+says so too."""
 
 from __future__ import annotations
 
@@ -29,4 +30,6 @@ def test_fragment_page_is_stored_as_a_fragment_report(tmp_path: Path) -> None:
     assert record_page(db, page, crawl)
     row = db.execute("select is_fragment, year, region, title from reports").fetchone()
     assert tuple(row) == (1, 2022, "北票市", "2022年北票市政府工作报告")
+    # Alone in its cluster it is still flagged a fragment among the copies.
+    assert db.execute("select is_fragment from report_copies").fetchone()[0] == 1
     db.close()
