@@ -20,7 +20,10 @@ from pipelines.spamwords import is_spam_link
 _TINY_ATTR = re.compile(r"\s*[0-2](?:\.\d+)?\s*(?:px)?\s*$")
 _TINY_SIZE = re.compile(r"^[0-2](?:\.\d+)?(?:px|pt)?$|^0(?:\.\d+)?(?:em|rem|%)?$")
 _LINK_TEXT_MAX = 40  # a longer link is a sentence, not a spam anchor
-_STYLED = etree.XPath("//body//*[@style] | //body//*[@width or @height]")
+_STRING = etree.XPath("string(.)")
+_STYLED = etree.XPath("//body//*[@style or @width or @height]")
+_STYLE_HINTS = ("font-size", "opacity", "transparent", "max-")  # what zero_size() reads
+_LAYOUT_TAGS = frozenset(["img", "td", "th", "table", "col", "colgroup"])
 
 
 def _props(css: str) -> dict[str, str]:
@@ -34,12 +37,15 @@ def _props(css: str) -> dict[str, str]:
 
 def zero_size(el: etree._Element) -> bool:
     """Whether the element's own attributes or inline style make its text unreadable."""
-    if el.tag in ("img", "td", "th", "table", "col", "colgroup"):
+    if el.tag in _LAYOUT_TAGS:
         return False  # sizes there are layout: spacer cells, 1-pixel rules
-    if any(_TINY_ATTR.match(el.get(a) or "x") for a in ("width", "height")):
+    attrs = el.attrib
+    if ("width" in attrs or "height" in attrs) and any(
+        _TINY_ATTR.match(attrs.get(a) or "x") for a in ("width", "height")
+    ):
         return True
-    style = el.get("style")
-    if not style or (":" not in style):
+    style = (attrs.get("style") or "").lower()
+    if not any(h in style for h in _STYLE_HINTS):
         return False
     p = _props(style)
     if _TINY_SIZE.match(p.get("font-size", "x")):
@@ -76,7 +82,7 @@ def remove_hidden_spam(root: etree._Element) -> list[Removal]:
     doomed = [(el, "hidden") for el in root.iter("marquee")]
     doomed += [(el, "hidden") for el in _STYLED(root) if el.tag != "marquee" and zero_size(el)]
     doomed += [(a, "spam_word") for a in root.iter("a")
-               if len(t := _text(a)) <= _LINK_TEXT_MAX and is_spam_link(t)]
+               if len(t := _STRING(a).strip()) <= _LINK_TEXT_MAX and t and is_spam_link(t)]
     gone: set[etree._Element] = set()
     for el, kind in doomed:
         if el in gone or el.getparent() is None or any(a in gone for a in el.iterancestors()):
