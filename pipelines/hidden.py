@@ -1,11 +1,11 @@
 """Hidden link farms and zero-size text the markup de-spammer's CSS rules do not catch.
 
-Hacked pages hide their SEO payload in ways no reader sees: a `<marquee>` (often one pixel
-wide and high), a box whose `width`/`height` attributes are 0-2, text at `font-size:0` or
-fully transparent, a `max-height:0` box that clips.  Each such element goes with all its
-text, and so does a link whose own text is casino vocabulary (a link farm spliced into a
-sentence); every removal is recorded for audit.  Runs on the de-spammed tree, before the
-main text is chosen.
+Hacked pages hide their SEO payload in ways no reader sees: a `<marquee>` one pixel wide
+and high, a box whose `width`/`height` attributes are 0-2, text at `font-size:0` or fully
+transparent, a `max-height:0` box that clips.  Each such element goes with all its text,
+and so does a link whose own text is casino vocabulary (a link farm spliced into a
+sentence); every removal is recorded for audit.  A visible marquee is a scrolling notice
+bar: it goes too, as chrome.  Runs on the de-spammed tree, before the main text is chosen.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def _drop(el: etree._Element) -> None:
 def remove_hidden_spam(root: etree._Element) -> list[Removal]:
     """Drop marquees, zero-size boxes and spam anchors from `root` in place."""
     removals: list[Removal] = []
-    doomed = [(el, "hidden") for el in root.iter("marquee")]
+    # A visible marquee is a scrolling notice bar (chrome); a zero-size one hides a farm.
+    doomed = [(el, "hidden" if zero_size(el) else "chrome") for el in root.iter("marquee")]
     doomed += [(el, "hidden") for el in _STYLED(root) if el.tag != "marquee" and zero_size(el)]
     doomed += [(a, "spam_word") for a in root.iter("a")
                if len(t := _STRING(a).strip()) <= _LINK_TEXT_MAX and t and is_spam_link(t)]

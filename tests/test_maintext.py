@@ -176,7 +176,7 @@ def test_related_heading_at_the_top_does_not_take_the_report() -> None:
 # --- hidden link farms, zero-size text, spam links --------------------------------------
 @pytest.mark.parametrize("hidden", [
     '<marquee width="1" height="1"><a href="http://a.example/">泰丰娱乐场</a></marquee>',
-    '<marquee>泰丰娱乐场 真人视讯</marquee>',
+    '<marquee height="0">泰丰娱乐场 真人视讯</marquee>',
     '<div width="1" height="1">泰丰娱乐场 真人视讯</div>',
     '<div style="font-size:0px">泰丰娱乐场 真人视讯</div>',
     '<span style="font-size:0;line-height:0">泰丰娱乐场 真人视讯</span>',
@@ -188,6 +188,13 @@ def test_zero_size_and_marquee_text_goes_with_an_audit(hidden: str) -> None:
     assert "泰丰" not in result.text and "真人" not in result.text
     assert any(r.kind == "hidden" and "泰丰娱乐场" in r.text for r in result.removals)
     assert result.spam_removed >= 1
+
+
+def test_a_visible_marquee_is_a_notice_bar_not_spam() -> None:
+    inner = "<marquee>通知：本网站将于周六进行系统维护</marquee>BODY"
+    result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
+    assert "系统维护" not in result.text and result.spam_removed == 0
+    assert any(r.kind == "chrome" and "系统维护" in r.text for r in result.removals)
 
 
 def test_font_size_zero_layout_idiom_keeps_its_text() -> None:
