@@ -122,7 +122,10 @@ def of_page(url: str, hrefs: Iterable[str], html: str) -> Parts | None:
         if suffix.lower() == ext.lower() and base in (prefix, *(
                 f"{prefix}_{i}" for i in range(1, min(count, MAX_PARTS)))):
             found.setdefault(prefix, set()).update(range(min(count, MAX_PARTS)))
+    shortest = _stems(base)[-1]
     for href in hrefs:
+        if shortest not in href:  # cheap: most of a page's links are no sibling of it
+            continue
         other = _split(urljoin(url, href.strip()))
         if other is None or other[0] != directory or other[2] != ext or other[1] == base:
             continue
