@@ -6,6 +6,11 @@ just above RetryMiddleware, this doubles the download delay of the host's slot o
 retryable failure (at least ``BACKOFF_BASE_DELAY`` seconds and at least what ``Retry-After``
 asks, at most ``BACKOFF_MAX_DELAY``), so the retry and every other request to that host wait;
 a success halves it back towards the configured delay.  Stats: ``backoff/raised``.
+
+An error status raises the delay on ``response_downloaded``, as AutoThrottle adjusts its
+delays: the downloader sends it before it starts the slot's next request, where
+process_response would come too late on a fast server (the next request is already on its
+way while the response still goes through the middlewares and the archive).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Self
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
@@ -45,8 +50,10 @@ class BackoffMiddleware:
             raise NotConfigured("BACKOFF_ENABLED or RETRY_ENABLED is off")
         exceptions = tuple(load_object(e) if isinstance(e, str) else e
                            for e in s.getlist("RETRY_EXCEPTIONS"))
-        return cls(crawler, s.getfloat("BACKOFF_BASE_DELAY"), s.getfloat("BACKOFF_MAX_DELAY"),
-                   {int(c) for c in s.getlist("RETRY_HTTP_CODES")}, exceptions)
+        mw = cls(crawler, s.getfloat("BACKOFF_BASE_DELAY"), s.getfloat("BACKOFF_MAX_DELAY"),
+                 {int(c) for c in s.getlist("RETRY_HTTP_CODES")}, exceptions)
+        crawler.signals.connect(mw.response_downloaded, signal=signals.response_downloaded)
+        return mw
 
     def _slot(self, request: Request):
         downloader = self.crawler.engine.downloader
@@ -60,10 +67,18 @@ class BackoffMiddleware:
         self.stats.inc_value("backoff/raised")
         logger.info("backing off %s for %.1fs after %s", request.url, slot.delay, why)
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        if response.status in self.codes and not request.meta.get("dont_retry"):
+    def _failed(self, request: Request, response: Response) -> bool:
+        return response.status in self.codes and not request.meta.get("dont_retry")
+
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        if self._failed(request, response):
             self._raise(request, min(retry_after(response), self.cap), f"HTTP {response.status}")
-        else:
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        # Halved here, not on response_downloaded: the crawl-delay middleware below puts its
+        # floor back on the same way back, while on response_downloaded the slot's next
+        # request would start in between, below the host's Crawl-delay.
+        if not self._failed(request, response):
             slot = self._slot(request)
             if slot is not None and slot.delay > self.floor:
                 slot.delay = max(self.floor, slot.delay / 2)

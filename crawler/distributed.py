@@ -39,7 +39,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from crawler.redisqueue import TOKEN, inflight_key, requeue
+from crawler.redisqueue import START, TOKEN, inflight_key, requeue, starting_key
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ QUEUE_KEY = "%(spider)s:requests"
 DUPEFILTER_KEY = "%(spider)s:dupefilter"
 START_FIELDS = ("url", "callback", "errback", "priority", "meta")
 POLL_INTERVAL = 0.25  # seconds between looks at the shared queue while a worker waits
+START_BATCH = 100  # start requests an idle worker takes at once
 
 
 def keys(spider_name: str) -> dict[str, str]:
@@ -56,10 +57,6 @@ def keys(spider_name: str) -> dict[str, str]:
             "queue": QUEUE_KEY % {"spider": spider_name},
             "dupefilter": DUPEFILTER_KEY % {"spider": spider_name},
             "workers": f"{spider_name}:workers"}
-
-
-def starting_key(spider_name: str, worker: str) -> str:
-    return f"{spider_name}:starting:{worker}"
 
 
 def heartbeat_key(spider_name: str, worker: str) -> str:
@@ -83,8 +80,21 @@ def decode_start(data: bytes | str, spider: Spider) -> Request:
                              spider=spider)
 
 
-def pop_starts(server: Any, key: str, batch: int = 100) -> list[bytes]:
-    return server.lpop(key, batch) or []
+def take_start(server: Any, key: str, starting: str, spider: Spider) -> Request | None:
+    """The next start request, moved (atomically) from the start list to the worker's
+    starting list, where it stays until the scheduler has queued it (meta START); None
+    when the start list is empty.  An entry that is no request is logged and dropped."""
+    while (data := server.lmove(key, starting, "LEFT", "RIGHT")) is not None:
+        try:
+            request = decode_start(data, spider)
+        except (ValueError, TypeError, KeyError) as exc:
+            logger.error("distributed: dropping start list entry %r: %s", data[:200], exc)
+            spider.crawler.stats.inc_value("distributed/bad_starts")
+            server.lrem(starting, 1, data)
+            continue
+        request.meta[START] = data
+        return request
+    return None
 
 
 class Distributed:
@@ -123,10 +133,12 @@ class RedisScheduler(Scheduler):
     """scrapy-redis's scheduler without the `spider` argument Scrapy 2.14+ stats dropped."""
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        # Seen-set check and queueing in one script (crawler/redisqueue.py): a worker killed
+        # in between must not leave a URL seen but never queued.
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.queue.push(request, (self.df.key, fingerprint)):
             self.df.log(request, self.spider)
             return False
-        self.queue.push(request)
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
@@ -155,15 +167,13 @@ class RedisStarts:
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         # The spider's own start requests are not used: they are what `scrapy push_starts`
         # pushes, once, for the whole cluster.
-        # One at a time, moved (not popped) to this worker's "starting" list: the engine
-        # takes start requests as it has room, and it has queued the previous one in Redis
-        # (engine.crawl) before it asks for the next.  A dead worker's starting list goes
-        # back to the start list (Worker.reap).
+        # One at a time, as the engine has room, moved (not popped) to this worker's
+        # "starting" list; the scheduler takes it off that list in the script that queues
+        # it.  A dead worker's starting list goes back to the start list (Worker.reap).
         spider = self.crawler.spider
         starting = starting_key(spider.name, self.crawler.settings.get("DISTRIBUTED_WORKER"))
-        while (data := self.server.lmove(self.key, starting, "LEFT", "RIGHT")) is not None:
-            yield decode_start(data, spider)
-            self.server.lrem(starting, 1, data)
+        while (request := take_start(self.server, self.key, starting, spider)) is not None:
+            yield request
 
 
 class Worker:
@@ -195,7 +205,6 @@ class Worker:
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error,
                        signals.spider_error):
             connect(ext.outcome, signal=signal)
-        connect(ext.request_dropped, signal=signals.request_dropped)
         return ext
 
     # -- membership ------------------------------------------------------------------------
@@ -256,19 +265,17 @@ class Worker:
         elif isinstance(response, Failure):
             self.finish(getattr(response, "request", None))
 
-    def request_dropped(self, request: Request, **_: Any) -> None:
-        # A redirect or retry the dupefilter refused: the parent is finished all the same.
-        self.finish(request)
-
     # -- when to stop ------------------------------------------------------------------------
     def spider_idle(self) -> None:
         # Idle: nothing is in progress in this process, so nothing it holds is unfinished.
         self.server.delete(self.inflight)
         self.reap()
-        starts = pop_starts(self.server, self.keys["starts"])
-        spider = self.crawler.spider
-        for data in starts:  # queued in Redis right here, without giving the reactor a turn
-            self.crawler.engine.crawl(decode_start(data, spider))
+        spider, starts = self.crawler.spider, 0
+        while starts < START_BATCH and (request := take_start(
+                self.server, self.keys["starts"], starting_key(self.name, self.worker),
+                spider)) is not None:
+            self.crawler.engine.crawl(request)
+            starts += 1
         if starts or self._cluster_busy():
             self.idle_since = None
             raise DontCloseSpider

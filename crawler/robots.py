@@ -7,6 +7,10 @@ fetched again after ``ROBOTS_RETRY_DELAY`` seconds (doubling each time), and aft
 ``ROBOTS_RETRY_TIMES`` failed rounds the host's requests are dropped with an error the
 errback records ("robots.txt unreachable").  A 4xx answer still means "no robots.txt, all
 allowed", as the RFC says.  Stats: ``robotstxt/unreachable``, ``robotstxt/host_skipped``.
+
+A wait never holds up the close of the crawl: on ``closing_started`` (crawler/promptclose.py)
+every waiting request is released at once with ``NotFetched``, and the close sets it aside
+(back into a persistent queue, or a "not fetched" row).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -23,10 +27,12 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet import defer, reactor
-from twisted.internet.task import deferLater
+from twisted.internet import defer
+
+from crawler.promptclose import NotFetched, closing_started
 
 logger = logging.getLogger(__name__)
 
@@ -51,23 +57,58 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.retry_times = s.getint("ROBOTS_RETRY_TIMES")
         self.retry_delay = s.getfloat("ROBOTS_RETRY_DELAY")
         self._rounds: dict[str, int] = {}
+        self._closing = False
+        self._waits: set[defer.Deferred[None]] = set()  # one per waiting request
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        mw = cls(crawler)
+        crawler.signals.connect(mw._close_started, signal=closing_started)
+        return mw
+
+    def _close_started(self) -> None:
+        self._closing = True
+        for wait in list(self._waits):
+            _fire(None, wait)
+
+    async def _wait(self, netloc: str, until: defer.Deferred[Any] | float) -> None:
+        """Wait for the host's pending robots.txt fetch, or for a number of seconds; the
+        start of the close ends every wait at once."""
+        if self._closing:
+            raise NotFetched(f"robots.txt of {netloc}")
+        wait: defer.Deferred[None] = defer.Deferred()
+        self._waits.add(wait)
+        timer = None
+        if isinstance(until, defer.Deferred):
+            # Passes the result on untouched: other waiters chain on the same Deferred.
+            until.addBoth(_fire, wait)
+        else:
+            timer = call_later(until, _fire, None, wait)
+        try:
+            await maybe_deferred_to_future(wait)
+        finally:
+            self._waits.discard(wait)
+            if timer is not None:
+                timer.cancel()
+        if self._closing:
+            raise NotFetched(f"robots.txt of {netloc}")
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
         while True:
             if netloc not in self._parsers:
+                if self._closing:
+                    raise NotFetched(f"robots.txt of {netloc}")
                 await self._fetch(urlparse_cached(request).scheme, netloc, request)
+                continue
             state = self._parsers[netloc]
             if isinstance(state, defer.Deferred):
                 # The pending fetch's Deferred only says "done"; the outcome is read from
-                # _parsers.  Awaited through asyncio (Deferred.asFuture) it hands its result
-                # to the first waiter and None, i.e. "allow everything", to every other
-                # request of the host that was waiting (Scrapy's own middleware has this bug).
-                await maybe_deferred_to_future(state)
+                # _parsers.  Awaited through asyncio (Deferred.asFuture) it would hand its
+                # result to the first waiter and None, i.e. "allow everything", to every
+                # other request of the host that was waiting (Scrapy's own middleware has
+                # this bug).
+                await self._wait(netloc, state)
                 continue
             if not isinstance(state, Unreachable):
                 return state
@@ -77,7 +118,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
                                         f"host not crawled")
             wait = state.retry_at - time.monotonic()
             if wait > 0:
-                await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+                await self._wait(netloc, wait)
             if self._parsers.get(netloc) is state:
                 del self._parsers[netloc]  # the first request to wake up fetches it again
 
@@ -108,6 +149,12 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
                 self._unreachable(netloc, f"robots.txt could not be parsed: {exc!r}")
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, NotFetched):
+            # Set aside by the close: no round counted; its waiters are set aside too.
+            pending = self._parsers.pop(netloc, None)
+            if isinstance(pending, defer.Deferred):
+                pending.callback(None)
+            return
         if isinstance(exc, IgnoreRequest):
             # Refused before sending (e.g. by the SSRF guard): the page request is refused
             # the same way, so there is nothing to wait for.
@@ -129,3 +176,9 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._parsers[netloc] = state
         if isinstance(pending, defer.Deferred):
             pending.callback(state)
+
+
+def _fire(result: Any, wait: defer.Deferred[None]) -> Any:
+    if not wait.called:
+        wait.callback(None)
+    return result

@@ -178,3 +178,12 @@ SPIDER_MIDDLEWARES = {"crawler.resume.ResumeMiddleware": 50}
 SITEDEPTH_ENABLED = True
 SPIDER_MIDDLEWARES["crawler.sitedepth.SiteDepthMiddleware"] = 850
 # --- end scheduled and incremental crawls ---
+
+# --- prompt close (issue 17: crawler/promptclose.py) ---
+# Ctrl-C, CLOSESPIDER_TIMEOUT or Scrapyd's cancel never wait on robots.txt retries, backoff
+# or Crawl-delay: requests waiting for a host are set aside (back into a JOBDIR or Redis
+# queue, else a "not fetched" pages row); the close takes DOWNLOAD_TIMEOUT at most.  Last in
+# the chain (after the archive, 950): nothing is sent once the close has begun.
+PROMPTCLOSE_ENABLED = True
+DOWNLOADER_MIDDLEWARES["crawler.promptclose.PromptCloseMiddleware"] = 990
+# --- end prompt close ---

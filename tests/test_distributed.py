@@ -250,3 +250,31 @@ def test_killed_worker_in_flight_requests_are_fetched_by_the_survivor(tmp_path, 
     # The victim's file holds whole records only after recovery (or none, then it is gone).
     if list((victim_dir / "warc").glob("*.warc.gz")):
         assert warc_check(victim_dir / "warc") == []
+
+
+def test_start_taken_by_a_dead_worker_is_fetched(tmp_path, web, redis_url):
+    """A worker died after taking a start request from the start list, before queueing it:
+    the request is in its starting list only (the seen set and the queue are written with
+    the queueing, in one script).  A live worker gives it back and it is fetched."""
+    env = crawl_env(web.proxy_url)
+    site = "http://www.beipiao.gov.cn/"
+    proc = subprocess.run([SCRAPY, "push_starts", "--reset", "-s", f"REDIS_URL={redis_url}",
+                           "-a", f"start_urls={site}"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    server = redis.Redis.from_url(redis_url)
+    sitemap = next(e for e in server.lrange("reports:start_urls", 0, -1) if b"sitemap" in e)
+    server.lrem("reports:start_urls", 1, sitemap)
+    server.rpush("reports:starting:ghost", sitemap)
+    server.sadd("reports:workers", "ghost")  # no heartbeat key: dead
+    server.rpush("reports:start_urls", "{not a request")  # bad input: logged and dropped
+    data = tmp_path / "w"
+    proc = subprocess.run([SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={data}",
+                           "-s", f"REDIS_URL={redis_url}", "-s", "AUTOTHROTTLE_ENABLED=False",
+                           "-s", "DISTRIBUTED_IDLE_CLOSE=1", "-a", f"start_urls={site}"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "worker ghost is gone" in proc.stderr
+    assert "dropping start list entry b'{not a request'" in proc.stderr
+    assert f"{site}sitemap.xml" in warc_targets(data)
+    assert not server.exists("reports:starting:ghost")

@@ -7,16 +7,22 @@ outcome (README "Faults and safety") in the database and the WARC files.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawling import crawl
+from tests.crawling import REPO, SCRAPY, crawl
+from tests.demo import crawl_env, warc_check
 from tests.fixtureweb.faults import DOMAIN, HOME, METADATA_URL, PRIVATE_URL, FaultWeb
 from tests.fixtureweb.server import running
 
@@ -220,3 +226,198 @@ def test_redirect_to_loopback_is_refused_and_recorded(crawled):
 def test_redirect_to_a_name_resolving_to_loopback_is_refused(crawled):
     error = crawled.error(f"{F}/ssrf-redirect-name.html")
     assert "localhost resolves to 127.0.0.1, loopback" in error
+
+
+# -- prompt close: a crawl waiting on a host is interrupted (README "Faults and safety") ---
+# Each crawl below would wait an hour (robots.txt retry, backoff) if the close waited for
+# it; it must end within CLOSE_DEADLINE of the signal.  A liveness bound, not a speed test:
+# DOWNLOAD_TIMEOUT plus a margin for a loaded machine.
+WAIT = 3600
+CLOSE_TIMEOUT = 5  # DOWNLOAD_TIMEOUT of these crawls
+CLOSE_DEADLINE = CLOSE_TIMEOUT + 60
+NOT_FETCHED = "not fetched: crawl closed while waiting for"
+PAGE = f"{F}/hostile.html"  # a page of another host, linking nowhere: stored at once
+
+
+def stored(data: Path, sql: str, args: tuple = ()) -> list[tuple]:
+    if not (data / "reports.db").exists():
+        return []
+    db = sqlite3.connect(data / "reports.db", timeout=30)
+    try:
+        return db.execute(sql, args).fetchall()
+    except sqlite3.OperationalError:  # the tables are not there yet
+        return []
+    finally:
+        db.close()
+
+
+class Interrupted:
+    """A crawl in a process group of its own (as a terminal's job), its log in a file."""
+
+    def __init__(self, data: Path, web_url: str, *args: str):
+        self.data = data
+        self.log_path = data.with_suffix(".log")
+        cmd = [SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={data}",
+               "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"DOWNLOAD_TIMEOUT={CLOSE_TIMEOUT}",
+               *args]
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(cmd, cwd=REPO, env=crawl_env(web_url), stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        self.closed_in: float | None = None
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_for(self, ready: Callable[[], bool], what: str, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            assert self.proc.poll() is None, f"the crawl ended before {what}:\n{self.log[-3000:]}"
+            assert time.monotonic() < deadline, f"no {what} after {timeout}s"
+            time.sleep(0.1)
+
+    def ended_within(self, timeout: float) -> int:
+        """Wait for the exit, at most timeout seconds; its return code."""
+        start = time.monotonic()
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the crawl was still running {timeout}s later:\n{self.log[-3000:]}")
+        self.closed_in = time.monotonic() - start
+        return code
+
+    def interrupt(self) -> int:
+        """Ctrl-C to the whole group; the exit code, once it ended within CLOSE_DEADLINE."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        return self.ended_within(CLOSE_DEADLINE)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+@pytest.fixture
+def fault_web():
+    faults = FaultWeb()
+    with running(hook=faults) as web:
+        yield web, faults
+        faults.hold.set()  # let robotshang's hanging answers go
+
+
+@pytest.fixture
+def interrupted(fault_web):
+    crawls: list[Interrupted] = []
+
+    def start(data: Path, *args: str) -> Interrupted:
+        crawls.append(Interrupted(data, fault_web[0].proxy_url, *args))
+        return crawls[-1]
+
+    yield start
+    for c in crawls:
+        c.kill()
+
+
+def assert_sound(data: Path, log: str) -> None:
+    """Exit after a clean close: nothing stored that is not archived, nothing archived twice,
+    every WARC file whole."""
+    assert "Traceback" not in log, log[-3000:]
+    assert not list((data / "warc").glob("*.open"))
+    assert warc_check(data / "warc") == []
+    assert stored(data, "select url from pages where status is not null and warc_file is null") == []
+    places = Counter(stored(data, "select warc_file, warc_offset from pages "
+                                  "where warc_file is not null"))
+    assert [p for p, n in places.items() if n > 1] == []
+
+
+def robots_unreachable_logged(c: Interrupted, host: str) -> Callable[[], bool]:
+    # The host's first robots.txt round failed: its requests now wait for the retry.
+    return lambda: f"robots.txt of {host} unreachable" in c.log and bool(
+        stored(c.data, "select 1 from pages where url = ?", (PAGE,)))
+
+
+def test_ctrl_c_does_not_wait_for_robots_txt_retries(tmp_path, interrupted, fault_web):
+    _, web = fault_web
+    down, hang = f"robots500.{DOMAIN}", f"robotshang.{DOMAIN}"
+    c = interrupted(tmp_path / "data", "-a", f"start_urls=http://{down}/,http://{hang}/,{PAGE}",
+                    "-s", f"ROBOTS_RETRY_DELAY={WAIT}")
+    c.wait_for(robots_unreachable_logged(c, down), "robots.txt round and stored page")
+    assert c.interrupt() == 0
+    log = c.log
+    assert "'finish_reason': 'shutdown'" in log
+    assert_sound(c.data, log)
+    # Without a JOBDIR nothing can resume: every request that waited has its row, and the
+    # hosts were never asked for a page.
+    for host in (down, hang):
+        for url in (f"http://{host}/", f"http://{host}/sitemap.xml"):
+            [(error,)] = stored(c.data, "select error from pages where url = ?", (url,))
+            assert f"{NOT_FETCHED} robots.txt of {host}" in error
+        assert {p for _, h, p in web.seen if h == host} == {"/robots.txt"}
+
+
+def test_ctrl_c_keeps_requests_waiting_for_robots_txt_in_the_jobdir(tmp_path, interrupted,
+                                                                   fault_web):
+    _, web = fault_web
+    host = f"robotsflaky.{DOMAIN}"  # robots.txt: 503 three times, then rules
+    start = f"start_urls=http://{host}/,{PAGE}"
+    data, jobdir = tmp_path / "data", tmp_path / "job"
+    c = interrupted(data, "-a", start, "-s", f"JOBDIR={jobdir}",
+                    "-s", f"ROBOTS_RETRY_DELAY={WAIT}")
+    c.wait_for(robots_unreachable_logged(c, host), "robots.txt round and stored page")
+    assert c.interrupt() == 0
+    assert_sound(data, c.log)
+    assert "'promptclose/requeued': 2" in c.log  # the host's start page and sitemap
+    assert stored(data, "select url from pages where url like ? and url not like ?",
+                  (f"http://{host}/%", "%/robots.txt")) == []
+    # The resumed job fetches them (from the JOBDIR queue: the start URLs are seen already).
+    resumed = crawl(data, fault_web[0].proxy_url, "-a", start, "-s", f"JOBDIR={jobdir}",
+                    "-s", "ROBOTS_RETRY_DELAY=0.2", timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "Resuming crawl" in resumed.stderr
+    assert_sound(data, resumed.stderr)
+    [(status, error)] = stored(data, "select status, error from pages where url = ?",
+                               (f"http://{host}/",))
+    assert status == 200 and error is None
+    assert web.requests_to(host, "/public.html")  # and its links were followed
+
+
+def test_ctrl_c_does_not_wait_for_backoff(tmp_path, interrupted, fault_web):
+    _, web = fault_web
+    host = f"down.{DOMAIN}"  # every page 503
+    urls = [f"http://{host}/{n}.html" for n in range(4)]
+    # One request at a time (a download delay keeps the slot from starting its whole queue
+    # at once) and no retries: the first 503 is recorded at once, and raises the host's
+    # delay to an hour for the others, queued behind it.
+    c = interrupted(tmp_path / "data", "-a", f"start_urls={','.join(urls)}",
+                    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.5",
+                    "-s", "RETRY_TIMES=0",
+                    "-s", f"BACKOFF_BASE_DELAY={WAIT}", "-s", f"BACKOFF_MAX_DELAY={WAIT}")
+    c.wait_for(lambda: bool(stored(c.data, "select 1 from pages where status = 503")),
+               "503 row")
+    assert c.interrupt() == 0
+    assert_sound(c.data, c.log)
+    rows = stored(c.data, "select url, status, error from pages where url like ? "
+                  "and url not like '%/robots.txt'", (f"http://{host}/%",))
+    # Every request of the host has its one row: fetched (503), or left waiting for the
+    # host's delay and recorded as not fetched, never sent.
+    assert sorted(u for u, _, _ in rows) == sorted([*urls, f"http://{host}/sitemap.xml"])
+    fetched = [u for u, status, _ in rows if status == 503]
+    waited = [(u, e) for u, status, e in rows if status is None]
+    assert len(fetched) == 1 and len(waited) == 4
+    assert all(f"{NOT_FETCHED} its turn at {host}" in e for _, e in waited)
+    assert [p for _, h, p in web.seen if h == host and p != "/robots.txt"] == [
+        fetched[0].removeprefix(f"http://{host}")]
+
+
+def test_closespider_timeout_does_not_wait_for_robots_txt(tmp_path, interrupted):
+    host = f"robots500.{DOMAIN}"
+    c = interrupted(tmp_path / "data", "-a", f"start_urls=http://{host}/,{PAGE}",
+                    "-s", f"ROBOTS_RETRY_DELAY={WAIT}", "-s", "CLOSESPIDER_TIMEOUT=10")
+    # Startup on a loaded machine, the timeout, then the close itself.
+    assert c.ended_within(180 + CLOSE_DEADLINE) == 0
+    log = c.log
+    assert "'finish_reason': 'closespider_timeout'" in log
+    assert f"robots.txt of {host} unreachable" in log  # it was waiting when the timeout came
+    assert_sound(c.data, log)
+    [(error,)] = stored(c.data, "select error from pages where url = ?", (f"http://{host}/",))
+    assert f"{NOT_FETCHED} robots.txt of {host}" in error

@@ -18,7 +18,7 @@ from scrapy.utils.conf import arglist_to_dict
 from scrapy_redis import connection
 
 from crawler.distributed import encode_start, keys
-from crawler.redisqueue import inflight_key
+from crawler.redisqueue import inflight_key, starting_key
 
 
 async def start_requests(spider: Spider) -> list[Request]:
@@ -60,7 +60,8 @@ class Command(ScrapyCommand):
         if opts.reset:
             workers = [w.decode() for w in server.smembers(names["workers"])]
             server.delete(names["starts"], names["queue"], names["dupefilter"], names["workers"],
-                          *(inflight_key(spider.name, w) for w in workers))
+                          *(inflight_key(spider.name, w) for w in workers),
+                          *(starting_key(spider.name, w) for w in workers))
         requests = asyncio.run(start_requests(spider))
         if requests:
             server.rpush(names["starts"], *(encode_start(r, spider) for r in requests))

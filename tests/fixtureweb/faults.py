@@ -25,7 +25,10 @@ host, is logged in ``FaultWeb.seen`` so tests can prove what was never asked for
 | /ssrf-redirect-name.html | 302 to ``http://localhost:<trap_port>/secret`` |
 
 Hosts robots500. / robotsslow. / robotsflaky.faults.gov.cn serve a robots.txt that answers
-500, hangs past the timeout, or answers 503 three times and then disallows /private/.
+500, hangs past the timeout, or answers 503 three times and then disallows /private/;
+robotshang.faults.gov.cn's robots.txt answers only once ``FaultWeb.hold`` is set (a server
+that accepts and never replies).  down.faults.gov.cn answers every page but robots.txt with
+503 and ``Retry-After: 1``.  Neither of these two is linked from the home page.
 """
 
 from __future__ import annotations
@@ -156,6 +159,7 @@ class FaultWeb:
     bomb: int = 64 * MiB
     direct: bool = False  # answer origin-form requests too (start_urls=http://127.0.0.1:P/)
     seen: list[tuple[float, str, str]] = field(default_factory=list)  # (time, host, path)
+    hold: threading.Event = field(default_factory=threading.Event)  # robotshang answers once set
     _counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -182,6 +186,8 @@ class FaultWeb:
             return False
         if host.startswith("robots") and ours:
             self._robots_host(handler, host.split(".")[0], path)
+        elif host == f"down.{DOMAIN}" and path != "/robots.txt":
+            self._send(handler, 503, b"<h1>503 Service Unavailable</h1>", Retry_After="1")
         else:
             self._page(handler, path)
         return True
@@ -219,8 +225,11 @@ class FaultWeb:
             if kind == "robots500":
                 self._send(handler, 500, b"<h1>500 Internal Server Error</h1>")
                 return
-            if kind == "robotsslow":
-                time.sleep(self.slow)
+            if kind in ("robotsslow", "robotshang"):
+                if kind == "robotsslow":
+                    time.sleep(self.slow)
+                else:
+                    self.hold.wait()
                 self._send(handler, 200, b"User-agent: *\nDisallow:\n", "text/plain")
                 return
             if n <= 3:
