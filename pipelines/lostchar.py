@@ -23,6 +23,8 @@ LOST_WITH_TAIL = re.compile(rf"(?<=[{_CJK}，。、；：,;:“”])\?([a-zü{_T
 # `?` with a single character on a side (王?明, a name with a character GB2312 lacks) is a
 # lost character of unknown identity and stays.
 BETWEEN = re.compile(rf"(?<=[{_CJK}]{{2}})\?(?=[{_CJK}0-9]{{2}})")
+# A `?` before a unit of count or money stands for a lost number, never for a dot.
+_UNITS = frozenset("亿万千百十元角个户人名项家座条台辆吨亩米倍%％")
 _CLAUSE_END = re.compile(r"[，。；！？,;!?\n：:]")
 _QUESTION = re.compile(
     r"(吗|嗎|呢|么|麼|吧|什么|什麼|怎|为何|為何|为什么|為什麼|哪|谁|誰|几|幾|多少|如何|是否|难道|難道|岂|豈|何)"
@@ -45,7 +47,7 @@ def restore_lost_chars(text: str, hant: bool | None = None) -> tuple[str, list[R
     text = _with_tail(text, removals, hant)
 
     def dot(m: re.Match[str]) -> str:
-        if _is_question(text, m.start()):
+        if _is_question(text, m.start()) or text[m.end()] in _UNITS:
             return "?"
         removals.append(Removal(kind="lost_char", text="?→·"))
         return "·"
@@ -59,19 +61,24 @@ def _with_tail(text: str, removals: list[Removal], hant: bool | None) -> str:
     from pipelines.charmodel import is_hant, model, to_traditional
 
     m = model()
+    chosen: dict[tuple[str, str, str], str] = {}  # a page repeating a spot scores it once
 
     def sub(mt: re.Match[str]) -> str:
-        chars = m.chars_for(toneless(mt.group(1)))[:12]
-        if not chars:
+        start, end = mt.span()
+        syllable = mt.group(1)
+        left = text[max(0, start - 3) : start].split("\n")[-1]
+        right = text[end : end + 3].split("\n")[0]
+        key = (syllable, left, right)
+        if key not in chosen:
+            chosen[key] = ""  # no character has that reading: the spot stays
+            if chars := m.chars_for(toneless(syllable))[:12]:
+                best = max(chars, key=lambda c: m.score(c, left, right))
+                nonlocal hant
+                if hant is None:
+                    hant = is_hant(text)
+                chosen[key] = to_traditional(best) if hant else best
+        if not (best := chosen[key]):
             return mt.group(0)
-        left = text[max(0, mt.start() - 3) : mt.start()].split("\n")[-1]
-        right = text[mt.end() : mt.end() + 3].split("\n")[0]
-        best = max(chars, key=lambda c: m.score(c, left, right))
-        nonlocal hant
-        if hant is None:
-            hant = is_hant(text)
-        if hant:
-            best = to_traditional(best)
         removals.append(Removal(kind="lost_char", text=f"{mt.group(0)}→{best}"))
         return best
 

@@ -37,9 +37,11 @@ def test_never_raises_keeps_lines(text: str) -> None:
     assert out.count("\n") == text.count("\n")
 
 
-def test_short_name_with_a_lost_character_is_left_alone() -> None:
-    # A name whose character GB2312 lacks: the `?` is unknown, not a middle dot.
-    assert restore_lost_chars("市长 王?明")[0] == "市长 王?明"
+def test_short_name_or_lost_number_is_left_alone() -> None:
+    # A name whose character GB2312 lacks, a number before its unit: the `?` is unknown,
+    # not a middle dot.
+    for text in ["市长 王?明", "全年完成?亿元，同比增长", "新增就业?人"]:
+        assert restore_lost_chars(text) == (text, [])
 
 
 # --- through the whole repair stage ----------------------------------------------------
