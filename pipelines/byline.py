@@ -25,8 +25,9 @@ NAME = rf"{_DOTTED}|{_CJK}(?:{_SP}{{0,3}}{_CJK}){{1,3}}"
 # After an office a name may also be a long unspaced one (Mongolian names: 乌云毕力格).
 OFFICE_NAME = rf"{_DOTTED}|{_CJK}{{5,6}}|{_CJK}(?:{_SP}{{0,3}}{_CJK}){{1,3}}"
 OFFICE = r"(?:代理|代|副)?(?:[省市县区旗州盟乡镇]长|主席|专员)"
-# What may stand before the office: nothing, a government (…人民政府), or a place name.
-_PREFIX = rf"(?:{_CJK}{{0,20}}?(?:人民政府|政府|行政公署|行署|省|市|县|区|旗|州|盟|乡|镇))?"
+# What may stand before the office: nothing, a government (…人民政府), a place name, or
+# other posts held (市委副书记、市长).
+_PREFIX = r"(?:[\u4e00-\u9fff、]{0,20}?(?:人民政府|政府|行政公署|行署|省|市|县|区|旗|州|盟|乡|镇|、))?"
 _BYLINE_RE = re.compile(
     rf"^[（(【\[—\-－\s]*(?P<prefix>{_PREFIX}){_SP}*(?P<office>{OFFICE}){_SP}*[:：]?{_SP}*"
     rf"(?P<name>{OFFICE_NAME}){_SP}*[）)】\]]?$"

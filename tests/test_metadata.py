@@ -108,6 +108,7 @@ def test_title_falls_back_to_the_heading_above_the_article() -> None:
         ("代市长 刘晓东", "刘晓东", "代市长"),
         ("（县长 王 刚）", "王刚", "县长"),
         ("阿里地区行政公署专员 次仁", "次仁", "专员"),
+        ("县委副书记、县长 王 刚", "王刚", "县长"),  # other posts held
         ("——2022年1月6日在北票市第十七届人民代表大会第二次会议上", None, None),
     ],
 )
