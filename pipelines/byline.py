@@ -36,6 +36,7 @@ _BARE_RE = re.compile(rf"^[（(—\-－\s]*(?P<name>{NAME}){_SP}*[）)]?$")
 # Words a two-to-four character line is more likely to be than a name.
 _NOT_NAME_RE = re.compile(
     r"代表|报告|政府|会议|人民|工作|目录|前言|附件|注释|说明|回顾|附录|全文|正文|摘要|下载|打印|关闭"
+    r"|草案|书面|稿|节选|摘登|实录|图文|视频|音频|字号"
     r"|[一二三四五六七八九十]、|^(?:各位|同志|朋友)"
 )
 _CAPTION_RE = re.compile(

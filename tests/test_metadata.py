@@ -123,6 +123,8 @@ def test_bare_name_next_to_the_dateline_only() -> None:
     # Short lines that are not names, and a name far from any dateline.
     assert metadata.speaker([dateline, "各位代表：", "孙志远"]) == (None, None)
     assert metadata.speaker([dateline, "政府工作报告"]) == (None, None)
+    assert metadata.speaker([dateline, "（草案）"]) == (None, None)
+    assert metadata.speaker(["（书面）", dateline]) == (None, None)
 
 
 def test_photo_caption_names_the_one_reporting_not_the_photographer() -> None:
