@@ -99,7 +99,10 @@ def from_caption(lines: list[str]) -> Byline | None:
 def find(head: list[str], around: list[str] = (), page: list[str] = ()) -> Byline:
     """The byline from the head of the text, the lines just above it, or the page."""
     for line in [*around, *head]:
-        if (found := office_line(line)) is not None:
+        # The byline may end the dateline's own line: （…会议上  北京市市长 殷勇）.
+        _, said, rest = line.partition("会议上")
+        if (found := office_line(line)) is not None or (
+                said and (found := office_line(rest.strip(" \u3000）)"))) is not None):
             return found
     name = bare_name([*around, *head])
     if name:

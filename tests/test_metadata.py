@@ -110,6 +110,8 @@ def test_title_falls_back_to_the_heading_above_the_article() -> None:
         ("阿里地区行政公署专员 次仁", "次仁", "专员"),
         ("县委副书记、县长 王 刚", "王刚", "县长"),  # other posts held
         ("——2022年1月6日在北票市第十七届人民代表大会第二次会议上", None, None),
+        ("（2024年1月21日在北京市第十六届人民代表大会第二次会议上 北京市市长 周海川）",
+         "周海川", "市长"),  # on the dateline's own line
     ],
 )
 def test_byline_shapes(line: str, speaker: str | None, office: str | None) -> None:
