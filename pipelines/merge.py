@@ -10,6 +10,8 @@ Merging copies their rows into one database with new ids, foreign keys remapped:
 * reports: one row per URL: the first merged wins, a later capture of the same URL keeps
   its pages row but adds no second report;
 * removals and errors follow their page (those of pages already merged are not copied);
+* report_parts (issue 19) follow their page, and each article split over pages is stitched
+  again from every worker's parts (pipelines/stitch.py);
 * known_sites: the union of the workers' rows (each worker records the same sites file);
 * url_state (issue 6, one row per URL): the newest check of each URL across workers wins
   (``checked_at``), its crawl id remapped, so an incremental recrawl from the merged database
@@ -34,7 +36,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines import cluster
+from pipelines import cluster, stitch
 
 
 @dataclass
@@ -125,6 +127,19 @@ def merge_db(out_db: sqlite_utils.Database, source: Path) -> Merged:
                         [mapped["crawl_id"], row["url"], row["stage"], row["message"]]):
                     continue
                 _insert(out, "errors", mapped)
+            # issue 19: parts of articles split over pages, stitched again with every
+            # worker's parts (the first merged part of each number wins, as reports do).
+            articles = set()
+            for row in _rows(src, "report_parts"):
+                if row["page_id"] in new_pages:
+                    row = {k: v for k, v in row.items() if k != "id"}
+                    row = {**row, "page_id": pages[row["page_id"]]}
+                    out.execute(f"insert into report_parts ({', '.join(row)}) values "
+                                f"({', '.join('?' * len(row))}) on conflict do nothing",
+                                list(row.values()))
+                    articles.add(row["article_url"])
+            for article in sorted(articles):
+                stitch.stitch(out_db, article, recluster=False)
             _merge_known_sites(out, _rows(src, "known_sites"))
             done.url_states = _merge_url_state(out, _rows(src, "url_state", "url"), crawls)
     finally:

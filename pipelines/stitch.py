@@ -42,9 +42,10 @@ def record(db: sqlite_utils.Database, page: Page, page_id: int) -> None:
     stitch(db, result.part_of)
 
 
-def stitch(db: sqlite_utils.Database, article_url: str) -> int | None:
+def stitch(db: sqlite_utils.Database, article_url: str, recluster: bool = True) -> int | None:
     """Rewrite the report row of the article's first part from its parts; its id, or None
-    while the first part is not recorded as a report."""
+    while the first part is not recorded as a report.  recluster=False leaves clustering
+    to the caller (a merge clusters every report once all sources are in)."""
     cols = ", ".join(f"r.{c}" for c in _REPORT_COLUMNS)
     first = db.execute(
         f"select {cols} from report_parts p join reports r on r.page_id = p.page_id"
@@ -68,7 +69,8 @@ def stitch(db: sqlite_utils.Database, article_url: str) -> int | None:
                " where id = ?",
                [text, len(text), json.dumps([u for u, _t in run], ensure_ascii=False),
                 int(is_fragment), row["id"]])
-    cluster.add_report(db, row["id"], row["page_id"], row["url"], _result(row, text))
+    if recluster:
+        cluster.add_report(db, row["id"], row["page_id"], row["url"], _result(row, text))
     return int(row["id"])
 
 

@@ -129,3 +129,27 @@ def test_stitch_does_nothing_before_the_first_part_is_a_report(tmp_path: Path) -
     db = open_db(tmp_path / "reports.db")
     assert stitch.stitch(db, SPLIT["url"]) is None
     db.close()
+
+
+@needs_hook
+def test_merging_workers_stitches_parts_fetched_by_different_workers(tmp_path: Path) -> None:
+    from pipelines.merge import cluster_merged, merge_db
+
+    pages = [_page(u.removeprefix("http://"), i * 100) for i, u in enumerate(SPLIT["parts"])]
+    for worker, mine in (("a", (0, 1)), ("b", (1, 2))):
+        db = open_db(tmp_path / f"{worker}.db")
+        crawl = start_crawl(db, "reports")
+        for i in mine:
+            fetch = {**pages[i].fetches[0], "warc_file": f"gzbg-{worker}.warc.gz"}
+            record_page(db, Page(**{**pages[i].__dict__, "fetches": [fetch]}), crawl)
+        db.close()
+    out = open_db(tmp_path / "merged.db")
+    for worker in ("a", "b"):
+        merge_db(out, tmp_path / f"{worker}.db")
+    cluster_merged(out)
+    text, parts_json, is_fragment = out.execute(
+        "select text, parts, is_fragment from reports").fetchone()
+    assert (json.loads(parts_json), is_fragment) == (SPLIT["parts"], 0)
+    assert text == "\n".join(p.cleaned.text for p in pages)
+    assert out.execute("select chars from report_copies").fetchone()[0] == len(text)
+    out.close()
