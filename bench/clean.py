@@ -102,6 +102,12 @@ def slip_forms() -> list[str]:
     return re.findall(r"(?m)^\| *\d+ *\| *`([^`]+)`", text)
 
 
+def _has_slips(page: Page) -> bool:
+    """The page carries the gold README's garbled forms (the damaged 洮南 text)."""
+    forms = slip_forms()
+    return bool(forms) and forms[0].encode("utf-8") in page.body
+
+
 def ours() -> Callable[[Page], Output]:
     from pipelines.clean import clean
 
@@ -272,7 +278,8 @@ def table(tallies: list[Tally], pages: list[Page], repeat: int) -> str:
             lambda t: str(t.chrome_left)),
         row("`?` left (report pages)", lambda t: str(t.qmarks_left)),
         row("traditional characters left (report pages)", lambda t: str(t.trad_left)),
-        row(f"byte-slip spots left (of {len(slip_forms())})", lambda t: str(t.slips_left)),
+        row(f"byte-slip spots left (of {len(slip_forms())} on each of the"
+            f" {sum(_has_slips(p) for p in pages)} damaged pages)", lambda t: str(t.slips_left)),
         row(
             f"distractors classified as report (of {distractors})",
             lambda t: "n/a" if t.distractors_as_report is None else str(t.distractors_as_report),
