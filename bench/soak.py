@@ -9,6 +9,7 @@ growing, and whether every page of the site was stored.  Not part of `make test`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sqlite3
 import statistics
 import subprocess
@@ -25,13 +26,38 @@ from tests.fixtureweb.faults import HOME, FaultWeb
 from tests.fixtureweb.server import running
 
 
-def sample(pid: int) -> tuple[float, int]:
-    """(resident MB, open file descriptors) of a process."""
-    rss = 0.0
+def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            rss = int(line.split()[1]) / 1024
-    return rss, len(list(Path(f"/proc/{pid}/fd").iterdir()))
+            return int(line.split()[1]) / 1024
+    return 0.0  # a zombie has no memory left
+
+
+def descendants(pid: int) -> list[int]:
+    """The process's children, theirs, and so on: the crawl's forkserver and helpers."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def sample(pid: int) -> tuple[float, float, int]:
+    """(resident MB, its helper processes' resident MB summed, open fds) of a process."""
+    helpers = 0.0
+    for child in descendants(pid):
+        with contextlib.suppress(OSError):
+            helpers += rss_mb(child)
+    return rss_mb(pid), helpers, len(list(Path(f"/proc/{pid}/fd").iterdir()))
 
 
 def trend(values: list[float]) -> str:
@@ -63,17 +89,19 @@ def main(argv: list[str] | None = None) -> int:
         start = time.monotonic()
         log = open(data / "soak.log", "w")  # noqa: SIM115
         proc = subprocess.Popen(cmd, cwd=REPO, env=crawl_env(web.proxy_url), stderr=log)
-        rss, fds = [], []
-        print(f"{'t/s':>6} {'RSS MB':>8} {'fds':>5} {'stored':>7}", flush=True)
+        rss, helper_rss, fds = [], [], []
+        print(f"{'t/s':>6} {'RSS MB':>8} {'helpers':>8} {'fds':>5} {'stored':>7}", flush=True)
         while proc.poll() is None:
             time.sleep(args.interval)
             try:
-                r, f = sample(proc.pid)
+                r, h, f = sample(proc.pid)
             except (FileNotFoundError, ProcessLookupError):
                 break
             rss.append(r)
+            helper_rss.append(h)
             fds.append(f)
-            print(f"{time.monotonic() - start:6.0f} {r:8.1f} {f:5d} {stored(data):7d}", flush=True)
+            print(f"{time.monotonic() - start:6.0f} {r:8.1f} {h:8.1f} {f:5d} {stored(data):7d}",
+                  flush=True)
         code = proc.wait()
         log.close()
         urls = {site.url.rstrip("/") + p for p in Site(args.pages).paths()}
@@ -88,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ncrawl exit {code} after {elapsed:.0f}s; {rows} page rows ({errors} with errors); "
           f"site pages {len(urls)}, lost {len(lost)}")
     print(f"RSS MB: min {min(rss):.0f} max {max(rss):.0f}, {trend(rss)}")
+    print(f"helpers' RSS MB (summed): min {min(helper_rss):.0f} max {max(helper_rss):.0f}, "
+          f"{trend(helper_rss)}")
     print(f"open fds: min {min(fds)} max {max(fds)}, {trend([float(x) for x in fds])}")
     print("warcio check:", problems or "all files pass")
     print(f"data: {data}")

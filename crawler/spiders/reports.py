@@ -168,9 +168,15 @@ class ReportsSpider(Spider):
             return
         page_kind = response.meta.get("discovery", GENERIC)
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
+        links = self.link_extractor.extract_links(response)
+        # Scrapy caches the selector on the response, and the selector refers back to it: a
+        # cycle that only a full gc pass frees, holding the body, its text and its lxml tree
+        # (tens of MB for a large page) long after the page is done.  Memory then grew with
+        # the bytes fetched.  The links were all the selector was for.
+        response._cached_selector = None
         # An article's other parts are report links if the article is about a report.
         reportish = discovery.mentions_report(response.text, keywords)
-        for link in self.link_extractor.extract_links(response):
+        for link in links:
             kind = discovery.link_kind(link.text, link.url, response.url, page_kind, keywords,
                                        reportish)
             if kind is not None and (request := self._follow(link.url, kind)):
