@@ -65,7 +65,10 @@ class Parts:
 
 def _split(url: str) -> tuple[str, str, str] | None:
     """(directory URL, base name, extension) of a page URL without query or fragment."""
-    p = urlsplit(url)
+    try:
+        p = urlsplit(url)
+    except ValueError:  # a malformed link on a page is not the page's problem
+        return None
     if p.query or p.fragment:
         return None
     m = _NAME_RE.match(posixpath.basename(p.path))
@@ -126,7 +129,10 @@ def of_page(url: str, hrefs: Iterable[str], html: str) -> Parts | None:
     for href in hrefs:
         if shortest not in href:  # cheap: most of a page's links are no sibling of it
             continue
-        other = _split(urljoin(url, href.strip()))
+        try:
+            other = _split(urljoin(url, href.strip()))
+        except ValueError:  # http://[::1 and the like
+            continue
         if other is None or other[0] != directory or other[2] != ext or other[1] == base:
             continue
         for stem in _stems(base):

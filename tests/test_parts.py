@@ -50,6 +50,7 @@ def test_later_parts_know_the_first() -> None:
         (f"{D}{STEM}.html", [], '<script>createPageHTML(3, 0, "index", "html");</script>'),
         (f"{D}index_1.html", ["index.html", "index_2.html"], ""),  # a list's pages
         (f"{D}a.html?id=3", [f"{STEM}_1.html"], ""),
+        (f"{D}{STEM}.html", [f"http://[::1/{STEM}_1.html"], ""),  # a malformed link
     ],
 )
 def test_no_parts_without_evidence_of_the_pages_own(url: str, hrefs: list[str],
