@@ -103,7 +103,7 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     title = clean_line(raw_title).replace("\n", " ")
     joined, r.script, fixes = repair("\n".join([title, *ext.paragraphs]))
     r.removals += fixes
-    joined, spam = strip_spam_words(joined)
+    joined, spam = strip_spam_words(joined, [x.text for x in r.removals if x.kind in SPAM_KINDS])
     r.removals += spam
     title_line, _, body_text = joined.partition("\n")
     r.title = clean_line(title_line)

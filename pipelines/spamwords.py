@@ -18,6 +18,7 @@ then removed wherever else it stands on the page (spliced mid-sentence).  A matc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 
@@ -120,6 +121,7 @@ _SEGMENT_SEP_RE = re.compile(r"\s*[_|｜—]\s*|\s+-\s+|(?<=[\u4e00-\u9fff])-(?=
 _SEGMENT_MAX = 40
 _WORDISH_RE = re.compile(r"[\w]+")
 _BRAND_MAX = 6
+_TOKEN_RE = re.compile(r"[\s_|｜,，、;；]+")
 _DATE_RE = re.compile(r"\d+[年月日]|(?:19|20)\d\d")
 _EDGE_SEP_RE = re.compile(rf"^(?:{_SEGMENT_SEP_RE.pattern})+|(?:{_SEGMENT_SEP_RE.pattern})+$")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]+")
@@ -152,12 +154,17 @@ def _spammy(chain: str, strong_re: re.Pattern[str]) -> bool:
     return bool(strong_re.search(chain))
 
 
-def strip_spam_words(text: str) -> tuple[str, list[Removal]]:
-    """(text without SEO spam phrases, one `spam_word` removal per phrase).  Never raises."""
+def strip_spam_words(text: str, hidden: Iterable[str] = ()) -> tuple[str, list[Removal]]:
+    """(text without SEO spam phrases, one `spam_word` removal per phrase).  Never raises.
+
+    `hidden`: texts the page hid or linked as spam (removed link farms, zero-size boxes):
+    their spam-shaped words are the page's own spam, found again where spliced into prose.
+    """
     removals: list[Removal] = []
     try:
+        seeds = learn_phrases(hidden)
         while True:  # to a fixed point: one removal can bring a new chain together
-            text, found = _strip(text)
+            text, found = _strip(text, seeds)
             if not found:
                 return text, removals
             removals += found
@@ -165,7 +172,7 @@ def strip_spam_words(text: str) -> tuple[str, list[Removal]]:
         return text, removals
 
 
-def _strip(text: str) -> tuple[str, list[Removal]]:
+def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
     strong, cue = _strong_any(), _cue_re()
     # A search for the terms is far cheaper than the chain regex: most pages have none.
     lowered = text.lower()
@@ -174,7 +181,7 @@ def _strip(text: str) -> tuple[str, list[Removal]]:
         return text, []
     removals: list[Removal] = []
     lines = text.split("\n")
-    learned: set[str] = set()
+    learned = set(seeds)
 
     # First learn the page's own spam phrases and brands from its shapes (often in the
     # title), so that they are found spliced into the prose before the chain rule cuts them.
@@ -255,6 +262,17 @@ def _brands(learned: set[str]) -> re.Pattern[str] | None:
     alt = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
     return re.compile(rf"(?:{_SEGMENT_SEP_RE.pattern})?(?:{alt})(?:{cue.pattern})+",
                       re.IGNORECASE)
+
+
+def learn_phrases(texts: Iterable[str]) -> set[str]:
+    """The spam-shaped words of texts a page hid or linked (a link farm's anchors, a
+    zero-size box): the page's own spam, to be found again where it is spliced into prose."""
+    found: set[str] = set()
+    for text in texts:
+        for token in _TOKEN_RE.split(text):
+            if len(token) <= _SEGMENT_MAX and _spam_shaped(token) and not _known_chain(token):
+                found.add(token)
+    return found
 
 
 def _strip_learned(line: str, learned: set[str], brands: re.Pattern[str] | None,

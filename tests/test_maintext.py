@@ -210,3 +210,16 @@ def test_spam_link_spliced_mid_sentence_goes_and_ordinary_links_stay() -> None:
     result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
     assert "全年改造老旧小区24个，新建体育馆一座。" in result.text
     assert any(r.kind == "spam_word" and r.text == "泰丰棋牌娱乐城" for r in result.removals)
+
+
+@pytest.mark.parametrize("farm", [
+    '<div style="font-size:0">泰丰娱乐场 真人百家乐</div>',
+    '<div style="display:none"><a href="http://a.example/">泰丰娱乐场</a></div>',
+    '<marquee width="1" height="1">泰丰娱乐场</marquee>',
+])
+def test_spam_a_page_hides_is_found_again_spliced_into_its_prose(farm: str) -> None:
+    # No lexicon holds the brand; the page's own hidden farm names it.
+    inner = f"{farm}BODY<p>全年改造泰丰娱乐场老旧小区24个，泰丰真人百家乐新建体育馆一座。</p>"
+    result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
+    assert "全年改造老旧小区24个，新建体育馆一座。" in result.text
+    assert "泰丰" not in result.text
