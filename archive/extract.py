@@ -6,8 +6,10 @@ into the ``Page`` the spider built during the crawl, cleans it with the crawl's 
 records it with the same ``pipelines.store.record_page``, so the rows are the ones a live
 crawl writes.  What the HTTP messages do not say (link depth, redirect chain, whether the
 fetch was a page or robots.txt) comes from the request record's ``WARC-JSON-Metadata``.
-Revisit records get their payload from the record they refer to.  Damaged records are
-reported with file and offset and skipped.
+Revisit records get their payload from the record they refer to.  Damaged regions are
+reported with file, offset and length and skipped (archive/reader.py).  A body is never held
+or inflated past ``DOWNLOAD_MAXSIZE``, the limit the crawl applied when it fetched it: a
+larger one (a gzip bomb) is the page's recorded error, as it was in the crawl.
 
 With workers > 1 the cleaning runs in that many of the pipeline's worker processes, and one
 more writes the database (pipelines/dbwriter.py), while this one reads the WARC files.
@@ -31,8 +33,9 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.http import Headers
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
-from archive.reader import Entry, Problem, read_entries
+from archive.reader import Entry, Problem, read_entries, read_entry
 from crawler.items import Page
 from pipelines import dbwriter
 from pipelines.cleaning import CleanPipeline, start_helpers
@@ -47,21 +50,43 @@ HOP_BY_HOP = {b"Connection", b"Keep-Alive", b"Transfer-Encoding", b"Proxy-Connec
 REDIRECTS = {"301", "302", "303", "307", "308"}
 
 
+def crawl_meta(text: str | None) -> dict[str, Any]:
+    """A request record's WARC-JSON-Metadata; anything but a JSON object counts as none."""
+    try:
+        meta = json.loads(text or "{}")
+    except (ValueError, RecursionError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def warc_files(warc_dir: Path) -> list[Path]:
     return sorted({p for pattern in WARC_PATTERNS for p in warc_dir.glob(pattern)})
 
 
-def decoded(body: bytes, headers: Headers) -> tuple[bytes, Headers]:
-    """Content-decode as Scrapy's HttpCompressionMiddleware does for the spider."""
+class BodyTooLarge(ValueError):
+    """A body that inflates past the size limit (the decoded bytes so far are dropped)."""
+
+
+def decoded(body: bytes, headers: Headers, max_size: int = 0) -> tuple[bytes, Headers]:
+    """Content-decode as Scrapy's HttpCompressionMiddleware does for the spider.
+
+    Scrapy's decoders inflate in 64 KiB steps and stop once max_size (0: no limit) is
+    crossed, so a bomb costs at most max_size of memory; that raises BodyTooLarge.
+    """
     encodings = headers.getlist("Content-Encoding")
     if not encodings or not body:
         return body, headers
     to_decode, to_keep = HttpCompressionMiddleware._split_encodings(encodings)
+    raw = body
     try:
         for encoding in to_decode:
-            body = HttpCompressionMiddleware._decode(body, encoding, 0)
+            body = HttpCompressionMiddleware._decode(body, encoding, max_size)
+    except _DecompressionMaxSizeExceeded as exc:  # the middleware's words, for the same row
+        raise BodyTooLarge(f"its body ({len(raw)} B compressed, {exc.decompressed_size} B "
+                           f"decompressed so far) exceeded DOWNLOAD_MAXSIZE ({max_size} B) "
+                           "during decompression") from None
     except Exception:  # undecodable: the spider would have failed on it too; keep the bytes
-        return body, headers
+        return raw, headers
     headers = headers.copy()
     if to_keep:
         headers["Content-Encoding"] = to_keep
@@ -95,6 +120,7 @@ class Extractor:
         self.warc_dir = data_dir / "warc"
         self.db_path = db_path or data_dir / "reports.db"
         self.run_ = _Run(settings)
+        self.max_body = settings.getint("DOWNLOAD_MAXSIZE")
         self.workers = max(1, workers)
         # The crawl's own cleaning pipeline, with its workers (none: clean in this process).
         self.cleaner = CleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
@@ -144,7 +170,7 @@ class Extractor:
         last = time.monotonic()
         for path in files:
             self.stats.files += 1
-            for entry in read_entries(path, self.stats.problems):
+            for entry in read_entries(path, self.stats.problems, max_payload=self.max_body):
                 self.stats.records += 1
                 await self._entry(db, entry)
                 if time.monotonic() - last >= self.interval:
@@ -175,26 +201,25 @@ class Extractor:
         elif rec.rec_type == "request":
             response = self.pending.pop(h.get_header("WARC-Concurrent-To") or "", None)
             if response is not None:
-                meta = json.loads(h.get_header("WARC-JSON-Metadata") or "{}")
+                meta = crawl_meta(h.get_header("WARC-JSON-Metadata"))
                 meta["referer"] = rec.http_headers.get_header("Referer") if rec.http_headers \
                     else None
                 await self._page(db, response, meta)
 
-    def _payload(self, entry: Entry) -> bytes | None:
-        """The HTTP payload of a response, or of the record a revisit refers to."""
+    def _payload(self, entry: Entry) -> Entry | None:
+        """The entry holding the HTTP payload: a response's own, or the one a revisit
+        refers to."""
         if entry.record.rec_type == "response":
-            return entry.payload
+            return entry
         h = entry.record.rec_headers
         location = self.by_id.get(h.get_header("WARC-Refers-To") or "") or \
             self.by_digest.get(h.get_header("WARC-Payload-Digest") or "")
         if location is None:
             self.stats.problems.append(Problem(entry.file, entry.offset,
-                                               "revisit of a payload not in this archive"))
+                                               "revisit of a payload not in this archive",
+                                               entry.length))
             return None
-        problems: list[Problem] = []
-        for original in read_entries(self.warc_dir / location[0], problems, location[1]):
-            return original.payload
-        return None
+        return read_entry(self.warc_dir / location[0], location[1], self.max_body)
 
     async def _page(self, db: Any, entry: Entry, meta: dict[str, Any]) -> None:
         if meta.get("page") is False:
@@ -202,7 +227,9 @@ class Extractor:
         rec = entry.record
         url = rec.rec_headers.get_header("WARC-Target-URI")
         status = rec.http_headers.get_statuscode()
-        fetch = {"url": url, "status": int(status) if status.isdigit() else None,
+        # Any digits, so that pipelines.db.storable names a status out of range.
+        fetch = {"url": url, "status": int(status) if status.isascii() and status.isdigit()
+                 else None,
                  "fetched_at": rec.rec_headers.get_header("WARC-Date"),
                  "warc_file": entry.file, "warc_offset": entry.offset,
                  "warc_length": entry.length, "warc_type": rec.rec_type,
@@ -210,13 +237,23 @@ class Extractor:
         if status in REDIRECTS and rec.http_headers.get_header("Location"):
             self.hops[url] = fetch  # a hop: its page row is written with the final URL's
             return
-        payload = self._payload(entry)
-        if payload is None:
-            return
+        source = self._payload(entry)
         headers = Headers([(k, v) for k, v in rec.http_headers.headers
                            if k.title().encode() not in HOP_BY_HOP])
-        body, headers = decoded(payload, headers)
-        hops = [self.hops.pop(u) for u in meta.get("redirect_urls", []) if u in self.hops]
+        body, failed = b"", None
+        try:
+            if source is None:  # the row is still written, with the reason
+                failed = "revisit of a payload that is missing or damaged in this archive"
+            elif source.too_large:
+                raise BodyTooLarge(f"its body ({source.too_large} B as archived) exceeded "
+                                   f"DOWNLOAD_MAXSIZE ({self.max_body} B)")
+            else:
+                body, headers = decoded(source.payload, headers, self.max_body)
+        except BodyTooLarge as exc:  # as HttpCompressionMiddleware's IgnoreRequest in the crawl
+            body, failed = b"", f"IgnoreRequest: Ignored response <{status} {url}> because {exc}."
+        urls = meta.get("redirect_urls")
+        hops = [self.hops.pop(u) for u in urls if isinstance(u, str) and u in self.hops] \
+            if isinstance(urls, list) else []
         page = Page(
             url=url, status=fetch["status"],
             content_type=(headers.get("Content-Type") or b"").decode("latin-1"),
@@ -228,7 +265,8 @@ class Extractor:
         # As HttpErrorMiddleware + the spider's errback do by default (a spider's own
         # exceptions, such as sitemap probes, are not in the archive).
         if page.status is None or not 200 <= page.status < 300:
-            page.error = f"HTTP {page.status}"
+            page.error = f"HTTP {status[:40]}"
+        page.error = failed or page.error
         # Cleaned as the crawl cleans: a worker's failure is the page's recorded failure.
         self.window.append((page, asyncio.ensure_future(self.cleaner.process_item(page))))
         await self._drain(db, self.window_max if self.cleaner.helpers else 0)

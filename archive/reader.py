@@ -1,23 +1,34 @@
 """Read WARC (and ARC) files record by record, surviving damage.
 
-A truncated member, a broken header, bad chunking or a digest that does not match is
-reported as a Problem with the file and the offset where the bad record starts; reading then
-resumes at the next record start found after it (the next gzip member, or the next
-``WARC/`` line in an uncompressed file), so one bad record never hides the rest.
+Each damaged region (a gzip member that fails its CRC or breaks off, a broken header, bad
+chunking, garbage between records) is reported once, as a Problem with the file, the offset
+where it starts and how many bytes were skipped; reading then resumes at the next record start
+found after it: a gzip member header (1f 8b 08) that inflates to the start of a record, or the
+next ``WARC/1.`` line in an uncompressed file.  So one flipped bit costs one record, never the
+rest of the file.  A record whose block is intact but whose digest does not match is skipped
+alone.
+
+warcio (1.8) has no way to go on after damage: inside a gzip member it writes the zlib error to
+stderr, ends the record short, and then takes the file for a single-stream gzip and stops
+(its pull request for skipping bad records was never merged).  So warcio's ArchiveIterator
+parses each run of good records, and the resynchronisation is done here.
 """
 
 from __future__ import annotations
 
+import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
 SCAN = 1 << 16
+GZIP_MAGIC = b"\x1f\x8b\x08"
+RECORD_STARTS = (b"WARC/1.", b"filedesc:", b"http", b"dns:")  # WARC; ARC's first and others
 
 
 @dataclass(frozen=True)
@@ -25,9 +36,10 @@ class Problem:
     file: str
     offset: int
     message: str
+    length: int = 0  # bytes skipped from offset on
 
     def __str__(self) -> str:
-        return f"{self.file} at offset {self.offset}: {self.message}"
+        return f"{self.file} at offset {self.offset}: {self.message} ({self.length} bytes skipped)"
 
 
 @dataclass
@@ -39,6 +51,9 @@ class Entry:
     length: int
     record: ArcWarcRecord
     payload: bytes  # the HTTP payload as stored (still content-encoded), or the block
+    # The payload's size when it is larger than read_entries' max_payload (payload is then
+    # empty: it was streamed through for its checks, never held).
+    too_large: int = 0
 
 
 def _gzip_starts_record(fh: BinaryIO, pos: int) -> bool:
@@ -47,29 +62,36 @@ def _gzip_starts_record(fh: BinaryIO, pos: int) -> bool:
         out = zlib.decompressobj(wbits=31).decompress(fh.read(4096), 16)
     except zlib.error:
         return False
-    return out.startswith((b"WARC/", b"filedesc:", b"http", b"dns:"))
+    return out.startswith(RECORD_STARTS)
 
 
-def _member_intact(fh: BinaryIO, pos: int, length: int) -> bool:
-    """Whether exactly one whole gzip member, CRC checked, spans [pos, pos + length).
+def _member_fault(fh: BinaryIO, pos: int, length: int) -> str | None:
+    """What is wrong with [pos, pos + length) as one whole gzip member (CRC checked), if any.
 
     warcio (and `warcio check`) read a member cut inside its last block or trailer without a
-    word, and can parse a record out of a member whose deflate stream was damaged.
+    word, and can parse a record out of a member whose deflate stream was damaged.  Inflated
+    in bounded steps and never past length bytes of input, so a bomb costs no memory.
     """
     here = fh.tell()
     try:
         fh.seek(pos)
         inflater = zlib.decompressobj(wbits=31)
         fed = 0
-        while not inflater.eof:
-            chunk = fh.read(min(SCAN, max(length - fed, 0)) or SCAN)
+        while not inflater.eof and fed < length:
+            chunk = fh.read(min(SCAN, length - fed))
             if not chunk:
-                return False
+                return "truncated gzip member"
             fed += len(chunk)
-            inflater.decompress(chunk)
-        return fed - len(inflater.unused_data) == length
-    except zlib.error:  # a CRC or length mismatch in the trailer, or a broken stream
-        return False
+            inflater.decompress(chunk, SCAN)
+            while inflater.unconsumed_tail and not inflater.eof:
+                inflater.decompress(inflater.unconsumed_tail, SCAN)
+        if not inflater.eof:
+            return "gzip member runs on past its record (one gzip stream over many records?)"
+        if fed - len(inflater.unused_data) != length:
+            return "gzip member ends inside its record"
+        return None
+    except zlib.error as exc:  # a CRC or length mismatch in the trailer, or a broken stream
+        return f"damaged gzip member ({exc})"
     finally:
         fh.seek(here)
 
@@ -82,11 +104,11 @@ def next_record_start(fh: BinaryIO, pos: int, gzipped: bool) -> int | None:
         if not block:
             return None
         if gzipped:
-            i = block.find(b"\x1f\x8b\x08")
+            i = block.find(GZIP_MAGIC)
             while 0 <= i < SCAN:
                 if _gzip_starts_record(fh, pos + i):
                     return pos + i
-                i = block.find(b"\x1f\x8b\x08", i + 1)
+                i = block.find(GZIP_MAGIC, i + 1)
         else:
             i = block.find(b"\nWARC/1.")
             if 0 <= i < SCAN:
@@ -96,53 +118,82 @@ def next_record_start(fh: BinaryIO, pos: int, gzipped: bool) -> int | None:
         pos += SCAN
 
 
-def read_entries(path: Path, problems: list[Problem], start: int = 0) -> Iterator[Entry]:
-    """Every readable record of path from offset start on; damage is added to problems."""
+def _read_payload(stream: Any, cap: int) -> tuple[bytes, int]:
+    """The payload, or (b"", its size) when it is larger than cap (0: no cap)."""
+    if not cap:
+        data = stream.read()
+        return data, len(data)
+    data = stream.read(cap + 1)
+    if len(data) <= cap:
+        return data, len(data)
+    size = len(data)
+    del data
+    while chunk := stream.read(SCAN):
+        size += len(chunk)
+    return b"", size
+
+
+Damage = tuple[int, str]  # where a damaged region starts, and why
+
+
+def _read_run(fh: BinaryIO, name: str, start: int, gzipped: bool, cap: int,
+              problems: list[Problem]) -> Generator[Entry, None, Damage | None]:
+    """The good records from start on, up to the first damage (returned) or the end."""
+    fh.seek(start)
+    it = ArchiveIterator(fh, check_digests=True, arc2warc=True)
+    good_end = start
+    try:
+        for record in it:
+            payload, size = _read_payload(record.raw_stream, cap)
+            it.read_to_end(record)  # offsets are known once the record is consumed
+            missing = getattr(record.raw_stream, "limit", 0)  # bytes short of Content-Length
+            # warcio's offsets are absolute (it starts from fh.tell()).
+            offset = max(it.get_record_offset(), good_end)
+            length = it.get_record_length()
+            if record.rec_headers.get_header("Content-Length") is None:
+                return offset, "truncated: incomplete record header (no Content-Length)"
+            if gzipped and (fault := _member_fault(fh, offset, length)):
+                return offset, fault
+            if missing:  # warcio reads a cut-off last gzip member without a word
+                return offset, f"truncated: {missing} bytes of the record missing"
+            good_end = offset + length
+            if record.digest_checker.passed is False:  # framing is sound: skip this one only
+                problems.append(Problem(name, offset, "; ".join(
+                    record.digest_checker.problems) or "digest mismatch", length))
+                continue
+            yield Entry(name, offset, length, record, payload,
+                        size if size > len(payload) else 0)
+    except Exception as e:  # warcio raises many kinds on damaged input
+        return good_end, f"{type(e).__name__}: {' '.join(str(e).split())}"
+    fh.seek(good_end)
+    if fh.read(SCAN).strip(b"\r\n\x00"):  # warcio stops quietly at a cut header
+        return good_end, "truncated: an incomplete record after the last whole one"
+    return None
+
+
+def read_entries(path: Path, problems: list[Problem], start: int = 0,
+                 max_payload: int = 0) -> Iterator[Entry]:
+    """Every readable record of path from offset start on; damage is added to problems.
+
+    A payload larger than max_payload bytes (0: no limit) is not held in memory: its entry
+    has an empty payload and too_large set to its size.
+    """
     name = path.name
     with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
         # By the magic, or by the name when the first member's header is what got damaged.
-        gzipped = fh.read(2) == b"\x1f\x8b" or name.endswith(".gz")
-        next_start: int | None = start
-        while next_start is not None:
-            start = next_start
-            fh.seek(start)
-            it = ArchiveIterator(fh, check_digests=True, arc2warc=True)
-            good_end = start
-            try:
-                for record in it:
-                    payload = record.raw_stream.read()  # before asking for offsets: they
-                    missing = getattr(record.raw_stream, "limit", 0)  # bytes short of
-                    it.read_to_end(record)  # Content-Length; offsets known once consumed
-                    # warcio's offsets are absolute (it starts from fh.tell()); they are
-                    # meaningless in a whole-file gzip (warcio then fails below).
-                    offset = max(it.get_record_offset(), good_end)
-                    length = it.get_record_length()
-                    good_end = max(offset + length, good_end)
-                    if record.rec_headers.get_header("Content-Length") is None:
-                        problems.append(Problem(name, offset, "truncated: incomplete record "
-                                                "header (no Content-Length)"))
-                        continue
-                    if gzipped and not _member_intact(fh, offset, length):
-                        problems.append(Problem(name, offset, "damaged or truncated gzip "
-                                                "member (checked to its trailer)"))
-                        continue
-                    if missing:  # warcio reads a cut-off last gzip member without a word
-                        problems.append(Problem(name, offset, f"truncated: {missing} bytes "
-                                                "of the record missing"))
-                        continue
-                    if record.digest_checker.passed is False:
-                        problems.append(Problem(name, offset, "; ".join(
-                            record.digest_checker.problems) or "digest mismatch"))
-                        continue
-                    yield Entry(name, offset, length, record, payload)
-                next_start = None
-                fh.seek(good_end)
-                if fh.read(SCAN).strip(b"\r\n\x00"):  # warcio stops quietly at a cut header
-                    problems.append(Problem(name, good_end, "truncated: an incomplete record "
-                                            "after the last whole one"))
-            except Exception as e:  # warcio raises many kinds on damaged input
-                message = " ".join(str(e).split())
-                problems.append(Problem(name, good_end, f"{type(e).__name__}: {message}"))
-                # A single gzip stream over many records has no member to resume at.
-                resumable = "non-chunked gzip" not in message
-                next_start = next_record_start(fh, good_end + 1, gzipped) if resumable else None
+        gzipped = fh.read(2) == GZIP_MAGIC[:2] or name.endswith(".gz")
+        pos: int | None = start
+        while pos is not None:
+            damage = yield from _read_run(fh, name, pos, gzipped, max_payload, problems)
+            if damage is None:
+                return
+            at, message = damage
+            pos = next_record_start(fh, at + 1, gzipped)
+            problems.append(Problem(name, at, message, (size if pos is None else pos) - at))
+
+
+def read_entry(path: Path, offset: int, max_payload: int = 0) -> Entry | None:
+    """The record at exactly offset, or None if it is damaged (not the next good one)."""
+    entry = next(iter(read_entries(path, [], offset, max_payload)), None)
+    return entry if entry is not None and entry.offset == offset else None

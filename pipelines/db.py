@@ -2,10 +2,12 @@
 
 Schema: pipelines/migrations.py.  Rows: crawls (one per run), pages (one per fetch),
 reports (one per report page), removals (what the cleaner stripped from a page) and errors.
+`storable` checks what a server sent before it reaches a row.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from crawler.items import Page
 from pipelines import migrations
 from pipelines.clean import SPAM_KINDS
 from pipelines.result import CleanResult
@@ -78,6 +81,81 @@ def finish_crawl(db: sqlite_utils.Database, crawl_id: int, reason: str,
         })
     # Fold the WAL into the database file, so a read-only (immutable) Datasette sees it all.
     db.execute("pragma wal_checkpoint(truncate)")
+
+
+# What a column takes from a server: an HTTP status in 100..999 (RFC 9110 gives it three
+# digits), an integer SQLite can hold, text it can encode, header values up to this length.
+STATUSES = range(100, 1000)
+INT64 = range(-(2**63), 2**63)
+MAX_HEADER_CHARS = 8192
+
+
+def bad_status(status: Any) -> str | None:
+    """Why status is no HTTP status to store (None: it is one, or there is none)."""
+    if status is None:
+        return None
+    if type(status) is not int:
+        return f"HTTP status {status!r} is not a number"
+    return None if status in STATUSES else f"HTTP status {status} is not in 100..999"
+
+
+def _text(value: str, what: str, notes: list[str], limit: int = 0) -> str:
+    if limit and len(value) > limit:
+        notes.append(f"{what} of {len(value)} characters cut to {limit}")
+        value = value[:limit]
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: sqlite3 raises on them
+        notes.append(f"{what} has characters that are not text (replaced)")
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _value(value: Any, what: str, notes: list[str]) -> Any:
+    if isinstance(value, str):
+        return _text(value, what, notes)
+    if type(value) is int and value not in INT64:
+        notes.append(f"{what} {value} is too large")
+        return None
+    return value
+
+
+def storable(page: Page) -> Page:
+    """The page with every value its rows take from the server fit for SQLite.
+
+    A status outside 100..999 or not an integer becomes None, an overlong header value is
+    cut, text that cannot be encoded is replaced, an integer SQLite cannot hold is dropped;
+    each such change is added to the page's error, so its row is still written and says why.
+    """
+    notes: list[str] = []
+    status = page.status
+    if why := bad_status(status):
+        notes.append(why)
+        status = None
+    fetches = []
+    for i, fetch in enumerate(page.fetches):
+        fetch = {k: _value(v, f"{k} of a fetch", notes) for k, v in fetch.items()}
+        if why := bad_status(fetch.get("status")):
+            fetch["status"] = None
+            if i < len(page.fetches) - 1:  # a redirect hop's (the last is the page's own)
+                notes.append(f"{why} (redirect hop {fetch.get('url')})")
+        fetches.append(fetch)
+    depth = page.depth if type(page.depth) is int and 0 <= page.depth < 2**31 else 0
+    if depth != page.depth:
+        notes.append(f"depth {page.depth!r} is not a depth")
+    content_type = _text(page.content_type, "Content-Type", notes, MAX_HEADER_CHARS)
+    headers = {_text(k, "a header name", notes, MAX_HEADER_CHARS):
+               _text(v, f"header {k[:40]}", notes, MAX_HEADER_CHARS)
+               for k, v in page.headers.items()}
+    url = _text(page.url, "URL", notes)
+    referer = _text(page.referer, "Referer", notes) if page.referer is not None else None
+    error = _text(page.error, "error", notes) if page.error is not None else None
+    if not notes:
+        return page
+    return dataclasses.replace(
+        page, url=url, status=status, content_type=content_type, headers=headers,
+        depth=depth, referer=referer, fetches=fetches,
+        error="; ".join(dict.fromkeys(filter(None, [error, *notes]))))
 
 
 _TS_DIGITS = re.compile(r"\d")

@@ -29,6 +29,7 @@ from pipelines.db import (
     removal_rows,
     report_row,
     start_crawl,
+    storable,
     wayback_ts,
 )
 from pipelines.procs import Helper, HelperDied
@@ -109,6 +110,7 @@ def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = No
     same page again rewrites its rows instead of adding more.  crawl_id links the rows to a
     crawls row (see pipelines.db.start_crawl); None leaves them unlinked.
     """
+    page = storable(page)  # issue 17: what the server sent, checked before it is a row
     result = page.cleaned
     is_report = result is not None and result.is_report
     with db.atomic():

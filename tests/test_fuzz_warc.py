@@ -1,5 +1,6 @@
 """Fuzzing WARC reading (re-extraction's reader): damaged files never crash it, damage is
-reported with file and offset, and every record before the damage is still read."""
+reported with file, offset and length, and every record before and after the damage is still
+read."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from warcio.warcwriter import WARCWriter
 from archive.reader import Problem, read_entries
 
 N_RECORDS = 6
+BIG = 2  # this record's gzip member spans several of warcio's 16 KiB read blocks
 
 
 def build_warc() -> tuple[bytes, list[tuple[int, int, bytes]]]:
@@ -24,7 +26,8 @@ def build_warc() -> tuple[bytes, list[tuple[int, int, bytes]]]:
     writer = WARCWriter(out, gzip=True, warc_version="WARC/1.1")
     spans = []
     for i in range(N_RECORDS):
-        payload = "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(300 + 50 * i))
+        chars = 20_000 if i == BIG else 300 + 50 * i
+        payload = "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(chars))
         body = f"<html><p>{payload}</p></html>".encode()
         http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
                                 protocol="HTTP/1.1")
@@ -42,6 +45,9 @@ def build_warc() -> tuple[bytes, list[tuple[int, int, bytes]]]:
 WARC, SPANS = build_warc()
 
 damage = st.one_of(
+    # A flipped bit: junk is the one byte it leaves.
+    st.tuples(st.just("overwrite"), st.integers(0, len(WARC) - 1), st.integers(0, 7)).map(
+        lambda c: (c[0], c[1], bytes([WARC[c[1]] ^ (1 << c[2])]))),
     st.tuples(st.just("truncate"), st.integers(1, len(WARC) - 1), st.binary(max_size=0)),
     st.tuples(st.just("overwrite"), st.integers(0, len(WARC) - 1), st.binary(min_size=1, max_size=64)),
     st.tuples(st.just("insert"), st.integers(0, len(WARC)), st.binary(min_size=1, max_size=64)),
@@ -84,6 +90,22 @@ def test_damaged_warc_is_read_around_the_damage(tmp_path: Path, case):
         assert problems
     for p in problems:
         assert p.file == path.name and 0 <= p.offset <= len(data)
+        # The region skipped is in the file, and no record read overlaps it.
+        assert 0 < p.length <= len(data) - p.offset
+        assert all(e.offset + e.length <= p.offset or e.offset >= p.offset + p.length
+                   for e in entries)
+
+
+def test_a_flipped_bit_anywhere_in_a_big_member_costs_that_record_only(tmp_path: Path):
+    start, end, _ = SPANS[BIG]
+    assert end - start > 2 * (1 << 14)
+    path = tmp_path / "flip.warc.gz"
+    for at in range(start + 10, end, 97):  # 10: past the header's time stamp (no CRC on it)
+        path.write_bytes(damaged("overwrite", at, bytes([WARC[at] ^ 4])))
+        problems: list[Problem] = []
+        read = [(e.offset, e.payload) for e in read_entries(path, problems)]
+        assert read == [(s, body) for s, _, body in SPANS if s != start], at
+        assert problems == [Problem(path.name, start, problems[0].message, end - start)]
 
 
 def test_undamaged_warc_reads_every_record_without_problems(tmp_path: Path):

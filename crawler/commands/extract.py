@@ -56,8 +56,10 @@ class Command(ScrapyCommand):
                           worker_count(workers)).run()
         for problem in stats.problems:
             print(f"damaged: {problem}", file=sys.stderr)
+        skipped = sum(p.length for p in stats.problems)
         print(f"rebuilt {db}: {stats.pages} pages, {stats.reports} reports from "
               f"{stats.records} records in {stats.files} files"
-              + (f"; {len(stats.problems)} damaged records skipped" if stats.problems else ""))
+              + (f"; {len(stats.problems)} damaged regions skipped ({skipped} bytes)"
+                 if stats.problems else ""))
         # Damage is not fatal (the rest was extracted) but scripts should notice it.
         self.exitcode = 1 if stats.problems else 0
