@@ -3,10 +3,10 @@
 Every part is archived and recorded as its own page; the cleaner says which part of which
 article a page is (pipelines/parts.py).  `record` keeps each part's cleaned text in
 `report_parts` and rewrites the first part's `reports` row with the parts' texts in order:
-its `text`, `chars`, `parts` (the URLs joined, JSON) and `is_fragment` (1 while a part is
-missing or the whole is still no full report), and places it in its cluster again.  The
-parts may arrive in any order, and again (re-extraction): the row only ever holds the parts
-from the first one on without a gap.
+its `text`, `chars`, `parts` (the URLs joined, JSON), `is_fragment` (1 while a part is
+missing or the whole is still no full report) and `is_template`, and places it in its
+cluster again.  The parts may arrive in any order, and again (re-extraction): the row only
+ever holds the parts from the first one on without a gap.
 
 `pipelines.store.record_page` calls `record` in the page's transaction, so the live crawl
 and `scrapy extract` (which reads every part from the WARC) stitch alike.
@@ -60,15 +60,16 @@ def stitch(db: sqlite_utils.Database, article_url: str, recluster: bool = True) 
         if index != len(run):
             break
         run.append((url, text or ""))
-    expected = max([count or 0 for _i, _u, count, _t in parts] + [len(parts)])
+    expected = max(max(count or 0, index + 1) for index, _u, count, _t in parts)
     text = "\n".join(t for _u, t in run if t)
     lines = text.split("\n")
     whole, fragment = classify.judge(row["title"] or "", lines)
     is_fragment = len(run) < expected or not whole or fragment
-    db.execute("update reports set text = ?, chars = ?, parts = ?, is_fragment = ?"
-               " where id = ?",
+    row["is_template"] = classify.is_template(text)
+    db.execute("update reports set text = ?, chars = ?, parts = ?, is_fragment = ?,"
+               " is_template = ? where id = ?",
                [text, len(text), json.dumps([u for u, _t in run], ensure_ascii=False),
-                int(is_fragment), row["id"]])
+                int(is_fragment), int(row["is_template"]), row["id"]])
     if recluster:
         cluster.add_report(db, row["id"], row["page_id"], row["url"], _result(row, text))
     return int(row["id"])
