@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.items import Page
-from pipelines import cluster, dbwriter, urlstate
+from pipelines import cluster, dbwriter, stitch, urlstate
 from pipelines.db import (
     crawl_db_path,
     finish_crawl,
@@ -136,6 +136,7 @@ def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = No
             db.execute("delete from reports where id = ?", [found[0]])
         if report_id is not None:  # issue 11: near-duplicate cluster and canonical copy
             cluster.add_report(db, report_id, page_id, page.url, result, page.fingerprint)
+        stitch.record(db, page, page_id)  # issue 19: articles split over pages
         if result is not None:
             _insert_many(db, "removals", [{**r, "page_id": page_id, "report_id": report_id}
                                           for r in removal_rows(result)])

@@ -3,7 +3,6 @@ follows the parts (crawler/discovery.py), and how the writer stitches them (pipe
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from crawler import discovery
 from crawler.items import Page
-from pipelines import parts, stitch, store
+from pipelines import parts, stitch
 from pipelines.clean import clean
 from pipelines.db import open_db, start_crawl
 from pipelines.store import record_page
@@ -21,9 +20,6 @@ D = "http://www.x.gov.cn/zwgk/zfgzbg/202301/"
 STEM = "t20230110_5039030"
 PAGER = f'<script>createPageHTML(3, 0, "{STEM}", "html");</script>'
 SPLIT = load_manifest()["parts_sites"][0]["split_report"]
-HOOKED = "stitch.record" in inspect.getsource(store.record_page)
-needs_hook = pytest.mark.skipif(
-    not HOOKED, reason="pipelines.store.record_page does not call stitch.record yet (issue 19)")
 
 
 def test_first_part_from_its_pager_or_its_links() -> None:
@@ -90,7 +86,6 @@ def test_cleaner_marks_parts_and_only_the_first_is_a_report() -> None:
     assert all(r.part_urls == SPLIT["parts"] for r in results)
 
 
-@needs_hook
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 0, 2)])
 def test_parts_in_any_order_make_one_stitched_row(tmp_path: Path, order: tuple[int, ...]) -> None:
     db = open_db(tmp_path / "reports.db")
@@ -111,7 +106,6 @@ def test_parts_in_any_order_make_one_stitched_row(tmp_path: Path, order: tuple[i
     db.close()
 
 
-@needs_hook
 def test_a_missing_part_leaves_a_fragment_of_the_parts_before_it(tmp_path: Path) -> None:
     db = open_db(tmp_path / "reports.db")
     crawl = start_crawl(db, "reports")
@@ -132,7 +126,6 @@ def test_stitch_does_nothing_before_the_first_part_is_a_report(tmp_path: Path) -
     db.close()
 
 
-@needs_hook
 def test_merging_workers_stitches_parts_fetched_by_different_workers(tmp_path: Path) -> None:
     from pipelines.merge import cluster_merged, merge_db
 

@@ -4,7 +4,6 @@ chapter page as a fragment, and `scrapy extract` rebuilds both from the WARC alo
 
 from __future__ import annotations
 
-import inspect
 import json
 import sqlite3
 import subprocess
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines import store
 from pipelines.clean import clean
 from tests.crawling import REPO, SCRAPY, crawl
 from tests.fixtureweb import load_manifest, site_file
@@ -21,9 +19,6 @@ from tests.fixtureweb.server import running
 
 SITE = load_manifest()["parts_sites"][0]
 SPLIT, FRAGMENT = SITE["split_report"], SITE["fragment"]
-pytestmark = pytest.mark.skipif(
-    "stitch.record" not in inspect.getsource(store.record_page),
-    reason="pipelines.store.record_page does not call stitch.record yet (issue 19)")
 
 
 @pytest.fixture(scope="module")
