@@ -43,7 +43,8 @@ BROWSE_PORT ?= 8001
 # Where report pages link for replay: pywb as `make replay` serves it.
 REPLAY_BASE ?= http://127.0.0.1:$(or $(REPLAY_PORT),8090)/reports/
 DATASETTE_ARGS := -m datasette.yml --plugins-dir explore/plugins --template-dir explore/templates \
-  --static explore:explore/static --setting truncate_cells_html 160 --setting facet_time_limit_ms 1000
+  --static explore:explore/static --setting truncate_cells_html 160 --setting facet_time_limit_ms 1000 \
+  --setting max_returned_rows 5000
 BROWSER_PKGS := chromium fonts-noto-cjk
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

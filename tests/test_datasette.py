@@ -5,14 +5,18 @@ replay links."""
 from __future__ import annotations
 
 import html
+import http.client
+import re
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
+from pipelines import governments
 from tests.browsing import MANIFEST, datasette, get, get_json, q
 from tests.crawling import crawl_fixture_web
 
@@ -136,11 +140,131 @@ def test_canned_template_reports(site):
     assert all(r["placeholder_chars"] >= 5 for r in rows)
 
 
-def test_canned_search_for_short_terms(site):
-    # Two characters: below what the trigram index can match, found by the canned query.
-    assert reports(site, f"&_search={q('洮南')}") == []
-    rows = canned(site, "search_short_terms", f"&term={q('洮南')}")
-    assert [r["url"] for r in rows] == [TAONAN]
+@pytest.mark.parametrize("term", ["洮南", "肉牛", "冰汤圆"])
+def test_search_query_finds_short_and_long_terms(site, term):
+    rows = canned(site, "search", f"&term={q(term)}")
+    expected = {r["id"] for r in reports(site) if term in r["text"] or term in r["title"]}
+    assert {r["report_id"] for r in rows} == expected and expected
+    method = "full-text" if len(term) >= 3 else "text scan"
+    assert all(r["search"].startswith(method) for r in rows)
+    if len(term) < 3:  # what the trigram index cannot answer
+        assert reports(site, f"&_search={q(term)}") == []
+
+
+def test_search_page_highlights_the_hit_and_links_the_report(site):
+    rows = canned(site, "search", f"&term={q('肉牛')}")
+    page = get(f"{site}/search?term={q('肉牛')}").decode("utf-8")
+    assert page.count("<mark>肉牛</mark>") >= len(rows) > 0
+    assert "\ue000" not in page
+    for r in rows:
+        assert f'<a href="/reports/reports/{r["report_id"]}" title="open the report">' in page
+    # The page says which search ran, also when nothing is found.
+    assert "a scan of every title and text" in page and f"{len(rows)} reports" in page
+    none = get(f"{site}/search?term={q('量子纠缠计算机')}").decode("utf-8")
+    assert "0 reports" in none and "the full-text index (FTS5 trigram)" in none
+
+
+def no_redirect(url: str) -> tuple[int, str | None]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+    try:
+        conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        resp = conn.getresponse()
+        return resp.status, resp.getheader("Location")
+    finally:
+        conn.close()
+
+
+def test_the_landing_page_is_the_report_list(site):
+    base = site.rsplit("/", 1)[0]
+    status, location = no_redirect(base + "/")
+    assert status == 302 and location == "/reports/report_list"
+
+
+def test_report_list_has_a_short_row_per_report(site):
+    rows = {r["id"]: r for r in reports(site)}
+    listed = get_json(f"{site}/report_list.json?_shape=array&_size=max")
+    assert sorted(r["id"] for r in listed) == sorted(rows)
+    assert list(listed[0]) == ["region", "province", "level", "year", "title", "speaker",
+                               "chars", "copies", "replay", "id"]
+    for r in listed:
+        full = rows[r["id"]]
+        assert (r["region"], r["year"], r["title"], r["chars"]) == (
+            full["region"], full["year"], full["title"], full["chars"])
+        assert r["replay"] == f"{full['wayback_ts']}/{full['url']}"
+        assert r["copies"] >= 1
+    # Every region of a government site gets the province of a government of that name (the
+    # one the sites file says when two share it).
+    provinces: dict[str, set[str]] = {}
+    for g in governments.rows():
+        provinces.setdefault(g["name"], set()).add(g["province"])
+    assert {r["region"] for r in listed if r["province"]} == GOV_REGIONS
+    assert all(r["province"] in provinces[r["region"]] for r in listed if r["region"])
+    facets = get_json(f"{site}/report_list.json?_size=0")["facet_results"]
+    assert set(facets) == {"province", "level", "year"}
+    assert {f["value"]: f["count"] for f in facets["province"]["results"]} == Counter(
+        r["province"] for r in listed if r["province"])
+
+
+def test_report_list_links_each_title_to_its_report_and_replay(site):
+    page = html.unescape(get(f"{site}/report_list?_size=max").decode("utf-8"))
+    for r in reports(site):
+        assert f'<a href="/reports/reports/{r["id"]}" title="open the report">{r["title"]}</a>' \
+            in page
+        assert f'href="http://127.0.0.1:8090/reports/{r["wayback_ts"]}/{r["url"]}"' in page
+    assert 'data-column="text"' not in page
+
+
+def test_table_pages_open_without_technical_columns(site):
+    status, location = no_redirect(f"{site}/reports?year=2022")
+    hidden = METADATA["plugins"]["gzbg-report-views"]["hidden_columns"]["reports"]
+    assert status == 302 and location.startswith("/reports/reports?year=2022&_nocol=")
+    page = get(f"{site}/reports").decode("utf-8")
+    assert 'data-column="region"' in page and 'data-column="year"' in page
+    for column in hidden:
+        assert f'data-column="{column}"' not in page, column
+    # Asking for columns is obeyed, and JSON keeps them all.
+    assert 'data-column="text"' in get(f"{site}/reports?_col=text").decode("utf-8")
+    assert no_redirect(f"{site}/reports?_col=text")[0] == 200
+    assert all("text" in r and "warc_offset" in r for r in reports(site))
+
+
+def test_canned_query_rows_link_to_the_report(site):
+    rows = canned(site, "template_reports")
+    page = get(f"{site}/template_reports").decode("utf-8")
+    assert rows and all(f'href="/reports/reports/{r["report_id"]}"' in page for r in rows)
+
+
+def chart_rows(site: str, chart: dict, province: str = "") -> list[dict]:
+    # As datasette-dashboards runs a chart: its [[ ... ]] parts kept only for a chosen filter.
+    sql = re.sub(r"\[\[(.*?)\]\]", lambda m: m.group(1) if province else "", chart["query"])
+    return get_json(f"{site}.json?_shape=array&sql={q(sql)}&province={q(province)}")
+
+
+def test_dashboard_charts_count_reports_and_governments(site):
+    board = METADATA["plugins"]["datasette-dashboards"]["coverage"]
+    page = get(site.rsplit("/", 1)[0] + "/-/dashboards/coverage").decode("utf-8")
+    for slug in board["charts"]:
+        assert slug in page
+    charts = board["charts"]
+    rows = [r for r in reports(site) if r["year"]]
+    per_year = chart_rows(site, charts["reports-per-year"])
+    by_year: Counter = Counter()
+    for r in per_year:
+        by_year[r["year"]] += r["reports"]
+    assert by_year == Counter(r["year"] for r in rows)
+    n_governments = len(governments.rows())
+    heat = chart_rows(site, charts["coverage-by-province"])
+    years = {r["year"] for r in heat}
+    assert years == set(range(min(by_year), max(by_year) + 1))
+    for year in years:
+        assert sum(r["governments"] for r in heat if r["year"] == year) == n_governments
+    assert sum(r["found"] for r in heat) >= len(GOV_REGIONS)
+    # One province picked: each of its governments, every year.
+    jilin = chart_rows(site, charts["coverage-of-governments"], "吉林省")
+    in_jilin = [g for g in governments.rows() if g["province"] == "吉林省"]
+    assert len(jilin) == len(in_jilin) * len(years)
+    assert {r["status"] for r in jilin} >= {"found", "unknown_site"}
 
 
 def test_crawl_row_records_the_run(site, crawl_dir):

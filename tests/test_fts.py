@@ -19,6 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO / "tests" / "gold"
 QUERIES = yaml.safe_load((REPO / "datasette.yml").read_text("utf-8"))[
     "databases"]["reports"]["queries"]
+# How the search query marks a hit (explore/plugins/report_views.py shows them as <mark>).
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 
 
 def gold(host: str) -> dict:
@@ -78,14 +80,35 @@ def test_index_follows_updates_and_deletes(db):
     assert db.execute("insert into reports_fts(reports_fts) values('integrity-check')")
 
 
-def test_short_terms_need_the_canned_query(db):
+def run_search(db, term: str) -> list[dict]:
+    """The search query of datasette.yml, as Datasette runs it."""
+    return list(db.query(QUERIES["search"]["sql"], {"term": term}))
+
+
+def test_short_terms_need_the_search_query(db):
     url = gold("www.taonan.gov.cn")["url"]
     # Two characters are below what a trigram index can match...
     assert search(db, "洮南") == []
-    # ...so datasette.yml ships a query that scans for them.
-    found = [r[4] for r in db.execute(QUERIES["search_short_terms"]["sql"], {"term": "洮南"})]
-    assert url in found
-    assert list(db.execute(QUERIES["search_short_terms"]["sql"], {"term": ""})) == []
+    # ...so the search query scans for them, and says so.
+    rows = run_search(db, "洮南")
+    assert [db["reports"].get(r["report_id"])["url"] for r in rows] == [url]
+    assert rows[0]["search"].startswith("text scan")
+    assert run_search(db, "") == run_search(db, "   ") == []
+
+
+@pytest.mark.parametrize("term", ["冰汤圆", "秸秆变肉", "肉牛", "牛"])
+def test_search_marks_the_hit_in_a_snippet(db, term):
+    texts = {r["id"]: r["text"] for r in db.query("select id, text from reports")}
+    rows = run_search(db, term)
+    assert {r["report_id"] for r in rows} == {i for i, text in texts.items() if term in text}
+    assert rows
+    for r in rows:
+        marked = r["snippet"].split(MARK_OPEN)
+        # Every marked stretch is the term, and the snippet is a piece of the report's text.
+        assert len(marked) > 1 and all(m.split(MARK_CLOSE)[0] == term for m in marked[1:])
+        plain = r["snippet"].replace(MARK_OPEN, "").replace(MARK_CLOSE, "").strip("…")
+        assert plain and plain in texts[r["report_id"]]
+        assert r["search"].startswith("full-text" if len(term) >= 3 else "text scan")
 
 
 TEXT = st.text(alphabet=st.one_of(
@@ -106,5 +129,25 @@ def test_any_substring_of_three_or_more_characters_is_found(tmp_path, text, data
         db.execute("delete from reports")
         record(db, "http://x.gov.cn/a.html", "标题", text, 0)
         assert search(db, term) == ["http://x.gov.cn/a.html"]
+    finally:
+        db.close()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXT, data=st.data())
+def test_any_substring_of_one_or_two_characters_is_found_by_the_search_query(
+        tmp_path, text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    term = text[start:start + data.draw(st.integers(1, 2))]
+    if not term.strip():
+        return  # the query trims the term, and an empty one finds nothing
+    db = open_db(tmp_path / "prop.db")
+    try:
+        db.execute("delete from removals")
+        db.execute("delete from reports")
+        record(db, "http://x.gov.cn/a.html", "标题", text, 0)
+        rows = run_search(db, term)
+        assert len(rows) == 1 and MARK_OPEN + term.strip() + MARK_CLOSE in rows[0]["snippet"]
     finally:
         db.close()

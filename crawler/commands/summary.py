@@ -1,4 +1,5 @@
-"""`scrapy summary -s DATA_DIR=DIR`: what a crawl left in DATA_DIR, and how to look at it."""
+"""`scrapy summary -s DATA_DIR=DIR [--plots OUT]`: what a crawl left in DATA_DIR, and how to
+look at it; --plots also draws its charts as PNG files into OUT (pipelines/plots.py)."""
 
 from __future__ import annotations
 
@@ -69,9 +70,40 @@ class Command(ScrapyCommand):
     def long_desc(self) -> str:
         return f"{self.short_desc()}. {SETTINGS_HELP}"
 
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "--plots", metavar="OUT",
+            help="also draw reports per year by province and the coverage heat map as PNG "
+                 "files into the folder OUT (created if missing)")
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        db_path = crawl_db_path(self.settings)
         try:
-            print(summarize(Path(self.settings.get("DATA_DIR")), crawl_db_path(self.settings)))
+            print(summarize(Path(self.settings.get("DATA_DIR")), db_path))
         except UsageError as exc:
             fail(self, "summary", str(exc))
+            return
+        if opts.plots:
+            try:
+                print(draw(db_path, Path(opts.plots)))
+            except OSError as exc:  # OUT is a file, or not writable
+                fail(self, "summary", f"--plots {opts.plots}: {exc.strerror or exc}")
+
+
+def draw(db_path: Path, out_dir: Path) -> str:
+    from pipelines import plots  # matplotlib loads only when asked for
+
+    db = open_db(db_path)
+    try:
+        written = plots.write_plots(db, out_dir)
+    finally:
+        db.close()
+    lines = ["plots:"] + [f"  {path}" for path in written]
+    if not written:
+        lines.append("  none: the database has no report with a year")
+    if not plots.cjk_font():
+        lines.append("  no CJK font found (`make browser-deps` installs fonts-noto-cjk): "
+                     "Chinese labels may show as boxes")
+    return "\n".join(lines)

@@ -17,6 +17,8 @@ PLUGIN = "gzbg-replay-links"
 ENV = "GZBG_REPLAY_BASE"
 DEFAULT_BASE = "http://127.0.0.1:8090/reports/"
 TABLES = ("reports", "pages")
+# The report list (pipelines/migrations.py) gives both in one column: replay.
+LIST_VIEW = "report_list"
 
 
 def replay_url(base: str, ts: str, url: str) -> str:
@@ -25,14 +27,20 @@ def replay_url(base: str, ts: str, url: str) -> str:
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if column != "wayback_ts" or table not in TABLES or not value:
+    if not value:
         return None
-    try:
-        url = row["url"]
-    except (IndexError, KeyError):  # the url column was left out with ?_col / ?_nocol
+    if column == "replay" and table == LIST_VIEW:  # "<timestamp>/<url>", made by the view
+        ts, _, url = value.partition("/")
+        label = "▸ replay"
+    elif column == "wayback_ts" and table in TABLES:
+        try:
+            ts, url = value, row["url"]
+        except (IndexError, KeyError):  # the url column was left out with ?_col / ?_nocol
+            return None
+        label = f"{value} ▸ replay"
+    else:
         return None
     config = datasette.plugin_config(PLUGIN, database=database, table=table) or {}
     base = os.environ.get(ENV) or config.get("base") or DEFAULT_BASE
-    href = replay_url(base, value, url)
-    return Markup('<a href="{}" title="replay the archived page">{} ▸ replay</a>').format(
-        escape(href), escape(value))
+    return Markup('<a href="{}" title="replay the archived page">{}</a>').format(
+        escape(replay_url(base, ts, url)), label)
