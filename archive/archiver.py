@@ -31,6 +31,10 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
+class DigestIndexError(OSError):
+    """The payload digest of an exchange could not be indexed (its records were taken back)."""
+
+
 @dataclass
 class Exchange:
     """One fetch as it went over the wire (the head already prepared for archiving)."""
@@ -86,14 +90,20 @@ class Archiver:
         req = request_record(ex.url, ex.method, ex.request_headers, ex.request_body, ex.date,
                              resp_id, ex.crawl_meta)
         loc, _ = self.warc.write(resp, req)
+        if original is None and self.index is not None and ex.body:
+            try:
+                self.index.add(digest, Original(resp_id, ex.url, ex.date), loc.file, loc.offset)
+            except Exception as exc:  # noqa: BLE001 - sqlite3 or Redis: either is a failed write
+                # Unindexed, the payload would be archived in full again when the page is
+                # fetched again: the records go too, and the write fails as a whole.
+                self.warc.undo()
+                raise DigestIndexError(f"digest index: {type(exc).__name__}: {exc}") from exc
         self.counts["requests"] += 1
         if original is not None:
             self.counts["revisits"] += 1
         else:
             self.counts["responses"] += 1
             self.counts["bytes"] += len(ex.body)
-            if self.index is not None and ex.body:
-                self.index.add(digest, Original(resp_id, ex.url, ex.date), loc.file, loc.offset)
         return {"warc_file": loc.file, "warc_offset": loc.offset, "warc_length": loc.length,
                 "warc_record_id": resp_id, "warc_type": resp.rec_type,
                 "payload_digest": digest}

@@ -4,7 +4,9 @@ It sits above HttpCompressionMiddleware, so bodies are archived still content-en
 above Redirect/Retry, so redirects and error statuses are archived too.  The response head
 comes byte for byte from archive.http's download handler when it is in use.  Writing happens
 in the archive's writer process; where each record landed is left in
-``request.meta["warc_fetches"]`` for the pipelines downstream.
+``request.meta["warc_fetches"]`` for the pipelines downstream.  The response goes on only
+once its records are on disk; if they could not be written, the fetch fails (NotArchived)
+and is marked so, and the store leaves its page out: a resumed crawl fetches it again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from warcio.timeutils import datetime_to_iso_date
@@ -23,8 +25,8 @@ from warcio.timeutils import datetime_to_iso_date
 from archive.archiver import Exchange
 from archive.http import RAW_HEAD_META
 from archive.records import archived_head, header_pairs, rebuilt_head
-from archive.service import WarcService
-from pipelines.procs import HelperDied
+from archive.service import ArchiveWriteError, WarcService
+from crawler.writefailed import NOT_ARCHIVED
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ def crawl_meta(request: Request) -> dict[str, Any]:
     if request.meta.get("redirect_urls"):
         meta["redirect_urls"] = list(request.meta["redirect_urls"])
     return meta
+
+
+class NotArchived(IgnoreRequest):
+    """A response whose records could not be written: it must not be taken for a page."""
 
 
 class WarcArchiveMiddleware:
@@ -68,12 +74,15 @@ class WarcArchiveMiddleware:
         )
         try:
             written = await self.service.write_exchange(exchange)
-        except (OSError, HelperDied) as e:
-            # A full disk (or a dead writer) must not pass silently: the page is then not
-            # archived, and still crawled.
+        except ArchiveWriteError as e:
             logger.error("WARC write failed for %s: %s", response.url, e)
             self.stats.inc_value("archive/write_errors")
-            return response
+            # The service has stopped the crawl.  The page goes no further than the spider's
+            # errback; its mark keeps it out of the database.
+            request.meta.setdefault("warc_fetches", []).append(
+                {"url": response.url, "status": response.status, "fetched_at": now,
+                 NOT_ARCHIVED: str(e)})
+            raise NotArchived(f"not archived: {e}") from e
         self.stats.inc_value("archive/records_written", 2)
         if written["warc_type"] == "revisit":
             self.stats.inc_value("archive/revisits_written")

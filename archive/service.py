@@ -3,6 +3,8 @@
 The downloader middleware (exchanges) and the conversion pipeline (cleaned text) both write
 into the same open WARC file, in order, through one helper process (pipelines.procs.Helper);
 the reactor only awaits the answer.  ``WarcService.of(crawler)`` gives both the same instance.
+A write that fails (the writer rolls it back) or a writer that died stops the crawl
+(crawler/writefailed.py) and raises ArchiveWriteError to the caller.
 A writer thread did this before; its Python work (warcio's records) held the GIL the reactor
 needed, about 1.6 ms a fetch.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import sqlite3
 import uuid
 import weakref
 from importlib.metadata import version
@@ -24,6 +27,7 @@ from archive.archiver import Archiver, Exchange
 from archive.dedup import DigestIndex, index_recovered
 from archive.recovery import recover
 from archive.warcfile import RotatingWarcWriter
+from crawler.writefailed import ARCHIVE, write_failed
 from pipelines.procs import Helper, HelperDied
 
 logger = logging.getLogger(__name__)
@@ -58,8 +62,18 @@ def dedup_path(settings: Any) -> Path:
     return Path(settings.get("WARC_DEDUP_PATH") or Path(settings.get("DATA_DIR")) / "digests.db")
 
 
+# What a failed write raises in the writer: the disk (OSError), the digest index (sqlite3).
+# Anything else is a bug with one page's records, which fails that page alone.
+WRITE_ERRORS = (OSError, sqlite3.Error, HelperDied)
+
+
+class ArchiveWriteError(OSError):
+    """A WARC write that did not happen: rolled back by the writer, or the writer is gone."""
+
+
 class WarcService:
     def __init__(self, crawler: Crawler, helper: Helper):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.helper = helper
         self.closed = False
@@ -95,11 +109,21 @@ class WarcService:
 
     async def write_exchange(self, exchange: Exchange) -> dict[str, Any]:
         """Archive a fetch; returns Archiver.write_exchange's fetch dict."""
-        return await self.helper.call(_write_exchange, exchange)
+        return await self._call(_write_exchange, exchange)
 
     async def write_conversion(self, url: str, text: str, info: dict[str, Any],
                                refers_to: str, date: str) -> tuple[str, str]:
-        return await self.helper.call(_write_conversion, url, text, info, refers_to, date)
+        return await self._call(_write_conversion, url, text, info, refers_to, date)
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        """The writer's answer; a failed write stops the crawl, and the caller, which
+        counts and logs it, gets ArchiveWriteError."""
+        try:
+            return await self.helper.call(fn, *args)
+        except WRITE_ERRORS as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            write_failed(self.crawler, ARCHIVE, f"the archive could not be written ({message})")
+            raise ArchiveWriteError(message) from exc
 
     def expect_not_modified(self, url: str, digest: str) -> None:
         """See Archiver.expect_not_modified; reaches it before the fetch's exchange does."""
@@ -112,9 +136,10 @@ class WarcService:
         # After everything queued before: the last records, then the file's close.
         try:
             counts, files = self.helper.close(_close)
-        except (HelperDied, OSError) as e:
+        except WRITE_ERRORS as e:
             logger.error("the WARC writer did not close cleanly: %s; the next crawl "
                          "recovers its open file", e)
+            write_failed(self.crawler, ARCHIVE, f"the WARC file could not be closed ({e})")
             return
         for key in ("responses", "revisits", "conversions"):
             self.stats.set_value(f"archive/{key}", counts[key])

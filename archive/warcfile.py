@@ -2,10 +2,15 @@
 
 Files are written as ``NAME.warc.gz.open`` and renamed to ``NAME.warc.gz`` when closed, so a
 reader never mistakes a file still being written (or left by a crash) for a finished one.
+An append that fails (a full disk, an I/O error) is cut back off the file before the error is
+raised, and the last append can be taken back (`undo`) when what had to follow it failed: the
+file always ends with a whole record (issue 17).  So a file full enough to rotate is closed
+at the next append, not right after the one that filled it.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import socket
@@ -13,7 +18,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
@@ -47,13 +51,16 @@ class RotatingWarcWriter:
         self.warcinfo = warcinfo
         self.serial = 0
         self.name: str | None = None
-        self._fh: BinaryIO | None = None
+        # Unbuffered: a failed write leaves nothing behind in a buffer to be written later,
+        # and what reached the file is known to end where the failed append began.
+        self._fh: io.FileIO | None = None
         # warcio serialises each record into memory, uncompressed; it is then gzipped and
         # written in one call each.  warcio's own gzip writer makes a zlib call per header
         # line, and each call hands the GIL to the reactor and back (the writer is a thread).
         self._buf = io.BytesIO()
         self._serializer = WARCWriter(self._buf, gzip=False, warc_version="WARC/1.1")
         self.files_closed: list[str] = []
+        self._last: int | None = None  # where the last append began, while undoable
 
     def _member(self, record: ArcWarcRecord) -> bytes:
         self._buf.seek(0)
@@ -61,37 +68,80 @@ class RotatingWarcWriter:
         self._serializer.write_record(record)
         return zlib.compress(self._buf.getbuffer(), GZIP_LEVEL, wbits=31)  # 31: gzip framing
 
-    def _open(self) -> BinaryIO:
+    def _open(self) -> io.FileIO:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.serial += 1
-        self.name = warc_name(self.prefix, self.serial)
-        self._fh = open(self.directory / (self.name + OPEN_SUFFIX), "wb")  # noqa: SIM115
-        self._fh.write(self._member(self._serializer.create_warcinfo_record(self.name,
-                                                                            self.warcinfo)))
-        return self._fh
+        name = warc_name(self.prefix, self.serial)
+        path = self.directory / (name + OPEN_SUFFIX)
+        fh = io.FileIO(path, "w")
+        try:
+            _write_all(fh, self._member(self._serializer.create_warcinfo_record(
+                name, self.warcinfo)))
+        except OSError:
+            fh.close()
+            path.unlink(missing_ok=True)  # a file without its warcinfo is no WARC file
+            raise
+        self._fh, self.name = fh, name
+        return fh
 
     def write(self, *records: ArcWarcRecord) -> list[RecordLocation]:
-        """Append records to the open file; flush, so a crash leaves whole members behind."""
+        """Append records to the open file, all or none of them.
+
+        Unbuffered, so a crash leaves whole members behind; a failed append is truncated
+        away before its error is raised.
+        """
+        if self._fh is not None and self._fh.tell() >= self.max_size:
+            self.close()
+        self._last = None
         fh = self._fh or self._open()
         assert self.name is not None
         locations = []
         members = []
-        start = fh.tell()
+        start = offset = fh.tell()
         for record in records:
             members.append(self._member(record))
-            locations.append(RecordLocation(self.name, start, len(members[-1])))
-            start += len(members[-1])
-        fh.write(b"".join(members))
-        fh.flush()
-        if fh.tell() >= self.max_size:
-            self.close()
+            locations.append(RecordLocation(self.name, offset, len(members[-1])))
+            offset += len(members[-1])
+        try:
+            _write_all(fh, b"".join(members))
+        except OSError:
+            self._roll_back(fh, start)
+            raise
+        self._last = start
         return locations
 
+    def undo(self) -> None:
+        """Take the last append off the file again (its records are not to be kept)."""
+        if self._fh is not None and self._last is not None:
+            self._roll_back(self._fh, self._last)
+        self._last = None
+
+    def _roll_back(self, fh: io.FileIO, end: int) -> None:
+        """Cut a failed append off the file; if even that fails, give the file up as it is
+        (left ``.open``: the next crawl's recovery truncates it to its last whole record)."""
+        try:
+            os.ftruncate(fh.fileno(), end)
+            fh.seek(end)
+        except OSError:
+            fh.close()
+            self._fh = self.name = None
+
     def close(self) -> None:
+        self._last = None
         if self._fh is None or self.name is None:
             return
         self._fh.close()
+        self._fh = None  # a failed rename leaves the file .open, for the next recovery
         os.replace(self.directory / (self.name + OPEN_SUFFIX), self.directory / self.name)
         self.files_closed.append(self.name)
-        self._fh = None
         self.name = None
+
+
+def _write_all(fh: io.FileIO, data: bytes) -> None:
+    """Write all of data: a raw file may take part of it, or raise after part of it."""
+    view = memoryview(data)
+    while view:
+        written = fh.write(view)
+        if not written:  # never for a regular file; it would loop forever
+            raise OSError(errno.EIO, "the WARC file took no bytes")
+        view = view[written:]

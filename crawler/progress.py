@@ -11,6 +11,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler import writefailed
+
 logger = logging.getLogger(__name__)
 
 
@@ -41,10 +43,12 @@ class Progress:
         queued = (get("scheduler/enqueued", 0) or 0) - (get("scheduler/dequeued", 0) or 0)
         elapsed = max(time.monotonic() - self.started, 1e-9)
         fetched = get("downloader/response_count", 0) or 0
+        failed = writefailed.failure(self.stats)
         return (f"progress: {fetched} fetched ({fetched / elapsed:.1f}/s), "
                 f"{get('store/reports', 0) or 0} reports, {queued} queued, "
                 f"{get('downloader/exception_count', 0) or 0} errors, "
-                f"{(get('archive/bytes_archived', 0) or 0) / 1e6:.1f} MB archived")
+                f"{(get('archive/bytes_archived', 0) or 0) / 1e6:.1f} MB archived"
+                + (f", stopping: {failed}" if failed else ""))
 
     def log(self) -> None:
         logger.info(self.line())

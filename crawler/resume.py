@@ -8,8 +8,9 @@ stale, and a seen set that also holds requests that were queued, or fetched but 
 stored, and are now lost: filtered as seen, never fetched.
 
 So the database, not the JOBDIR, says what is done.  A marker file in the JOBDIR tells a
-killed run from a closed one; after a killed run this middleware, before the scheduler opens
-the JOBDIR,
+killed run from a closed one; a run stopped by a failed write (crawler/writefailed.py: a full
+disk, say) counts as killed, since the pages it could not archive or store are in its seen
+set.  After such a run this middleware, before the scheduler opens the JOBDIR,
 
 * rewrites ``requests.seen`` to the fingerprints of the URLs stored by this job's runs (every
   pages row, so a stored page is never fetched twice), and drops the stale queue;
@@ -43,6 +44,7 @@ from archive.extract import decoded
 from archive.reader import read_entries
 from archive.service import dedup_path
 from archive.warcfile import OPEN_SUFFIX
+from crawler import writefailed
 from pipelines.db import crawl_db_path
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ class ResumeMiddleware:
         previous = self._read_marker()
         self.since = previous.get("since", self._last_crawl_id())
         if previous.get("running"):
-            self._reset_jobdir()
+            self._reset_jobdir(previous.get("failed"))
         self._write_marker(running=True)
 
     @classmethod
@@ -70,7 +72,9 @@ class ResumeMiddleware:
             raise NotConfigured("no JOBDIR, or RESUME_ENABLED is off")
         data = Path(s.get("DATA_DIR"))
         mw = cls(crawler, Path(jobdir), crawl_db_path(s), data / "warc", dedup_path(s))
-        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        # After every spider_closed handler: the database writer's last pages are only
+        # known to be stored (or not) once the store's handler has drained it.
+        crawler.signals.connect(mw.engine_stopped, signal=signals.engine_stopped)
         return mw
 
     # -- the marker: which crawls rows belong to this job, and whether its last run closed --
@@ -80,12 +84,16 @@ class ResumeMiddleware:
         except (OSError, ValueError):
             return {}
 
-    def _write_marker(self, running: bool) -> None:
+    def _write_marker(self, running: bool, failed: str | None = None) -> None:
         self.jobdir.mkdir(parents=True, exist_ok=True)
-        self.marker.write_text(json.dumps({"since": self.since, "running": running}))
+        state: dict[str, Any] = {"since": self.since, "running": running}
+        if failed:
+            state["failed"] = failed
+        self.marker.write_text(json.dumps(state))
 
-    def spider_closed(self, reason: str) -> None:
-        self._write_marker(running=False)
+    def engine_stopped(self) -> None:
+        failed = writefailed.failure(self.crawler.stats)
+        self._write_marker(running=failed is not None, failed=failed)
 
     def _query(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
         if not self.db.exists():
@@ -103,7 +111,7 @@ class ResumeMiddleware:
         return int(rows[0][0] or 0) if rows else 0
 
     # -- after a killed run ------------------------------------------------------------
-    def _reset_jobdir(self) -> None:
+    def _reset_jobdir(self, failed: str | None) -> None:
         stored = [u for (u,) in self._query(
             "select distinct url from pages where crawl_id > ?", [self.since])]
         fingerprint = self.crawler.request_fingerprinter.fingerprint
@@ -116,8 +124,9 @@ class ResumeMiddleware:
         shutil.rmtree(self.jobdir / "requests.queue", ignore_errors=True)
         self.rebuild = True
         self.crawler.stats.set_value("resume/stored_before", len(stored))
-        logger.warning("resume: the last run of this job was killed; %d URLs are stored, the "
-                       "frontier is rebuilt from their archived pages", len(stored))
+        logger.warning("resume: the last run of this job was %s; %d URLs are stored, the "
+                       "frontier is rebuilt from their archived pages",
+                       f"stopped ({failed})" if failed else "killed", len(stored))
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         if self.rebuild:

@@ -8,7 +8,8 @@ process the bottleneck of its workers.  So one process writes, in the order the 
 sent, and each call answers with an `Ack`.  Pages travel without their bodies.
 
 If the process dies, the calls it had not answered fail with HelperDied: their pages are
-in the WARC, so `scrapy extract` can recover them.
+in the WARC, and the crawl stops (crawler/writefailed.py), so a resume with the same JOBDIR
+fetches them again (`scrapy extract` can also recover them from the WARC).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import signal
 import struct
 import threading
 from collections.abc import Callable
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -67,7 +68,7 @@ class Helper:
         self.process = ctx.Process(target=_serve, name=name, daemon=True,
                                    args=(calls_in, answers_out, setup, args, inherited,
                                          niceness))
-        self.process.start()
+        _start_deaf(self.process, ctx)
         calls_in.close()  # the child's ends: closed here, so each side sees the other go
         answers_out.close()
         # Written raw (framed as _serve reads it), without blocking.
@@ -227,6 +228,26 @@ class Helper:
 # This process's ends of its helpers' pipes.
 _OWNER_FDS: set[int] = set()
 _FRAME = struct.Struct("!Q")
+# What a terminal (Ctrl-C), `timeout`, systemd or Scrapyd send to the whole process group.
+# Acting on them is the owner's job: it drains its helpers in order as it shuts down.
+GROUP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _start_deaf(process: multiprocessing.process.BaseProcess, ctx: BaseContext) -> None:
+    """Start a helper (and the forkserver, on first use) with the group's signals blocked.
+
+    A child inherits the starting thread's signal mask: the helper cannot be killed by them
+    before it ignores them, and the forkserver, which would otherwise die of a SIGTERM and
+    make every helper look dead, never sees them.  CPython's resource tracker, started with
+    the forkserver, unblocks both when it starts: it is started first.
+    """
+    if ctx.get_start_method() == "forkserver":
+        resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _message(*message: Any) -> bytes:
@@ -258,13 +279,16 @@ def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
     """The helper process: set up, then answer calls until None or the owner's end closes.
 
     An owner killed with SIGKILL closes its end; the helper then exits as it stands, as a
-    thread of the owner would have.  Ctrl-C, which the terminal sends to every process of
-    the group, is the owner's to act on: a helper killed by it would lose the pages it holds
-    while the owner is still shutting down gracefully.
+    thread of the owner would have, after the calls already sent.  Ctrl-C and SIGTERM, which
+    reach every process of the group, are the owner's to act on: a helper killed by them
+    would lose the pages it holds while the owner is still shutting down gracefully (a dead
+    WARC writer's pages were stored unarchived).  So helpers end by SIGKILL only.
     """
     for fd in inherited:
         os.close(fd)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in GROUP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_SIGNALS)
     os.nice(niceness)
     try:
         setup(*args)

@@ -1,7 +1,9 @@
 """Item pipeline: record every fetch, and every page the cleaner calls a report, in SQLite.
 
 `record_page` is the one writer of page rows: the live crawl (SQLitePipeline) and
-re-extraction from WARC both call it, so both produce the same rows.
+re-extraction from WARC both call it, so both produce the same rows.  A page whose records
+could not be archived is not stored, and a page that could not be stored stops the crawl
+(crawler/writefailed.py): the next run with the same JOBDIR fetches both again.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any, NamedTuple, Self
 import sqlite_utils
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler import writefailed
 from crawler.items import Page
 from pipelines import cluster, dbwriter, stitch, urlstate
 from pipelines.db import (
@@ -230,6 +233,10 @@ class SQLitePipeline:
     def process_item(self, item: Page) -> Page:
         if not isinstance(item, Page):
             return item
+        if any(writefailed.NOT_ARCHIVED in fetch for fetch in item.fetches):
+            # Stored, it would never be fetched again; left out, a resume fetches it.
+            self.stats.inc_value("store/not_archived")
+            raise DropItem(f"not stored, its archive write failed: {item.url}")
         if self.writer is None:
             self._count(write(self.db, item, self.crawl_id))
         else:
@@ -254,10 +261,12 @@ class SQLitePipeline:
 
     def _count(self, ack: Ack) -> None:
         if not ack.stored:
-            # The transaction rolled back, or the writer died; the fetch is still in the
-            # WARC, so re-extraction can recover it.  Say so loudly rather than stop the crawl.
+            # The transaction rolled back, or the writer died: the fetch is in the WARC, and
+            # not in the database, so the crawl stops and a resume fetches it again.
             logger.error("SQLite write failed for %s: %s", ack.url, ack.error)
             self.stats.inc_value("store/write_errors")
+            writefailed.write_failed(self.crawler, writefailed.STORE,
+                                     f"the database could not be written ({ack.error})")
             return
         if ack.is_report:
             self.stats.inc_value("store/reports")
@@ -269,10 +278,15 @@ class SQLitePipeline:
         if self.writer is not None:
             try:
                 self.writer.close(dbwriter.close)
-            except HelperDied as exc:
+            except (HelperDied, sqlite3.Error) as exc:
                 logger.error("the database writer did not close cleanly: %s", exc)
             for future in list(self.unacked):  # answered by now, their callbacks not run
                 self._acked(future)
-        urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
-        finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
-        self.db.close()
+        try:
+            urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
+            finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
+        except sqlite3.Error as exc:  # the crawls row stays unfinished, as after a kill
+            writefailed.write_failed(self.crawler, writefailed.STORE,
+                                     f"the crawl's row could not be finished ({exc})")
+        finally:
+            self.db.close()

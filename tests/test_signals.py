@@ -1,0 +1,113 @@
+"""SIGTERM to the crawl's whole process group (issue 17): `timeout`, systemd and Scrapyd's host
+shutting down send it to every process, the helpers included.
+
+The helpers (clean workers, the WARC writer, the database writer) and the forkserver they
+start from must not act on it: the crawl process shuts down gracefully and drains them in
+order.  Before, the WARC writer died first and pages in flight were stored but never
+archived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from multiprocessing import forkserver
+from pathlib import Path
+
+import pytest
+
+from pipelines.procs import GROUP_SIGNALS, Helper, ready
+from tests.crawling import REPO, SCRAPY, crawl
+from tests.demo import crawl_env
+from tests.faultcrawl import START, check_archive, check_complete, marker, stored
+from tests.fixtureweb.server import running
+
+STOP_AFTER = 40  # pages stored before the SIGTERM
+
+
+def answers(helper: Helper) -> bool:
+    async def call() -> None:
+        await asyncio.wait_for(helper.call(ready), 30)
+    asyncio.run(call())
+    return True
+
+
+def test_helpers_and_their_forkserver_outlive_the_group_signals():
+    helper = Helper("signal-test", ready)
+    try:
+        server = forkserver._forkserver._forkserver_pid
+        assert server is not None
+        for sig in GROUP_SIGNALS:
+            os.kill(helper.process.pid, sig)
+            os.kill(server, sig)
+        # Delivered (or ignored) by now: a killed process would not answer.
+        assert answers(helper) and helper.alive
+        second = Helper("signal-test-2", ready)  # from the same forkserver, still there
+        assert forkserver._forkserver._forkserver_pid == server and answers(second)
+        second.close()
+    finally:
+        helper.close()
+    assert helper.process.exitcode == 0  # closed by its owner, not by a signal
+
+
+@pytest.fixture(scope="module")
+def web():
+    with running() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def reference(web, tmp_path_factory) -> set[str]:
+    data = tmp_path_factory.mktemp("reference")
+    proc = crawl(data, web.proxy_url, "-a", f"start_urls={START}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with sqlite3.connect(data / "reports.db") as db:
+        return {u for (u,) in db.execute("select url from pages")}
+
+
+def terminated_crawl(web, data: Path, jobdir: Path) -> tuple[int, str]:
+    """A full-speed crawl in a process group of its own, sent SIGTERM as a group once
+    STOP_AFTER pages are stored; its exit code and log."""
+    cmd = [SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={data}", "-s", f"JOBDIR={jobdir}",
+           "-s", "AUTOTHROTTLE_ENABLED=False", "-a", f"start_urls={START}"]
+    log = data.parent / "sigterm.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=crawl_env(web.proxy_url), stdout=fh,
+                                stderr=fh, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while stored(data / "reports.db") < STOP_AFTER:
+                assert proc.poll() is None, "the crawl ended before the signal"
+                assert time.monotonic() < deadline, "the crawl made no progress"
+                time.sleep(0.02)
+            os.killpg(proc.pid, signal.SIGTERM)  # as `timeout` or systemd do
+            code = proc.wait(timeout=180)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    return code, log.read_text()
+
+
+def test_sigterm_to_the_group_loses_nothing(web, reference, tmp_path):
+    data, jobdir = tmp_path / "data", tmp_path / "job"
+    code, log = terminated_crawl(web, data, jobdir)
+    assert "Received SIGTERM, shutting down gracefully" in log
+    assert "Spider closed (shutdown)" in log
+    assert code == 0
+    # No helper died: no page lost its cleaning, its records or its row.
+    assert [line for line in log.splitlines() if " ERROR: " in line] == []
+    db = check_archive(data / "warc", data / "reports.db")  # every stored page archived
+    kept = db.execute("select count(*) from pages").fetchone()[0]
+    db.close()
+    assert STOP_AFTER <= kept < len(reference), "the signal came after the crawl's end"
+    assert not marker(jobdir)["running"]  # a clean stop: the JOBDIR's queue goes on
+
+    proc = crawl(data, web.proxy_url, "-s", f"JOBDIR={jobdir}", "-a", f"start_urls={START}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Resuming crawl" in proc.stderr
+    check_complete(data / "warc", data / "reports.db", reference).close()
