@@ -64,3 +64,22 @@ def test_wacz_to_a_missing_folder(tmp_path):
     proc = scrapy("wacz", "-s", f"DATA_DIR={tmp_path}", "-o", str(missing))
     one_line_error(proc, f"no folder {missing.parent}")
     assert not Path(missing.parent).exists()
+
+
+@pytest.mark.parametrize("argument, words", [
+    ("start_urls=ftp://x", "only http(s) URLs can be crawled, got 'ftp://x'"),
+    ("start_urls=notaurl", "only http(s) URLs can be crawled, got 'notaurl'"),
+    ("start_urls=http://", "not an absolute http(s) URL"),
+    ("sites=no-such-site", "no site in the packaged crawler/sites.toml matches no-such-site"),
+    ("start_urls=", "start_urls is empty"),
+    ("sites=", "sites is empty"),
+])
+def test_bad_spider_arguments_stop_the_crawl_before_it_starts(tmp_path, argument, words):
+    proc = scrapy("crawl", "reports", "-a", argument, "-s", f"DATA_DIR={tmp_path}")
+    one_line_error(proc, words)
+    assert not any(tmp_path.iterdir())  # nothing started, nothing written
+
+
+def test_an_unknown_spider(tmp_path):
+    one_line_error(scrapy("crawl", "nospider", "-s", f"DATA_DIR={tmp_path}"),
+                   "no spider named 'nospider'")

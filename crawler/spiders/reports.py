@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 SITEMAP = "sitemap"
 
 
+class SpiderArgumentError(ValueError):
+    """A bad `-a` argument: `scrapy crawl` says it in one line and exits 2."""
+
+
 def _split(arg: str | None) -> list[str]:
     return [part.strip() for part in (arg or "").split(",") if part.strip()]
 
@@ -36,7 +40,7 @@ def site_domain(url: str) -> str:
     """The domain a start URL lets the crawl stay in: its host without a leading www."""
     host = urlsplit(url).hostname or ""
     if not host:
-        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+        raise SpiderArgumentError(f"start_urls: not an absolute http(s) URL: {url!r}")
     return host.removeprefix("www.")
 
 
@@ -72,9 +76,16 @@ class ReportsSpider(Spider):
         self._start_arg = _split(start_urls)
         self._sites_arg = _split(sites)
         self._region_arg = _split(region)
+        for name, given, parts in (("start_urls", start_urls, self._start_arg),
+                                   ("sites", sites, self._sites_arg),
+                                   ("region", region, self._region_arg)):
+            # Given but empty (`-a start_urls=`): not a request to crawl every known site.
+            if given is not None and not parts:
+                raise SpiderArgumentError(f"{name} is empty")
         for url in self._start_arg:
             if urlsplit(url).scheme not in ("http", "https"):
-                raise ValueError(f"start_urls: only http(s) URLs can be crawled, got {url!r}")
+                raise SpiderArgumentError(
+                    f"start_urls: only http(s) URLs can be crawled, got {url!r}")
         self.sites: list[Site] = []
         # Scrapy's OffsiteMiddleware reads this when the spider opens.
         self.allowed_domains = [site_domain(u) for u in self._start_arg]
@@ -93,11 +104,21 @@ class ReportsSpider(Spider):
         spider.budget = Budget(s.getint("DISCOVERY_MAX_PAGES"), s.getint("DISCOVERY_MAX_FOCUSED"))
         spider.sitemaps = s.getbool("DISCOVERY_SITEMAP")
         spider.pager_limit = s.getint("DISCOVERY_MAX_PAGER")
-        if not spider._start_arg:
-            spider._use_sites_file(s.get("SITES_FILE"))
-        elif spider._sites_arg or spider._region_arg:
-            raise ValueError("give either start_urls or sites/region, not both")
+        spider._scope(s.get("SITES_FILE"))
         return spider
+
+    @classmethod
+    def check_arguments(cls, settings: Any, **kwargs: Any) -> None:
+        """Raise SpiderArgumentError (or SitesFileError) for arguments the crawl would refuse,
+        before anything starts: `scrapy crawl` then says why in one line."""
+        cls(**kwargs)._scope(settings.get("SITES_FILE"))
+
+    def _scope(self, sites_file: str) -> None:
+        """The sites to crawl: the start URLs given, else the sites file's (selected)."""
+        if not self._start_arg:
+            self._use_sites_file(sites_file)
+        elif self._sites_arg or self._region_arg:
+            raise SpiderArgumentError("give either start_urls or sites/region, not both")
 
     def _use_sites_file(self, path: str) -> None:
         sites = load_sites(path or None)  # empty: the sites file shipped in the package
@@ -109,7 +130,7 @@ class ReportsSpider(Spider):
         if not sites:
             wanted = ", ".join(self._sites_arg + self._region_arg)
             source = path or "the packaged crawler/sites.toml"
-            raise ValueError(f"no site in {source} matches {wanted}")
+            raise SpiderArgumentError(f"no site in {source} matches {wanted}")
         self.sites = sites
         self._start_arg = [url for site in sites for url in site.start_urls]
         self.allowed_domains = sorted({h.lower().removeprefix("www.")
