@@ -40,8 +40,8 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.job import job_dir
 
-from archive.extract import decoded
-from archive.reader import read_entries
+from archive.extract import BodyTooLarge, decoded
+from archive.reader import read_entry
 from archive.service import dedup_path
 from archive.warcfile import OPEN_SUFFIX
 from crawler import writefailed
@@ -57,6 +57,8 @@ class ResumeMiddleware:
         self.crawler = crawler
         self.jobdir, self.db, self.warc_dir, self.digests = jobdir, db, warc_dir, digests
         self.marker = jobdir / MARKER
+        # A body the crawl would have refused (a bomb) is not inflated to rebuild links.
+        self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.rebuild = False
         previous = self._read_marker()
         self.since = previous.get("since", self._last_crawl_id())
@@ -162,7 +164,7 @@ class ResumeMiddleware:
     def _archived_response(self, url: str, warc_file: str, offset: int, depth: int,
                            kind: str | None) -> Any:
         entry = self._entry(warc_file, offset)
-        if entry is None or entry.record.http_headers is None:
+        if entry is None or entry.record.http_headers is None or entry.too_large:
             return None
         headers = Headers(entry.record.http_headers.headers)
         payload = entry.payload
@@ -171,7 +173,10 @@ class ResumeMiddleware:
             if original is None:
                 return None
             payload = original.payload
-        body, headers = decoded(payload, headers)
+        try:
+            body, headers = decoded(payload, headers, self.max_size)
+        except BodyTooLarge:
+            return None
         cls = responsetypes.from_args(headers=headers, url=url, body=body)
         meta = {"depth": depth, "discovery": kind or "generic"}
         return cls(url=url, status=200, headers=headers, body=body,
@@ -183,7 +188,7 @@ class ResumeMiddleware:
             path = path.with_name(path.name + OPEN_SUFFIX)
         if not path.exists():
             return None
-        return next(iter(read_entries(path, [], offset)), None)
+        return read_entry(path, offset, self.max_size)
 
     def _original(self, rec_headers: Any) -> Any:
         """The response record a revisit refers to: by id among stored pages, else through
