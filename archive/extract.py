@@ -123,8 +123,9 @@ class Extractor:
         self.max_body = settings.getint("DOWNLOAD_MAXSIZE")
         self.workers = max(1, workers)
         # The crawl's own cleaning pipeline, with its workers (none: clean in this process).
+        # A time limit needs one even for --workers 1: only a worker can be killed mid-page.
         self.cleaner = CleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
-        self.cleaner.workers = self.workers if self.workers > 1 else 0
+        self.cleaner.workers = self.workers if self.workers > 1 or self.cleaner.timeout else 0
         # Pages being cleaned, oldest first; bounded so bodies in flight stay few, and long
         # enough that a slow page at its head leaves the other workers pages to clean.
         self.window: deque[tuple[Page, asyncio.Task[Page]]] = deque()
@@ -148,10 +149,11 @@ class Extractor:
                                     settings={"warc_dir": str(self.warc_dir)})
         reason = "failed"
         try:
+            # Forked, before the loop starts any thread: they share this process's imports and
+            # start at once.  (They never touch its database connection.)
+            if self.cleaner.workers:
+                self.cleaner.helpers = start_helpers(self.cleaner.workers, fork=True)
             if self.workers > 1:
-                # Forked, before the loop starts any thread: they share this process's
-                # imports and start at once.  (They never touch its database connection.)
-                self.cleaner.helpers = start_helpers(self.workers, fork=True)
                 self.writer = dbwriter.start(dbwriter.Target(self.db_path, self.crawl_id),
                                              fork=True)
             asyncio.run(self._extract(db, files))

@@ -78,6 +78,11 @@ CLEAN_ENABLED = True
 CLEAN_WORKERS = -1  # cleaning processes beside the reactor; -1: one per core, 0: inline
 EXTRACT_WORKERS = -1  # `scrapy extract` cleaning processes; -1: one per core, 1: no pool
 # --- end cleaning and extraction workers ---
+# --- cleaning time limit (issue 18) ---
+# Seconds (wall clock) a cleaning worker may spend on one page (crawl and `scrapy extract`); a
+# page over it is recorded with a `timeout` error and skipped, its worker replaced.  0: none.
+CLEAN_TIMEOUT = 10.0
+# --- end cleaning time limit ---
 
 SQLITE_ENABLED = True
 SQLITE_PATH = ""  # default: DATA_DIR/reports.db

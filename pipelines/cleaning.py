@@ -5,6 +5,13 @@ processes (pipelines.procs.Helper; default: one per core; 0 = inline, for debugg
 reactor thread it would stop every download while it ran, and a thread pool gains nothing
 under the GIL.  The pipeline awaits the worker's result, so items still leave in their own
 time and the store sees each page cleaned.  `scrapy extract` uses the same workers.
+
+Every page gets CLEAN_TIMEOUT seconds of its worker's time: a page still being cleaned then
+(a hostile one) has its worker killed and replaced, and is recorded with a `timeout` error
+and no text; the pages queued behind it go to the new worker.  Enforced from this side, by
+SIGKILL: an alarm inside the worker would raise wherever the page happened to be (clean()
+records any exception as the page's error and goes on), and would wait for C code such as
+libxml2's parser or OpenCC to return.  Inline cleaning (CLEAN_WORKERS=0) has no limit.
 """
 
 from __future__ import annotations
@@ -84,10 +91,16 @@ def failed(exc: BaseException) -> CleanResult:
     return CleanResult(errors=[f"clean worker failed: {type(exc).__name__}: {exc}"])
 
 
+def timed_out(seconds: float) -> CleanResult:
+    """What a page gets when its cleaning ran over the time limit."""
+    return CleanResult(errors=[f"timeout: cleaning took over {seconds:g} s (CLEAN_TIMEOUT)"])
+
+
 class CleanPipeline:
-    def __init__(self, crawler: Crawler, workers: int):
+    def __init__(self, crawler: Crawler, workers: int, timeout: float = 0.0):
         self.stats = crawler.stats
         self.workers = workers
+        self.timeout = timeout  # seconds per page in a worker; 0: no limit
         self.helpers: list[procs.Helper] = []
 
     @classmethod
@@ -95,7 +108,8 @@ class CleanPipeline:
         s = crawler.settings
         if not s.getbool("CLEAN_ENABLED"):
             raise NotConfigured("CLEAN_ENABLED is off")
-        return cls(crawler, worker_count(s.getint("CLEAN_WORKERS", -1)))
+        return cls(crawler, worker_count(s.getint("CLEAN_WORKERS", -1)),
+                   max(0.0, s.getfloat("CLEAN_TIMEOUT", 10.0)))
 
     async def open_spider(self) -> None:
         if self.workers and not self.helpers:
@@ -118,7 +132,12 @@ class CleanPipeline:
         else:
             helper = min(self.helpers, key=lambda h: h.pending)
             try:
-                cleaned = await helper.call(clean_fetched, *args)
+                cleaned = await helper.call(clean_fetched, *args, timeout=self.timeout or None)
+            except procs.CallTimedOut:
+                logger.warning("cleaning %s took over %g s: skipped, its worker replaced",
+                               item.url, self.timeout)
+                self.stats.inc_value("clean/timeouts")
+                cleaned = Cleaned(timed_out(self.timeout), False)
             except Exception as exc:  # noqa: BLE001 - a worker's death must not lose the page
                 logger.error("cleaning %s failed in a worker: %s", item.url, exc)
                 self.stats.inc_value("clean/worker_errors")

@@ -46,6 +46,10 @@ class HelperDied(RuntimeError):
     pass
 
 
+class CallTimedOut(HelperDied):
+    """A call ran past its deadline: its process was killed and replaced."""
+
+
 class Helper:
     """A child process that runs calls in the order they are sent, answered on the reactor.
 
@@ -54,11 +58,28 @@ class Helper:
     reactor's loop sees them.  A writer thread, or a ProcessPoolExecutor's feeder and result
     threads, each took the GIL from the reactor thread tens of thousands of times per 2,000
     pages, and the reactor waited on every hand-off.
+
+    A call may have a deadline, counted from when the process starts on it (when the answer
+    before it arrives): past it, the process is killed with SIGKILL, which stops it wherever
+    it is, C code included, and a new one takes the calls queued behind it.
     """
 
     def __init__(self, name: str, setup: Callable[..., Any], *args: Any, fork: bool = False,
                  niceness: int = NICENESS):
-        ctx = context(fork)
+        self.name = name
+        self.setup, self.args, self.fork, self.niceness = setup, args, fork, niceness
+        self._ids = itertools.count()
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        # Each pending call as sent, for a replacement process to take over.
+        self._sent: dict[int, tuple[Callable[..., Any], tuple[Any, ...], float | None]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._timed: int | None = None  # the call the timer is for
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._start()
+
+    def _start(self) -> None:
+        """Start the process and wait for its set-up."""
+        name, ctx = self.name, context(self.fork)
         calls_in, self._calls = ctx.Pipe(duplex=False)
         self._answers_in, answers_out = ctx.Pipe(duplex=False)
         _OWNER_FDS.update((self._calls.fileno(), self._answers_in.fileno()))
@@ -66,8 +87,8 @@ class Helper:
         # it would never see its owner go.
         inherited = tuple(_OWNER_FDS) if ctx.get_start_method() == "fork" else ()
         self.process = ctx.Process(target=_serve, name=name, daemon=True,
-                                   args=(calls_in, answers_out, setup, args, inherited,
-                                         niceness))
+                                   args=(calls_in, answers_out, self.setup, self.args,
+                                         inherited, self.niceness))
         _start_deaf(self.process, ctx)
         calls_in.close()  # the child's ends: closed here, so each side sees the other go
         answers_out.close()
@@ -75,11 +96,6 @@ class Helper:
         self._calls_out = self._calls.fileno()
         os.set_blocking(self._calls_out, False)
         self._buffer = bytearray()  # calls the pipe could not take yet
-        self.name = name
-        self.setup, self.args, self.fork, self.niceness = setup, args, fork, niceness
-        self._ids = itertools.count()
-        self._pending: dict[int, asyncio.Future[Any]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
         try:
             _, ok, value = self._answers_in.recv()  # set-up done, or why it failed
         except EOFError:
@@ -106,26 +122,78 @@ class Helper:
         """Calls sent and not answered yet."""
         return len(self._pending)
 
-    def call(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
-        """Send fn(*args) (fn importable by name); the future gets its result or exception."""
+    def call(self, fn: Callable[..., Any], *args: Any,
+             timeout: float | None = None) -> asyncio.Future[Any]:
+        """Send fn(*args) (fn importable by name); the future gets its result or exception.
+
+        With a timeout (seconds), a call still running that long fails with CallTimedOut.
+        """
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         if self._calls_out < 0:
             future.set_exception(HelperDied(f"{self.name} is gone"))
             return future
+        self._send(next(self._ids), future, fn, args, timeout)
+        return future
+
+    def _send(self, i: int, future: asyncio.Future[Any], fn: Callable[..., Any],
+              args: tuple[Any, ...], timeout: float | None) -> None:
+        loop = future.get_loop()
         if self._loop is not loop:
             self._unwatch()
             self._loop = loop
             loop.add_reader(self._answers_in.fileno(), self._answers)
-        i = next(self._ids)
         self._pending[i] = future
+        self._sent[i] = (fn, args, timeout)
         was_empty = not self._buffer
         self._buffer += _message(i, fn, args)
         if was_empty:
             self._flush()
             if self._buffer and self._loop is not None:
                 self._loop.add_writer(self._calls_out, self._flush)
-        return future
+        self._arm()
+
+    def _arm(self) -> None:
+        """Time the oldest pending call, the one the process is on, from now."""
+        head = next(iter(self._pending), None)
+        if head == self._timed or self._loop is None:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timed = head
+        timeout = self._sent[head][2] if head is not None else None
+        if timeout is not None:
+            self._timer = self._loop.call_later(timeout, self._overran, head)
+
+    def _overran(self, i: int) -> None:
+        """Call i ran past its deadline: kill the process, fail the call, and send the calls
+        queued behind it to a new process, which counts their deadlines afresh."""
+        self._timer = self._timed = None
+        self._answers()  # an answer already here came in time
+        if i not in self._pending:
+            return
+        fn, _, timeout = self._sent.pop(i)
+        late = self._pending.pop(i)
+        queued = [(j, self._pending[j], self._sent[j]) for j in self._pending]
+        self._pending.clear()
+        self._sent.clear()
+        self._unwatch()
+        self.process.kill()
+        self.process.join()
+        self._close_fds()
+        if not late.done():
+            late.set_exception(CallTimedOut(
+                f"{self.name}: {getattr(fn, '__name__', fn)} ran over {timeout:g} s"))
+        try:
+            self._start()
+        except HelperDied as exc:
+            for _, future, _ in queued:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for j, future, (fn, args, timeout) in queued:
+            self._send(j, future, fn, args, timeout)
 
     def _flush(self) -> None:
         try:
@@ -147,9 +215,12 @@ class Helper:
                 self._answer(self._answers_in.recv())
         except (EOFError, OSError) as exc:
             self._died(exc)
+            return
+        self._arm()
 
     def _answer(self, message: tuple[int, bool, Any]) -> None:
         i, ok, value = message
+        self._sent.pop(i, None)
         future = self._pending.pop(i, None)
         if future is None or future.done():
             return
@@ -166,9 +237,13 @@ class Helper:
             if not future.done():
                 future.set_exception(error)
         self._pending.clear()
+        self._sent.clear()
         self._close_fds()
 
     def _unwatch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._timed = None
         if self._loop is not None and not self._loop.is_closed() and self._calls_out >= 0:
             self._loop.remove_reader(self._answers_in.fileno())
             self._loop.remove_writer(self._calls_out)
