@@ -16,9 +16,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from warcio.timeutils import datetime_to_iso_date
 
-from archive.service import WarcService
+from archive.service import ArchiveWriteError, WarcService
 from crawler.items import Page
-from pipelines.procs import HelperDied
+from crawler.writefailed import NOT_ARCHIVED
 from pipelines.result import CleanResult
 
 logger = logging.getLogger(__name__)
@@ -54,10 +54,12 @@ class ConversionPipeline:
         try:
             await self.service.write_conversion(item.url, item.cleaned.text,
                                                 cleaner_account(item.cleaned), refers_to, now)
-        except (OSError, HelperDied) as e:
-            # The page still goes on to the database; only its conversion record is missing.
+        except ArchiveWriteError as e:
+            # The service has stopped the crawl.  Marked, the page stays out of the database,
+            # so the resume fetches it again (a revisit) and writes its conversion then.
             logger.error("WARC conversion write failed for %s: %s", item.url, e)
             self.stats.inc_value("archive/write_errors")
+            item.final_fetch[NOT_ARCHIVED] = f"conversion: {e}"
             return item
         self.stats.inc_value("archive/conversions_written")
         return item
