@@ -109,7 +109,7 @@ DISCOVERY_SITEMAP = True
 DOWNLOADER_MIDDLEWARES["crawler.crawldelay.CrawlDelayMiddleware"] = 555
 CRAWLDELAY_ENABLED = True
 CRAWLDELAY_MAX = 60.0
-# `scrapy validate-sites`: seconds to wait for each fetch; column links followed per site.
+# `scrapy validate_sites`: seconds to wait for each fetch; column links followed per site.
 VALIDATE_TIMEOUT = 30
 VALIDATE_MAX_COLUMNS = 3
 
