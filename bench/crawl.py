@@ -9,6 +9,7 @@ stats it dumps at close (so interpreter start-up is not counted against pages/s)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -20,13 +21,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.plain_spider import PLAIN_OFF
-
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SCRAPY = str(BIN / "scrapy")
 PY_SPY = str(BIN / "py-spy")
 EXTRACT_SOURCE = REPO / "crawler" / "commands" / "extract.py"
+# `--parts-off`: our own spider and middlewares with archiving, cleaning and storing switched
+# off (and the archive's dedup, conversion records and raw-head download handler with them):
+# what the pipelines cost on top of our crawling, not a plain-Scrapy baseline.
+SCRAPY_HANDLERS = {"http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+                   "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}
+PARTS_OFF = ("WARC_ENABLED=False", "CLEAN_ENABLED=False", "SQLITE_ENABLED=False",
+             "WARC_DEDUP_ENABLED=False", "WARC_CONVERSIONS_ENABLED=False",
+             "DOWNLOAD_HANDLERS=" + json.dumps(SCRAPY_HANDLERS))
 PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
 
 
@@ -42,6 +49,7 @@ class Run:
     returncode: int = 0
     note: str = ""
     log: Path | None = None
+    site: str = "mixed"  # bench.sitegen.KINDS
 
     @property
     def ok(self) -> bool:
@@ -138,17 +146,25 @@ def measured(cmd: list[str], log: Path, timeout: float) -> Usage:
     return Usage(proc.returncode, wall, sum(hwm.values()), total_cpu)
 
 
-def scrapy_settings(depth: int, concurrency: int, budget: int = 10_000_000) -> list[str]:
-    """Settings every Scrapy run shares: no throttling, enough concurrency to saturate."""
+def crawl_settings(depth: int, concurrency: int) -> list[str]:
+    """Scrapy's own settings every Scrapy run shares (plain Scrapy too): no throttling, enough
+    concurrency to saturate, the whole site and nothing more."""
     pairs = {
         "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0",
         "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
         "DEPTH_LIMIT": depth + 1, "ROBOTSTXT_OBEY": "True",  # the site's robots.txt allows all
-        "LOG_LEVEL": "INFO", "PROGRESS_INTERVAL": 5,
-        # The benchmark crawls the whole site: page budgets (crawler.discovery) out of the way.
-        "DISCOVERY_MAX_PAGES": budget, "DISCOVERY_MAX_FOCUSED": budget,
+        "LOG_LEVEL": "INFO",
     }
     return [arg for k, v in pairs.items() for arg in ("-s", f"{k}={v}")]
+
+
+def scrapy_settings(depth: int, concurrency: int, budget: int = 10_000_000) -> list[str]:
+    """crawl_settings plus the project's: progress lines, and the page budgets
+    (crawler.discovery) out of the way, since the benchmark crawls the whole site."""
+    pairs = {"PROGRESS_INTERVAL": 5, "DISCOVERY_MAX_PAGES": budget,
+             "DISCOVERY_MAX_FOCUSED": budget}
+    return [*crawl_settings(depth, concurrency),
+            *(arg for k, v in pairs.items() for arg in ("-s", f"{k}={v}"))]
 
 
 def scrapy_stats(text: str) -> dict[str, float]:
@@ -176,56 +192,73 @@ def _scrapy_run(name: str, n: int, cmd: list[str], log: Path, timeout: float) ->
     return run
 
 
-def crawl_cmd(url: str, data_dir: Path, depth: int, concurrency: int, plain: bool) -> list[str]:
+def crawl_cmd(url: str, data_dir: Path, depth: int, concurrency: int,
+              parts_off: bool = False) -> list[str]:
     cmd = [SCRAPY, "crawl", "reports", "-a", f"start_urls={url}", "-s", f"DATA_DIR={data_dir}",
            *scrapy_settings(depth, concurrency)]
-    if plain:
-        cmd += [arg for setting in PLAIN_OFF for arg in ("-s", setting)]
+    if parts_off:
+        cmd += [arg for setting in PARTS_OFF for arg in ("-s", setting)]
     return cmd
 
 
+def plain_cmd(url: str, depth: int, concurrency: int) -> list[str]:
+    """bench/plain_spider.py: a bare spider under Scrapy's default settings."""
+    return [sys.executable, "-m", "bench.plain_spider", url, *crawl_settings(depth, concurrency)]
+
+
+def label(name: str, n: int, site: str = "mixed") -> str:
+    """A run's directory and log name (the mixed site's keep their short names)."""
+    return f"{name}-{n}" if site == "mixed" else f"{name}-{site}-{n}"
+
+
 def run_ours(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
-             timeout: float = 3600) -> Run:
+             timeout: float = 3600, site: str = "mixed") -> Run:
     """`scrapy crawl reports` with WARC + cleaning + SQLite, as shipped."""
-    data = work / f"ours-{n}"
+    data = work / label("ours", n, site)
     shutil.rmtree(data, ignore_errors=True)
-    return _scrapy_run("ours", n, crawl_cmd(url, data, depth, concurrency, plain=False),
-                       work / f"ours-{n}.log", timeout)
+    run = _scrapy_run("ours", n, crawl_cmd(url, data, depth, concurrency),
+                      work / f"{label('ours', n, site)}.log", timeout)
+    run.site = site
+    return run
 
 
 def run_plain(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
-              timeout: float = 3600) -> Run:
-    """The same spider with archiving, cleaning and storing off (see bench.plain_spider)."""
-    data = work / f"plain-{n}"
+              timeout: float = 3600, site: str = "mixed") -> Run:
+    """Plain Scrapy: bench/plain_spider.py, no project component (see there)."""
+    run = _scrapy_run("plain", n, plain_cmd(url, depth, concurrency),
+                      work / f"{label('plain', n, site)}.log", timeout)
+    run.site = site
+    return run
+
+
+def run_parts_off(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
+                  timeout: float = 3600, site: str = "mixed") -> Run:
+    """Our spider with archiving, cleaning and storing off (PARTS_OFF)."""
+    data = work / label("parts-off", n, site)
     shutil.rmtree(data, ignore_errors=True)
-    return _scrapy_run("plain", n, crawl_cmd(url, data, depth, concurrency, plain=True),
-                       work / f"plain-{n}.log", timeout)
+    run = _scrapy_run("parts-off", n, crawl_cmd(url, data, depth, concurrency, parts_off=True),
+                      work / f"{label('parts-off', n, site)}.log", timeout)
+    run.site = site
+    return run
 
 
-def run_minimal(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
-                timeout: float = 3600) -> Run:
-    """A bare link-following Scrapy spider (bench/plain_spider.py)."""
-    cmd = [SCRAPY, "runspider", str(REPO / "bench" / "plain_spider.py"), "-a",
-           f"start_url={url}", *scrapy_settings(depth, concurrency)]
-    return _scrapy_run("minimal", n, cmd, work / f"minimal-{n}.log", timeout)
-
-
-def run_wget(url: str, n: int, work: Path, depth: int, timeout: float = 3600) -> Run:
+def run_wget(url: str, n: int, work: Path, depth: int, timeout: float = 3600,
+             site: str = "mixed") -> Run:
     """`wget --recursive --warc-file`: one connection, archives and parses links, in C."""
     wget = shutil.which("wget")
     if not wget:
-        return Run("wget", n, returncode=127, note="n/a (wget not installed)")
-    out = work / f"wget-{n}"
+        return Run("wget", n, returncode=127, note="n/a (wget not installed)", site=site)
+    out = work / label("wget", n, site)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     cmd = [wget, "--recursive", f"--level={depth + 1}", "--no-verbose", "-e", "robots=off",
            f"--warc-file={out / 'wget'}", f"--directory-prefix={out / 'mirror'}",
            "--no-host-directories", "--delete-after", url]
-    log = work / f"wget-{n}.log"
+    log = work / f"{label('wget', n, site)}.log"
     use = measured(cmd, log, timeout)
     m = re.search(r"Downloaded: (\d+) files", log.read_text(encoding="utf-8", errors="replace"))
     run = Run("wget", n, int(m.group(1)) if m else 0, use.wall, use.wall, use.maxrss_mb,
-              use.cpu, use.code, log=log)
+              use.cpu, use.code, log=log, site=site)
     if use.code not in (0, 8) or not m:  # 8: some page answered an error status
         run.note = f"exit {use.code}"
     else:
@@ -248,7 +281,7 @@ def _cluster(url: str, redis_url: str, workers: int, work: Path, depth: int,
     procs = []
     for d in dirs:
         shutil.rmtree(d, ignore_errors=True)
-        cmd = [*crawl_cmd(url, d, depth, concurrency, plain=False), "-s", f"REDIS_URL={redis_url}",
+        cmd = [*crawl_cmd(url, d, depth, concurrency), "-s", f"REDIS_URL={redis_url}",
                "-s", "DISTRIBUTED_IDLE_CLOSE=1"]
         procs.append(subprocess.Popen(cmd, cwd=REPO, env=loopback_env(),
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -380,7 +413,9 @@ def profile_crawl(url: str, n: int, work: Path, depth: int, plain: bool,
     shutil.rmtree(data, ignore_errors=True)
     out = work / f"profile-{name}-{n}.txt"
     cmd = [PY_SPY, "record", "--idle", "--threads", "--rate", str(rate), "--format", "raw",
-           "--output", str(out), "--", *crawl_cmd(url, data, depth, concurrency, plain)]
+           "--output", str(out), "--",
+           *(plain_cmd(url, depth, concurrency) if plain else
+             crawl_cmd(url, data, depth, concurrency))]
     use = measured(cmd, work / f"profile-{name}-{n}.log", timeout=3600)
     shutil.rmtree(data, ignore_errors=True)
     return out if use.code == 0 and out.exists() else None

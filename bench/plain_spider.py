@@ -1,58 +1,66 @@
-"""Plain-Scrapy baselines for the crawl benchmark.
+"""The plain-Scrapy baseline: ``python -m bench.plain_spider URL [-s NAME=VALUE ...]``.
 
-Two baselines, both on the same site with the same crawl settings as our full pipeline:
-
-* ``same spider`` (the one the overhead ratio uses): ``scrapy crawl reports`` with
-  ``WARC_ENABLED``, ``CLEAN_ENABLED`` and ``SQLITE_ENABLED`` off (and the archive's dedup,
-  conversion records and raw-head download handler with them).  Same spider code, same
-  link extractor, same Page items, same scheduler settings; the only difference from the full
-  run is archiving, cleaning and storing, which is exactly the cost the issue asks about.
-* ``minimal spider`` (a reference point): this file, run with ``scrapy runspider``: a bare
-  link-following spider that yields nothing, with the project's middlewares, pipelines and
-  extensions switched off.  It shows what Scrapy itself costs on this machine.
+A bare ``scrapy.Spider`` that follows every ``<a href>`` of every page on the start URL's
+host and does nothing else, run by a ``CrawlerProcess`` with Scrapy's default settings plus
+only the crawl settings every benchmark run shares (concurrency, depth, robots.txt, no
+delay).  The project's settings module is never loaded, so none of its middlewares,
+pipelines, extensions or download handlers run: this is what Scrapy itself costs.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
+from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
-
-# The three switches the issue names; the archive's dedup and conversion switches go with
-# WARC (they are part of archiving), named too in case they stop following WARC_ENABLED.
-# archive.http's raw-head download handler exists only for the archive: Scrapy's own is used.
-SCRAPY_HANDLERS = {"http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
-                   "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}
-PLAIN_OFF = ("WARC_ENABLED=False", "CLEAN_ENABLED=False", "SQLITE_ENABLED=False",
-             "WARC_DEDUP_ENABLED=False", "WARC_CONVERSIONS_ENABLED=False",
-             "DOWNLOAD_HANDLERS=" + json.dumps(SCRAPY_HANDLERS))
+from scrapy.settings import Settings
 
 
 class PlainSpider(Spider):
     name = "plain"
-    custom_settings = {
-        # Only Scrapy's own components: these replace the project's dicts wholesale.
-        "DOWNLOADER_MIDDLEWARES": {},
-        "SPIDER_MIDDLEWARES": {},
-        "ITEM_PIPELINES": {},
-        "EXTENSIONS": {},
-        "DOWNLOAD_HANDLERS": SCRAPY_HANDLERS,
-    }
 
     def __init__(self, start_url: str = "", **kwargs: Any):
         super().__init__(**kwargs)
         if urlsplit(start_url).scheme not in ("http", "https"):
             raise ValueError(f"start_url: an http(s) URL is needed, got {start_url!r}")
         self.start_urls = [start_url]
+        # Scrapy's own offsite filter keeps it on the site (the pages link to other hosts).
         self.allowed_domains = [urlsplit(start_url).hostname or ""]
-        self.links = LinkExtractor(tags=("a", "area"), attrs=("href",))
 
     def parse(self, response: Response) -> Iterator[Request]:
-        if isinstance(response, TextResponse):
-            for link in self.links.extract_links(response):
-                yield Request(link.url, callback=self.parse)
+        if not isinstance(response, TextResponse):
+            return
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href)
+            if url.startswith(("http://", "https://")):  # not javascript: or mailto:
+                yield Request(url, callback=self.parse)
+
+
+def settings(pairs: list[str]) -> Settings:
+    """Scrapy's defaults with NAME=VALUE overrides; never the project's settings module."""
+    out = Settings()
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"-s: NAME=VALUE expected, got {pair!r}")
+        out.set(name, value, priority="cmdline")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("start_url")
+    parser.add_argument("-s", dest="settings", action="append", default=[],
+                        metavar="NAME=VALUE", help="a Scrapy setting (repeatable)")
+    args = parser.parse_args(argv)
+    process = CrawlerProcess(settings(args.settings), install_root_handler=True)
+    process.crawl(PlainSpider, start_url=args.start_url)
+    process.start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,12 @@
-"""``python -m bench.run`` (``make bench``): every benchmark of issue 8 in one run, one table.
+"""``python -m bench.run`` (``make bench``): every benchmark of issues 8 and 20 in one run, one table.
 
-1. crawl throughput: ours (WARC + cleaning + SQLite) vs the same spider plain vs wget;
+1. crawl throughput on two sites (the generated mixed site and a report-heavy one, most pages
+   full reports, most of those copies of a few): ours (WARC + cleaning + SQLite) vs plain
+   Scrapy (a bare spider under Scrapy's default settings, bench/plain_spider.py) vs wget;
 2. cleaning throughput: ours vs trafilatura (bench.clean's functions);
 3. re-extraction: ``scrapy extract`` from the crawl's WARC files, 1 process and 1 per core;
 4. peak RSS and wall time at each N, and the growth from the smallest to the largest N;
+5. clustering CPU time per 1,000 reports with 95% copies (bench.cluster);
 plus the server measured alone first, and py-spy profiles of the full and plain crawls.
 The table is printed and written to bench/results.md with the machine, versions and date.
 """
@@ -48,28 +51,45 @@ def crawl_size(res: Results, n: int, work: Path, args: argparse.Namespace) -> No
             say(f"server alone: {res.load.requests_per_s:.0f} req/s ({res.load.tool})")
         runners = [crawl.run_ours]
         # Plain Scrapy above the throughput N only on request: its growth shows from the
-        # smaller sizes, and at 20,000 it cost ~5 of the harness's minutes.
+        # smaller sizes.
         if n <= args.throughput_n or args.plain_all_sizes:
             runners.append(crawl.run_plain)
-        if n == args.throughput_n and args.minimal:
-            runners.append(crawl.run_minimal)
+        if n == args.throughput_n and args.parts_off:
+            runners.append(crawl.run_parts_off)
         for runner in runners:
-            run = runner(site.url, n, work, site.depth, args.concurrency)
-            say(f"N={n} {run.name}: {run.pages} pages in {run.seconds:.1f}s "
-                f"({run.rate:.1f}/s), peak RSS {run.maxrss_mb:.0f} MB {run.note}")
-            res.runs.append(run)
+            report(res, runner(site.url, n, work, site.depth, args.concurrency))
         if not args.no_wget:
-            run = crawl.run_wget(site.url, n, work, site.depth)
-            say(f"N={n} wget: {run.pages} pages in {run.seconds:.1f}s {run.note}")
-            res.runs.append(run)
+            report(res, crawl.run_wget(site.url, n, work, site.depth))
         if n == args.throughput_n:
             res.runs.append(crawl.run_redis(site.url, n, work, site.depth))
             if args.profile_n:
                 profile_runs(res, min(n, args.profile_n), work, args)
     if n == args.throughput_n:
         extract_runs(res, n, work, args.extract_pairs)
-    for name in ("ours", "plain", "wget"):
+    for name in ("ours", "parts-off", "wget"):
         shutil.rmtree(work / f"{name}-{n}", ignore_errors=True)
+
+
+def report_site(res: Results, n: int, work: Path, args: argparse.Namespace) -> None:
+    """Issue 20: the report-heavy site, ours vs plain Scrapy vs wget."""
+    with serving(n, kind="reports") as site:
+        say(f"reports site N={n}: up in {site.startup_s:.1f}s ({site.pages} pages)")
+        runners = [crawl.run_ours, crawl.run_plain]
+        if args.parts_off:
+            runners.append(crawl.run_parts_off)
+        for runner in runners:
+            report(res, runner(site.url, n, work, site.depth, args.concurrency, site="reports"))
+        if not args.no_wget:
+            report(res, crawl.run_wget(site.url, n, work, site.depth, site="reports"))
+    for name in ("ours", "parts-off", "wget"):
+        shutil.rmtree(work / crawl.label(name, n, "reports"), ignore_errors=True)
+
+
+def report(res: Results, run: crawl.Run) -> None:
+    where = "" if run.site == "mixed" else f" ({run.site} site)"
+    say(f"N={run.n}{where} {run.name}: {run.pages} pages in {run.seconds:.1f}s "
+        f"({run.rate:.1f}/s), {run.cpu:.1f} CPU s, peak RSS {run.maxrss_mb:.0f} MB {run.note}")
+    res.runs.append(run)
 
 
 def profile_runs(res: Results, n: int, work: Path, args: argparse.Namespace) -> None:
@@ -126,8 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--clean-repeat", type=int, default=2)
     parser.add_argument("--clean-sample", type=int, default=200)
-    parser.add_argument("--minimal", action="store_true",
-                        help="also run the bare-Scrapy spider at --throughput-n")
+    parser.add_argument("--reports-n", type=int, default=3000,
+                        help="pages of the report-heavy site (0: not crawled)")
+    parser.add_argument("--cluster-sizes", type=sizes_arg, default=sizes_arg("1000,5000,20000"),
+                        help="report counts of the clustering benchmark")
+    parser.add_argument("--parts-off", action="store_true",
+                        help="also run our spider with archiving, cleaning and storing off")
     parser.add_argument("--no-wget", action="store_true")
     parser.add_argument("--plain-all-sizes", action="store_true",
                         help="run plain Scrapy at every N (default: up to --throughput-n)")
@@ -138,17 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.throughput_n not in args.sizes:
         args.sizes = sorted({*args.sizes, args.throughput_n})
     started = time.perf_counter()
-    res = Results(sizes=args.sizes, throughput_n=args.throughput_n,
+    res = Results(sizes=args.sizes, throughput_n=args.throughput_n, reports_n=args.reports_n,
                   loadavg=os.getloadavg()[0])
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="gzbg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         for n in args.sizes:
             crawl_size(res, n, work, args)
+        if args.reports_n:
+            report_site(res, args.reports_n, work, args)
         say("cleaning: ours vs trafilatura")
         res.cleaning = clean_rows(args.clean_repeat, args.clean_sample)
-        say("clustering: near-duplicate clusters per 1,000 reports")  # issue 11
-        res.notes.extend(cluster_bench.lines(cluster_bench.measure(args.sizes, say)))
+        say("clustering: near-duplicate clusters per 1,000 reports")  # issues 11 and 20
+        res.clustering = cluster_bench.measure(args.cluster_sizes, say)
         res.components = {name: crawl.components(work / f"{name}-{args.throughput_n}.log")
                           for name in ("ours", "plain")}
     finally:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.sitegen import Site
+from bench.sitegen import KINDS, Site
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_FOUND = b"<html><body><h1>404 Not Found</h1></body></html>\n"
@@ -105,11 +105,13 @@ class Serving:
 
 
 @contextlib.contextmanager
-def serving(n_pages: int, port: int = 0) -> Iterator[Serving]:
-    """Run the server for an N-page site in a child process for the duration of the block."""
+def serving(n_pages: int, port: int = 0, kind: str = "mixed") -> Iterator[Serving]:
+    """Run the server for an N-page site (bench.sitegen.KINDS) in a child process for the
+    duration of the block."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bench.server", "--pages", str(n_pages),
-                             "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+                             "--port", str(port), "--site", kind], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         if not line.startswith("serving"):
@@ -126,8 +128,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the generated benchmark site.")
     parser.add_argument("--pages", type=int, default=1000, help="N: HTML pages in the site")
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--site", choices=KINDS, default="mixed", help="which kind of site")
     args = parser.parse_args(argv)
-    site = Site(args.pages)
+    site = Site(args.pages, kind=args.site)
     pages = render_all(site)
     ready = f"serving port={{port}} pages={len(site.routes)} depth={site.max_depth()}"
     with contextlib.suppress(KeyboardInterrupt):

@@ -5,8 +5,13 @@ paginated column (``/colS/index.html``, ``index_K.html``) of 40 links per list p
 numbers around the current one, as government CMSs show them; content pages hold a
 report (one whole seed text, ~35 KB), a distractor (news that mentions 政府工作报告) or plain
 news, in a government page template, and link back home, to their column and to three related
-pages.  Every page is a pure function of (N, path): the crawlers, the server and the tests
+pages.  Every page is a pure function of (N, kind, path): the crawlers, the server and the tests
 see the same bytes without anything written to disk.
+
+Two kinds of site: ``mixed`` (one content page in ten a report, two distractors, the rest
+news) and ``reports`` (nine in ten a full report of 20,000-30,000 characters, most of them
+copies of a few reports as the web has them: reposts of the same text, content-farm
+templates with numbers blanked to × and 范文 in the title, traditional-script copies).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+import opencc
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -40,6 +47,12 @@ SCRIPT = ("<script>\n" + "".join(
     f"if(m){{m.style.display=m.style.display=='block'?'none':'block';}}return false;}}\n"
     for k in range(40)) + "</script>\n")
 ROBOTS = b"User-agent: *\nDisallow:\n"
+KINDS = ("mixed", "reports")
+ORIGINAL_EVERY = 20  # reports site: one report in 20 is an original, the others copies
+POPULAR = 5  # half the copies are of the first few originals
+REPORT_CHARS = (20_000, 30_000)
+_DIGITS = str.maketrans("0123456789０１２３４５６７８９", "×" * 20)
+_S2T = opencc.OpenCC("s2t")
 _P_TAG = re.compile(r"<p[^>]*>(.*?)</p>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -82,10 +95,14 @@ class Content:
 class Site:
     """The page set for a given N (total HTML pages; robots.txt comes on top)."""
 
-    def __init__(self, n_pages: int, paragraphs: list[list[str]] | None = None):
+    def __init__(self, n_pages: int, paragraphs: list[list[str]] | None = None,
+                 kind: str = "mixed"):
         if n_pages < 3:
             raise ValueError(f"a site needs at least 3 pages, got {n_pages}")
+        if kind not in KINDS:
+            raise ValueError(f"site kind: one of {', '.join(KINDS)}, got {kind!r}")
         self.n_pages = n_pages
+        self.kind = kind
         self.paragraphs = paragraphs or load_paragraphs()
         self.sections = max(1, min(MAX_SECTIONS, n_pages // 200))
         self.n_content = self._content_count()
@@ -107,8 +124,20 @@ class Site:
 
     def content(self, index: int) -> Content:
         r = index % 10
-        kind = "report" if r == 0 else "distractor" if r in (3, 6) else "news"
+        if self.kind == "reports":
+            kind = "news" if r == 9 else "report"
+        else:
+            kind = "report" if r == 0 else "distractor" if r in (3, 6) else "news"
         return Content(index, index % self.sections, kind)
+
+    def source(self, c: Content) -> int | None:
+        """Reports site: the original report a report page copies (None: it is one)."""
+        if self.kind != "reports" or c.kind != "report" or c.index % ORIGINAL_EVERY == 0:
+            return None
+        rng = random.Random(c.index)
+        originals = max(1, -(-self.n_content // ORIGINAL_EVERY))
+        pool = min(originals, POPULAR) if rng.random() < 0.5 else originals
+        return rng.randrange(pool) * ORIGINAL_EVERY
 
     def list_path(self, section: int, page: int) -> str:
         return f"/col{section}/index.html" if page == 0 else f"/col{section}/index_{page}.html"
@@ -214,6 +243,10 @@ class Site:
         return self._frame(SECTION_NAMES[section], crumbs, body)
 
     def title(self, c: Content) -> str:
+        src = self.source(c)
+        if src is not None:
+            title = self.title(self.content(src))
+            return {0: title, 1: f"{title}范文", 2: _S2T.convert(title)}[c.index % 3]
         region = REGIONS[c.index // 10 % len(REGIONS)]
         year = c.date[0]
         if c.kind == "report":
@@ -223,18 +256,35 @@ class Site:
         return f"{region}{SECTION_NAMES[c.section]}（{c.index}）"
 
     def _paragraphs(self, c: Content) -> list[str]:
+        src = self.source(c)
+        if src is not None:  # a repost, a content-farm template or a traditional-script copy
+            paras = self._paragraphs(self.content(src))
+            if c.index % 3 == 1:
+                return [p.translate(_DIGITS) for p in paras]
+            return [_S2T.convert(p) for p in paras] if c.index % 3 == 2 else paras
         rng = random.Random(c.index)
         seed = self.paragraphs[c.index // 10 % len(self.paragraphs)]
         if c.kind == "report":
             y = c.date[0]
             region = REGIONS[c.index // 10 % len(REGIONS)]
-            return [f"——{y}年1月{c.date[2]}日在{region}第十七届人民代表大会第二次会议上",
-                    "各位代表：", *seed]
+            head = [f"——{y}年1月{c.date[2]}日在{region}第十七届人民代表大会第二次会议上",
+                    "各位代表："]
+            return head + (self._long_text(rng) if self.kind == "reports" else seed)
         start = rng.randrange(len(seed))
         paras = [seed[(start + k) % len(seed)] for k in range(rng.randint(6, 16))]
         if c.kind == "distractor":
             paras.insert(0, f"会议传达学习了{c.date[0]}年《政府工作报告》，要求各部门认真抓好落实。")
         return paras
+
+    def _long_text(self, rng: random.Random) -> list[str]:
+        """A full report's paragraphs: consecutive seed paragraphs from a random start,
+        across seed texts, up to 20,000-30,000 characters."""
+        ring = [p for seed in self.paragraphs for p in seed]
+        want, start = rng.randint(*REPORT_CHARS), rng.randrange(len(ring))
+        out: list[str] = []
+        while sum(map(len, out)) < want:
+            out.append(ring[(start + len(out)) % len(ring)])
+        return out
 
     def _content(self, c: Content) -> str:
         y, m, d = c.date

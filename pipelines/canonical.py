@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,6 +74,7 @@ class Copy:
     kind: str = "unknown"
     is_fragment: bool = False
     marked_fragment: bool = False  # the cleaner found it is part of a report (reports.is_fragment)
+    report_id: int = 0
 
     @property
     def path(self) -> str:
@@ -109,26 +110,43 @@ class SiteIndex:
         return None
 
 
+def kind_of(c: Copy, gov_paths: Container[str]) -> str:
+    """A copy's kind, given the paths of the government copies in its cluster."""
+    if c.host_kind:
+        return c.host_kind
+    if c.path in gov_paths:
+        return "mirror"
+    if c.damage.is_template or c.damage.farm_marks:
+        return "content_farm"
+    return "unknown"
+
+
+def is_fragment(c: Copy, longest: int) -> bool:
+    return c.marked_fragment or c.chars < FRAGMENT_RATIO * longest
+
+
 def assign_kinds(copies: Sequence[Copy]) -> None:
     """Set kind and is_fragment on every copy of one cluster."""
     gov_paths = {c.path for c in copies if c.host_kind == "government"}
     longest = max((c.chars for c in copies), default=0)
     for c in copies:
-        if c.host_kind:
-            c.kind = c.host_kind
-        elif c.path in gov_paths:
-            c.kind = "mirror"
-        elif c.damage.is_template or c.damage.farm_marks:
-            c.kind = "content_farm"
-        else:
-            c.kind = "unknown"
-        c.is_fragment = c.marked_fragment or c.chars < FRAGMENT_RATIO * longest
+        c.kind = kind_of(c, gov_paths)
+        c.is_fragment = is_fragment(c, longest)
 
 
 def rank_key(c: Copy) -> tuple[int, int, int, int, int]:
     damage = int(c.damage.spam_injected) + int(c.damage.converter_damaged)
     incomplete = int(c.damage.is_template or c.is_fragment)
     return (SOURCE_RANK[c.kind], damage, incomplete, -c.chars, c.id)
+
+
+def tier(c: Copy) -> int:
+    """Source, damage and completeness as one number (0 best): a copy's stored rank is 1 when
+    it is the canonical copy, else 2 + its tier; within a tier the longer text, then the copy
+    recorded first, ranks higher.  Not a dense position: that would rewrite every copy of a
+    cluster whenever one joins ahead of them."""
+    source, damage, incomplete = rank_key(c)[:3]
+    return (source * 3 + damage) * 2 + incomplete
 
 
 def ranked(copies: Sequence[Copy]) -> list[Copy]:

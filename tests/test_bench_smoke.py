@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from bench.crawl import measured
 from bench.profile import read
 from bench.server import serving
 from bench.sitegen import Site
+from pipelines.fingerprint import similarity
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,6 +56,32 @@ def test_site_mixes_realistic_report_pages_with_distractors_and_news():
     report = next(p for p, r in site.routes.items()
                   if r[0] == "content" and site.content(r[1]).kind == "report")
     assert "政府工作报告" in (site.page(report) or b"").decode("utf-8")
+
+
+def test_reports_site_is_mostly_full_reports_and_copies_of_a_few():
+    site = Site(400, kind="reports")
+    contents = [site.content(i) for route, i, _ in site.routes.values() if route == "content"]
+    reports = [c for c in contents if c.kind == "report"]
+    assert len(reports) >= 0.85 * len(contents)
+    copies = [c for c in reports if site.source(c) is not None]
+    assert len(copies) >= 0.9 * len(reports)
+    assert len({site.source(c) for c in copies}) < len(copies) / 5  # copies of a few
+
+    def text(c) -> str:
+        return "\n".join(site._paragraphs(c))
+
+    for c in reports[:12]:
+        assert 20_000 <= len(text(c)) <= 32_000, (c, len(text(c)))
+    # Each kind of copy is a near-duplicate of its original, as clustering sees texts.
+    kinds = {}
+    for c in copies[:9]:
+        src = site.content(site.source(c))
+        kinds[c.index % 3] = similarity(text(src), text(c))
+        assert kinds[c.index % 3] >= 0.8, (c, site.title(c))
+    assert set(kinds) == {0, 1, 2}
+    assert any("×" in text(c) for c in copies[:9]) and any("範文" in site.title(c) or
+                                                             "范文" in site.title(c)
+                                                             for c in copies[:9])
 
 
 def test_server_serves_the_site_with_keep_alive_and_404():
@@ -107,6 +135,7 @@ def test_harness_runs_end_to_end_and_writes_the_table(tmp_path):
     out = tmp_path / "results.md"
     proc = subprocess.run(
         [sys.executable, "-m", "bench.run", "--sizes", "30", "--throughput-n", "30",
+         "--reports-n", "40", "--cluster-sizes", "100,200",
          "--profile-n", "0", "--clean-repeat", "1", "--clean-sample", "3",
          "--extract-pairs", "2", "--work-dir", str(tmp_path / "work"), "--out", str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=600)
@@ -114,12 +143,27 @@ def test_harness_runs_end_to_end_and_writes_the_table(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.strip() in proc.stdout
     for heading in ("1. Crawl throughput", "2. Cleaning throughput", "3. Re-extraction",
-                    "4. Peak RSS and wall time", "cores", "scrapy 2.19.0"):
+                    "4. Peak RSS and wall time", "5. Clustering", "cores", "scrapy 2.19.0"):
         assert heading in text
-    # Both Scrapy crawls fetched the whole site: its 30 pages and robots.txt (at least).
-    for label in ("ours: `scrapy crawl reports`", "plain Scrapy: same spider"):
-        row = next(line for line in text.splitlines() if line.startswith(f"| {label}"))
-        assert int(row.split("|")[2]) >= 31, row
+    # On both sites, ours and plain Scrapy fetched the whole site: its pages and robots.txt
+    # (at least), and the ratios against plain Scrapy and wget are in one table.
+    for site, pages in (("mixed", 30), ("report-heavy", 40)):
+        for label in ("ours: `scrapy crawl reports`", "plain Scrapy: bare spider"):
+            row = next(line for line in text.splitlines()
+                       if line.startswith(f"| {site} | {label}"))
+            assert int(row.split("|")[3]) >= pages + 1, row
+            assert re.fullmatch(r" [\d.]+ ", row.split("|")[7]), row  # × plain
+            if shutil.which("wget"):
+                assert re.fullmatch(r" [\d.]+ ", row.split("|")[8]), row  # × wget
+        assert re.search(rf"^{site} site: ours / plain Scrapy = [\d.]+ \(target", text, re.M)
+    # Plain Scrapy ran none of the project's components.
+    assert "- plain: none" in text
+    # Clustering: every generated original found as one cluster, at both sizes.
+    for n in (100, 200):
+        row = re.search(rf"^\| {n} \| [\d.]+ \| [\d.]+ \| [\d.]+ \| (\d+) \| (\d+) \|", text,
+                        re.M)
+        assert row and row[1] == row[2], text[-1500:]
+    assert re.search(r"per-1,000 time at 200 / at 100 = [\d.]+×", text)
     assert re.search(r"\| 30 \| [\d.]+ \| [\d.]+ \| \d+ \|", text)  # the scale row
     assert "ours" in text and "trafilatura" in text
     # Re-extraction: 1 process and 1 per core, twice each, back to back.
