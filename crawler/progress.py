@@ -46,7 +46,9 @@ class Progress:
         failed = writefailed.failure(self.stats)
         return (f"progress: {fetched} fetched ({fetched / elapsed:.1f}/s), "
                 f"{get('store/reports', 0) or 0} reports, {queued} queued, "
-                f"{get('downloader/exception_count', 0) or 0} errors, "
+                # Stored pages with an error, as `scrapy summary` counts them (404s, robots.txt
+                # refusals, timeouts), not the downloader's exceptions alone.
+                f"{get('incremental/failed', 0) or 0} failed or skipped, "
                 f"{(get('archive/bytes_archived', 0) or 0) / 1e6:.1f} MB archived"
                 + (f", stopping: {failed}" if failed else ""))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -21,5 +22,10 @@ def test_demo_prints_progress_and_summary_and_logs_to_a_file(tmp_path):
     # Scrapy's banner, settings and stats dump stay in the log file.
     assert "Dumping Scrapy stats" not in out + proc.stderr
     assert len(out.splitlines()) < 60, out
+    # The progress line counts failures as the summary does.
+    finished = re.search(r"finished: .*?(\d+) failed or skipped", out)
+    summary = re.search(r"pages: \d+ \(\d+ fetched, (\d+) failed or skipped\)", out)
+    assert finished and summary, out
+    assert finished.group(1) == summary.group(1) != "0"
     log = (data / "crawl.log").read_text("utf-8")
     assert "Dumping Scrapy stats" in log and "Spider closed (finished)" in log
