@@ -36,6 +36,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
 from archive.reader import Entry, Problem, read_entries, read_entry
+from crawler.discovery import absence_expected
 from crawler.items import Page
 from pipelines import dbwriter
 from pipelines.cleaning import CleanPipeline, start_helpers
@@ -264,9 +265,9 @@ class Extractor:
             body=body, depth=meta.get("depth", 0), referer=meta.get("referer"),
             fetches=[*hops, fetch],
         )
-        # As HttpErrorMiddleware + the spider's errback do by default (a spider's own
-        # exceptions, such as sitemap probes, are not in the archive).
-        if page.status is None or not 200 <= page.status < 300:
+        # As HttpErrorMiddleware + the spider's errback do, sitemap probes excused alike.
+        if (page.status is None or not 200 <= page.status < 300) and \
+                not absence_expected(meta.get("discovery"), page.status):
             page.error = f"HTTP {status[:40]}"
         page.error = failed or page.error
         # Cleaned as the crawl cleans: a worker's failure is the page's recorded failure.

@@ -38,6 +38,8 @@ def crawl_meta(request: Request) -> dict[str, Any]:
         meta["page"] = False
     if request.meta.get("redirect_urls"):
         meta["redirect_urls"] = list(request.meta["redirect_urls"])
+    if request.meta.get("discovery"):  # how the link was found: report, column, sitemap...
+        meta["discovery"] = request.meta["discovery"]
     return meta
 
 

@@ -20,13 +20,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import discovery
-from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
+from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, SITEMAP, Keywords
 from crawler.items import Page
 from crawler.sites import Site, load_sites, select_sites
 
 logger = logging.getLogger(__name__)
-SITEMAP = "sitemap"
-
 
 class SpiderArgumentError(ValueError):
     """A bad `-a` argument: `scrapy crawl` says it in one line and exits 2."""
@@ -227,7 +225,7 @@ class ReportsSpider(Spider):
         if failure.check(HttpError):
             page = self._page(failure.value.response)
             # A site without a sitemap is not a failed fetch: the probe found nothing.
-            absent = request.meta.get("discovery") == SITEMAP and page.status in (404, 410)
+            absent = discovery.absence_expected(request.meta.get("discovery"), page.status)
             page.error = None if absent else f"HTTP {page.status}"
         else:
             page = Page(url=request.url, depth=request.meta.get("depth", 0),
