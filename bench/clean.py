@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from bench import hostile
 from tests.fixtureweb import load_manifest, site_file
 from tests.gold import GOLD_DIR, load_gold, load_hand_gold
 from tests.gold.score import f1
@@ -339,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     report = "\n".join(header) + "\n" + body + "\n"
+    # Hostile pages against an ordinary one of the same size (issue 18).
+    report += "\n## Hostile pages\n\n" + "".join(f"- {line}\n" for line in hostile.lines())
     print(report)
     args.out.write_text(report, encoding="utf-8")
     print(f"written to {args.out}", file=sys.stderr)

@@ -43,6 +43,9 @@ BOGUS_TAIL = re.compile(rf"[a-z{_TONES}]{{1,6}}[1-5]?\)")
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "!,;:?"}
 _CTX = 3  # characters of context on each side for scoring
 _MAX_RUN = 24  # characters after the orphan a slip may run before we give up
+# Characters after the orphan a search reads: its bogus tail, the run, the bogus tail or
+# context after the run's end (a search depends on nothing else but the page's pairs).
+_SEEN = 2 * _MAX_RUN
 _RARE = -13.0  # log P below which a character counts as rare (outside the top ~8000)
 _MAX_SPLIT_RUN = 12  # units; longer runs are not searched for a dropped pair
 _DROP_COST = 4.0  # nats
@@ -410,15 +413,22 @@ def repair_byte_slips(text: str) -> tuple[str, list[Removal]]:
     hant, page = False, None
     out: list[str] = []
     removals: list[Removal] = []
+    # Searches by the text they read: a page repeating one odd spot (hostile ones repeat it
+    # a million times) costs one search, not a search per copy.
+    searched: dict[tuple[int, str], tuple[int, str] | None] = {}
     pos = 0
     i = text.find("?")
     while i != -1:
         if _suspicious(m, text, i):
             if page is None:
                 hant, page = is_hant(text), PagePairs(text)
-            found = _Slip(m, text, i, hant, page).best()
-            if found is not None:
-                end, new = found
+            start = max(0, i - _CTX)
+            key = (i - start, text[start : i + 1 + _SEEN])
+            if key not in searched:
+                found = _Slip(m, text, i, hant, page).best()
+                searched[key] = None if found is None else (found[0] - i, found[1])
+            if (found := searched[key]) is not None:
+                end, new = i + found[0], found[1]
                 out += [text[pos:i], new]
                 removals.append(Removal(kind="byte_slip", text=f"{text[i:end]}→{new}"))
                 pos = end

@@ -46,8 +46,10 @@ MAX_CLEAN_BYTES = 8 * 1024 * 1024
 def parse(text: str, plain: bool = False) -> etree._Element | None:
     """One lxml parse.  Plain text becomes one <p> per line so the same extractor runs."""
     if plain:
+        # Blank lines would be empty <p>s, which hold no text: a page of line breaks alone
+        # would be a million elements to walk.
         text = "<html><body>" + "".join(
-            f"<p>{html.escape(line)}</p>" for line in text.splitlines()
+            f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip()
         ) + "</body></html>"
     # Control characters are invalid in XML text and lxml refuses them on every edit.
     text = _CONTROL_RE.sub("", _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text)))

@@ -57,8 +57,7 @@ def hides(css: str) -> bool:
     return any(_TINY_RE.fullmatch(props[p]) for p in ("width", "height") if p in props)
 
 
-# `.cls{...}` / `#id{...}` rules in <style> blocks; only simple selectors are trusted.
-_RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+# Only simple `.cls` / `#id` selectors are trusted.
 _SIMPLE_SEL_RE = re.compile(r"^\s*(?:[a-z0-9]*)([.#])([A-Za-z0-9_-]+)\s*$", re.IGNORECASE)
 _STYLE_XPATH = etree.XPath(
     "//*[@style][contains(translate(@style,'DISPLAYNOVTHE','displaynovthe'),'none')"
@@ -74,11 +73,26 @@ def strip_noise(root: etree._Element) -> None:
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
 
 
+def css_rules(css: str) -> list[tuple[str, str]]:
+    """(selector group, declarations) of every innermost `sel{decl}` rule, in order.
+
+    Split at the braces rather than matched with a regex: a selector run `[^{}]+` tried at
+    every offset of style text with no `{` scans to its end each time, quadratic in its length.
+    """
+    rules = []
+    for chunk in css.split("}")[:-1]:  # text after the last `}` closes no rule
+        head, brace, decl = chunk.rpartition("{")
+        selector = head.rpartition("{")[2]  # a `{` before it opened an enclosing block
+        if brace and selector:
+            rules.append((selector, decl))
+    return rules
+
+
 def hidden_selectors(root: etree._Element) -> list[tuple[str, str]]:
     """Simple class/id selectors whose <style> rules hide the element."""
     found: list[tuple[str, str]] = []
     for css in root.xpath("//style/text()"):
-        for sel_group, decl in _RULE_RE.findall(css):
+        for sel_group, decl in css_rules(css):
             if not hides(decl):
                 continue
             for sel in sel_group.split(","):

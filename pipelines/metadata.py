@@ -106,7 +106,10 @@ def meta_content(root: etree._Element, *names: str) -> str | None:
         for meta_name, prop, value in metas:
             if meta_name != n and prop != n:
                 continue
-            value = re.sub(r"\s+", " ", _TAG_RE.sub("", value)).strip()
+            # Tags end by the last `>`: searching only up to it, no `<` after it is scanned
+            # to the end of the value, once per `<` (quadratic in a run of them).
+            end = value.rfind(">") + 1
+            value = re.sub(r"\s+", " ", _TAG_RE.sub("", value[:end]) + value[end:]).strip()
             if value:
                 return value
     return None

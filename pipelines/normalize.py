@@ -23,9 +23,10 @@ _FW_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
 _SPACE = re.compile(r"[^\S\n]+")
 _PAIR = re.compile(r"\(([^()\n]{0,80})\)")
 _PUNCT = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
-# The mark first, then its context: the engine then skips ahead to candidate marks.
-_LONE = re.compile(rf"[,:;?!()](?:(?<=[{_CJK_CTX}].)|(?=[{_CJK_CTX}]))")
-_LONE_MARKS = re.compile(r"[,:;?!()]")
+# A run of marks: a converted mark is CJK context for the next, so a run next to CJK
+# context on either side converts whole (",;," after a character: all three).
+_MARK_RUN = re.compile(r"[,:;?!()]+")
+_PUNCT_TABLE = str.maketrans(_PUNCT)
 _FW_TABLE = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
              for c in range(r[0], r[1] + 1)}
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -41,7 +42,10 @@ def _pair(m: re.Match[str]) -> str:
 
 
 def _lone(m: re.Match[str]) -> str:
-    return _PUNCT[m.group()]
+    s, e, line = m.start(), m.end(), m.string
+    if (s > 0 and _CJK_ONE.match(line[s - 1])) or (e < len(line) and _CJK_ONE.match(line[e])):
+        return m.group().translate(_PUNCT_TABLE)
+    return m.group()
 
 
 def normalize_line(line: str) -> str:
@@ -50,14 +54,8 @@ def normalize_line(line: str) -> str:
     line = _SPACE.sub(" ", line).strip()
     if "(" in line:
         line = _PAIR.sub(_pair, line)
-    # Runs like ",;," only see CJK context one mark at a time: repeat until stable.
-    while True:
-        if not _LONE_MARKS.search(line):
-            return line
-        new = _LONE.sub(_lone, line)
-        if new == line:
-            return line
-        line = new
+    # One pass over runs of marks, not one round per mark of a run: quadratic in `间))))…`.
+    return _MARK_RUN.sub(_lone, line)
 
 
 def normalize(text: str, drop_empty: bool = False) -> str:
