@@ -19,6 +19,7 @@ from warcio.timeutils import datetime_to_iso_date
 from archive.service import ArchiveWriteError, WarcService
 from crawler.items import Page
 from crawler.writefailed import NOT_ARCHIVED
+from pipelines.db import removal_rows
 from pipelines.result import CleanResult
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def cleaner_account(result: CleanResult) -> dict[str, Any]:
     """Everything the cleaner decided except the text itself (that is the conversion)."""
     info = result.to_dict()
     info.pop("text")
-    info["removals"] = [{"kind": r.kind, "text": r.text} for r in result.removals]
+    info["removals"] = [{"kind": r["kind"], "text": r["text"]} for r in removal_rows(result)]
     return {"cleaner": "pipelines.clean", **info}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -183,7 +184,8 @@ def report_row(url: str, fetch: dict[str, Any], result: CleanResult) -> dict[str
         "encoding": result.encoding, "is_template": int(result.is_template),
         "is_fragment": int(result.is_fragment),
         "spam_removed": result.spam_removed,
-        "removals": json.dumps([[r.kind, r.text] for r in result.removals], ensure_ascii=False),
+        "removals": json.dumps([[r["kind"], r["text"]] for r in removal_rows(result)],
+                               ensure_ascii=False),
         "chars": len(result.text), "fetched_at": fetch.get("fetched_at"),
         "wayback_ts": wayback_ts(fetch.get("fetched_at")),
         "warc_file": fetch.get("warc_file"), "warc_offset": fetch.get("warc_offset"),
@@ -191,6 +193,17 @@ def report_row(url: str, fetch: dict[str, Any], result: CleanResult) -> dict[str
     }
 
 
+# Removals listed per page at most: a hostile page can make the cleaner repair the same
+# thing 150,000 times a megabyte; the rest are counted per kind in one row each.
+MAX_REMOVAL_ROWS = 1000
+
+
 def removal_rows(result: CleanResult) -> list[dict[str, Any]]:
-    return [{"seq": i, "kind": r.kind, "is_spam": int(r.kind in SPAM_KINDS), "text": r.text}
-            for i, r in enumerate(result.removals)]
+    listed = result.removals[:MAX_REMOVAL_ROWS]
+    rows = [{"seq": i, "kind": r.kind, "is_spam": int(r.kind in SPAM_KINDS), "text": r.text}
+            for i, r in enumerate(listed)]
+    rest = Counter(r.kind for r in result.removals[MAX_REMOVAL_ROWS:])
+    rows += [{"seq": len(rows) + i, "kind": kind, "is_spam": int(kind in SPAM_KINDS),
+              "text": f"… and {n} more {kind} not listed"}
+             for i, (kind, n) in enumerate(sorted(rest.items()))]
+    return rows

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import glob
-import time
 from pathlib import Path
 
 import pytest
@@ -47,16 +46,6 @@ def test_plain_seeds(seed: str) -> None:
     assert script == "hans"
     assert [r for r in removals if r.kind in {"byte_slip", "lost_char", "pinyin"}] == []
     assert text.count("\n") == raw.count("\n")
-
-
-@needs_shared
-def test_speed() -> None:
-    raw = _seed("002") * 3  # ~36k characters of plain simplified text
-    repair(raw)
-    start = time.perf_counter()
-    for _ in range(5):
-        repair(raw)
-    assert (time.perf_counter() - start) / 5 < 0.05
 
 
 @settings(deadline=None, max_examples=200)

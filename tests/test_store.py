@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.items import Page
-from pipelines.db import open_db, start_crawl
+from pipelines.db import MAX_REMOVAL_ROWS, open_db, start_crawl
 from pipelines.result import CleanResult, Removal
 from pipelines.store import record_page
 
@@ -147,3 +147,16 @@ def test_text_round_trips_unchanged(db, title, text, removed):
     [rep] = rows(db, "reports")
     assert (rep["title"], rep["text"]) == (title, text)
     assert [(r["kind"], r["text"]) for r in rows(db, "removals")] == removed
+
+
+def test_a_hostile_number_of_removals_is_listed_up_to_a_cap(db):
+    many = [Removal("lost_char", f"?→{i}") for i in range(MAX_REMOVAL_ROWS + 500)]
+    record_page(db, page(report(removals=[*many, Removal("chrome", "分享到")])))
+    removed = rows(db, "removals")
+    assert len(removed) == MAX_REMOVAL_ROWS + 2
+    assert [r["text"] for r in removed[:3]] == ["?→0", "?→1", "?→2"]
+    assert {(r["kind"], r["text"]) for r in removed[MAX_REMOVAL_ROWS:]} == {
+        ("chrome", "… and 1 more chrome not listed"),
+        ("lost_char", "… and 500 more lost_char not listed")}
+    [rep] = rows(db, "reports")
+    assert len(json.loads(rep["removals"])) == MAX_REMOVAL_ROWS + 2
