@@ -1,4 +1,5 @@
-"""clean(): page bytes in, CleanResult out.  Also `python -m pipelines.clean FILE.html`.
+"""clean(): page bytes in, CleanResult out.  Also `python -m pipelines.clean FILE`
+(pipelines/cleanfile.py: pages, PDF and DOCX files).
 
 Stages, in order: decode → de-spam markup → main text → title → repair → spam words →
 classify/metadata → assemble.  One lxml parse per page; every stage is a pure function.
@@ -6,13 +7,10 @@ classify/metadata → assemble.  One lxml parse per page; every stage is a pure 
 
 from __future__ import annotations
 
-import argparse
 import html
-import json
 import re
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import lxml.html
@@ -120,23 +118,8 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     r.published = metadata.published(root, ext.all_lines[:60])
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipelines.clean",
-                                 description="Clean one saved page and print the result as JSON.")
-    ap.add_argument("file", help="saved HTML (or text) file")
-    ap.add_argument("--url", default="", help="URL the page was fetched from")
-    ap.add_argument("--charset", default=None, help="decode with this charset, skip detection")
-    args = ap.parse_args(argv)
-    try:
-        with open(args.file, "rb") as fh:
-            body = fh.read()
-    except OSError as exc:
-        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    result = clean(body, args.url or Path(args.file).resolve().as_uri(), charset=args.charset)
-    sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
-    return 0
-
-
 if __name__ == "__main__":
+    # The command also reads PDF and DOCX files, whose module imports this one.
+    from pipelines.cleanfile import main
+
     sys.exit(main())
