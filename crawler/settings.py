@@ -4,6 +4,14 @@ Component settings carry their component's prefix (WARC_*, CLEAN_*, SQLITE_*) an
 ``<PREFIX>_ENABLED`` switch, as Scrapy's own components do.
 """
 
+import os
+
+# Scrapy's cookie middleware asks tldextract for public suffixes, which fetches the list from
+# the web on first use: through a crawl's proxy, or on a machine without internet, that is a
+# page of tracebacks, and a crawler should fetch nothing it was not asked to.  An empty list
+# of URLs makes tldextract use the snapshot it ships.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
 BOT_NAME = "gzbg"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"

@@ -83,3 +83,14 @@ def test_bad_spider_arguments_stop_the_crawl_before_it_starts(tmp_path, argument
 def test_an_unknown_spider(tmp_path):
     one_line_error(scrapy("crawl", "nospider", "-s", f"DATA_DIR={tmp_path}"),
                    "no spider named 'nospider'")
+
+
+def test_the_crawl_never_fetches_the_public_suffix_list():
+    # Scrapy's cookie middleware builds its tldextract at import, after the project settings.
+    code = ("from scrapy.utils.project import get_project_settings; get_project_settings(); "
+            "from scrapy.downloadermiddlewares import cookies; "
+            "print(cookies._split_domain.suffix_list_urls)")
+    proc = subprocess.run([str(Path(SCRAPY).with_name("python")), "-c", code], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "()"
