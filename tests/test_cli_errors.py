@@ -37,10 +37,21 @@ def test_each_command_is_listed_once():
     assert "validate-sites" not in listed
 
 
-@pytest.mark.parametrize("name", sorted(set(COMMANDS) - {"validate_sites", "push_starts"}))
-def test_help_names_the_data_dir_setting(name):
-    out = scrapy(name, "-h").stdout
-    assert "DATA_DIR" in " ".join(out.split()), out
+@pytest.mark.parametrize("name", COMMANDS)
+def test_help_names_the_settings_it_reads(name):
+    out = " ".join(scrapy(name, "-h").stdout.split())
+    setting = {"validate_sites": "SITES_FILE", "push_starts": "REDIS_URL"}.get(name, "DATA_DIR")
+    assert f"-s {setting}" in out, out
+
+
+@pytest.mark.parametrize("args, words", [
+    (["extract", "--workers", "0"], "--workers must be at least 1"),
+    (["extract"], "no WARC files in"),
+    (["merge"], "name at least one worker DATA_DIR or database"),
+    (["merge", "/nonexistent"], "/nonexistent: no reports.db there"),
+])
+def test_command_argument_errors(tmp_path, args, words):
+    one_line_error(scrapy(*args, "-s", f"DATA_DIR={tmp_path}"), words)
 
 
 def test_summary_of_a_missing_crawl(tmp_path):

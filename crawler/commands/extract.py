@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
 from archive.extract import Extractor, warc_files
+from crawler.commands import SETTINGS_HELP, fail
 from pipelines.cleaning import worker_count
 from pipelines.db import crawl_db_path
 
@@ -23,6 +23,10 @@ class Command(ScrapyCommand):
 
     def short_desc(self) -> str:
         return "Rebuild the crawl database of DATA_DIR from its WARC files (re-cleaning every page)"
+
+    def long_desc(self) -> str:
+        return (f"{self.short_desc()}. {SETTINGS_HELP} -s DOWNLOAD_MAXSIZE caps each inflated "
+                "body, -s CLEAN_TIMEOUT each page's cleaning, -s EXTRACT_WORKERS the workers.")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -40,9 +44,9 @@ class Command(ScrapyCommand):
         workers = opts.workers if opts.workers is not None else \
             self.settings.getint("EXTRACT_WORKERS", -1)
         if opts.workers is not None and opts.workers < 1:
-            raise UsageError(f"--workers must be at least 1, got {opts.workers}")
+            return fail(self, "extract", f"--workers must be at least 1, got {opts.workers}")
         if not warc_files(data_dir / "warc"):
-            raise UsageError(f"no WARC files in {data_dir / 'warc'}")
+            return fail(self, "extract", f"no WARC files in {data_dir / 'warc'}")
         db = Path(opts.db) if opts.db else crawl_db_path(self.settings)
         if not opts.keep_db:
             for suffix in ("", "-wal", "-shm"):

@@ -13,8 +13,8 @@ import argparse
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
+from crawler.commands import fail
 from pipelines.db import open_db
 from pipelines.merge import cluster_merged, link_warcs, merge_db
 
@@ -37,16 +37,16 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         if not args:
-            raise UsageError("name at least one worker DATA_DIR or database")
+            return fail(self, "merge", "name at least one worker DATA_DIR or database")
         out_dir = Path(self.settings.get("DATA_DIR"))
         out_path = Path(self.settings.get("SQLITE_PATH") or out_dir / "reports.db")
         sources = []
         for arg in map(Path, args):
             db = arg / "reports.db" if arg.is_dir() else arg
             if not db.is_file():
-                raise UsageError(f"{arg}: no reports.db there", print_help=False)
+                return fail(self, "merge", f"{arg}: no reports.db there")
             if db.resolve() == out_path.resolve():
-                raise UsageError(f"{arg} is the output database itself", print_help=False)
+                return fail(self, "merge", f"{arg} is the output database itself")
             sources.append((arg, db))
         out = open_db(out_path)
         try:

@@ -13,10 +13,10 @@ import asyncio
 
 from scrapy import Request, Spider
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 from scrapy_redis import connection
 
+from crawler.commands import fail
 from crawler.distributed import encode_start, keys
 from crawler.redisqueue import inflight_key, starting_key
 
@@ -35,6 +35,11 @@ class Command(ScrapyCommand):
     def short_desc(self) -> str:
         return "Push a spider's start requests to Redis for the workers of a distributed crawl"
 
+    def long_desc(self) -> str:
+        return (f"{self.short_desc()}. Needs -s REDIS_URL=redis://HOST:PORT/DB; -a arguments "
+                "(start_urls, sites, region) as for scrapy crawl, from the sites file of "
+                "-s SITES_FILE (default: the packaged crawler/sites.toml).")
+
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("-a", dest="spargs", action="append", default=[],
@@ -45,16 +50,16 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
         if not self.settings.get("REDIS_URL"):
-            raise UsageError("set -s REDIS_URL=redis://HOST:PORT/DB", print_help=False)
+            return fail(self, "push_starts", "set -s REDIS_URL=redis://HOST:PORT/DB")
         try:
             spargs = arglist_to_dict(opts.spargs)
-        except ValueError as e:
-            raise UsageError("Invalid -a value, use -a NAME=VALUE", print_help=False) from e
+        except ValueError:
+            return fail(self, "push_starts", "Invalid -a value, use -a NAME=VALUE")
         crawler = self.crawler_process.create_crawler(args[0] if args else "reports")
         try:
             spider = crawler.spidercls.from_crawler(crawler, **spargs)
         except (ValueError, FileNotFoundError) as e:
-            raise UsageError(str(e), print_help=False) from e
+            return fail(self, "push_starts", str(e))
         server = connection.from_settings(self.settings)
         names = keys(spider.name)
         if opts.reset:
