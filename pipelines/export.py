@@ -113,8 +113,13 @@ def export(db_path: Path, fmt: str, output: Path | None, table: str = "reports",
         raise ExportError("parquet is binary: give a file with -o")
     if not db_path.is_file():
         raise ExportError(f"no database at {db_path}: run a crawl with this DATA_DIR first")
-    if output is not None and not output.parent.is_dir():
-        raise ExportError(f"no folder {output.parent} for {output}")
+    if output is not None:
+        if not output.parent.is_dir():
+            raise ExportError(f"no folder {output.parent} for {output}")
+        # The file is written beside its target and renamed over it: a device, a folder or
+        # a link there would be replaced, not written to.
+        if output.is_symlink() or (output.exists() and not output.is_file()):
+            raise ExportError(f"{output} exists and is not a regular file")
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         cols = columns(con, table)

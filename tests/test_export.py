@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.crawling import REPO, SCRAPY, crawl
+from tests.faultcrawl import tmpfs
 from tests.fixtureweb import load_manifest
 from tests.fixtureweb.server import running
 
@@ -120,3 +122,36 @@ def test_a_missing_database_is_a_one_line_error(tmp_path):
     assert proc.returncode == 2
     assert b"no database at" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("target", ["/dev/full", "{tmp}", "{tmp}/link.jsonl"])
+def test_an_existing_target_that_is_no_regular_file_is_left_alone(crawled, tmp_path, target):
+    data, _ = crawled
+    (tmp_path / "link.jsonl").symlink_to(tmp_path / "elsewhere.jsonl")
+    path = target.format(tmp=tmp_path)
+    before = os.lstat(path)
+    proc = export(data, "-o", path)
+    assert proc.returncode == 2
+    assert b"exists and is not a regular file" in proc.stderr
+    after = os.lstat(path)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+
+
+def test_a_full_disk_leaves_the_previous_export_whole(crawled, tmp_path):
+    data, _ = crawled
+    with tmpfs(tmp_path / "small", "16k") as small:
+        out = small / "reports.jsonl"
+        out.write_text("the previous export\n", encoding="utf-8")
+        proc = export(data, "-o", str(out))
+        assert proc.returncode == 1, proc.stderr
+        assert b"No space left on device" in proc.stderr
+        assert out.read_text(encoding="utf-8") == "the previous export\n"
+        assert [p.name for p in small.iterdir()] == ["reports.jsonl"]  # no temporary left
+
+
+def test_a_reader_that_stops_early_is_no_error(crawled):
+    data, _ = crawled
+    proc = subprocess.run(f"'{SCRAPY}' export -s DATA_DIR='{data}' | head -c 10", shell=True,
+                          cwd=REPO, capture_output=True, timeout=120)
+    assert proc.stdout.startswith(b'{"id": ')
+    assert b"Traceback" not in proc.stderr and b"BrokenPipe" not in proc.stderr

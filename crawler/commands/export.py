@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +45,14 @@ class Command(ScrapyCommand):
             n = export(crawl_db_path(self.settings), opts.format, output, opts.table, opts.bom)
         except ExportError as exc:
             fail(self, "export", str(exc))
+            return
+        except BrokenPipeError:  # `| head`: the reader has what it wanted
+            # Python flushes stdout at exit, which would raise again: point it at nothing.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+        except OSError as exc:  # a full disk, say: the target is left as it was
+            fail(self, "export", f"{output}: {exc.strerror or exc}")
+            self.exitcode = 1
             return
         if output is not None:
             print(f"{output}: {n} {opts.table} rows ({opts.format})", file=sys.stderr)
