@@ -84,6 +84,9 @@ def test_wacz_to_a_missing_folder(tmp_path):
     ("sites=no-such-site", "no site in the packaged crawler/sites.toml matches no-such-site"),
     ("start_urls=", "start_urls is empty"),
     ("sites=", "sites is empty"),
+    ("start_urls=http://a b/", "not an absolute http(s) URL: 'http://a b/'"),
+    ("start_urls=http://x.cn:99999/", "Port out of range"),
+    ("site=nosuch", "unknown argument 'site'"),
 ])
 def test_bad_spider_arguments_stop_the_crawl_before_it_starts(tmp_path, argument, words):
     proc = scrapy("crawl", "reports", "-a", argument, "-s", f"DATA_DIR={tmp_path}")

@@ -36,8 +36,15 @@ def _split(arg: str | None) -> list[str]:
 
 def site_domain(url: str) -> str:
     """The domain a start URL lets the crawl stay in: its host without a leading www."""
-    host = urlsplit(url).hostname or ""
-    if not host:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise SpiderArgumentError(f"start_urls: only http(s) URLs can be crawled, got {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError as exc:
+        raise SpiderArgumentError(f"start_urls: {exc} in {url!r}") from None
+    host = parts.hostname or ""
+    if not host or any(ch.isspace() or ch in "<>\"\\^`{|}" for ch in parts.netloc):
         raise SpiderArgumentError(f"start_urls: not an absolute http(s) URL: {url!r}")
     return host.removeprefix("www.")
 
@@ -70,6 +77,12 @@ class ReportsSpider(Spider):
 
     def __init__(self, start_urls: str | None = None, sites: str | None = None,
                  region: str | None = None, **kwargs: Any):
+        # A misspelt argument (`-a site=X`) would otherwise be ignored and every site of the
+        # sites file crawled.  Names starting with _ are Scrapyd's (_job, _version).
+        unknown = sorted(k for k in kwargs if not k.startswith("_") and k != "name")
+        if unknown:
+            raise SpiderArgumentError(f"unknown argument {unknown[0]!r}: the reports spider "
+                                      "takes start_urls, sites and region")
         super().__init__(**kwargs)
         self._start_arg = _split(start_urls)
         self._sites_arg = _split(sites)
@@ -80,10 +93,6 @@ class ReportsSpider(Spider):
             # Given but empty (`-a start_urls=`): not a request to crawl every known site.
             if given is not None and not parts:
                 raise SpiderArgumentError(f"{name} is empty")
-        for url in self._start_arg:
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise SpiderArgumentError(
-                    f"start_urls: only http(s) URLs can be crawled, got {url!r}")
         self.sites: list[Site] = []
         # Scrapy's OffsiteMiddleware reads this when the spider opens.
         self.allowed_domains = [site_domain(u) for u in self._start_arg]
