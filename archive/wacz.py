@@ -51,6 +51,8 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
     out = (out or data_dir / "reports.wacz").resolve()
     if not out.parent.is_dir():
         raise FileNotFoundError(f"no folder {out.parent} for {out.name}")
+    if out.exists() and not out.is_file():
+        raise FileNotFoundError(f"{out} exists and is not a regular file")
     pages = report_pages(db or data_dir / "reports.db")
     cmd = [str(tool(venv, "wacz")), "create", "-o", str(out), "--title", "gzbg-archive crawl"]
     if pages:

@@ -108,3 +108,11 @@ def test_the_crawl_never_fetches_the_public_suffix_list():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "()"
+
+
+def test_wacz_onto_a_folder(tmp_path):
+    warc = next((CORPUS / "warc").rglob("*.warc.gz"))
+    (tmp_path / "warc").mkdir()
+    shutil.copy(warc, tmp_path / "warc" / warc.name)
+    one_line_error(scrapy("wacz", "-s", f"DATA_DIR={tmp_path}", "-o", str(tmp_path / "warc")),
+                   "exists and is not a regular file")
