@@ -153,3 +153,20 @@ def test_packaged_data_files_load_from_the_zipped_egg(tmp_path):
     assert out.returncode == 0, out.stderr
     sites, strong, chars = out.stdout.split()
     assert int(sites) == len(load_sites()) and int(strong) > 10 and chars == "True"
+
+
+def test_a_failed_crawl_is_a_failed_job(deployed):
+    tmp, base = deployed
+    job = api(base, "schedule.json", [("project", "gzbg"), ("spider", "reports"),
+                                      ("site", "nosuch"), ("setting", f"DATA_DIR={tmp / 'bad'}")])
+    assert job["status"] == "ok"
+    deadline = time.monotonic() + 120
+    while not any(j["id"] == job["jobid"] for j in api(base, "listjobs.json?project=gzbg")
+                  ["finished"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    # Scrapyd 1.6's job list has no exit status; its log says the process died, and why.
+    log = (tmp / "scrapyd.log").read_text()
+    died = [line for line in log.splitlines() if "Process died" in line and job["jobid"] in line]
+    assert died and "exitstatus=2" in died[0], log[-3000:]
+    assert "unknown argument 'site'" in log
