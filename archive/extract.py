@@ -7,7 +7,13 @@ records it with the same ``pipelines.store.record_page``, so the rows are the on
 crawl writes.  What the HTTP messages do not say (link depth, redirect chain, whether the
 fetch was a page or robots.txt) comes from the request record's ``WARC-JSON-Metadata``.
 Revisit records get their payload from the record they refer to.  Damaged regions are
-reported with file, offset and length and skipped (archive/reader.py).  A body is never held
+reported with file, offset and length and skipped (archive/reader.py).  A record whose
+WARC-Record-ID was already read in this run (a file copied twice into the directory, or
+concatenated with itself) is skipped and counted: one record is one fetch, recorded once.
+A ``.open`` file is an unfinished file of a running or killed crawl: it is not read (it may
+still grow, and the next crawl's recovery, archive/recovery.py, truncates and renames it, so
+rows pointing into it would point at the wrong name); it is listed, for the operator.
+A body is never held
 or inflated past ``DOWNLOAD_MAXSIZE``, the limit the crawl applied when it fetched it: a
 larger one (a gzip bomb) is the page's recorded error, as it was in the crawl.
 
@@ -36,6 +42,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
 from archive.reader import Entry, Problem, read_entries, read_entry
+from archive.warcfile import OPEN_SUFFIX
 from crawler.discovery import absence_expected
 from crawler.items import Page
 from pipelines import dbwriter
@@ -45,7 +52,8 @@ from pipelines.procs import Helper, HelperDied
 from pipelines.store import Ack, record_page
 
 logger = logging.getLogger(__name__)
-WARC_PATTERNS = ("*.warc.gz", "*.warc", "*.arc.gz", "*.arc", "*.warc.gz.open")
+WARC_PATTERNS = ("*.warc.gz", "*.warc", "*.arc.gz", "*.arc")
+UNFINISHED = f"*.warc.gz{OPEN_SUFFIX}"
 HOP_BY_HOP = {b"Connection", b"Keep-Alive", b"Transfer-Encoding", b"Proxy-Connection",
               b"X-Archive-Orig-Transfer-Encoding", b"Te", b"Trailer", b"Upgrade"}
 REDIRECTS = {"301", "302", "303", "307", "308"}
@@ -61,7 +69,13 @@ def crawl_meta(text: str | None) -> dict[str, Any]:
 
 
 def warc_files(warc_dir: Path) -> list[Path]:
+    """The closed WARC (and ARC) files, in name (= time) order."""
     return sorted({p for pattern in WARC_PATTERNS for p in warc_dir.glob(pattern)})
+
+
+def unfinished_files(warc_dir: Path) -> list[Path]:
+    """The ``.open`` files a running or killed crawl is writing or left."""
+    return sorted(warc_dir.glob(UNFINISHED))
 
 
 class BodyTooLarge(ValueError):
@@ -110,7 +124,9 @@ class Stats:
     records: int = 0
     pages: int = 0
     reports: int = 0
+    duplicates: int = 0  # records whose WARC-Record-ID was read before in this run
     problems: list[Problem] = field(default_factory=list)
+    unfinished: list[Path] = field(default_factory=list)  # .open files, not read
 
 
 class Extractor:
@@ -142,9 +158,11 @@ class Extractor:
         self.by_digest: dict[str, tuple[str, int]] = {}
         self.hops: dict[str, dict[str, Any]] = {}  # redirect responses, by URL
         self.pending: dict[str, Entry] = {}  # responses waiting for their request record
+        self.seen_ids: set[str] = set()  # every record id read, to skip a second copy
 
     def run(self) -> Stats:
         files = warc_files(self.warc_dir)
+        self.stats.unfinished = unfinished_files(self.warc_dir)
         db = open_db(self.db_path)
         self.crawl_id = start_crawl(db, "reports", source="extract",
                                     settings={"warc_dir": str(self.warc_dir)})
@@ -175,6 +193,12 @@ class Extractor:
             self.stats.files += 1
             for entry in read_entries(path, self.stats.problems, max_payload=self.max_body):
                 self.stats.records += 1
+                record_id = entry.record.rec_headers.get_header("WARC-Record-ID")
+                if record_id in self.seen_ids:
+                    self.stats.duplicates += 1
+                    continue
+                if record_id:
+                    self.seen_ids.add(record_id)
                 await self._entry(db, entry)
                 if time.monotonic() - last >= self.interval:
                     last = time.monotonic()
@@ -188,7 +212,8 @@ class Extractor:
         s = self.stats
         where = f" ({path.name})" if path else ""
         self.progress(f"extract: {s.files}/{total} files{where}, {s.records} records, "
-                      f"{s.pages} pages, {s.reports} reports, {len(s.problems)} problems")
+                      f"{s.pages} pages, {s.reports} reports, {len(s.problems)} problems, "
+                      f"{s.duplicates} duplicate records")
 
     async def _entry(self, db: Any, entry: Entry) -> None:
         rec = entry.record

@@ -11,7 +11,8 @@ alone.
 warcio (1.8) has no way to go on after damage: inside a gzip member it writes the zlib error to
 stderr, ends the record short, and then takes the file for a single-stream gzip and stops
 (its pull request for skipping bad records was never merged).  So warcio's ArchiveIterator
-parses each run of good records, and the resynchronisation is done here.
+parses each run of good records, and the resynchronisation is done here.  Its own prints
+about damage (bare lines with no file or offset) are silenced: the Problems say it all.
 """
 
 from __future__ import annotations
@@ -24,11 +25,43 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.recordloader import ArcWarcRecord
 
 SCAN = 1 << 16
 GZIP_MAGIC = b"\x1f\x8b\x08"
 RECORD_STARTS = (b"WARC/1.", b"filedesc:", b"http", b"dns:")  # WARC; ARC's first and others
+QUOTE_MAX = 100  # characters of a damaged file's own text (an error quoting it) in a message
+
+
+def quoted(text: str, limit: int = QUOTE_MAX) -> str:
+    """Text from a damaged file, safe to print: escaped to printable ASCII, and cut."""
+    safe = text.encode("ascii", "backslashreplace").decode("ascii")
+    safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in safe)
+    return safe if len(safe) <= limit else safe[:limit] + "..."
+
+
+class _QuietReader(DecompressingBufferedReader):  # type: ignore[misc]
+    """warcio's reader, minus its print of a zlib error inside a member (the damage is
+    found and reported with file and offset by _member_fault and the resynchronisation)."""
+
+    def _decompress(self, data: bytes) -> bytes:
+        if self.decompressor and data and self.num_block_read:
+            try:
+                return self.decompressor.decompress(data)  # type: ignore[no-any-return]
+            except Exception:  # what warcio does after its print: the record ends here
+                return b""
+        return super()._decompress(data)  # type: ignore[no-any-return]
+
+
+class _QuietIterator(ArchiveIterator):  # type: ignore[misc]
+    """warcio's ArchiveIterator with no prints of its own to stderr."""
+
+    INC_RECORD = ""  # its "record not followed by newline" warning, formatted and printed
+
+    def __init__(self, fh: BinaryIO, **kwargs: Any):
+        super().__init__(fh, **kwargs)
+        self.reader = _QuietReader(self.fh, block_size=self.reader.block_size)
 
 
 @dataclass(frozen=True)
@@ -140,7 +173,7 @@ def _read_run(fh: BinaryIO, name: str, start: int, gzipped: bool, cap: int,
               problems: list[Problem]) -> Generator[Entry, None, Damage | None]:
     """The good records from start on, up to the first damage (returned) or the end."""
     fh.seek(start)
-    it = ArchiveIterator(fh, check_digests=True, arc2warc=True)
+    it = _QuietIterator(fh, check_digests=True, arc2warc=True)
     good_end = start
     try:
         for record in it:
@@ -164,7 +197,7 @@ def _read_run(fh: BinaryIO, name: str, start: int, gzipped: bool, cap: int,
             yield Entry(name, offset, length, record, payload,
                         size if size > len(payload) else 0)
     except Exception as e:  # warcio raises many kinds on damaged input
-        return good_end, f"{type(e).__name__}: {' '.join(str(e).split())}"
+        return good_end, f"{type(e).__name__}: {quoted(' '.join(str(e).split()))}"
     fh.seek(good_end)
     if fh.read(SCAN).strip(b"\r\n\x00"):  # warcio stops quietly at a cut header
         return good_end, "truncated: an incomplete record after the last whole one"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sized
 from typing import Self
 
 from scrapy import signals
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 class Progress:
     def __init__(self, crawler: Crawler, interval: float):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.interval = interval
         self.loop: task.LoopingCall | None = None
@@ -40,7 +42,7 @@ class Progress:
 
     def line(self) -> str:
         get = self.stats.get_value
-        queued = (get("scheduler/enqueued", 0) or 0) - (get("scheduler/dequeued", 0) or 0)
+        queued = self.queued()
         elapsed = max(time.monotonic() - self.started, 1e-9)
         fetched = get("downloader/response_count", 0) or 0
         failed = writefailed.failure(self.stats)
@@ -51,6 +53,16 @@ class Progress:
                 f"{get('incremental/failed', 0) or 0} failed or skipped, "
                 f"{(get('archive/bytes_archived', 0) or 0) / 1e6:.1f} MB archived"
                 + (f", stopping: {failed}" if failed else ""))
+
+    def queued(self) -> int:
+        """Requests waiting in the scheduler, as it counts them: after a resume its disk queue
+        holds requests enqueued by the earlier run, which this run's stats never saw."""
+        engine = self.crawler.engine
+        scheduler = engine.scheduler if engine is not None else None
+        if isinstance(scheduler, Sized):
+            return len(scheduler)
+        get = self.stats.get_value  # a scheduler that cannot count: this run's own balance
+        return max(0, (get("scheduler/enqueued", 0) or 0) - (get("scheduler/dequeued", 0) or 0))
 
     def log(self) -> None:
         logger.info(self.line())

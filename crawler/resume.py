@@ -21,6 +21,13 @@ set.  After such a run this middleware, before the scheduler opens the JOBDIR,
 A page that was fetched and archived but not stored is fetched again; the archive then
 writes it as a revisit (identical payload), so it is one full response in the WARC files
 and one row in the database.
+
+A stored page whose archived record can no longer be read (a damaged or missing WARC file,
+or a revisit whose original is) would silently take its links with it.  Each is logged as a
+warning, counted (stat ``resume/unreadable_records``) and fetched again, past the dupefilter.
+Its payload digest is dropped from the digest index first: the only copy is unreadable, so the
+new fetch is archived as a full response, not as a revisit of the lost one (the old row stays,
+pointing at the damaged record, as the history of that fetch).
 """
 
 from __future__ import annotations
@@ -45,10 +52,20 @@ from archive.reader import read_entry
 from archive.service import dedup_path
 from archive.warcfile import OPEN_SUFFIX
 from crawler import writefailed
+from crawler.discovery import GENERIC, PRIORITY, REPORT, SITEMAP
 from pipelines.db import crawl_db_path
 
 logger = logging.getLogger(__name__)
 MARKER = "gzbg-resume.json"
+
+
+class Unreadable(Exception):
+    """A stored page's archived record (or the original its revisit refers to) is damaged or
+    gone: where it was, and why."""
+
+    def __init__(self, why: str, location: tuple[str, int] | None = None):
+        super().__init__(f"{location[0]} at offset {location[1]}: {why}" if location else why)
+        self.location = location  # of the unreadable record, if the archive has one
 
 
 class ResumeMiddleware:
@@ -148,7 +165,11 @@ class ResumeMiddleware:
             "left join url_state s on s.url = p.url where p.crawl_id > ? and p.status = 200 "
             "and p.error is null and p.warc_file is not null order by p.id", [self.since])
         for url, depth, warc_file, offset, kind in rows:
-            response = self._archived_response(url, warc_file, offset, depth or 0, kind)
+            try:
+                response = self._archived_response(url, warc_file, offset, depth or 0, kind)
+            except Unreadable as exc:
+                yield self._refetch(url, depth or 0, kind, exc)
+                continue
             if response is None:
                 continue
             callback = spider.parse_sitemap if kind == "sitemap" else spider.parse
@@ -163,16 +184,16 @@ class ResumeMiddleware:
 
     def _archived_response(self, url: str, warc_file: str, offset: int, depth: int,
                            kind: str | None) -> Any:
+        """The page as the spider saw it; None for a body the crawl refused (too large)."""
         entry = self._entry(warc_file, offset)
-        if entry is None or entry.record.http_headers is None or entry.too_large:
+        if entry is None or entry.record.http_headers is None:
+            raise Unreadable("damaged, or its file is missing", (warc_file, offset))
+        if entry.too_large:
             return None
         headers = Headers(entry.record.http_headers.headers)
         payload = entry.payload
         if entry.record.rec_type == "revisit":
-            original = self._original(entry.record.rec_headers)
-            if original is None:
-                return None
-            payload = original.payload
+            payload = self._original(entry.record.rec_headers).payload
         try:
             body, headers = decoded(payload, headers, self.max_size)
         except BodyTooLarge:
@@ -190,9 +211,38 @@ class ResumeMiddleware:
             return None
         return read_entry(path, offset, self.max_size)
 
+    def _refetch(self, url: str, depth: int, kind: str | None, exc: Unreadable) -> Request:
+        """The page again, for its links and a readable copy in the archive."""
+        logger.warning("resume: the archived record of %s cannot be read (%s); fetching it "
+                       "again", url, exc)
+        self.crawler.stats.inc_value("resume/unreadable_records")
+        if exc.location is not None:
+            self._forget_digest(*exc.location)
+        spider = self.crawler.spider
+        kind = kind or GENERIC
+        return Request(url, callback=spider.parse_sitemap if kind == SITEMAP else spider.parse,
+                       errback=spider.failed, dont_filter=True,  # stored: in the seen set
+                       meta={"depth": depth, "discovery": kind},
+                       priority=PRIORITY.get(kind, PRIORITY[REPORT]))
+
+    def _forget_digest(self, warc_file: str, offset: int) -> None:
+        """Drop the index entry naming an unreadable record as a payload's first copy (so the
+        refetch is archived in full).  Redis' index (distributed mode) keeps no location."""
+        if not self.digests.is_file():
+            return
+        conn = sqlite3.connect(self.digests, timeout=30)
+        try:
+            with conn:
+                conn.execute("delete from digests where warc_file = ? and warc_offset = ?",
+                             [warc_file, offset])
+        except sqlite3.OperationalError:  # an index without the table yet
+            pass
+        finally:
+            conn.close()
+
     def _original(self, rec_headers: Any) -> Any:
         """The response record a revisit refers to: by id among stored pages, else through
-        the digest index."""
+        the digest index.  Raises Unreadable if it is not in the archive or damaged."""
         rows = self._query("select warc_file, warc_offset from pages where warc_record_id = ?",
                            [rec_headers.get_header("WARC-Refers-To")])
         if not rows and self.digests.exists():
@@ -204,4 +254,11 @@ class ResumeMiddleware:
                 rows = []
             finally:
                 conn.close()
-        return self._entry(*rows[0]) if rows and rows[0][0] else None
+        if not rows or not rows[0][0]:
+            raise Unreadable("a revisit of a record not in the archive: "
+                             f"{rec_headers.get_header('WARC-Refers-To')}")
+        original = self._entry(*rows[0])
+        if original is None:
+            raise Unreadable("the original of a revisit, damaged or its file missing",
+                             (rows[0][0], rows[0][1]))
+        return original

@@ -122,6 +122,9 @@ def test_extract_reads_every_other_record_after_a_bit_flip(crawled: Path, tmp_pa
 
     proc = extract(data)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # damage is not hidden
+    # Only our lines: warcio's own prints (a bare zlib error, no file or offset) are not shown.
+    assert [line for line in proc.stderr.splitlines()
+            if not line.startswith(("extract: ", "damaged: "))] == []
     [damaged] = [line for line in proc.stderr.splitlines() if line.startswith("damaged: ")]
     assert damaged.startswith(f"damaged: {warc.name} at offset {victim.offset}: ")
     assert damaged.endswith(f"({victim.length} bytes skipped)")
@@ -129,6 +132,24 @@ def test_extract_reads_every_other_record_after_a_bit_flip(crawled: Path, tmp_pa
         f"({victim.length} bytes)" in proc.stdout
     url = victim.record.rec_headers.get_header("WARC-Target-URI")
     assert archived_urls(data / "reports.db") == archived_urls(crawled / "reports.db") - {url}
+
+
+def test_garbage_is_quoted_escaped_and_short(crawled: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(crawled / "warc", data / "warc")
+    warc = the_warc(data)
+    size = warc.stat().st_size
+    garbage = bytes(range(256)) * 40  # control bytes, Latin-1, invalid UTF-8
+    with open(warc, "ab") as fh:
+        fh.write(garbage)
+    proc = extract(data)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    [damaged] = [line for line in proc.stderr.splitlines() if line.startswith("damaged: ")]
+    assert damaged.startswith(f"damaged: {warc.name} at offset {size}: ")
+    assert damaged.endswith(f"({len(garbage)} bytes skipped)")
+    # Printable ASCII only, the garbage shown escaped and cut, not as raw bytes.
+    assert damaged.isascii() and damaged.isprintable() and len(damaged) < 300, damaged
+    assert "\\x" in damaged or "\\u" in damaged
 
 
 # -- a gzip bomb --------------------------------------------------------------------------

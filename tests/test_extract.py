@@ -153,3 +153,46 @@ def test_the_commands_use_the_crawls_sqlite_path(crawled, tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"reports found: {len(REPORT_URLS)}" in proc.stdout
+
+
+def test_a_record_read_twice_is_recorded_once(crawled, tmp_path):
+    # Three copies of each record: the file, and beside it the file concatenated with itself.
+    data = tmp_path / "data"
+    shutil.copytree(crawled / "warc", data / "warc")
+    good = next((data / "warc").glob("*.warc.gz"))
+    (data / "warc" / "zz-concat.warc.gz").write_bytes(good.read_bytes() * 2)
+    proc = extract(data, data / "reports.db")
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # nothing is lost or damaged
+    n = sum(1 for _ in records(good))
+    assert f"from {3 * n} records in 2 files; {2 * n} duplicate records skipped" in proc.stdout
+    # One row per fetch, each pointing at the first copy read: the rows the crawl wrote.
+    assert table(data / "reports.db", "pages") == table(crawled / "reports.db", "pages")
+    con = sqlite3.connect(data / "reports.db")
+    try:
+        assert con.execute("select count(*) from pages where warc_file is not null").fetchone() \
+            == con.execute("select count(distinct warc_record_id) from pages").fetchone()
+    finally:
+        con.close()
+
+
+def test_an_unfinished_open_file_is_named_and_not_read(crawled, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(crawled / "warc", data / "warc")
+    good = next((data / "warc").glob("*.warc.gz"))
+    # As a killed crawl leaves it: whole records, then a torn one.
+    unfinished = data / "warc" / "zz-killed.warc.gz.open"
+    unfinished.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    proc = extract(data, data / "reports.db")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # part of the archive left out
+    assert "not read: zz-killed.warc.gz.open: an unfinished file of a running or killed " \
+        "crawl: run a crawl in DATA_DIR to recover it" in proc.stderr
+    assert "1 unfinished .open files not read" in proc.stdout
+    assert "damaged: " not in proc.stderr
+    rows = table(data / "reports.db", "pages")
+    assert rows == table(crawled / "reports.db", "pages")  # from the closed file alone
+    assert unfinished.read_bytes() == good.read_bytes()[: good.stat().st_size // 2]
+    # Only .open files: the error says why there is nothing to extract.
+    good.unlink()
+    proc = extract(data, data / "reports.db")
+    assert proc.returncode != 0 and "1 unfinished .open files" in proc.stdout + proc.stderr
+

@@ -7,7 +7,9 @@ being a revisit; and together they find the same pages and reports as one uninte
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.reader import read_entry
 from tests.crawling import REPO, SCRAPY, crawl
 from tests.demo import crawl_env
 from tests.fixtureweb import load_manifest
@@ -125,6 +128,10 @@ def test_resume_after_sigint(web, reference, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Resuming crawl" in proc.stderr
     assert "frontier is rebuilt" not in proc.stderr  # a clean stop needs no repair
+    # The queue the first run left is counted as the scheduler holds it: never below zero
+    # (this run's own enqueued - dequeued was, by what the first run had queued).
+    queued = [int(n) for n in re.findall(r"(-?\d+) queued", proc.stderr)]
+    assert queued and min(queued) >= 0 and queued[-1] == 0, queued
     db = check_exactly_once(data, reference)
     reasons = [r for (r,) in db.execute("select finish_reason from crawls order by id")]
     assert reasons == ["shutdown", "finished"]
@@ -140,3 +147,57 @@ def test_resume_after_sigkill(web, reference, tmp_path):
     db = check_exactly_once(data, reference)
     first, second = db.execute("select finished_at from crawls order by id").fetchall()
     assert first[0] is None and second[0] is not None  # the killed run never closed
+
+
+def flipped_middles(data: Path, rows: list[sqlite3.Row]) -> None:
+    """Flip one bit in the middle of each row's archived record, in place."""
+    for row in rows:
+        path = data / "warc" / row["warc_file"]
+        if not path.exists():  # the killed writer's file, not renamed yet
+            path = path.with_name(path.name + ".open")
+        with open(path, "r+b") as fh:
+            fh.seek(row["warc_offset"] + row["warc_length"] // 2)
+            byte = fh.read(1)[0]
+            fh.seek(-1, os.SEEK_CUR)
+            fh.write(bytes([byte ^ 0x10]))
+
+
+def readable(data: Path, warc_file: str, offset: int) -> bool:
+    path = data / "warc" / warc_file
+    return path.exists() and read_entry(path, offset) is not None
+
+
+def test_resume_refetches_pages_whose_records_are_damaged(web, reference, tmp_path):
+    data, jobdir = tmp_path / "data", tmp_path / "job"
+    interrupted_crawl(web, data, jobdir, signal.SIGKILL)
+    db = sqlite3.connect(data / "reports.db")
+    db.row_factory = sqlite3.Row
+    pages = db.execute("select url, warc_file, warc_offset, warc_length from pages where "
+                       "status = 200 and error is null and warc_file is not null "
+                       "order by id").fetchall()
+    db.close()
+    victims = [pages[len(pages) // 4], pages[len(pages) // 2], pages[-1]]
+    flipped_middles(data, victims)
+    [killed] = (data / "warc").glob("*.open")
+    with open(killed, "ab") as fh:
+        fh.write(bytes(range(256)) * 20)  # garbage after the last record
+
+    proc = crawl(data, web.proxy_url, "-s", f"JOBDIR={jobdir}", "-a", f"start_urls={START}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    warned = {m for m in re.findall(r"WARNING: resume: the archived record of (\S+) cannot be "
+                                    r"read", proc.stderr)}
+    db = sqlite3.connect(data / "reports.db")
+    db.row_factory = sqlite3.Row
+    [stats] = db.execute("select stats from crawls order by id desc limit 1").fetchone()
+    unreadable = json.loads(stats).get("resume/unreadable_records")
+    # Each damaged record is named and counted (recovery of the killed file may cut more).
+    assert {v["url"] for v in victims} <= warned and unreadable == len(warned), proc.stderr[-3000:]
+    # ...and its page fetched again: a readable record for every URL, its links followed.
+    fresh = {}
+    for row in db.execute("select url, warc_file, warc_offset from pages where crawl_id = "
+                          "(select max(id) from crawls) and warc_file is not null"):
+        fresh[row["url"]] = readable(data, row["warc_file"], row["warc_offset"])
+    assert all(fresh.get(url) for url in warned), {u: fresh.get(u) for u in warned}
+    assert {u for (u,) in db.execute("select url from pages")} == reference
+    assert {u for (u,) in db.execute("select url from reports")} == REPORTS
+    db.close()

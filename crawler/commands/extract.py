@@ -8,10 +8,13 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from archive.extract import Extractor, warc_files
+from archive.extract import Extractor, unfinished_files, warc_files
 from crawler.commands import SETTINGS_HELP, fail
 from pipelines.cleaning import worker_count
 from pipelines.db import crawl_db_path
+
+UNFINISHED_HELP = ("an unfinished file of a running or killed crawl: run a crawl in DATA_DIR "
+                   "to recover it (archive/recovery.py), or rename it without .open")
 
 
 class Command(ScrapyCommand):
@@ -46,7 +49,10 @@ class Command(ScrapyCommand):
         if opts.workers is not None and opts.workers < 1:
             return fail(self, "extract", f"--workers must be at least 1, got {opts.workers}")
         if not warc_files(data_dir / "warc"):
-            return fail(self, "extract", f"no WARC files in {data_dir / 'warc'}")
+            unfinished = unfinished_files(data_dir / "warc")
+            return fail(self, "extract", f"no WARC files in {data_dir / 'warc'}" + (
+                f" ({len(unfinished)} unfinished .open files: {UNFINISHED_HELP})"
+                if unfinished else ""))
         db = Path(opts.db) if opts.db else crawl_db_path(self.settings)
         if not opts.keep_db:
             for suffix in ("", "-wal", "-shm"):
@@ -58,12 +64,19 @@ class Command(ScrapyCommand):
         stats = Extractor(self.settings, db, progress,
                           self.settings.getfloat("PROGRESS_INTERVAL") or 5.0,
                           worker_count(workers)).run()
+        for path in stats.unfinished:
+            print(f"not read: {path.name}: {UNFINISHED_HELP}", file=sys.stderr)
         for problem in stats.problems:
             print(f"damaged: {problem}", file=sys.stderr)
         skipped = sum(p.length for p in stats.problems)
         print(f"rebuilt {db}: {stats.pages} pages, {stats.reports} reports from "
               f"{stats.records} records in {stats.files} files"
               + (f"; {len(stats.problems)} damaged regions skipped ({skipped} bytes)"
-                 if stats.problems else ""))
-        # Damage is not fatal (the rest was extracted) but scripts should notice it.
-        self.exitcode = 1 if stats.problems else 0
+                 if stats.problems else "")
+              + (f"; {stats.duplicates} duplicate records skipped (a WARC-Record-ID read "
+                 "before)" if stats.duplicates else "")
+              + (f"; {len(stats.unfinished)} unfinished .open files not read"
+                 if stats.unfinished else ""))
+        # Damage, or a file left out, is not fatal (the rest was extracted) but scripts
+        # should notice it.  A duplicate costs nothing: its first copy was extracted.
+        self.exitcode = 1 if stats.problems or stats.unfinished else 0
