@@ -190,6 +190,8 @@ def test_resume_refetches_pages_whose_records_are_damaged(web, reference, tmp_pa
     db.row_factory = sqlite3.Row
     [stats] = db.execute("select stats from crawls order by id desc limit 1").fetchone()
     unreadable = json.loads(stats).get("resume/unreadable_records")
+    print(f"3 flipped bits + garbage in the killed run's file: {unreadable} records unreadable, "
+          "refetched")
     # Each damaged record is named and counted (recovery of the killed file may cut more).
     assert {v["url"] for v in victims} <= warned and unreadable == len(warned), proc.stderr[-3000:]
     # ...and its page fetched again: a readable record for every URL, its links followed.
