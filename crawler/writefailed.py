@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
@@ -49,6 +50,20 @@ def write_failed(crawler: Crawler, reason: str, message: str) -> None:
         d = deferred_from_coro(engine.close_spider_async(reason=reason))
         _closing.add(d)
         d.addBoth(_closed, d)
+
+
+def open_failed(crawler: Crawler, reason: str, message: str) -> CloseSpider:
+    """Record a store or archive that could not be opened; the opening component raises the
+    returned CloseSpider, with which Scrapy finishes opening the spider (every other
+    component starts) and then closes it with this reason: every component closes again."""
+    stats = crawler.stats
+    assert stats is not None
+    stats.inc_value(f"{STAT}/{reason}")
+    if stats.get_value(STAT) is None:
+        stats.set_value(STAT, reason)
+        logger.error("%s: %s; the crawl cannot start (run it again with the same JOBDIR "
+                     "once fixed)", reason, message)
+    return CloseSpider(reason)
 
 
 def _closed(result: Any, d: Any) -> None:

@@ -82,8 +82,22 @@ NICENESS = procs.NICENESS + 3
 
 
 def start_helpers(workers: int, fork: bool = False) -> list[procs.Helper]:
-    return [procs.Helper(f"clean-worker-{i}", procs.ready, fork=fork, niceness=NICENESS)
-            for i in range(workers)]
+    helpers: list[procs.Helper] = []
+    try:
+        for i in range(workers):
+            helpers.append(procs.Helper(f"clean-worker-{i}", procs.ready, fork=fork,
+                                        niceness=NICENESS))
+    except BaseException:
+        for helper in helpers:  # the ones started: nobody else would close them
+            helper.close()
+        raise
+    return helpers
+
+
+def _close_started(starting: asyncio.Future[list[procs.Helper]]) -> None:
+    if not starting.cancelled() and starting.exception() is None:
+        for helper in starting.result():
+            helper.close()
 
 
 def failed(exc: BaseException) -> CleanResult:
@@ -102,6 +116,7 @@ class CleanPipeline:
         self.workers = workers
         self.timeout = timeout  # seconds per page in a worker; 0: no limit
         self.helpers: list[procs.Helper] = []
+        self._starting: asyncio.Future[list[procs.Helper]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -116,9 +131,16 @@ class CleanPipeline:
             # The first start is the forkserver's, with its imports (about a second): in a
             # thread, so that the reactor does not wait for it, and a worker that cannot
             # start fails the crawl now.
-            self.helpers = await asyncio.to_thread(start_helpers, self.workers)
+            self._starting = asyncio.ensure_future(asyncio.to_thread(start_helpers,
+                                                                     self.workers))
+            self.helpers = await self._starting
 
     def close_spider(self) -> None:
+        starting, self._starting = self._starting, None
+        if starting is not None and not starting.done():
+            # Another component failed to open, and the crawl closes while these start:
+            # they are closed once started.
+            starting.add_done_callback(_close_started)
         for helper in self.helpers:
             helper.close()
         self.helpers = []

@@ -9,6 +9,7 @@ instead: no second interpreter to start and import into (about a second, before 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import itertools
 import multiprocessing
@@ -17,6 +18,7 @@ import pickle
 import signal
 import struct
 import threading
+import weakref
 from collections.abc import Callable
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
@@ -90,6 +92,7 @@ class Helper:
                                    args=(calls_in, answers_out, self.setup, self.args,
                                          inherited, self.niceness))
         _start_deaf(self.process, ctx)
+        _LIVE.add(self)
         calls_in.close()  # the child's ends: closed here, so each side sees the other go
         answers_out.close()
         # Written raw (framed as _serve reads it), without blocking.
@@ -302,6 +305,22 @@ class Helper:
 
 # This process's ends of its helpers' pipes.
 _OWNER_FDS: set[int] = set()
+# Every helper started here, until it is gone: see _orphan_at_exit.
+_LIVE: weakref.WeakSet[Helper] = weakref.WeakSet()
+
+
+@atexit.register  # registered after multiprocessing's own exit hook, so run before it
+def _orphan_at_exit() -> None:
+    """Let go of helpers nobody closed: the crawl ended before its close path ran (a forced
+    shutdown, a start-up that failed or was stopped half-way).
+
+    Multiprocessing's exit hook would SIGTERM them (ignored: see GROUP_SIGNALS) and wait for
+    them forever.  With their owner's pipe ends closed they exit as if the owner had been
+    killed, after the calls already sent.
+    """
+    for helper in list(_LIVE):
+        if helper._calls_out >= 0:
+            helper._close_fds()
 _FRAME = struct.Struct("!Q")
 # What a terminal (Ctrl-C), `timeout`, systemd or Scrapyd send to the whole process group.
 # Acting on them is the owner's job: it drains its helpers in order as it shuts down.

@@ -187,6 +187,11 @@ def _jsonable(value: Any) -> bool:
     return True
 
 
+def _close_started(starting: asyncio.Future[Helper]) -> None:
+    if not starting.cancelled() and starting.exception() is None:
+        starting.result().close(dbwriter.close)
+
+
 class SQLitePipeline:
     """Records every item: through the writer process (SQLITE_PROCESS, the default: see
     pipelines/dbwriter.py for why), or inline on the reactor thread."""
@@ -197,6 +202,9 @@ class SQLitePipeline:
         self.path = path
         self.writer: Helper | None = None
         self.target: dbwriter.Target | None = None
+        self.db: sqlite_utils.Database | None = None  # None until opened: see spider_closed
+        self.crawl_id: int | None = None
+        self._starting: asyncio.Future[Helper] | None = None
         # Writes sent and not yet counted, by URL: counted as their acks come back, and all
         # of them at the close.
         self.unacked: dict[asyncio.Future[Ack], str] = {}
@@ -212,6 +220,19 @@ class SQLitePipeline:
         return pipeline
 
     async def open_spider(self) -> None:
+        """Open the database (and start its writer); if it cannot be (a full disk, say),
+        the crawl is closed as soon as it is open, with finish reason store_write_failed."""
+        try:
+            await self._open()
+        except (sqlite3.Error, OSError, HelperDied) as exc:
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+            raise writefailed.open_failed(
+                self.crawler, writefailed.STORE,
+                f"the database {self.path} could not be opened ({exc})") from exc
+
+    async def _open(self) -> None:
         s = self.crawler.settings
         self.db = open_db(self.path)
         spider = self.crawler.spider
@@ -224,7 +245,9 @@ class SQLitePipeline:
                                       s.getbool("CLUSTER_ENABLED"))
         if s.getbool("SQLITE_PROCESS"):
             # Started in a thread: the forkserver may still be starting (see CleanPipeline).
-            self.writer = await asyncio.to_thread(dbwriter.start, self.target)
+            self._starting = asyncio.ensure_future(asyncio.to_thread(dbwriter.start,
+                                                                     self.target))
+            self.writer = await self._starting
         else:
             cluster.attach(self.db, self.target.sites_file,
                            threshold=self.target.cluster_threshold,
@@ -275,6 +298,11 @@ class SQLitePipeline:
             self.stats.inc_value(f"incremental/{ack.change}")
 
     def spider_closed(self, reason: str) -> None:
+        starting, self._starting = self._starting, None
+        if starting is not None and not starting.done():
+            # Another component failed to open, and the crawl closes while the writer
+            # starts: it is closed once started (it has written nothing).
+            starting.add_done_callback(_close_started)
         if self.writer is not None:
             try:
                 self.writer.close(dbwriter.close)
@@ -282,6 +310,8 @@ class SQLitePipeline:
                 logger.error("the database writer did not close cleanly: %s", exc)
             for future in list(self.unacked):  # answered by now, their callbacks not run
                 self._acked(future)
+        if self.db is None:  # never opened: nothing to finish
+            return
         try:
             urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
             finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
@@ -290,3 +320,4 @@ class SQLitePipeline:
                                      f"the crawl's row could not be finished ({exc})")
         finally:
             self.db.close()
+            self.db = None

@@ -4,8 +4,11 @@ and check that nothing was stored unarchived, archived twice, or left damaged.""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import subprocess
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +18,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.resume import MARKER
-from tests.demo import warc_check
+from tests.crawling import REPO, SCRAPY
+from tests.demo import crawl_env, warc_check
 from tests.fixtureweb import load_manifest
 
 MANIFEST = load_manifest()
@@ -113,3 +117,40 @@ def check_complete(warc_dir: Path, db_path: Path, reference: set[str]) -> sqlite
         kind, refers_to = kinds[rid]
         assert kind == "response" or kinds[refers_to][0] == "response", url
     return db
+
+
+def start_crawl(data_dir: Path, proxy_url: str, log: Path, *args: str) -> subprocess.Popen:
+    """The real `scrapy crawl reports` in a process group of its own (signals go to the
+    group, as from a terminal), its output in log."""
+    cmd = [SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={data_dir}",
+           "-s", "AUTOTHROTTLE_ENABLED=False", *args]
+    with open(log, "w") as fh:
+        return subprocess.Popen(cmd, cwd=REPO, env=crawl_env(proxy_url), stdout=fh, stderr=fh,
+                                start_new_session=True)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Processes of the group still running (zombies, already gone, are not counted)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def exit_code(proc: subprocess.Popen, deadline: float = 120) -> int:
+    """The crawl's exit code once it and every process of its group are gone; a crawl
+    still there after `deadline` seconds (a hang, not slowness) is killed and fails."""
+    end = time.monotonic() + deadline
+    while proc.poll() is None or group_members(proc.pid):
+        if time.monotonic() > end:
+            left = group_members(proc.pid)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            pytest.fail(f"still running {deadline:g} s on: {left} (a hang)")
+        time.sleep(0.1)
+    return proc.returncode

@@ -23,7 +23,16 @@ from archive.dedup import DigestIndex
 from archive.warcfile import OPEN_SUFFIX, RotatingWarcWriter
 from tests.crawling import crawl
 from tests.demo import warc_check
-from tests.faultcrawl import START, check_archive, check_complete, marker, resize, tmpfs
+from tests.faultcrawl import (
+    START,
+    check_archive,
+    check_complete,
+    exit_code,
+    marker,
+    resize,
+    start_crawl,
+    tmpfs,
+)
 from tests.fixtureweb.server import running
 from tests.test_warc_writer import exchange
 
@@ -168,3 +177,22 @@ def test_an_exchange_whose_digest_cannot_be_indexed_is_taken_back(tmp_path):
                 if r.rec_type == "response"]
     assert uris[0] == "http://a.cn/1" and first["warc_offset"] > 0
     assert len(uris) == len(set(uris))
+
+
+def test_no_room_to_create_the_database(web, tmp_path):
+    """The disk fills while the database is created: the crawl fails at its start, with one
+    ERROR line and exit code 1, where the failed start left a half-open crawl whose close
+    crashed (CoreStats, SpiderState, the store) and a process that ignored every signal."""
+    jobdir, log = tmp_path / "job", tmp_path / "crawl.log"
+    with tmpfs(tmp_path / "small", "48k") as full:
+        proc = start_crawl(tmp_path / "data", web.proxy_url, log, "-s", f"JOBDIR={jobdir}",
+                           "-s", f"SQLITE_PATH={full / 'reports.db'}",
+                           "-a", f"start_urls={START}")
+        code = exit_code(proc)
+    text = log.read_text()
+    assert code == 1, text[-3000:]
+    errors = [line for line in text.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and "disk is full" in errors[0], text[-3000:]
+    assert "Traceback" not in text
+    assert "Spider closed (store_write_failed)" in text
+    assert marker(jobdir)["running"], "the JOBDIR was marked done"

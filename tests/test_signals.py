@@ -14,6 +14,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from multiprocessing import forkserver
 from pathlib import Path
@@ -23,7 +24,16 @@ import pytest
 from pipelines.procs import GROUP_SIGNALS, Helper, ready
 from tests.crawling import REPO, SCRAPY, crawl
 from tests.demo import crawl_env
-from tests.faultcrawl import START, check_archive, check_complete, marker, stored
+from tests.faultcrawl import (
+    START,
+    check_archive,
+    check_complete,
+    exit_code,
+    group_members,
+    marker,
+    start_crawl,
+    stored,
+)
 from tests.fixtureweb.server import running
 
 STOP_AFTER = 40  # pages stored before the SIGTERM
@@ -111,3 +121,53 @@ def test_sigterm_to_the_group_loses_nothing(web, reference, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Resuming crawl" in proc.stderr
     check_complete(data / "warc", data / "reports.db", reference).close()
+
+
+def wait_for_line(proc: subprocess.Popen, log: Path, line: str) -> None:
+    deadline = time.monotonic() + 120
+    while line not in log.read_text():
+        assert proc.poll() is None, f"the crawl ended before {line!r}"
+        assert time.monotonic() < deadline, f"no {line!r} in the log"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_spider_opens_shuts_down_cleanly(web, reference, tmp_path, sig):
+    """Sent while the pipelines start their helpers: Scrapy's stop did nothing then (its
+    engine was not running) and stopped the reactor under the half-open crawl, which then
+    waited forever for helpers nobody had closed."""
+    data, jobdir, log = tmp_path / "data", tmp_path / "job", tmp_path / "early.log"
+    proc = start_crawl(data, web.proxy_url, log, "-s", f"JOBDIR={jobdir}",
+                       "-a", f"start_urls={START}")
+    try:
+        wait_for_line(proc, log, "Spider opened")
+        os.killpg(proc.pid, sig)
+    finally:
+        code = exit_code(proc)
+    text = log.read_text()
+    assert code == 0, text[-3000:]
+    assert "Spider closed (shutdown)" in text
+    assert [line for line in text.splitlines() if " ERROR: " in line] == []
+    if list((data / "warc").glob("*.warc.gz")):  # it may have fetched a page or two
+        check_archive(data / "warc", data / "reports.db").close()
+    else:
+        assert stored(data / "reports.db") == 0, "stored, never archived"
+    assert not marker(jobdir)["running"]
+
+    proc = crawl(data, web.proxy_url, "-s", f"JOBDIR={jobdir}", "-a", f"start_urls={START}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    check_complete(data / "warc", data / "reports.db", reference).close()
+
+
+def test_a_process_that_never_closes_its_helpers_still_exits():
+    """A crawl stopped by force (a second Ctrl-C) closes no helper: at exit they are let go
+    and end, where multiprocessing's own exit hook waited for them forever."""
+    script = ("from pipelines.procs import Helper, ready\n"
+              "helper = Helper('left-open', ready)\n"
+              "print(helper.process.pid, flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    assert proc.stdout is not None
+    helper = int(proc.stdout.readline())
+    assert exit_code(proc) == 0
+    assert helper not in group_members(proc.pid)

@@ -4,6 +4,11 @@ Scrapy's own command exits 0 whatever the finish reason.  A crawl stopped becaus
 or database could not be written (crawler/writefailed.py) exits 1 here, so a shell, systemd
 or Scrapyd sees the failure; its finish reason says which.  A bad spider argument (a spider
 with ``check_arguments``) is one line and exit code 2, before anything starts.
+
+A Ctrl-C or SIGTERM while the spider is still opening (the pipelines start their helper
+processes) closes it as soon as it is open, with finish reason ``shutdown``.  Scrapy's own
+crawler does nothing then (its engine is not running yet) and stops the reactor under the
+half-open crawl: no close path ran, and the process hung on its helpers.
 """
 
 from __future__ import annotations
@@ -11,11 +16,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Generator
+from typing import Any
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 from scrapy.spiderloader import get_spider_loader
 from scrapy.spiders import Spider
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred, inlineCallbacks
 
 from crawler import writefailed
 from crawler.commands import fail
@@ -23,11 +33,75 @@ from crawler.commands import fail
 logger = logging.getLogger(__name__)
 
 
+class StopWhenOpenCrawler(Crawler):
+    """A crawler whose stop, asked for while the spider opens, waits for the spider to open
+    and then closes it: every component that started is closed again."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._stop_asked = False
+        self._engine_started = False
+        self._crawl_over: list[Deferred[None]] = []
+        self.signals.connect(self._on_engine_started, signal=signals.engine_started)
+
+    async def stop_async(self) -> None:
+        engine = self._engine
+        # Opening: the spider is set and the engine not running yet.  (Once the spider has
+        # closed, the engine calls this too, to end the crawl.)
+        if self.crawling and engine is not None and engine.spider is not None \
+                and not engine.running:
+            if self._engine_started:  # open, its engine starting: Scrapy's start checks this
+                self.crawling = False
+                await engine.stop_async()
+                return
+            logger.info("the spider is still opening: it closes as soon as it is open")
+            self._stop_asked = True
+            over: Deferred[None] = Deferred()
+            self._crawl_over.append(over)
+            await maybe_deferred_to_future(over)
+            return
+        await super().stop_async()
+
+    async def _on_engine_started(self) -> None:
+        self._engine_started = True
+        if self._stop_asked and self.crawling:
+            self.crawling = False
+            await self.engine.stop_async()  # the engine's start then returns at once
+
+    async def crawl_async(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().crawl_async(*args, **kwargs)
+        finally:
+            self._release()
+
+    @inlineCallbacks
+    def crawl(self, *args: Any, **kwargs: Any) -> Generator[Deferred[Any], Any, None]:
+        try:
+            yield super().crawl(*args, **kwargs)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """The crawl is over, opened or not: the stops waiting for it return."""
+        waiting, self._crawl_over = self._crawl_over, []
+        for over in waiting:
+            over.callback(None)
+
+
 class Command(ScrapyCrawl):
     crawler: Crawler | None = None
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
-        self.crawler = super()._create_crawler(spidercls)
+        process = self.crawler_process
+        assert process is not None
+        if isinstance(spidercls, str):
+            spidercls = process.spider_loader.load(spidercls)
+        # As Scrapy's CrawlerProcess makes it (the asyncio one installs its reactor itself).
+        init_reactor = not getattr(process, "_initialized_reactor", True)
+        if init_reactor:
+            process._initialized_reactor = True  # type: ignore[attr-defined]
+        crawler = StopWhenOpenCrawler(spidercls, process.settings, init_reactor=init_reactor)
+        self.crawler = super()._create_crawler(crawler)  # type: ignore[arg-type]
         return self.crawler
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -40,9 +114,11 @@ class Command(ScrapyCrawl):
         super().run(args, opts)
         failed = writefailed.failure(self.crawler.stats if self.crawler else None)
         if failed and not self.exitcode:
+            self.exitcode = 1
+            if not self.crawler.stats.get_value("response_received_count"):
+                return  # it failed at the start: its one ERROR line says why
             logger.error("the crawl stopped early (%s): not everything fetched was kept; run "
                          "it again with the same JOBDIR once the cause is fixed", failed)
-            self.exitcode = 1
 
     def _arguments_ok(self, args: list[str], opts: argparse.Namespace) -> bool:
         assert self.settings is not None
