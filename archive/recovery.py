@@ -3,7 +3,7 @@
 Each record is its own gzip member and the writer flushes after every exchange, so a crash
 leaves whole members followed by at most one partial one.  Recovery walks the members,
 checks that each holds one complete WARC record, truncates the file after the last good one
-and renames it to its final name.  Files of writers still alive on this host are left alone.
+and renames it to its final name; a damaged member between whole records is stepped over.  Files of writers still alive on this host are left alone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import socket
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+from archive.reader import next_record_start
 from archive.warcfile import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -46,31 +48,45 @@ def _member_is_record(head: bytes, size: int) -> bool:
     return False
 
 
-def whole_records_end(path: Path) -> tuple[int, int]:
-    """(offset just after the last whole record, number of whole records) of a .warc.gz."""
-    good_end = records = 0
+def _member_at(fh: BinaryIO, offset: int) -> int | None:
+    """The length of the gzip member at offset if it holds one whole record, else None."""
+    fh.seek(offset)
+    inflater = zlib.decompressobj(wbits=31)
+    head, size, consumed = b"", 0, 0
+    while not inflater.eof:
+        data = fh.read(CHUNK)
+        if not data:
+            return None  # partial member: the crash point
+        try:
+            out = inflater.decompress(data)
+        except zlib.error:
+            return None
+        consumed += len(data) - len(inflater.unused_data)
+        if len(head) < CHUNK:
+            head += out[: CHUNK - len(head)]
+        size += len(out)
+    return consumed if _member_is_record(head, size) else None
+
+
+def whole_records_end(path: Path) -> tuple[int, int, int]:
+    """(offset just after the last whole record, whole records, damaged regions) of a .warc.gz.
+
+    A damaged member with whole records after it (the disk's doing, not the crash's) is
+    stepped over, as the reader does, rather than cut off with everything after it: the rows
+    of those records point into this file.  Only what follows the last whole record goes.
+    """
+    good_end = records = damaged = 0
     with open(path, "rb") as fh:
-        offset = 0
-        while True:
-            fh.seek(offset)
-            inflater = zlib.decompressobj(wbits=31)
-            head, size, consumed = b"", 0, 0
-            while not inflater.eof:
-                data = fh.read(CHUNK)
-                if not data:
-                    return good_end, records  # partial member: the crash point
-                try:
-                    out = inflater.decompress(data)
-                except zlib.error:
-                    return good_end, records
-                consumed += len(data) - len(inflater.unused_data)
-                if len(head) < CHUNK:
-                    head += out[: CHUNK - len(head)]
-                size += len(out)
-            if not _member_is_record(head, size):
-                return good_end, records
-            offset += consumed
-            good_end, records = offset, records + 1
+        offset: int | None = 0
+        while offset is not None:
+            length = _member_at(fh, offset)
+            if length is not None:
+                offset += length
+                good_end, records = offset, records + 1
+                continue
+            offset = next_record_start(fh, offset + 1, gzipped=True)
+            damaged += offset is not None
+    return good_end, records, damaged
 
 
 def _writer_alive(name: str) -> bool:
@@ -97,7 +113,7 @@ def recover(directory: Path) -> list[Recovered]:
         if _writer_alive(path.name):
             continue
         size = path.stat().st_size
-        end, records = whole_records_end(path)
+        end, records, damaged = whole_records_end(path)
         final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
         if records == 0:
             path.unlink()
@@ -111,5 +127,9 @@ def recover(directory: Path) -> list[Recovered]:
         os.replace(path, final)
         logger.warning("recovered %s: %d records kept, %d bytes of an unfinished record "
                        "dropped", final.name, records, size - end)
+        if damaged:
+            logger.error("%s: %d damaged regions between whole records, left in place (the "
+                         "reader steps over them; scrapy extract names them)", final.name,
+                         damaged)
         done.append(Recovered(final, records, end, size - end))
     return done

@@ -10,10 +10,13 @@ import subprocess
 import sys
 import time
 import zlib
+from io import BytesIO
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import WARCWriter
 
+from archive.reader import read_entries
 from archive.recovery import recover
 from tests.crawling import REPO, SCRAPY, crawl_fixture_web
 from tests.demo import crawl_env
@@ -129,3 +132,46 @@ def test_files_of_live_writers_and_empty_files(tmp_path):
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_damage_between_whole_records_is_stepped_over_not_cut(tmp_path):
+    """A member damaged on disk in the middle of a killed crawl's file: the records after it
+    are kept (their rows point into the file); only the torn tail goes."""
+    buf = BytesIO()
+    writer = WARCWriter(buf, gzip=True, warc_version="WARC/1.1")
+    ends = []
+    for i in range(5):
+        writer.write_record(writer.create_warc_record(
+            f"http://example.gov.cn/{i}.html", "resource", payload=BytesIO(b"x" * 500 + bytes([i])),
+            warc_content_type="text/html"))
+        ends.append(buf.tell())
+    data = bytearray(buf.getvalue())
+    data[ends[1] + 40] ^= 0x10  # inside the third record's deflate stream
+    torn = data + data[ends[3]:ends[4]][:60]  # a sixth record cut off by the kill
+    path = tmp_path / "gzbg-20260101000000000-00001-otherhost-1.warc.gz.open"
+    path.write_bytes(bytes(torn))
+
+    [done] = recover(tmp_path)
+    assert done.path.name.endswith(".warc.gz") and done.records == 4
+    kept = done.path.read_bytes()
+    assert kept == bytes(data)  # the damaged member left in place, the torn tail cut
+    problems: list = []
+    read = [e.record.rec_headers.get_header("WARC-Target-URI")
+            for e in read_entries(done.path, problems)]
+    assert read == [f"http://example.gov.cn/{i}.html" for i in (0, 1, 3, 4)]
+    assert len(problems) == 1 and problems[0].offset == ends[1]
+
+
+def test_damage_in_the_first_record_does_not_delete_the_file(tmp_path):
+    buf = BytesIO()
+    writer = WARCWriter(buf, gzip=True, warc_version="WARC/1.1")
+    for i in range(2):
+        writer.write_record(writer.create_warc_record(
+            f"http://example.gov.cn/{i}.html", "resource", payload=BytesIO(b"y" * 300),
+            warc_content_type="text/html"))
+    data = bytearray(buf.getvalue())
+    data[30] ^= 0x10
+    path = tmp_path / "gzbg-20260101000000000-00001-otherhost-1.warc.gz.open"
+    path.write_bytes(bytes(data))
+    [done] = recover(tmp_path)
+    assert done.records == 1 and done.path.exists() and done.path.read_bytes() == bytes(data)
