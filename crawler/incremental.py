@@ -34,6 +34,9 @@ from pipelines.urlstate import UrlState
 
 logger = logging.getLogger(__name__)
 LIST_KINDS = (COLUMN, "sitemap")
+# A request meta key: fetch in full, never conditionally (resume's refetch of a page whose
+# archived copy is unreadable: a 304 would bring back nothing to read it from).
+FULL_FETCH = "incremental_full_fetch"
 
 
 def read_state(path: Path) -> dict[str, UrlState]:
@@ -74,7 +77,8 @@ class IncrementalMiddleware:
         return cls(crawler, state, service)
 
     def process_request(self, request: Request) -> None:
-        if request.callback is NO_CALLBACK or request.method != "GET":
+        if request.callback is NO_CALLBACK or request.method != "GET" or \
+                request.meta.get(FULL_FETCH):
             return  # robots.txt and other non-page fetches need their body
         state = self.state.get(request.url)
         if state is None or not (state.etag or state.last_modified) or \

@@ -53,6 +53,7 @@ from archive.service import dedup_path
 from archive.warcfile import OPEN_SUFFIX
 from crawler import writefailed
 from crawler.discovery import GENERIC, PRIORITY, REPORT, SITEMAP
+from crawler.incremental import FULL_FETCH
 from pipelines.db import crawl_db_path
 
 logger = logging.getLogger(__name__)
@@ -222,7 +223,7 @@ class ResumeMiddleware:
         kind = kind or GENERIC
         return Request(url, callback=spider.parse_sitemap if kind == SITEMAP else spider.parse,
                        errback=spider.failed, dont_filter=True,  # stored: in the seen set
-                       meta={"depth": depth, "discovery": kind},
+                       meta={"depth": depth, "discovery": kind, FULL_FETCH: True},
                        priority=PRIORITY.get(kind, PRIORITY[REPORT]))
 
     def _forget_digest(self, warc_file: str, offset: int) -> None:
