@@ -321,6 +321,8 @@ def _orphan_at_exit() -> None:
     for helper in list(_LIVE):
         if helper._calls_out >= 0:
             helper._close_fds()
+
+
 _FRAME = struct.Struct("!Q")
 # What a terminal (Ctrl-C), `timeout`, systemd or Scrapyd send to the whole process group.
 # Acting on them is the owner's job: it drains its helpers in order as it shuts down.
