@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from archive.warcfile import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 CHUNK = 1 << 16
+WRITER_GRACE = 10.0  # seconds a dead crawl's writer gets to exit (see _writer_alive)
 
 
 @dataclass(frozen=True)
@@ -89,21 +91,39 @@ def whole_records_end(path: Path) -> tuple[int, int, int]:
     return good_end, records, damaged
 
 
-def _writer_alive(name: str) -> bool:
-    """Is the process that wrote this file (named ...-host-pid.warc.gz) still running here?"""
+def _running(pid: int) -> bool:
+    """Is pid a live process (a zombie, dead but not yet reaped, is not)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc: kill's answer stands
+    return state not in ("Z", "X")
+
+
+def _writer_alive(name: str, grace: float = WRITER_GRACE) -> bool:
+    """Is the process that wrote this file (named ...-host-pid.warc.gz) still running here?
+
+    A killed crawl's writer exits as soon as it sees its owner gone, but a loaded machine
+    may not have run it yet when the next crawl starts: it gets `grace` seconds to go.
+    """
     stem = name.removesuffix(".warc.gz" + OPEN_SUFFIX)
     host, _, pid = stem.rpartition("-")
     host = host.rpartition("-")[2]
     this_host = socket.gethostname().replace("-", "_").replace(".", "_") or "host"
     if host != this_host or not pid.isdigit() or int(pid) == os.getpid():
         return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    deadline = time.monotonic() + grace
+    while _running(int(pid)):
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def recover(directory: Path) -> list[Recovered]:
