@@ -98,7 +98,10 @@ SQLITE_PROCESS = True  # write from a process of its own (pipelines/dbwriter.py)
 
 PROGRESS_INTERVAL = 5.0  # seconds between progress lines
 
+# No way into a running crawl: Scrapy's telnet console and its remote-control server (an
+# HTTP endpoint that runs posted Python code, on by default since Scrapy 2.19) are off.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 

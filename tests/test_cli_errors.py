@@ -116,3 +116,11 @@ def test_wacz_onto_a_folder(tmp_path):
     shutil.copy(warc, tmp_path / "warc" / warc.name)
     one_line_error(scrapy("wacz", "-s", f"DATA_DIR={tmp_path}", "-o", str(tmp_path / "warc")),
                    "exists and is not a regular file")
+
+
+def test_no_way_into_a_running_crawl():
+    code = ("from scrapy.utils.project import get_project_settings; s = get_project_settings(); "
+            "print(s.getbool('TELNETCONSOLE_ENABLED'), s.getbool('REMOTE_CONTROL_ENABLED'))")
+    proc = subprocess.run([str(Path(SCRAPY).with_name("python")), "-c", code], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["False", "False"], proc.stderr
