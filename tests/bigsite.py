@@ -12,10 +12,13 @@ import contextlib
 import random
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.loopback import served
 
 # CJK Unified Ideographs: three bytes each in UTF-8.
 _FIRST, _LAST = 0x4E00, 0x9FA5
+
 
 
 def paragraph(rng: random.Random, chars: int) -> str:
@@ -72,15 +75,8 @@ class Handler(BaseHTTPRequestHandler):
 def serving(pages: int, size: int) -> Iterator[str]:
     """Serve the site on a free loopback port for the block; yields its home URL."""
     handler = type("SiteHandler", (Handler,), {"pages": pages, "size": size})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(handler) as base:
+        yield f"{base}/"
 
 
 def main(argv: list[str] | None = None) -> None:

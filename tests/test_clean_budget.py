@@ -14,7 +14,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from crawler.items import Page
 from pipelines import procs
 from pipelines.cleaning import CleanPipeline
 from tests import hangclean
+from tests.loopback import served
 from tests.test_clean_pool import alive
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -146,14 +146,8 @@ def serving(pages: dict[str, bytes]) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(Handler) as base:
+        yield base
 
 
 def scrapy_with_hang(*args: str) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,6 @@ import sqlite3
 import struct
 import subprocess
 import sys
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from archive.records import archived_head, request_record, response_record
 from crawler.items import Page
 from pipelines.db import MAX_HEADER_CHARS, storable
 from tests.crawling import REPO, crawl, crawl_fixture_web
+from tests.loopback import served
 from tests.test_archive_crawl import REPORT_URLS
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
@@ -266,15 +266,8 @@ class OddStatus(socketserver.StreamRequestHandler):
 
 @pytest.fixture
 def odd_server() -> Iterator[str]:
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), OddStatus)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(OddStatus) as base:
+        yield base
 
 
 def test_a_live_crawl_keeps_the_row_of_an_absurd_status_line(odd_server: str,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -33,24 +32,7 @@ from tests.faultcrawl import (
     start_crawl,
     tmpfs,
 )
-from tests.fixtureweb.server import running
 from tests.test_warc_writer import exchange
-
-
-@pytest.fixture(scope="module")
-def web():
-    with running() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def reference(web, tmp_path_factory) -> set[str]:
-    """The URLs one uninterrupted crawl records."""
-    data = tmp_path_factory.mktemp("reference")
-    proc = crawl(data, web.proxy_url, "-a", f"start_urls={START}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with sqlite3.connect(data / "reports.db") as db:
-        return {u for (u,) in db.execute("select url from pages")}
 
 
 def crawl_job(web, data: Path, jobdir: Path, *settings: str):

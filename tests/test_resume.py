@@ -17,36 +17,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.reader import read_entry
 from tests.crawling import REPO, SCRAPY, crawl
 from tests.demo import crawl_env
 from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
 
 MANIFEST = load_manifest()
 START = ",".join(site["start_url"] for site in MANIFEST["sites"])
 REPORTS = {r["url"] for s in MANIFEST["sites"] for r in s["reports"]}
 STOP_AFTER = 40  # pages stored before the interruption
-
-
-@pytest.fixture(scope="module")
-def web():
-    with running() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def reference(web, tmp_path_factory):
-    """The URLs one uninterrupted crawl records."""
-    data = tmp_path_factory.mktemp("reference")
-    proc = crawl(data, web.proxy_url, "-a", f"start_urls={START}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    db = sqlite3.connect(data / "reports.db")
-    yield {u for (u,) in db.execute("select url from pages")}
-    db.close()
 
 
 def stored(db_path: Path) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -34,7 +33,6 @@ from tests.faultcrawl import (
     start_crawl,
     stored,
 )
-from tests.fixtureweb.server import running
 
 STOP_AFTER = 40  # pages stored before the SIGTERM
 
@@ -62,21 +60,6 @@ def test_helpers_and_their_forkserver_outlive_the_group_signals():
     finally:
         helper.close()
     assert helper.process.exitcode == 0  # closed by its owner, not by a signal
-
-
-@pytest.fixture(scope="module")
-def web():
-    with running() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def reference(web, tmp_path_factory) -> set[str]:
-    data = tmp_path_factory.mktemp("reference")
-    proc = crawl(data, web.proxy_url, "-a", f"start_urls={START}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with sqlite3.connect(data / "reports.db") as db:
-        return {u for (u,) in db.execute("select url from pages")}
 
 
 def terminated_crawl(web, data: Path, jobdir: Path) -> tuple[int, str]:
