@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import opencc
 
@@ -102,12 +103,8 @@ def reports(n: int, seed: int = 11) -> tuple[list[Report], int]:
     return out, len(originals)
 
 
-def measure_one(n: int, work: Path) -> Row:
-    made, expected = reports(n)
-    db = open_db(work / f"cluster-{n}.db")
-    # The shipped sites file, as a crawl without SITES_FILE would; before the rows exist,
-    # or attaching would cluster them all (as it does for a database from before clusters).
-    cluster.attach(db)
+def insert_reports(db: Any, made: list[Any]) -> list[tuple[int, int]]:
+    """The page and report rows of generated reports, unclustered: (report id, page id)."""
     ids = []
     with db.atomic():
         for rep in made:
@@ -118,6 +115,16 @@ def measure_one(n: int, work: Path) -> Row:
                 " values (?, ?, ?, ?, ?, ?)",
                 [page_id, rep.url, r.title, r.text, r.region, r.year]).lastrowid
             ids.append((report_id, page_id))
+    return ids
+
+
+def measure_one(n: int, work: Path) -> Row:
+    made, expected = reports(n)
+    db = open_db(work / f"cluster-{n}.db")
+    # The shipped sites file, as a crawl without SITES_FILE would; before the rows exist,
+    # or attaching would cluster them all (as it does for a database from before clusters).
+    cluster.attach(db)
+    ids = insert_reports(db, made)
     # Fingerprints come from the cleaning workers in a crawl: not clustering's cost.
     prints = [Fingerprint.of(rep.result.text) for rep in made]
     wall, cpu = time.perf_counter(), time.process_time()

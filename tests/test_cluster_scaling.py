@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from bench.cluster import reports
+from bench.cluster import insert_reports, reports
 from pipelines import cluster
 from pipelines.bandindex import PER_CLUSTER, BandIndex
 from pipelines.canonical import Copy, Damage, ranked, tier
@@ -24,20 +24,6 @@ def db(tmp_path):
     database = open_db(tmp_path / "r.db")
     yield database
     database.close()
-
-
-def insert_reports(db, made) -> list[tuple[int, int]]:
-    ids = []
-    with db.atomic():
-        for rep in made:
-            r = rep.result
-            page_id = db.execute("insert into pages (url) values (?)", [rep.url]).lastrowid
-            report_id = db.execute(
-                "insert into reports (page_id, url, title, text, region, year)"
-                " values (?, ?, ?, ?, ?, ?)",
-                [page_id, rep.url, r.title, r.text, r.region, r.year]).lastrowid
-            ids.append((report_id, page_id))
-    return ids
 
 
 def test_a_copy_joining_a_big_cluster_writes_a_bounded_number_of_rows(db):
