@@ -22,10 +22,8 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.reader import read_entry
 from tests.crawling import REPO, SCRAPY, crawl
 from tests.demo import crawl_env
-from tests.fixtureweb import load_manifest
+from tests.faultcrawl import MANIFEST, START
 
-MANIFEST = load_manifest()
-START = ",".join(site["start_url"] for site in MANIFEST["sites"])
 REPORTS = {r["url"] for s in MANIFEST["sites"] for r in s["reports"]}
 STOP_AFTER = 40  # pages stored before the interruption
 
