@@ -62,7 +62,7 @@ browse: $(STAMP)
 	exec env GZBG_REPLAY_BASE=$(REPLAY_BASE) $(BIN)/datasette serve $(BROWSE_MODE) $(BROWSE_DB) \
 	  $(DATASETTE_ARGS) -h 127.0.0.1 -p $(BROWSE_PORT)
 
-# Debian's Chromium and CJK fonts for tests/test_browser.py; a quick no-op once installed.
+# Debian's Chromium and CJK fonts for tests/e2e/test_browser.py; a quick no-op once installed.
 browser-deps:
 	@dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1 || { echo "installing $(BROWSER_PKGS) (apt)"; \
 	  $(SUDO) apt-get update -qq && \
@@ -153,7 +153,7 @@ test: scrapyd-deps
 # --- end scheduled crawls ---
 
 # --- distributed mode (issue 10) -------------------------------------------------------------
-# Debian's redis-server for tests/test_distributed.py (the test starts its own on loopback);
+# Debian's redis-server for tests/e2e/test_distributed.py (the test starts its own on loopback);
 # a quick no-op once installed.
 .PHONY: redis-deps
 redis-deps:

@@ -22,15 +22,6 @@ class Original:
 
 
 class DigestIndex:
-    def __new__(cls, path: Path) -> DigestIndex:
-        # Distributed mode (crawler/distributed.py) sets WARC_DEDUP_PATH to the Redis URL:
-        # every worker then shares one index (archive/dedup_redis.py).
-        from archive import dedup_redis
-
-        if cls is DigestIndex and dedup_redis.is_redis(path):
-            return dedup_redis.RedisDigestIndex(dedup_redis.url_from_path(path))  # type: ignore[return-value]
-        return super().__new__(cls)
-
     def __init__(self, path: Path):
         self.path = path
         self._db: sqlite3.Connection | None = None

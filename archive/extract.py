@@ -3,7 +3,7 @@
 Streams every WARC in DIR/warc in name (= time) order and turns each archived fetch back
 into the ``Page`` the spider built during the crawl, cleans it with the crawl's own
 ``CleanPipeline`` (so HTML and attachments take exactly the live path to ``clean()``) and
-records it with the same ``pipelines.store.record_page``, so the rows are the ones a live
+records it with the same ``pipelines.store.record.record_page``, so the rows are the ones a live
 crawl writes.  What the HTTP messages do not say (link depth, redirect chain, whether the
 fetch was a page or robots.txt) comes from the request record's ``WARC-JSON-Metadata``.
 Revisit records get their payload from the record they refer to.  Damaged regions are
@@ -18,7 +18,7 @@ or inflated past ``DOWNLOAD_MAXSIZE``, the limit the crawl applied when it fetch
 larger one (a gzip bomb) is the page's recorded error, as it was in the crawl.
 
 With workers > 1 the cleaning runs in that many of the pipeline's worker processes, and one
-more writes the database (pipelines/dbwriter.py), while this one reads the WARC files.
+more writes the database (pipelines/store/writer.py), while this one reads the WARC files.
 Pages reach the writer in WARC order, so the rows (and their ids) are the ones a
 single-process run writes.
 """
@@ -41,19 +41,15 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
-from archive.reader import Entry, Problem, read_entries, read_entry
-from archive.warcfile import OPEN_SUFFIX
-from crawler.discovery import absence_expected
-from crawler.items import Page
-from pipelines import dbwriter
-from pipelines.cleaning import CleanPipeline, start_helpers
-from pipelines.db import finish_crawl, open_db, start_crawl
+from archive.reader import Entry, Problem, read_entries, read_entry, unfinished_files, warc_files
+from pipelines.clean_pipeline import CleanPipeline, start_helpers
+from pipelines.page import Page, absence_expected
 from pipelines.procs import Helper, HelperDied
-from pipelines.store import Ack, record_page
+from pipelines.store import writer as dbwriter
+from pipelines.store.db import finish_crawl, open_db, start_crawl
+from pipelines.store.record import Ack, record_page
 
 logger = logging.getLogger(__name__)
-WARC_PATTERNS = ("*.warc.gz", "*.warc", "*.arc.gz", "*.arc")
-UNFINISHED = f"*.warc.gz{OPEN_SUFFIX}"
 HOP_BY_HOP = {b"Connection", b"Keep-Alive", b"Transfer-Encoding", b"Proxy-Connection",
               b"X-Archive-Orig-Transfer-Encoding", b"Te", b"Trailer", b"Upgrade"}
 REDIRECTS = {"301", "302", "303", "307", "308"}
@@ -66,16 +62,6 @@ def crawl_meta(text: str | None) -> dict[str, Any]:
     except (ValueError, RecursionError):
         return {}
     return meta if isinstance(meta, dict) else {}
-
-
-def warc_files(warc_dir: Path) -> list[Path]:
-    """The closed WARC (and ARC) files, in name (= time) order."""
-    return sorted({p for pattern in WARC_PATTERNS for p in warc_dir.glob(pattern)})
-
-
-def unfinished_files(warc_dir: Path) -> list[Path]:
-    """The ``.open`` files a running or killed crawl is writing or left."""
-    return sorted(warc_dir.glob(UNFINISHED))
 
 
 class BodyTooLarge(ValueError):
@@ -255,7 +241,7 @@ class Extractor:
         rec = entry.record
         url = rec.rec_headers.get_header("WARC-Target-URI")
         status = rec.http_headers.get_statuscode()
-        # Any digits, so that pipelines.db.storable names a status out of range.
+        # Any digits, so that pipelines.store.db.storable names a status out of range.
         fetch = {"url": url, "status": int(status) if status.isascii() and status.isdigit()
                  else None,
                  "fetched_at": rec.rec_headers.get_header("WARC-Date"),

@@ -8,7 +8,7 @@ leaves them in ``request.meta["warc_raw_head"]`` for archive.middleware.
 
 It builds on Scrapy's own HTTP/1.1 handler the way that handler builds on Twisted: by
 replacing the parser class of each new request (see ``_LenientHTTP11ClientProtocol``).
-Those are private Scrapy classes, so Scrapy is pinned; tests/test_archive_crawl.py fails
+Those are private Scrapy classes, so Scrapy is pinned; tests/e2e/test_archive_crawl.py fails
 if an upgrade breaks the capture.
 """
 

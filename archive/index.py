@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from archive.extract import warc_files
+from archive.reader import warc_files
 
 REPO = Path(__file__).resolve().parents[1]
 INDEXED_RECORDS = "response,revisit"

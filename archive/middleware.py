@@ -26,7 +26,7 @@ from archive.archiver import Exchange
 from archive.http import RAW_HEAD_META
 from archive.records import archived_head, header_pairs, rebuilt_head
 from archive.service import ArchiveWriteError, WarcService
-from crawler.writefailed import NOT_ARCHIVED
+from archive.writefailed import NOT_ARCHIVED
 
 logger = logging.getLogger(__name__)
 

@@ -28,6 +28,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.recordloader import ArcWarcRecord
 
+from archive.warcfile import OPEN_SUFFIX
+
 SCAN = 1 << 16
 GZIP_MAGIC = b"\x1f\x8b\x08"
 RECORD_STARTS = (b"WARC/1.", b"filedesc:", b"http", b"dns:")  # WARC; ARC's first and others
@@ -230,3 +232,17 @@ def read_entry(path: Path, offset: int, max_payload: int = 0) -> Entry | None:
     """The record at exactly offset, or None if it is damaged (not the next good one)."""
     entry = next(iter(read_entries(path, [], offset, max_payload)), None)
     return entry if entry is not None and entry.offset == offset else None
+
+
+WARC_PATTERNS = ("*.warc.gz", "*.warc", "*.arc.gz", "*.arc")
+UNFINISHED = f"*.warc.gz{OPEN_SUFFIX}"
+
+
+def warc_files(warc_dir: Path) -> list[Path]:
+    """The closed WARC (and ARC) files, in name (= time) order."""
+    return sorted({p for pattern in WARC_PATTERNS for p in warc_dir.glob(pattern)})
+
+
+def unfinished_files(warc_dir: Path) -> list[Path]:
+    """The ``.open`` files a running or killed crawl is writing or left."""
+    return sorted(warc_dir.glob(UNFINISHED))

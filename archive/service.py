@@ -4,7 +4,7 @@ The downloader middleware (exchanges) and the conversion pipeline (cleaned text)
 into the same open WARC file, in order, through one helper process (pipelines.procs.Helper);
 the reactor only awaits the answer.  ``WarcService.of(crawler)`` gives both the same instance.
 A write that fails (the writer rolls it back) or a writer that died stops the crawl
-(crawler/writefailed.py) and raises ArchiveWriteError to the caller.
+(archive/writefailed.py) and raises ArchiveWriteError to the caller.
 A writer thread did this before; its Python work (warcio's records) held the GIL the reactor
 needed, about 1.6 ms a fetch.
 """
@@ -23,11 +23,12 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from archive import dedup_redis
 from archive.archiver import Archiver, Exchange
 from archive.dedup import DigestIndex, index_recovered
 from archive.recovery import recover
 from archive.warcfile import RotatingWarcWriter
-from crawler.writefailed import ARCHIVE, write_failed
+from archive.writefailed import ARCHIVE, write_failed
 from pipelines.procs import Helper, HelperDied
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,14 @@ def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
     if settings.get("WARC_OPERATOR"):
         info["operator"] = settings.get("WARC_OPERATOR")
     return info
+
+
+def open_digest_index(path: Path) -> DigestIndex | dedup_redis.RedisDigestIndex:
+    """Distributed mode (crawler/distributed.py) sets WARC_DEDUP_PATH to the Redis URL: every
+    worker then shares one index (archive/dedup_redis.py); otherwise it is a SQLite file."""
+    if dedup_redis.is_redis(path):
+        return dedup_redis.RedisDigestIndex(dedup_redis.url_from_path(path))
+    return DigestIndex(path)
 
 
 def dedup_path(settings: Any) -> Path:
@@ -90,7 +99,7 @@ class WarcService:
                 recovered = recover(directory)
                 crawler.stats.set_value("archive/files_recovered", len(recovered))
                 if dedup and any(r.records for r in recovered):
-                    startup_index = DigestIndex(dedup_path(s))  # this thread's connection
+                    startup_index = open_digest_index(dedup_path(s))  # this thread's connection
                     try:
                         added = sum(index_recovered(startup_index, r.path)
                                     for r in recovered if r.records)
@@ -158,7 +167,7 @@ def _open(directory: Path, prefix: str, max_size: int, warcinfo: dict[str, str],
           dedup: Path | None) -> None:
     global _archiver
     _archiver = Archiver(RotatingWarcWriter(directory, prefix, max_size, warcinfo),
-                         DigestIndex(dedup) if dedup is not None else None)
+                         open_digest_index(dedup) if dedup is not None else None)
 
 
 def _writer() -> Archiver:

@@ -91,7 +91,7 @@ def load_pages() -> list[Page]:
 
 def spam_lexicon() -> list[str]:
     """The lexicon's strong terms: weak ones (官网, 下载, 彩票) are ordinary words on their own."""
-    from pipelines.spamwords import lexicon
+    from pipelines.clean.spamwords import lexicon
 
     strong, _ = lexicon()
     return strong or list(FALLBACK_SPAM)
@@ -110,7 +110,7 @@ def _has_slips(page: Page) -> bool:
 
 
 def ours() -> Callable[[Page], Output]:
-    from pipelines.clean import clean
+    from pipelines.clean.cleaner import clean
 
     def run(page: Page) -> Output:
         result = clean(page.body, page.url, page.headers)
@@ -127,7 +127,7 @@ def _t2s() -> Callable[[str], str]:
 
 def _decoded(page: Page) -> str:
     """The page as text, decoded as our cleaner decodes it, for peers that take a str."""
-    from pipelines.decode import decode
+    from pipelines.clean.decode import decode
 
     return decode(page.body, page.headers)[0]
 

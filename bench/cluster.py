@@ -4,7 +4,7 @@ Synthetic reports (a seeded generator: shared boilerplate sentences plus sentenc
 own, ~2,000 characters each), 95% of them copies of an earlier one, half of those copies of
 the same few reports (mirrors at the same path, content-farm templates with × blanks and a
 sentence dropped, traditional-script reposts), are written as pages and reports rows to a
-fresh database; then each goes through `pipelines.cluster.add_report` in its own
+fresh database; then each goes through `pipelines.store.copies.cluster.add_report` in its own
 transaction, as record_page does, with its fingerprint computed beforehand (as the cleaning
 workers do in a crawl).  Reported per N: CPU seconds per 1,000 reports, clusters found
 against the number of originals, and the CPU time to rebuild the index from the database
@@ -25,10 +25,10 @@ from typing import Any
 
 import opencc
 
-from pipelines import cluster
-from pipelines.db import open_db
-from pipelines.fingerprint import Fingerprint
-from pipelines.result import CleanResult
+from pipelines.clean.result import CleanResult
+from pipelines.store.copies import cluster
+from pipelines.store.copies.fingerprint import Fingerprint
+from pipelines.store.db import open_db
 
 CHARS = [chr(c) for c in range(0x4E00, 0x4E00 + 2500)]
 REGIONS = [f"第{i}号市" for i in range(200)]

@@ -42,7 +42,7 @@ HOSTILE: list[tuple[str, Callable[[int], bytes]]] = [
 
 
 def cpu_seconds(body: bytes, repeat: int) -> float:
-    from pipelines.clean import clean
+    from pipelines.clean.cleaner import clean
 
     best = float("inf")
     for _ in range(repeat):

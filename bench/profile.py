@@ -20,8 +20,8 @@ RUN_LOOP = ("BaseEventLoop.run_forever", "AsyncioSelectorReactor.run", "EPollRea
 PROJECT_DIRS = ("pipelines", "archive", "crawler")
 # Pipeline stages by the files their frames live in: first match wins, in this order.
 STAGES = (
-    ("cleaning (pipelines/clean*, pipelines/*)", ("pipelines/cleaning.py", "pipelines/clean.py")),
-    ("SQLite store (pipelines/store.py)", ("pipelines/store.py",)),
+    ("cleaning (pipelines/clean*, pipelines/*)", ("pipelines/clean_pipeline.py", "pipelines/clean/cleaner.py")),
+    ("SQLite store (pipelines/store_pipeline.py)", ("pipelines/store_pipeline.py",)),
     ("WARC archiving (archive/*)", ("archive/",)),
     ("link extraction (scrapy/linkextractors)", ("scrapy/linkextractors/",)),
     ("spider callback (crawler/spiders/*)", ("crawler/spiders/",)),

@@ -27,10 +27,9 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from pipelines.parts import js_pagers, sibling_index
+from pipelines.clean.parts import js_pagers, sibling_index
 
 REPORT, COLUMN, GENERIC = "report", "column", "generic"
-SITEMAP = "sitemap"  # a /sitemap.xml probe (or a sitemap it names)
 PRIORITY = {REPORT: 30, COLUMN: 20, GENERIC: 0}
 
 REPORT_WORDS = ("政府工作报告", "政府工作報告", "往年报告", "历年报告", "往年政府工作报告")
@@ -163,9 +162,3 @@ def sitemap_kind(url: str) -> str | None:
     if COLUMN_URL_RE.search(urlsplit(url).path) and not is_attachment(url):
         return COLUMN
     return None
-
-
-def absence_expected(kind: str | None, status: int | None) -> bool:
-    """Whether a 404/410 is no failure: a sitemap probe of a site that has none.  The crawl's
-    errback and `scrapy extract` both ask this, so their rows agree."""
-    return kind == SITEMAP and status in (404, 410)

@@ -117,7 +117,7 @@ class Distributed:
             # Never flush the shared frontier when one worker closes.
             "SCHEDULER_PERSIST": True,
             "REDIS_START_URLS_KEY": START_KEY,
-            # archive.dedup.DigestIndex opens the Redis index for a redis:// path.
+            # archive.service.open_digest_index opens the Redis index for a redis:// path.
             "WARC_DEDUP_PATH": url,
         }.items():
             settings.set(name, value, "project")

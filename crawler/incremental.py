@@ -1,6 +1,6 @@
 """Downloader middleware for incremental recrawls: conditional requests, and which pages changed.
 
-At the start of a crawl it reads what the database remembers per URL (pipelines/urlstate.py).
+At the start of a crawl it reads what the database remembers per URL (pipelines/store/urlstate.py).
 For a page that is a leaf of discovery — one the cleaner called a report, or an attachment —
 it sends the remembered validators (If-None-Match, If-Modified-Since), tells the archive which
 payload a 304 would confirm (archived as a server-not-modified revisit) and lets the 304 through
@@ -8,7 +8,7 @@ to the spider.  List, column and every other page are fetched in full, so the cr
 follows them to new reports; an identical body there is a revisit in the archive anyway.
 
 On the way back (below the archive, 950, so the body is still as received) it marks the fetch
-``new``, ``changed`` or ``unchanged``; pipelines.recleaning skips cleaning unchanged pages and
+``new``, ``changed`` or ``unchanged``; pipelines.clean_pipeline skips cleaning unchanged pages and
 the store counts each kind into the crawl's row.
 """
 
@@ -28,9 +28,9 @@ from scrapy.http.request import NO_CALLBACK
 from archive.archiver import payload_digest
 from archive.service import WarcService
 from crawler.discovery import COLUMN, PAGER_URL_RE, is_attachment
-from pipelines import urlstate
-from pipelines.db import crawl_db_path
-from pipelines.urlstate import UrlState
+from pipelines.store import urlstate
+from pipelines.store.db import crawl_db_path
+from pipelines.store.urlstate import UrlState
 
 logger = logging.getLogger(__name__)
 LIST_KINDS = (COLUMN, "sitemap")

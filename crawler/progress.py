@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from crawler import writefailed
+from archive import writefailed
 
 logger = logging.getLogger(__name__)
 

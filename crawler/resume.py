@@ -8,7 +8,7 @@ stale, and a seen set that also holds requests that were queued, or fetched but 
 stored, and are now lost: filtered as seen, never fetched.
 
 So the database, not the JOBDIR, says what is done.  A marker file in the JOBDIR tells a
-killed run from a closed one; a run stopped by a failed write (crawler/writefailed.py: a full
+killed run from a closed one; a run stopped by a failed write (archive/writefailed.py: a full
 disk, say) counts as killed, since the pages it could not archive or store are in its seen
 set.  After such a run this middleware, before the scheduler opens the JOBDIR,
 
@@ -47,14 +47,15 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.job import job_dir
 
+from archive import writefailed
 from archive.extract import BodyTooLarge, decoded
 from archive.reader import read_entry
 from archive.service import dedup_path
 from archive.warcfile import OPEN_SUFFIX
-from crawler import writefailed
-from crawler.discovery import GENERIC, PRIORITY, REPORT, SITEMAP
+from crawler.discovery import GENERIC, PRIORITY, REPORT
 from crawler.incremental import FULL_FETCH
-from pipelines.db import crawl_db_path
+from pipelines.page import SITEMAP
+from pipelines.store.db import crawl_db_path
 
 logger = logging.getLogger(__name__)
 MARKER = "gzbg-resume.json"

@@ -60,10 +60,10 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.middleware.WarcArchiveMiddleware": 950,
 }
 ITEM_PIPELINES = {
-    # pipelines.cleaning.CleanPipeline that skips pages an incremental recrawl found unchanged.
-    "pipelines.recleaning.ChangedOnlyCleanPipeline": 300,
-    "archive.conversion.ConversionPipeline": 500,  # cleaned text into the WARC (issue 4)
-    "pipelines.store.SQLitePipeline": 800,
+    # pipelines.clean_pipeline.CleanPipeline that skips pages an incremental recrawl found unchanged.
+    "pipelines.clean_pipeline.ChangedOnlyCleanPipeline": 300,
+    "pipelines.conversion_pipeline.ConversionPipeline": 500,  # cleaned text into the WARC (issue 4)
+    "pipelines.store_pipeline.SQLitePipeline": 800,
 }
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
@@ -94,7 +94,7 @@ CLEAN_TIMEOUT = 10.0
 
 SQLITE_ENABLED = True
 SQLITE_PATH = ""  # default: DATA_DIR/reports.db
-SQLITE_PROCESS = True  # write from a process of its own (pipelines/dbwriter.py); False: inline
+SQLITE_PROCESS = True  # write from a process of its own (pipelines/store/writer.py); False: inline
 
 PROGRESS_INTERVAL = 5.0  # seconds between progress lines
 
@@ -171,7 +171,7 @@ DISTRIBUTED_HEARTBEAT = 2.0  # seconds; a worker silent for 3 beats is dead, its
 DISTRIBUTED_IDLE_CLOSE = 30.0  # close when the whole cluster is idle this long (0: wait forever)
 # --- end distributed mode ---
 
-# --- clusters of copies and coverage (issue 11: pipelines/cluster.py, canonical.py) ---
+# --- clusters of copies and coverage (issue 11: pipelines/store/copies/cluster.py, canonical.py) ---
 # Every report page joins a near-duplicate cluster as it is recorded (also in `scrapy
 # extract`); copies match at an estimated Jaccard similarity of CLUSTER_THRESHOLD or more of
 # their normalised 5-character shingles.  Off: no clusters, report_copies or coverage rows.

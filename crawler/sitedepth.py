@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawler.sites import normalize_host
+from pipelines.store.sites import normalize_host
 
 
 class SiteDepthMiddleware:

@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
 
-PRELOAD = ["pipelines.cleaning", "pipelines.dbwriter", "pipelines.store", "archive.service"]
+PRELOAD = ["pipelines.clean_pipeline", "pipelines.store.writer", "pipelines.store_pipeline", "archive.service"]
 # The helpers run below the reactor's priority: the reactor drives every download, and a page
 # it waits for costs the whole crawl, while cleaning and writing only have to keep up.
 NICENESS = 5

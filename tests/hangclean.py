@@ -1,7 +1,7 @@
 """Work that never ends, for the cleaning time-limit tests; helpers import it by name.
 
 `install()` puts `clean_fetched`, which hangs on a marked page, in place of
-pipelines.cleaning.clean_fetched.  `python -m tests.hangclean ARGS` is `scrapy ARGS` with it
+pipelines.clean_pipeline.clean_fetched.  `python -m tests.hangclean ARGS` is `scrapy ARGS` with it
 installed: a real crawl or extract whose workers meet a page that hangs.
 """
 
@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Mapping
 
-from pipelines import cleaning
+from pipelines import clean_pipeline as cleaning
 
 HANG = b"<!-- never finishes cleaning -->"
 _clean_fetched = cleaning.clean_fetched  # the real one, whatever install() later replaces

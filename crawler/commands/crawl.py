@@ -1,7 +1,7 @@
 """`scrapy crawl`, with an exit code that says whether everything fetched was kept.
 
 Scrapy's own command exits 0 whatever the finish reason.  A crawl stopped because its archive
-or database could not be written (crawler/writefailed.py) exits 1 here, so a shell, systemd
+or database could not be written (archive/writefailed.py) exits 1 here, so a shell, systemd
 or Scrapyd sees the failure; its finish reason says which.  A bad spider argument (a spider
 with ``check_arguments``) is one line and exit code 2, before anything starts.
 
@@ -27,7 +27,7 @@ from scrapy.spiders import Spider
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred, inlineCallbacks
 
-from crawler import writefailed
+from archive import writefailed
 from crawler.commands import fail
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from crawler.commands import SETTINGS_HELP, fail
-from pipelines.db import crawl_db_path
-from pipelines.export import FORMATS, TABLES, ExportError, export
+from pipelines.store.db import crawl_db_path
+from pipelines.store.export import FORMATS, TABLES, ExportError, export
 
 
 class Command(ScrapyCommand):

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from archive.extract import Extractor, unfinished_files, warc_files
+from archive.extract import Extractor
+from archive.reader import unfinished_files, warc_files
 from crawler.commands import SETTINGS_HELP, fail
-from pipelines.cleaning import worker_count
-from pipelines.db import crawl_db_path
+from pipelines.clean_pipeline import worker_count
+from pipelines.store.db import crawl_db_path
 
 UNFINISHED_HELP = ("an unfinished file of a running or killed crawl: run a crawl in DATA_DIR "
                    "to recover it (archive/recovery.py), or rename it without .open")

@@ -3,7 +3,7 @@
 Each argument is a worker's DATA_DIR (its reports.db is merged and its closed WARC files are
 linked into OUT/warc) or a database file.  Afterwards `scrapy wacz -s DATA_DIR=OUT` and
 `scrapy replay -s DATA_DIR=OUT` cover every worker's WARCs.  Then the merged reports are
-clustered (CLUSTER_ENABLED, CLUSTER_THRESHOLD).  See pipelines/merge.py for what counts as a
+clustered (CLUSTER_ENABLED, CLUSTER_THRESHOLD).  See pipelines/store/merge.py for what counts as a
 duplicate and what happens to url_state.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from crawler.commands import fail
-from pipelines.db import open_db
-from pipelines.merge import cluster_merged, link_warcs, merge_db
+from pipelines.store.db import open_db
+from pipelines.store.merge import cluster_merged, link_warcs, merge_db
 
 
 class Command(ScrapyCommand):

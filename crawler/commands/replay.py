@@ -13,7 +13,7 @@ from scrapy.commands import ScrapyCommand
 
 from archive.replay import COLLECTION, replay_url, serving
 from crawler.commands import SETTINGS_HELP, fail
-from pipelines.db import crawl_db_path
+from pipelines.store.db import crawl_db_path
 
 
 def _report_urls(db: Path, base: str) -> list[str]:

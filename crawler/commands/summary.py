@@ -1,5 +1,5 @@
 """`scrapy summary -s DATA_DIR=DIR [--plots OUT]`: what a crawl left in DATA_DIR, and how to
-look at it; --plots also draws its charts as PNG files into OUT (pipelines/plots.py)."""
+look at it; --plots also draws its charts as PNG files into OUT (pipelines/store/plots.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import SETTINGS_HELP, fail
-from pipelines.db import crawl_db_path, open_db
+from pipelines.store.db import crawl_db_path, open_db
 
 
 def summarize(data_dir: Path, db_path: Path | None = None) -> str:
@@ -93,7 +93,7 @@ class Command(ScrapyCommand):
 
 
 def draw(db_path: Path, out_dir: Path) -> str:
-    from pipelines import plots  # matplotlib loads only when asked for
+    from pipelines.store import plots  # matplotlib loads only when asked for
 
     db = open_db(db_path)
     try:

@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler import discovery
 from crawler.discovery import COLUMN, GENERIC, REPORT
-from crawler.sites import Site, SitesFileError, load_sites, select_sites
+from pipelines.store.sites import Site, SitesFileError, load_sites, select_sites
 
 
 @dataclass

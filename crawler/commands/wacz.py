@@ -9,7 +9,7 @@ from scrapy.commands import ScrapyCommand
 
 from archive import wacz
 from crawler.commands import SETTINGS_HELP, fail
-from pipelines.db import crawl_db_path
+from pipelines.store.db import crawl_db_path
 
 
 class Command(ScrapyCommand):

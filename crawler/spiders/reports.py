@@ -20,9 +20,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import discovery
-from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, SITEMAP, Keywords
-from crawler.items import Page
-from crawler.sites import Site, load_sites, select_sites
+from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
+from pipelines.page import SITEMAP, Page, absence_expected
+from pipelines.store.sites import Site, load_sites, select_sites
 
 logger = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ class ReportsSpider(Spider):
         if failure.check(HttpError):
             page = self._page(failure.value.response)
             # A site without a sitemap is not a failed fetch: the probe found nothing.
-            absent = discovery.absence_expected(request.meta.get("discovery"), page.status)
+            absent = absence_expected(request.meta.get("discovery"), page.status)
             page.error = None if absent else f"HTTP {page.status}"
         else:
             page = Page(url=request.url, depth=request.meta.get("depth", 0),

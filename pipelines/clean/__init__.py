@@ -1,0 +1,1 @@
+"""The cleaning stages: page bytes in, a CleanResult out (pipelines.clean.cleaner.clean)."""

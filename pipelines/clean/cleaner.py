@@ -1,0 +1,118 @@
+"""clean(): page bytes in, CleanResult out.  `python -m pipelines.clean FILE` runs it on a
+saved file (pipelines/clean/__main__.py: pages, PDF and DOCX files).
+
+Stages, in order: decode → de-spam markup → main text → title → repair → spam words →
+classify/metadata → assemble.  One lxml parse per page; every stage is a pure function.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from pipelines.clean import classify, metadata, parts
+from pipelines.clean.decode import decode, header_value
+from pipelines.clean.maintext import clean_line, extract
+from pipelines.clean.markup import despam
+from pipelines.clean.repair.chain import repair
+from pipelines.clean.result import CleanResult
+from pipelines.clean.spamwords import strip_spam_words
+
+SPAM_KINDS = frozenset({"tag_soup", "hidden", "spam_word"})
+
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>")
+# libxml2 stops at a stray </html> (templates often emit one mid-page); browsers ignore
+# both end tags, and they are optional, so they are dropped before parsing.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_END_TAGS_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+_LOOKS_HTML_RE = re.compile(r"<\s*(?:html|head|body|div|p|br|table|meta|title|span|a|!doctype)\b",
+                            re.IGNORECASE)
+# Hardened: no network access, no huge-tree mode (libxml2 then caps depth and text sizes).
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                               default_doctype=False, no_network=True, huge_tree=False)
+# Bytes beyond this are not cleaned (the archive still holds them all): bounds time and memory
+# per page whatever DOWNLOAD_MAXSIZE is.
+MAX_CLEAN_BYTES = 8 * 1024 * 1024
+
+
+def parse(text: str, plain: bool = False) -> etree._Element | None:
+    """One lxml parse.  Plain text becomes one <p> per line so the same extractor runs."""
+    if plain:
+        # Blank lines would be empty <p>s, which hold no text: a page of line breaks alone
+        # would be a million elements to walk.
+        text = "<html><body>" + "".join(
+            f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip()
+        ) + "</body></html>"
+    # Control characters are invalid in XML text and lxml refuses them on every edit.
+    text = _CONTROL_RE.sub("", _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text)))
+    data = text.encode("utf-8", "replace")
+    if not data.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(data, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _is_plain(text: str, headers: Any) -> bool:
+    ctype = (header_value(headers, "content-type") or "").lower()
+    if ctype.startswith("text/plain"):
+        return True
+    return not _LOOKS_HTML_RE.search(text[:20000])
+
+
+def clean(body: bytes, url: str, headers: Mapping | None = None,
+          charset: str | None = None) -> CleanResult:
+    """Clean one fetched page.  Never raises: problems land in `result.errors`."""
+    result = CleanResult()
+    try:
+        _clean(body, url, headers, charset, result)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raise"
+        return CleanResult(encoding=result.encoding, source_site=result.source_site,
+                           errors=[*result.errors, f"{type(exc).__name__}: {exc}"])
+    return result
+
+
+def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanResult) -> None:
+    r.source_site = metadata.source_site(url or "")
+    if not isinstance(body, bytes | bytearray):
+        body = str(body).encode("utf-8", "replace")
+    if len(body) > MAX_CLEAN_BYTES:
+        r.errors.append(f"body of {len(body)} bytes truncated to {MAX_CLEAN_BYTES} for cleaning")
+        body = body[:MAX_CLEAN_BYTES]
+    text, r.encoding, slips = decode(bytes(body), headers, charset)
+    r.removals += slips
+    root = parse(text, plain=_is_plain(text, headers))
+    if root is None:
+        return
+    r.removals += despam(root)
+    hrefs = root.xpath("//a/@href")  # before extraction: pagers sit outside the article
+    raw_title, title_repeats, trusted = metadata.title_candidates(root)
+    ext = extract(root, title_repeats)
+    r.removals += ext.removals
+    if not trusted:
+        raw_title = metadata.choose_title(raw_title, ext.before)
+
+    # Repair sees title and body together so script detection has all the evidence.
+    title = clean_line(raw_title).replace("\n", " ")
+    joined, r.script, fixes = repair("\n".join([title, *ext.paragraphs]))
+    r.removals += fixes
+    joined, spam = strip_spam_words(joined, [x.text for x in r.removals if x.kind in SPAM_KINDS])
+    r.removals += spam
+    title_line, _, body_text = joined.partition("\n")
+    r.title = clean_line(title_line)
+    lines = [ln for ln in (clean_line(x) for x in body_text.split("\n")) if ln]
+    r.text = "\n".join(lines)
+    r.spam_removed = sum(1 for x in r.removals if x.kind in SPAM_KINDS)
+
+    r.is_report, r.is_fragment = classify.judge(r.title, lines)
+    parts.mark(r, url, hrefs, text, lines)
+    r.is_template = classify.is_template(r.text)
+    metadata.describe(r, lines, ext.before, ext.all_lines)
+    r.published = metadata.published(root, ext.all_lines[:60])
+

@@ -1,0 +1,96 @@
+"""Hidden link farms and zero-size text the markup de-spammer's CSS rules do not catch.
+
+Hacked pages hide their SEO payload in ways no reader sees: a `<marquee>` one pixel wide
+and high, a box whose `width`/`height` attributes are 0-2, text at `font-size:0` or fully
+transparent, a `max-height:0` box that clips.  Each such element goes with all its text,
+and so does a link whose own text is casino vocabulary (a link farm spliced into a
+sentence); every removal is recorded for audit.  A visible marquee is a scrolling notice
+bar: it goes too, as chrome.  Runs on the de-spammed tree, before the main text is chosen.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from pipelines.clean.result import Removal
+from pipelines.clean.spamwords import is_spam_link
+
+_TINY_ATTR = re.compile(r"\s*[0-2](?:\.\d+)?\s*(?:px)?\s*$")
+_TINY_SIZE = re.compile(r"^[0-2](?:\.\d+)?(?:px|pt)?$|^0(?:\.\d+)?(?:em|rem|%)?$")
+_LINK_TEXT_MAX = 40  # a longer link is a sentence, not a spam anchor
+_STRING = etree.XPath("string(.)")
+_STYLED = etree.XPath("//body//*[@style or @width or @height]")
+_STYLE_HINTS = ("font-size", "opacity", "transparent", "max-")  # what zero_size() reads
+_LAYOUT_TAGS = frozenset(["img", "td", "th", "table", "col", "colgroup"])
+
+
+def _props(css: str) -> dict[str, str]:
+    props: dict[str, str] = {}
+    for decl in css.lower().split(";"):
+        name, sep, value = decl.partition(":")
+        if sep:
+            props[name.strip()] = value.replace("!important", "").strip()
+    return props
+
+
+def zero_size(el: etree._Element) -> bool:
+    """Whether the element's own attributes or inline style make its text unreadable."""
+    if el.tag in _LAYOUT_TAGS:
+        return False  # sizes there are layout: spacer cells, 1-pixel rules
+    attrs = el.attrib
+    if ("width" in attrs or "height" in attrs) and any(
+        _TINY_ATTR.match(attrs.get(a) or "x") for a in ("width", "height")
+    ):
+        return True
+    style = (attrs.get("style") or "").lower()
+    if not any(h in style for h in _STYLE_HINTS):
+        return False
+    p = _props(style)
+    if _TINY_SIZE.match(p.get("font-size", "x")):
+        # font-size:0 on a list is also a layout idiom (no gaps between inline blocks) whose
+        # children set their own size: then the text is readable.
+        return not any("font-size" in (d.get("style") or "") for d in el.iterdescendants())
+    if p.get("opacity") in ("0", "0.0") or p.get("color") == "transparent":
+        return True
+    clipped = p.get("overflow") == "hidden"
+    return clipped and any(_TINY_SIZE.match(p.get(k, "x")) for k in ("max-height", "max-width"))
+
+
+def _text(el: etree._Element) -> str:
+    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep its tail text, which belongs to the parent."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def remove_hidden_spam(root: etree._Element) -> list[Removal]:
+    """Drop marquees, zero-size boxes and spam anchors from `root` in place."""
+    removals: list[Removal] = []
+    # A visible marquee is a scrolling notice bar (chrome); a zero-size one hides a farm.
+    doomed = [(el, "hidden" if zero_size(el) else "chrome") for el in root.iter("marquee")]
+    doomed += [(el, "hidden") for el in _STYLED(root) if el.tag != "marquee" and zero_size(el)]
+    doomed += [(a, "spam_word") for a in root.iter("a")
+               if len(t := _STRING(a).strip()) <= _LINK_TEXT_MAX and t and is_spam_link(t)]
+    gone: set[etree._Element] = set()
+    for el, kind in doomed:
+        if el in gone or el.getparent() is None or any(a in gone for a in el.iterancestors()):
+            continue
+        text = _text(el)
+        _drop(el)
+        gone.add(el)
+        if text:
+            removals.append(Removal(kind, text[:200]))
+    return removals

@@ -1,0 +1,298 @@
+"""Main-text extraction: pick the report's container by a content score, then trim chrome.
+
+Hidden link farms and zero-size text go first (`hidden`), so they never weigh in.
+
+The page is linearised once (lxml `iterwalk`) into lines, each owned by its innermost
+block element.  A line's weight is positive for prose (CJK sentence punctuation, length)
+and negative for link lists and short fragments; the element whose subtree has the largest
+summed weight is the article container (the tightest one on ties).  Chrome lines at the
+edges of the container (publish date, font-size buttons, share bars, footers, content-farm
+intros) are then dropped by general patterns.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from pipelines.clean.chrome import (
+    for_matching,
+    inner_chrome,
+    is_chrome,
+    is_edge_junk,
+    is_related_heading,
+)
+from pipelines.clean.hidden import remove_hidden_spam
+from pipelines.clean.result import Removal
+
+BLOCK_TAGS = frozenset(
+    ["address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "td", "th", "tr", "ul", "caption", "br", "title"]
+)
+_PUNCT = frozenset("。，；！？、")  # sentence punctuation; ：is common in page chrome too
+_WS_RE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+# Items of a list whose items are mostly links: related articles, "more news" teasers.
+_TEASER_XPATH = etree.XPath(
+    "//*[self::ul or self::ol][count(li[.//a]) >= 4 and count(li[.//a]) * 2 >= count(li)]"
+    "/li[.//a]"
+)
+
+
+_CLIMB_TOLERANCE = 8.0  # summed weight an enclosing element may lose and still be taken
+
+
+@dataclass
+class Line:
+    text: str
+    link_chars: int
+    owner: etree._Element
+    teaser: bool = False
+
+    @property
+    def weight(self) -> float:
+        n = len(self.text.replace(" ", ""))
+        if n == 0:
+            return 0.0
+        if self.link_chars > n / 2 or self.teaser or is_chrome(self.text):
+            return -float(n)  # navigation, related links, link farms, info bars, footers
+        punct = sum(map(self.text.count, _PUNCT))
+        own = n - self.link_chars
+        if punct and n >= 10:
+            return own + 2.0 * punct
+        if n >= 40:
+            return own * 0.5
+        return -1.0  # short fragment: menu item, breadcrumb, date
+
+
+_TAG_LIKE_RE = re.compile(r"<[A-Za-z/!?][^<>]*>")
+_UNESCAPE_ROUNDS = 4  # layers of escaping undone; real pages have one or two
+
+
+def clean_line(text: str) -> str:
+    """Collapse whitespace, drop control characters, and markup or entities that were
+    escaped twice by the site (so they show as text and would leak into the output)."""
+    text = _CONTROL_RE.sub("", text)
+    for _ in range(_UNESCAPE_ROUNDS):
+        before = text
+        if "&" in text:
+            text = html.unescape(text)
+        if "<" in text:
+            text = _TAG_LIKE_RE.sub("", text)
+        if text == before:
+            break
+    else:
+        # Still changing: nested on purpose (`&amp;amp;amp;…`, `<<<a>a>a>`), and peeling one
+        # layer a round would be quadratic in the text.  Its markup characters go instead.
+        text = text.replace("&", "").replace("<", "")
+    if "\u200b" in text or "\ufeff" in text:
+        return _WS_RE.sub(" ", text).strip()
+    return " ".join(text.split())  # the same for every other (str.isspace) whitespace
+
+
+def linearize(body: etree._Element) -> list[Line]:
+    """All text of `body` as lines, broken at block elements and <br>."""
+    lines: list[Line] = []
+    parts: list[str] = []
+    link_chars = 0
+    stack: list[etree._Element] = [body]
+    in_link = 0
+    teasers = set(_TEASER_XPATH(body))
+    in_teaser = 0
+
+    def flush() -> None:
+        # Only called with parts: link characters are only counted with a part.
+        nonlocal link_chars
+        text = clean_line("".join(parts))
+        if text:
+            lines.append(Line(text, min(link_chars, len(text)), stack[-1], in_teaser > 0))
+        parts.clear()
+        link_chars = 0
+
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                if parts:
+                    flush()
+                if el is not body:
+                    stack.append(el)
+                if el in teasers:
+                    in_teaser += 1
+            elif tag == "a":
+                in_link += 1
+            text = el.text
+            if text and tag:
+                parts.append(text)
+                if in_link:
+                    link_chars += len(text.strip())
+        else:
+            if tag in BLOCK_TAGS:
+                if parts:
+                    flush()
+                if el is not body and stack and stack[-1] is el:
+                    stack.pop()
+                if el in teasers:
+                    in_teaser -= 1
+            elif tag == "a":
+                in_link -= 1
+            tail = el.tail
+            if tail and el is not body:
+                parts.append(tail)
+                if in_link:
+                    link_chars += len(tail.strip())
+    if parts:
+        flush()
+    return lines
+
+
+def best_container(lines: list[Line]) -> etree._Element | None:
+    """The element whose subtree sums the largest line weight (deepest on ties)."""
+    own: dict[etree._Element, float] = {}  # weight of the lines an element owns itself
+    depth: dict[etree._Element, int] = {}  # every owner and ancestor, in order first met
+    for line in lines:
+        w = line.weight
+        if w == 0:
+            continue
+        el = line.owner
+        if el not in depth:
+            chain, above = [el], 0
+            for anc in el.iterancestors():
+                if anc in depth:
+                    above = depth[anc]
+                    break
+                chain.append(anc)
+            for i, new in enumerate(chain):
+                depth[new] = above + len(chain) - i
+        own[el] = own.get(el, 0.0) + w
+    # Subtree sums, children before parents.  Weights are multiples of 0.5, so the sums
+    # are exact in any order.
+    scores = {el: own.get(el, 0.0) for el in depth}
+    for el in sorted(depth, key=depth.__getitem__, reverse=True):
+        parent = el.getparent()
+        if parent is not None:
+            scores[parent] += scores[el]
+    if not scores:
+        return None
+    best = max(scores, key=lambda e: (scores[e], depth[e]))
+    # Climb while the wider element costs only a few short lines: a heading block or a
+    # dateline kept outside the paragraph that holds the prose still belongs to it.
+    parent = best.getparent()
+    while parent is not None and parent.tag not in ("body", "html") and parent in scores:
+        loss = scores[best] - scores[parent]
+        if loss > _CLIMB_TOLERANCE or loss > 0.05 * scores[best]:
+            break
+        best, parent = parent, parent.getparent()
+    return best
+
+
+# What a teaser adds to a repeated title: a tag like （全文） and a date.
+_TEASER_TAIL_RE = re.compile(
+    r"^[(（【\[]?(?:全文|图文|图解|附全文|视频)?[)）】\]]?(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)?$"
+)
+
+
+def _same(a: str, b: str) -> bool:
+    """Line `a` repeats title `b` (ignoring spaces and enclosing brackets), perhaps as a
+    teaser: the title with a （全文） tag or a date after it."""
+    a, b = for_matching(a).replace(" ", ""), for_matching(b).replace(" ", "")
+    if not a or not b:
+        return False
+    if a == b or (len(b) >= 6 and a.strip("【】[]()（）") == b):
+        return True
+    return len(b) >= 6 and a.startswith(b) and bool(_TEASER_TAIL_RE.match(a[len(b) :]))
+
+
+_PROSE_PUNCT_RE = re.compile(r"[。，；！？]")
+
+
+def _is_prose(t: str) -> bool:
+    return len(t) >= 25 and bool(_PROSE_PUNCT_RE.search(t)) and not is_chrome(t)
+
+
+def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> list[str]:
+    """Drop chrome in the head zone (before the first prose line) and the tail zone (after
+    the last one), and title repeats in the head zone; the prose between is left alone."""
+    first = next((i for i, t in enumerate(texts) if _is_prose(t)), len(texts))
+    last = next((i for i in range(len(texts) - 1, first - 1, -1) if _is_prose(texts[i])), first)
+    # Content-farm intros (下面是小编为大家整理的…) are prose-like but chrome: widen the
+    # head zone past them.
+    while first < len(texts) and is_chrome(texts[first]) and first < last:
+        first = next((i for i in range(first + 1, len(texts)) if _is_prose(texts[i])), last)
+    while last > first and is_chrome(texts[last]):
+        last = next((i for i in range(last - 1, first - 1, -1) if _is_prose(texts[i])), first)
+    end = _related_cut(texts, first, removals)
+    kept: list[str] = []
+    for i, t in enumerate(texts[:end]):
+        edge = i < first or i > last
+        if edge and (is_chrome(t) or is_edge_junk(t)) or (
+            i < first and any(_same(t, x) for x in titles)
+        ):
+            removals.append(Removal("chrome", t[:200]))
+        elif not _is_inner_chrome(t, titles, removals):
+            kept.append(t)
+    return kept
+
+
+def _related_cut(texts: list[str], first: int, removals: list[Removal]) -> int:
+    """Index of a related-items heading (相关报道：) below the report's start, where the
+    container's text ends; len(texts) if none.  Only a heading in the lower part of the
+    text counts, so a misplaced one at the top never takes the report with it."""
+    sizes = [len(t) for t in texts]
+    total = sum(sizes)
+    seen = 0
+    for i, t in enumerate(texts):
+        if i > first and is_related_heading(t) and seen > total - seen:
+            removals.append(Removal("chrome", f"related block of {len(texts) - i} lines: {t}"))
+            return i
+        seen += sizes[i]
+    return len(texts)
+
+
+_INNER_CHROME_RE = re.compile(
+    r"^[【\[]?(打印本页|打印|关闭窗口|关闭|返回顶部|收藏|纠错|我要纠错|分享到?)[】\]]?$"
+)
+
+
+def _is_inner_chrome(t: str, titles: list[str], removals: list[Removal]) -> bool:
+    """Furniture inside the article: tool bars, info and editor lines, captions, QR
+    prompts, breadcrumbs, and the title repeated as a teaser."""
+    if (_INNER_CHROME_RE.match(t.replace(" ", "")) or inner_chrome(t)
+            or any(_same(t, x) for x in titles)):
+        removals.append(Removal("chrome", t[:200]))
+        return True
+    return False
+
+
+@dataclass
+class Extraction:
+    paragraphs: list[str]
+    removals: list[Removal]
+    all_lines: list[str]  # every line of the page body, for metadata outside the article
+    before: list[str]  # plain lines just above the article (title candidates), nearest last
+
+
+def extract(root: etree._Element, titles: list[str] | None = None) -> Extraction:
+    """Paragraphs of the article in a de-spammed document, with the chrome trimmed."""
+    body = root.find(".//body")
+    if body is None:
+        body = root
+    hidden = remove_hidden_spam(root)
+    lines = linearize(body)
+    all_lines = [ln.text for ln in lines]
+    container = best_container(lines)
+    if container is None:
+        return Extraction([], hidden, all_lines, [])
+    inside = {container, *container.iter()}
+    texts = [ln.text for ln in lines if ln.owner in inside]
+    start = next((i for i, ln in enumerate(lines) if ln.owner in inside), 0)
+    before = [ln.text for ln in lines[max(0, start - 6) : start]
+              if ln.link_chars * 2 < len(ln.text) and not is_chrome(ln.text)]
+    removals: list[Removal] = hidden
+    return Extraction(trim_edges(texts, titles or [], removals), removals, all_lines, before)

@@ -1,0 +1,186 @@
+"""De-spam markup on a parsed lxml tree: injected tag soups and CSS-hidden elements.
+
+Hacked pages carry blocks of empty, exotic elements that all share one random id (used
+by the injected CSS/JS to hide or position spam) and link farms hidden with CSS.  Both are
+removed in place; each removal is reported so a user can audit it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from lxml import etree
+
+from pipelines.clean.result import Removal
+
+# Elements that never carry readable report text.
+_NOISE_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "frame", "frameset", "object",
+    "embed", "svg", "canvas", "select", "option", "button", "textarea", "input", "map",
+    "audio", "video", "source",
+)  # fmt: skip
+
+_SOUP_MIN = 5  # elements sharing an id before it counts as a soup
+_SOUP_TAGS_MIN = 3  # distinct element names sharing it
+_SOUP_TEXT_MAX = 120  # a soup element holding more text than this is unwrapped, not dropped
+
+_OFFSCREEN_RE = re.compile(r"-\s*\d{3,}(?:\.\d+)?\s*(?:px|pt|em|rem)?")
+_TINY_RE = re.compile(r"0|[0-2](?:\.\d+)?px")  # 0 to 2px: nothing readable fits
+_CLIP_RE = re.compile(r"rect\(\s*0")
+_OFFSCREEN_PROPS = ("left", "top", "right", "bottom", "margin-left", "margin-top", "text-indent")
+
+
+def hides(css: str) -> bool:
+    """Whether a CSS declaration block hides its element.
+
+    Declarations are split into properties first: a regex over the whole block with `.*`
+    between two properties backtracks quadratically on the long inline styles of CMS pages.
+    """
+    low = css.lower()
+    if "none" not in low and "hidden" not in low and "-" not in low and "clip" not in low:
+        return False
+    props: dict[str, str] = {}
+    for decl in low.split(";"):
+        name, sep, value = decl.partition(":")
+        if sep:
+            props[name.strip()] = value.replace("!important", "").strip()
+    if props.get("display") == "none" or props.get("visibility") == "hidden":
+        return True
+    # (An absent property reads as "", which none of the patterns matches.)
+    if any(_OFFSCREEN_RE.match(props[p]) for p in _OFFSCREEN_PROPS if p in props):
+        return True
+    if "clip" in props and _CLIP_RE.match(props["clip"]):
+        return True
+    if props.get("overflow") != "hidden":
+        return False
+    return any(_TINY_RE.fullmatch(props[p]) for p in ("width", "height") if p in props)
+
+
+# Only simple `.cls` / `#id` selectors are trusted.
+_SIMPLE_SEL_RE = re.compile(r"^\s*(?:[a-z0-9]*)([.#])([A-Za-z0-9_-]+)\s*$", re.IGNORECASE)
+_STYLE_XPATH = etree.XPath(
+    "//*[@style][contains(translate(@style,'DISPLAYNOVTHE','displaynovthe'),'none')"
+    " or contains(translate(@style,'VISBLTYHDN','visbltyhdn'),'hidden')"
+    " or contains(@style,'-') or contains(@style,'clip')] | //*[@hidden]"
+)
+_ID_XPATH = etree.XPath("//*[@id]")
+
+
+def strip_noise(root: etree._Element) -> None:
+    """Drop scripts, styles, comments and form widgets: never report text."""
+    etree.strip_elements(root, *_NOISE_TAGS, with_tail=False)
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+
+
+def css_rules(css: str) -> list[tuple[str, str]]:
+    """(selector group, declarations) of every innermost `sel{decl}` rule, in order.
+
+    Split at the braces rather than matched with a regex: a selector run `[^{}]+` tried at
+    every offset of style text with no `{` scans to its end each time, quadratic in its length.
+    """
+    rules = []
+    for chunk in css.split("}")[:-1]:  # text after the last `}` closes no rule
+        head, brace, decl = chunk.rpartition("{")
+        selector = head.rpartition("{")[2]  # a `{` before it opened an enclosing block
+        if brace and selector:
+            rules.append((selector, decl))
+    return rules
+
+
+def hidden_selectors(root: etree._Element) -> list[tuple[str, str]]:
+    """Simple class/id selectors whose <style> rules hide the element."""
+    found: list[tuple[str, str]] = []
+    for css in root.xpath("//style/text()"):
+        for sel_group, decl in css_rules(css):
+            if not hides(decl):
+                continue
+            for sel in sel_group.split(","):
+                if m := _SIMPLE_SEL_RE.match(sel):
+                    found.append((m.group(1), m.group(2)))
+    return found
+
+
+def _text_len(el: etree._Element) -> int:
+    return len("".join(el.itertext()).strip())
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep its tail text, which belongs to the parent."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    prev = el.getprevious()
+    if tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def remove_tag_soup(root: etree._Element) -> list[Removal]:
+    ids = _ID_XPATH(root)
+    by_id: dict[str, list[etree._Element]] = {}
+    for el in ids:
+        by_id.setdefault(el.get("id", ""), []).append(el)
+    removals: list[Removal] = []
+    for ident, els in by_id.items():
+        if len(els) < _SOUP_MIN or len({el.tag for el in els}) < _SOUP_TAGS_MIN:
+            continue
+        tags = Counter(str(el.tag) for el in els)
+        dropped = 0
+        # Deepest first, so unwrapping a container never orphans a soup child.
+        for el in reversed(els):
+            if el.getparent() is None:
+                continue
+            if _text_len(el) > _SOUP_TEXT_MAX:
+                el.drop_tag()
+            else:
+                _drop(el)
+            dropped += 1
+        kinds = ", ".join(f"{t}×{n}" for t, n in tags.most_common(6))
+        removals.append(Removal("tag_soup", f"{dropped} elements with id={ident!r}: {kinds}"))
+    return removals
+
+
+def remove_hidden(root: etree._Element) -> list[Removal]:
+    candidates = [el for el in _STYLE_XPATH(root) if el.get("hidden") is not None
+                  or hides(el.get("style", ""))]
+    for kind, name in hidden_selectors(root):
+        if kind == "#":
+            candidates += root.xpath("//body//*[@id=$n]", n=name)
+        else:
+            candidates += root.xpath(
+                "//body//*[contains(concat(' ', normalize-space(@class), ' '), $n)]",
+                n=f" {name} ",
+            )
+    body_len = 0
+    removals: list[Removal] = []
+    dropped: set[etree._Element] = set()
+    for el in candidates:
+        if el in dropped or el.tag in ("html", "body") or el.getparent() is None:
+            continue
+        if any(a in dropped for a in el.iterancestors()):
+            continue
+        text = re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+        if len(text) > 2000:
+            # A hidden block holding most of the page is content revealed by script
+            # (some CMSs do this), not spam: keep it.
+            body_len = body_len or _text_len(root)
+            if len(text) > 0.5 * body_len:
+                continue
+        _drop(el)
+        dropped.add(el)
+        if text:
+            removals.append(Removal("hidden", text[:200]))
+    return removals
+
+
+def despam(root: etree._Element) -> list[Removal]:
+    """Remove tag soups and hidden elements from `root` in place; report what went."""
+    removals = remove_hidden(root)
+    removals += remove_tag_soup(root)
+    strip_noise(root)
+    return removals

@@ -1,0 +1,305 @@
+"""Report metadata: title, region, level, years, meeting date and session, speaker, dates.
+
+Parsed from the title, the first lines of the report (and the plain lines just above the
+article, where many sites put the dateline and byline), the page's <meta> tags and, for
+the speaker, a photo caption anywhere on the page (pipelines/clean/byline.py).  Place names and
+levels come from the divisions list (pipelines/clean/divisions.py).  Every field is optional: a
+page that does not say something leaves it None.
+
+Year: the dateline's date (on the session line or a line next to it), else the one year
+the title names, else the year after the year reviewed.  The session number alone (第十七届
+…第二次会议) never gives a year: terms do not start in the same year everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from pipelines.clean import byline, divisions
+from pipelines.clean.chrome import for_matching
+from pipelines.clean.result import CleanResult
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
+_CN_NUM = "〇零○Ｏ一二三四五六七八九十"
+_REGION_SUFFIX = "(?:自治区|自治州|自治县|自治旗|地区|特区|林区|新区|市|县|区|旗|州|盟|省)"
+_MEETING_RE = re.compile(
+    r"在(?P<region>[\u4e00-\u9fff]{1,15}?" + _REGION_SUFFIX + r")?\s*"
+    r"(?P<session>第[" + _CN_NUM + r"百\d]+届人民代表大会(?:常务委员会)?第[" + _CN_NUM + r"\d]+次(?:全体)?会议)"
+)
+_SESSION_RE = re.compile(
+    r"第[" + _CN_NUM + r"百\d]+届人民代表大会第[" + _CN_NUM + r"\d]+次(?:全体)?会议"
+)
+_DATE_RE = re.compile(
+    r"(?P<y>\d{4}|[" + _CN_NUM + r"]{4})\s*年\s*(?P<m>\d{1,2}|[" + _CN_NUM + r"]{1,3})\s*月\s*"
+    r"(?P<d>\d{1,2}|[" + _CN_NUM + r"]{1,3})\s*日"
+)
+_GOV_REGION_RE = re.compile(
+    r"(?:^|[\s（(【\[》]|\d{4}\s*年度?)(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")(?:人民)?政府(?:工作报告)?"
+)
+_REVIEW_RE = re.compile(r"(\d{4})\s*年[^。；\n]{0,24}?工作回顾|回顾[^。；\n]{0,6}?(\d{4})\s*年")
+_ISO_RE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
+_PUBLISHED_RE = re.compile(r"(?:发布|发表|更新|成文)?(?:时间|日期)\s*[:：]\s*")
+# Characters that never occur in a place name but do in the prose a loose match can catch.
+_NOT_REGION_RE = re.compile(r"[×Ｘ在的了是与\d]|代表|[市县区旗州省]长|人民|会议")
+_INFO_BAR_RE = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[^\n]*(?:来源|浏览|作者|字号)|^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}")
+_TITLE_SPLIT_RE = re.compile(r"\s*(?:[|｜_]|\s[-–—]+\s|——|--)\s*")
+_TAG_RE = re.compile(r"<[^>]*>")
+# A place name opening a title, before its year: 北山市2023年政府工作报告.
+_TITLE_PLACE_RE = re.compile(r"^(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")\s*\d{4}\s*年")
+_TITLE_YEAR_RE = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)\s*年")
+_DATE_ONLY_RE = re.compile(r"^[（(—\-\s]*[\d〇零○Ｏ一二三四五六七八九十]{4}\s*年[^。，]{2,8}日[）)]?$")
+
+
+def _cn_number(s: str) -> int | None:
+    if s.isdigit():
+        return int(s)
+    if all(c in _CN_DIGITS for c in s):  # 二〇二一 style years
+        return int("".join(str(_CN_DIGITS[c]) for c in s))
+    if "十" in s:  # 十二, 二十三, 十
+        tens, _, ones = s.partition("十")
+        t = _CN_DIGITS.get(tens, 1) if tens else 1
+        o = _CN_DIGITS.get(ones, 0) if ones else 0
+        return t * 10 + o
+    return None
+
+
+def parse_date(s: str) -> str | None:
+    m = _DATE_RE.search(s.translate(_FULLWIDTH))
+    if not m:
+        return None
+    y, mo, d = (_cn_number(m.group(k)) for k in "ymd")
+    if not (y and mo and d) or not (1 <= mo <= 12 and 1 <= d <= 31 and 1949 <= y <= 2100):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def iso_datetime(s: str) -> str | None:
+    m = _ISO_RE.search(s.translate(_FULLWIDTH))
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1990 <= y <= 2100):
+        return None
+    out = f"{y:04d}-{mo:02d}-{d:02d}"
+    if m.group(4):
+        out += f"T{int(m.group(4)):02d}:{m.group(5)}:{m.group(6) or '00'}"
+    return out
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def meta_content(root: etree._Element, *names: str) -> str | None:
+    """The first non-empty content of a <meta> whose name (ASCII case ignored) or property is
+    one of `names`, tried in order."""
+    metas = [(el.get("name", "").translate(_ASCII_LOWER), el.get("property"), content)
+             for el in root.getroottree().iter("meta")
+             if (content := el.get("content")) is not None]
+    for name in names:
+        n = name.lower()
+        for meta_name, prop, value in metas:
+            if meta_name != n and prop != n:
+                continue
+            # Tags end by the last `>`: searching only up to it, no `<` after it is scanned
+            # to the end of the value, once per `<` (quadratic in a run of them).
+            end = value.rfind(">") + 1
+            value = re.sub(r"\s+", " ", _TAG_RE.sub("", value[:end]) + value[end:]).strip()
+            if value:
+                return value
+    return None
+
+
+def _headings(root: etree._Element) -> list[etree._Element]:
+    """Elements inside <body> that are h1-h3 or have `title` in their class or id, in
+    document order (an XPath predicate over every element is several times slower)."""
+    seen: set[etree._Element] = set()
+    found = []
+    for body in root.getroottree().iter("body"):
+        for el in body.iterdescendants():
+            if not isinstance(el.tag, str) or el in seen:
+                continue
+            if el.tag in ("h1", "h2", "h3") or "title" in el.get("class", "") or (
+                    "title" in el.get("id", "")):
+                seen.add(el)
+                found.append(el)
+    return found
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s\u3000\xa0]+", "", s)
+
+
+def title_candidates(root: etree._Element) -> tuple[str, list[str], bool]:
+    """(best title, strings a first line may repeat it as, whether it is trustworthy).
+
+    Trusted: an ArticleTitle-style meta, or a heading that the <title> also carries.  A bare
+    <title> segment is only a fallback, as many sites put just their own name there.
+    """
+    page_title = " ".join(root.xpath("//head/title//text()")).strip()
+    page_title = re.sub(r"\s+", " ", page_title)
+    segments = [s for s in _TITLE_SPLIT_RE.split(page_title) if len(_norm(s)) >= 4]
+    meta = meta_content(root, "ArticleTitle", "og:title", "title")
+    if meta:
+        return meta, [meta, page_title], True
+    headings = []
+    for el in _headings(root):
+        text = re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+        if 4 <= len(text) <= 120:
+            headings.append(text)
+    norm_title = _norm(page_title)
+    inside = [h for h in headings if _norm(h) and _norm(h) in norm_title]
+    if inside:
+        best = max(inside, key=len)
+        return best, [best, page_title], True
+    best = segments[0] if segments else (headings[0] if headings else "")
+    return best, [r for r in (best, page_title) if r], False
+
+
+_SITE_NAME_RE = re.compile(r"(?:人民政府|政府网|门户网站?|网站|网|办公室|政务公开)$")
+_HEADING_LINE_RE = re.compile(r"^[^。；！？]{4,80}$")
+
+
+def choose_title(fallback: str, before: list[str]) -> str:
+    """Pick the heading line just above the article when <title> has no better title.
+
+    `before` are the plain (non-link, non-chrome) lines right above the article, nearest
+    last.  One of them wins if the page title contains it, or if the page title looks like
+    a bare site name.
+    """
+    site_like = not fallback or bool(_SITE_NAME_RE.search(_norm(fallback)))
+    for line in reversed(before):
+        if not _HEADING_LINE_RE.match(line):
+            continue
+        if (_norm(line) and _norm(line) in _norm(fallback)) or site_like:
+            return line
+    return fallback
+
+
+def _place(candidate: str | None) -> tuple[str, str] | None:
+    """(region, level) of a candidate place name, or None if it is no place name."""
+    if not candidate or len(candidate) < 2 or _NOT_REGION_RE.search(candidate):
+        return None
+    region = divisions.most_specific(candidate)
+    level = divisions.level(region)
+    return (region, level) if level else None
+
+
+def region_level(title: str, head: list[str], byline_prefix: str = "") -> tuple[str | None, str | None]:
+    """Region and level from, in order: the dateline (在X第…届人民代表大会), the byline's
+    place (X人民政府市长, X市长), X人民政府 / X政府工作报告 in the head or title, a place name
+    the divisions list knows in the title, a place name opening the title (X2022年…)."""
+    candidates: list[str | None] = []
+    for line in head:
+        m = _MEETING_RE.search(line)
+        if m and m.group("region"):
+            candidates.append(m.group("region"))
+            break
+    prefix = re.sub(r"(?:人民)?政府(?:办公室)?$|行政公署$", "", byline_prefix)
+    candidates.append(prefix or None)
+    for line in [*head, title]:
+        m = _GOV_REGION_RE.search(line)
+        if m:
+            candidates.append(m.group("region"))
+            break
+    candidates.extend(divisions.find(title))
+    m = _TITLE_PLACE_RE.match(title)
+    candidates.append(m.group("region") if m else None)
+    for candidate in candidates:
+        if (found := _place(candidate)) is not None:
+            return found
+    return None, None
+
+
+def meeting(head: list[str]) -> tuple[str | None, str | None]:
+    """(ISO meeting date, session) from the dateline of the report: the date on the session's
+    line, or on the line just before or after it (在…会议上 / 2023年1月5日)."""
+    for i, line in enumerate(head):
+        m = _SESSION_RE.search(line)
+        if not m:
+            continue
+        date = parse_date(line)
+        for j in (i + 1, i - 1):
+            if date is None and 0 <= j < len(head) and len(head[j]) <= 30:
+                date = parse_date(head[j])
+        return date, m.group(0)
+    # A dateline with a date alone: （2023年1月10日） under the title.
+    for line in head:
+        if len(line) <= 20 and _DATE_ONLY_RE.match(line):
+            return parse_date(line), None
+    return None, None
+
+
+def speaker(head: list[str], around: list[str] = (), page: list[str] = ()) -> tuple[str | None, str | None]:
+    found = byline.find(head, list(around), list(page))
+    return found.name, found.office
+
+
+def title_year(title: str) -> int | None:
+    """The one year a title names (2022年北票市政府工作报告), if it names exactly one."""
+    years = {int(y) for y in _TITLE_YEAR_RE.findall(title.translate(_FULLWIDTH))}
+    return years.pop() if len(years) == 1 else None
+
+
+def year_reviewed(lines: list[str], year: int | None, meeting_date: str | None) -> int | None:
+    for line in lines[:80]:
+        if len(line) > 60 and "回顾" not in line[:30]:
+            continue
+        m = _REVIEW_RE.search(line.translate(_FULLWIDTH))
+        if m:
+            return int(m.group(1) or m.group(2))
+    if year and meeting_date:
+        # Sessions held in November/December review the year that is ending.
+        return year if int(meeting_date[5:7]) >= 11 else year - 1
+    return None
+
+
+def published(root: etree._Element, all_lines: list[str]) -> str | None:
+    meta = meta_content(root, "PubDate", "publishdate", "pubdate", "article:published_time",
+                        "firstpublishedtime", "publishtime")
+    if meta and (iso := iso_datetime(meta)):
+        return iso
+    # Info bars are matched as simplified text without pinyin glosses (發(fā)布時間 → 发布时间).
+    all_lines = [for_matching(ln) for ln in all_lines]
+    for line in all_lines:
+        m = _PUBLISHED_RE.search(line)
+        if m and (iso := iso_datetime(line[m.end():])):
+            return iso
+    # Unlabelled info bars: "铁东区人民政府 2021-01-12 13:23 来源: 区政府办"
+    for line in all_lines:
+        if len(line) <= 80 and _INFO_BAR_RE.search(line) and (iso := iso_datetime(line)):
+            return iso
+    return None
+
+
+def source_site(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:
+        return None
+
+
+def describe(r: CleanResult, lines: list[str], before: list[str], page_lines: list[str]) -> None:
+    """Fill the metadata fields of a page's result from its title and text lines, the plain
+    lines just above the article (`before`) and every line of the page (`page_lines`)."""
+    # The dateline and speaker sit between the title and the 各位代表 salutation, or in their
+    # own elements just above the article.
+    k = next((i for i, ln in enumerate(lines[:40]) if "各位代表" in ln), 12)
+    head = [r.title, *lines[: k + 1], *before]
+    found = byline.find(lines[: k + 1], before, page_lines)
+    r.speaker, r.office = found.name, found.office
+    r.region, r.level = region_level(r.title, head, found.prefix)
+    r.meeting_date, r.session = meeting([*before, *lines[: k + 1]])
+    if r.session and r.meeting_date is None:
+        # A date on a line of its own may have gone as page furniture: look at the page.
+        date, session = meeting(page_lines[:120])
+        r.meeting_date = date if session == r.session else None
+    r.year = int(r.meeting_date[:4]) if r.meeting_date else title_year(r.title)
+    r.year_reviewed = year_reviewed(lines, r.year, r.meeting_date)
+    if r.year is None and r.year_reviewed:
+        r.year = r.year_reviewed + 1

@@ -1,0 +1,84 @@
+"""Text repair: undo what broken converters did to a page's text, then normalise it.
+
+Order matters: pinyin annotations go first (they sit inside slipped runs' neighbours),
+byte slips next (they need the text as served, in its own script and widths), then lost
+characters, then script conversion and width/punctuation normalisation.  Every stage keeps
+the `\\n` structure, so line i of the output is line i of the input.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.clean.normalize import collapse_doubled, normalize
+from pipelines.clean.repair.byteslip import repair_byte_slips
+from pipelines.clean.repair.lostchar import restore_lost_chars
+from pipelines.clean.repair.pinyin import strip_pinyin
+from pipelines.clean.repair.script import detect_and_simplify
+from pipelines.clean.result import Removal
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_PINYIN_ROUNDS = 3  # "發(fā)(fā)" needs two; more would be a pathological page
+# A `?` run opening a line is indentation (U+3000 or NBSP) a converter could not encode:
+# no line starts with a question mark, and reading the run as lost characters would invent
+# text, so it is removed before the byte-slip and lost-character searches ever see it.
+_INDENT_RUN = re.compile(r"(?m)^[^\S\n]*[?？](?:[^\S\n]*[?？])*[^\S\n]*")
+# A run of `?` inside a line followed by ordinary text has no garbled characters after it,
+# so no byte evidence: a slip search would only fill it with whatever scores best.  It is
+# marked as the full-width `？` normalisation would make of it anyway, which the search
+# leaves alone.
+_BARE_RUN = re.compile(r"\?{2,}(?=([^\n]?))")
+_COMMON = -13.0  # log P above which a character is ordinary text (byteslip's rare bound)
+
+
+def _strip_all_pinyin(text: str, removals: list[Removal]) -> str:
+    for _ in range(_MAX_PINYIN_ROUNDS):
+        text, found = strip_pinyin(text)
+        removals += found
+        if not found:
+            break
+    return text
+
+
+def repair(text: str) -> tuple[str, str, list[Removal]]:
+    """(repaired simplified text, script as served "hans"/"hant", removals)."""
+    removals: list[Removal] = []
+    # Lone surrogates are no text (clean() strips them before parsing); OpenCC refuses them.
+    text = _SURROGATE.sub("\ufffd", text)
+    text = _strip_lost_indent(text, removals)
+    text = _mark_bare_runs(text)
+    text = _strip_all_pinyin(text, removals)
+    text, slips = repair_byte_slips(text)
+    if slips:
+        removals += slips
+        # A repaired run can end right before an annotation that belonged to it.
+        text = _strip_all_pinyin(text, removals)
+    text, lost = restore_lost_chars(text)
+    removals += lost
+    text, script = detect_and_simplify(text)
+    text, doubled = collapse_doubled(normalize(text))
+    removals += [Removal("doubled_punct", d) for d in doubled]
+    return text, script, removals
+
+
+def _mark_bare_runs(text: str) -> str:
+    if "??" not in text:
+        return text
+    from pipelines.clean.repair.charmodel import model, to_simplified
+
+    m = model()
+
+    def mark(mt: re.Match[str]) -> str:
+        nxt = mt.group(1)
+        plain = not nxt or nxt.isspace() or m.logp(to_simplified(nxt)) > _COMMON
+        return "？" * len(mt.group()) if plain else mt.group()
+
+    return _BARE_RUN.sub(mark, text)
+
+
+def _strip_lost_indent(text: str, removals: list[Removal]) -> str:
+    def drop(m: re.Match[str]) -> str:
+        removals.append(Removal("lost_indent", m.group()))
+        return ""
+
+    return _INDENT_RUN.sub(drop, text) if "?" in text or "？" in text else text

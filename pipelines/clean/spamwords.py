@@ -1,0 +1,323 @@
+"""Remove gambling/porn/fake-certificate SEO phrases pasted into titles and text.
+
+Two rules over the lexicon in `spam_lexicon.txt`:
+  * a keyword chain: two or more spam units joined by `_ | - , ，、` where at least one
+    unit holds a strong term;  a unit is a run made only of lexicon terms (strong or weak)
+    and brand-like tokens (`365`, `365bet`, `完美体育365`), so it can never swallow an
+    ordinary word: 体育, 体育场, 体育彩票, 全民健身 are not units;
+  * a lone unit holding a strong term (完美体育365 on its own, 百家乐).
+Weak terms (彩票, 色情, 发票 ...) count only inside a chain with a strong term.
+Spam without a lexicon entry is found by its shape: a 【…】 group, or a segment of the
+title (the first line) between `_ | — -` separators, that ends in casino vocabulary (the
+`/cue` groups: 娱乐, 投注, 真人, 官网 …) with at most a brand name before it goes whole,
+whatever brand it names; every phrase so found, and its brand glued to casino words, is
+then removed wherever else it stands on the page (spliced mid-sentence).  A match inside an
+`[ordinary]` word (娱乐场所, 体育彩票) is never spam.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib.resources import files
+
+from pipelines.clean.result import Removal
+
+# Read through importlib.resources, so it also loads from a zipped egg (Scrapyd).
+LEXICON = files("pipelines.clean") / "spam_lexicon.txt"
+_SEP = r"[_|｜\-,，、]"
+# A brand: digits and Latin glued together (365bet, bet365, 188) or a short CJK name with
+# a number (完美体育365).
+_BRAND = r"(?:\d{2,4}[a-z]{2,8}|[a-z]{2,8}\d{2,4}|\d{3}|[\u4e00-\u9fff]{2,4}\d{2,4}(?![\d.%]))"
+
+
+@cache
+def _groups() -> dict[str, list[str]]:
+    """Terms by role: strong, weak, cue, ordinary (the suffix of the `[…]` header)."""
+    groups: dict[str, list[str]] = {"strong": [], "weak": [], "cue": [], "ordinary": []}
+    group = groups["strong"]
+    for raw in LEXICON.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            name = line.strip("[]")
+            role = "ordinary" if name == "ordinary" else name.rpartition("/")[2]
+            group = groups.get(role, groups["strong"])
+            continue
+        group.append(line.lower())
+    return groups
+
+
+def lexicon() -> tuple[list[str], list[str]]:
+    """(strong terms, weak terms); cue terms are weak chain members too."""
+    g = _groups()
+    return g["strong"], g["weak"] + g["cue"]
+
+
+def _alternation(terms: list[str]) -> re.Pattern[str] | None:
+    terms = sorted(set(terms), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, terms)), re.IGNORECASE) if terms else None
+
+
+@cache
+def _cue_re() -> re.Pattern[str] | None:
+    g = _groups()
+    return _alternation(g["cue"] + g["strong"])
+
+
+@cache
+def _ordinary_re() -> re.Pattern[str] | None:
+    return _alternation(_groups()["ordinary"])
+
+
+def _ordinary_spans(text: str) -> list[tuple[int, int]]:
+    ordinary = _ordinary_re()
+    return [m.span() for m in ordinary.finditer(text)] if ordinary else []
+
+
+def _has_cue(text: str) -> bool:
+    """Casino vocabulary outside any ordinary word."""
+    cue = _cue_re()
+    if cue is None:
+        return False
+    spans = _ordinary_spans(text)
+    return any(not any(a <= m.start() < b for a, b in spans) for m in cue.finditer(text))
+
+
+def _spam_shaped(text: str) -> bool:
+    """Casino vocabulary with at most a brand name beside it: what is left once the
+    vocabulary is cut out is short (鑫X国际 of 鑫X国际娱乐官网), so a segment that also
+    holds real words (铁东区政府工作报告) is never taken whole."""
+    cue = _cue_re()
+    if cue is None or not _has_cue(text):
+        return False
+    # Brands stand before the vocabulary (鑫X国际娱乐官网); words after its last term are
+    # real text glued to it, and a year or date beside it belongs to a real title.
+    ends = [m.end() for m in cue.finditer(text)]
+    if not ends or _WORDISH_RE.search(text[ends[-1] :]):
+        return False
+    rest = _WORDISH_RE.findall(cue.sub("", text))
+    return sum(map(len, rest)) <= _BRAND_MAX and not any(_DATE_RE.search(r) for r in rest)
+
+
+def is_spam_link(text: str) -> bool:
+    """A link's text made spam by casino vocabulary: a strong term, or two distinct cue
+    terms (one, like 娱乐, is also a news site's section name)."""
+    text = text.lower()
+    if not _spam_shaped(text):
+        return False
+    strong, cue = _strong_any(), _cue_re()
+    if strong is not None and strong.search(text):
+        return True
+    return cue is not None and len({m.group().lower() for m in cue.finditer(text)}) >= 2
+
+
+# A bracketed group (【澳门X官网】) and a segment of a `_ | ｜` chain, with its separator.
+_BRACKET_RE = re.compile(r"[【〖\[]([^【】〖〗\[\]\n]{1,40})[】〗\]]")
+# A hyphen separates segments only with spaces around it or between CJK (not 2021-01-05).
+_SEGMENT_SEP_RE = re.compile(r"\s*[_|｜—]\s*|\s+-\s+|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff])")
+_SEGMENT_MAX = 40
+_WORDISH_RE = re.compile(r"[\w]+")
+_BRAND_MAX = 6
+_TOKEN_RE = re.compile(r"[\s_|｜,，、;；]+")
+_DATE_RE = re.compile(r"\d+[年月日]|(?:19|20)\d\d")
+_EDGE_SEP_RE = re.compile(rf"^(?:{_SEGMENT_SEP_RE.pattern})+|(?:{_SEGMENT_SEP_RE.pattern})+$")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]+")
+_CLAUSE_RE = re.compile(r"[。，；：！？,;:]")
+_PHRASE_MIN = 3  # shorter learned phrases could be ordinary words elsewhere
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    strong, weak = lexicon()
+    terms = sorted(set(strong + weak), key=len, reverse=True)
+    lex = "|".join(re.escape(t) for t in terms)
+    unit = rf"(?:{_BRAND}(?:{lex})*|(?:\d{{2,4}}|[a-z]{{2,8}})?(?:{lex})+)"
+    # One separator before the chain goes with it, so "标题_百家乐" leaves "标题".
+    chain = re.compile(rf"{_SEP}?{unit}(?:{_SEP}{unit})*", re.IGNORECASE)
+    strong_re = re.compile("|".join(re.escape(t) for t in sorted(strong, key=len, reverse=True)),
+                           re.IGNORECASE)
+    return chain, strong_re
+
+
+@cache
+def _strong_any() -> re.Pattern[str] | None:
+    """Finds whether any strong term occurs in lowered text (None: there are none), in one
+    scan instead of one per term."""
+    strong, _ = lexicon()
+    return re.compile("|".join(map(re.escape, strong))) if strong else None
+
+
+def _spammy(chain: str, strong_re: re.Pattern[str]) -> bool:
+    return bool(strong_re.search(chain))
+
+
+def strip_spam_words(text: str, hidden: Iterable[str] = ()) -> tuple[str, list[Removal]]:
+    """(text without SEO spam phrases, one `spam_word` removal per phrase).  Never raises.
+
+    `hidden`: texts the page hid or linked as spam (removed link farms, zero-size boxes):
+    their spam-shaped words are the page's own spam, found again where spliced into prose.
+    """
+    removals: list[Removal] = []
+    try:
+        seeds = learn_phrases(hidden)
+        while True:  # to a fixed point: one removal can bring a new chain together
+            text, found = _strip(text, seeds)
+            if not found:
+                return text, removals
+            removals += found
+    except Exception:  # a cleaning stage must not take the page down with it
+        return text, removals
+
+
+def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
+    strong, cue = _strong_any(), _cue_re()
+    # A search for the terms is far cheaper than the chain regex: most pages have none.
+    lowered = text.lower()
+    has_strong = strong is not None and strong.search(lowered) is not None
+    if not has_strong and (cue is None or not cue.search(text)):
+        return text, []
+    removals: list[Removal] = []
+    lines = text.split("\n")
+    learned = set(seeds)
+
+    # First learn the page's own spam phrases and brands from its shapes (often in the
+    # title), so that they are found spliced into the prose before the chain rule cuts them.
+    for n, line in enumerate(lines):
+        _strip_shapes(line, [], learned, title=n == 0)
+    brands = _brands(learned) if learned else None
+    for n, line in enumerate(lines):
+        if learned:
+            line = _strip_learned(line, learned, brands, removals)
+        line = _strip_shapes(line, removals, set(), title=n == 0)
+        if has_strong and strong.search(line.lower()):
+            line = _strip_line(line, removals)
+        if n == 0 and line != lines[0]:  # a title chain's separators go with its spam
+            line = _EDGE_SEP_RE.sub("", line)
+        lines[n] = line
+    return "\n".join(lines), removals
+
+
+def _known_chain(part: str) -> bool:
+    """Made only of lexicon terms and brands: the chain rule takes it, with its neighbours
+    in the same chain, as one phrase."""
+    chain_re, strong_re = _patterns()
+    m = chain_re.fullmatch(part.strip())
+    return m is not None and _spammy(m.group(), strong_re)
+
+
+def _strip_shapes(line: str, removals: list[Removal], learned: set[str],
+                  title: bool = False) -> str:
+    """Remove 【…】 groups, and in the title `_ |` segments, that hold casino vocabulary;
+    learn them."""
+    while True:  # terminates: every change shortens the line
+        before = line
+        for m in _BRACKET_RE.finditer(line):
+            if _spam_shaped(m.group(1)) and not _known_chain(m.group(1)):
+                removals.append(Removal("spam_word", m.group()))
+                learned.add(m.group(1).strip())
+                line = line[: m.start()] + line[m.end() :]
+                break
+        # Only the title (the first line, as clean() passes it) is a chain of segments: in
+        # prose a segment would hold real words around the spam.
+        if title and _SEGMENT_SEP_RE.search(line) and not _CLAUSE_RE.search(line):
+            line = _strip_segments(line, removals, learned)
+        if line == before:
+            return line
+
+
+def _strip_segments(line: str, removals: list[Removal], learned: set[str]) -> str:
+    parts = _SEGMENT_SEP_RE.split(line)
+    seps = _SEGMENT_SEP_RE.findall(line)
+    keep: list[str] = []
+    for i, part in enumerate(parts):
+        if (part.strip() and len(part) <= _SEGMENT_MAX and _spam_shaped(part)
+                and not _known_chain(part)):
+            removals.append(Removal("spam_word", part.strip()))
+            learned.add(part.strip())
+            continue
+        keep.append(part if not keep else seps[i - 1] + part)
+    if len(keep) == len(parts):
+        return line
+    return _EDGE_SEP_RE.sub("", "".join(keep))
+
+
+def _brands(learned: set[str]) -> re.Pattern[str] | None:
+    """A page's own brand names glued to casino vocabulary: what is left of its spam phrases
+    once the vocabulary is cut out (鑫X国际 of 【鑫X国际娱乐官网】), and their first two
+    characters (brands are also written short)."""
+    cue = _cue_re()
+    if cue is None:
+        return None
+    names: set[str] = set()
+    for phrase in learned:
+        for rest in cue.split(phrase):
+            rest = rest.strip(" _|｜-·")
+            if 2 <= len(rest) <= 6 and _CJK_RE.fullmatch(rest):
+                names |= {rest, rest[:2]}
+    if not names:
+        return None
+    alt = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(rf"(?:{_SEGMENT_SEP_RE.pattern})?(?:{alt})(?:{cue.pattern})+",
+                      re.IGNORECASE)
+
+
+def learn_phrases(texts: Iterable[str]) -> set[str]:
+    """The spam-shaped words of texts a page hid or linked (a link farm's anchors, a
+    zero-size box): the page's own spam, to be found again where it is spliced into prose."""
+    found: set[str] = set()
+    for text in texts:
+        for token in _TOKEN_RE.split(text):
+            if len(token) <= _SEGMENT_MAX and _spam_shaped(token) and not _known_chain(token):
+                found.add(token)
+    return found
+
+
+def _strip_learned(line: str, learned: set[str], brands: re.Pattern[str] | None,
+                   removals: list[Removal]) -> str:
+    """The page's own spam phrases and brands, wherever else they stand (spliced into
+    prose)."""
+    for phrase in sorted(learned, key=len, reverse=True):
+        if len(phrase) < _PHRASE_MIN or phrase not in line:
+            continue
+        # Its brackets go with it, and one separator before it, as in a chain.
+        form = re.compile(rf"[【〖\[]{re.escape(phrase)}[】〗\]]"
+                          rf"|(?:{_SEGMENT_SEP_RE.pattern})?{re.escape(phrase)}")
+        for m in form.finditer(line):
+            removals.append(Removal("spam_word", m.group()))
+        line = form.sub("", line)
+    if brands is not None and brands.search(line):
+        spans = _ordinary_spans(line)
+
+        def sub(m: re.Match[str]) -> str:
+            if any(a < m.end() and m.start() < b for a, b in spans):
+                return m.group()
+            removals.append(Removal("spam_word", m.group()))
+            return ""
+
+        line = brands.sub(sub, line)
+    return line
+
+
+def _strip_line(text: str, removals: list[Removal]) -> str:
+    chain_re, strong_re = _patterns()
+
+    spans = _ordinary_spans(text)
+
+    def sub(m: re.Match[str]) -> str:
+        found = m.group(0)
+        inside = any(a < m.end() and m.start() < b for a, b in spans)
+        if inside or not _spammy(found, strong_re):
+            return found
+        removals.append(Removal(kind="spam_word", text=found))
+        return ""
+
+    for _ in range(3):  # removing one chain can bring the next one's parts together
+        before = len(removals)
+        text = chain_re.sub(sub, text)
+        if len(removals) == before:
+            break
+        spans = _ordinary_spans(text)
+    return text

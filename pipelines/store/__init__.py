@@ -1,0 +1,1 @@
+"""The crawl database: schema, migrations, the writer process, URL state, merging and exports."""

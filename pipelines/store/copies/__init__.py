@@ -1,0 +1,1 @@
+"""Copies of one report: fingerprints, near-duplicate clusters and the canonical copy."""

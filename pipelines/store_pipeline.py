@@ -1,0 +1,190 @@
+"""Item pipeline: record every fetch, and every page the cleaner calls a report, in SQLite.
+
+Rows are written by pipelines.store.record.record_page, the same function re-extraction
+from WARC calls.  A page whose records
+could not be archived is not stored, and a page that could not be stored stops the crawl
+(archive/writefailed.py): the next run with the same JOBDIR fetches both again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any, Self
+
+import sqlite_utils
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.settings import SETTINGS_PRIORITIES
+
+from archive import writefailed
+from pipelines.page import Page
+from pipelines.procs import Helper, HelperDied
+from pipelines.store import urlstate
+from pipelines.store import writer as dbwriter
+from pipelines.store.copies import cluster
+from pipelines.store.db import (
+    crawl_db_path,
+    finish_crawl,
+    open_db,
+    start_crawl,
+)
+from pipelines.store.record import Ack, write
+
+logger = logging.getLogger(__name__)
+
+
+def crawl_settings(crawler: Crawler) -> dict[str, Any]:
+    """The settings a run was given: the project's and the command line's, not Scrapy's defaults."""
+    s = crawler.settings
+    floor = SETTINGS_PRIORITIES["project"]
+    return {name: s[name] for name in s
+            if (s.getpriority(name) or 0) >= floor and _jsonable(s[name])}
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _close_started(starting: asyncio.Future[Helper]) -> None:
+    if not starting.cancelled() and starting.exception() is None:
+        starting.result().close(dbwriter.close)
+
+
+class SQLitePipeline:
+    """Records every item: through the writer process (SQLITE_PROCESS, the default: see
+    pipelines/store/writer.py for why), or inline on the reactor thread."""
+
+    def __init__(self, crawler: Crawler, path: Path):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path = path
+        self.writer: Helper | None = None
+        self.target: dbwriter.Target | None = None
+        self.db: sqlite_utils.Database | None = None  # None until opened: see spider_closed
+        self.crawl_id: int | None = None
+        self._starting: asyncio.Future[Helper] | None = None
+        # Writes sent and not yet counted, by URL: counted as their acks come back, and all
+        # of them at the close.
+        self.unacked: dict[asyncio.Future[Ack], str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        if not s.getbool("SQLITE_ENABLED"):
+            raise NotConfigured("SQLITE_ENABLED is off")
+        pipeline = cls(crawler, crawl_db_path(s))
+        # spider_closed fires after every item is through and the finish reason is known.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    async def open_spider(self) -> None:
+        """Open the database (and start its writer); if it cannot be (a full disk, say),
+        the crawl is closed as soon as it is open, with finish reason store_write_failed."""
+        try:
+            await self._open()
+        except (sqlite3.Error, OSError, HelperDied) as exc:
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+            raise writefailed.open_failed(
+                self.crawler, writefailed.STORE,
+                f"the database {self.path} could not be opened ({exc})") from exc
+
+    async def _open(self) -> None:
+        s = self.crawler.settings
+        self.db = open_db(self.path)
+        spider = self.crawler.spider
+        self.crawl_id = start_crawl(self.db, spider.name if spider else "",
+                                    settings=crawl_settings(self.crawler),
+                                    crawl_key=s.get("CRAWL_ID") or None)
+        # issue 11: clusters of copies (pipelines/store/copies/cluster.py), kept by the writing connection
+        self.target = dbwriter.Target(self.path, self.crawl_id, s.get("SITES_FILE"),
+                                      s.getfloat("CLUSTER_THRESHOLD"),
+                                      s.getbool("CLUSTER_ENABLED"))
+        if s.getbool("SQLITE_PROCESS"):
+            # Started in a thread: the forkserver may still be starting (see CleanPipeline).
+            self._starting = asyncio.ensure_future(asyncio.to_thread(dbwriter.start,
+                                                                     self.target))
+            self.writer = await self._starting
+        else:
+            cluster.attach(self.db, self.target.sites_file,
+                           threshold=self.target.cluster_threshold,
+                           enabled=self.target.cluster_enabled)
+
+    def process_item(self, item: Page) -> Page:
+        if not isinstance(item, Page):
+            return item
+        if any(writefailed.NOT_ARCHIVED in fetch for fetch in item.fetches):
+            # Stored, it would never be fetched again; left out, a resume fetches it.
+            self.stats.inc_value("store/not_archived")
+            raise DropItem(f"not stored, its archive write failed: {item.url}")
+        if self.writer is None:
+            self._count(write(self.db, item, self.crawl_id))
+        else:
+            if not self.writer.alive:  # it died: its unanswered pages are counted lost
+                self.writer = self.writer.restarted()
+            future = self.writer.call(dbwriter.write_page, dbwriter.shipped(item))
+            self.unacked[future] = item.url
+            future.add_done_callback(self._acked)
+        # The body has been archived and cleaned; keep it out of memory from here on.
+        item.body = b""
+        return item
+
+    def _acked(self, future: asyncio.Future[Ack]) -> None:
+        url = self.unacked.pop(future, None)
+        if url is None:
+            return  # counted at the close
+        try:
+            ack = future.result()
+        except Exception as exc:  # noqa: BLE001 - the writer died: the page is not stored
+            ack = Ack(url, False, error=str(exc))
+        self._count(ack)
+
+    def _count(self, ack: Ack) -> None:
+        if not ack.stored:
+            # The transaction rolled back, or the writer died: the fetch is in the WARC, and
+            # not in the database, so the crawl stops and a resume fetches it again.
+            logger.error("SQLite write failed for %s: %s", ack.url, ack.error)
+            self.stats.inc_value("store/write_errors")
+            writefailed.write_failed(self.crawler, writefailed.STORE,
+                                     f"the database could not be written ({ack.error})")
+            return
+        if ack.is_report:
+            self.stats.inc_value("store/reports")
+        self.stats.inc_value("store/pages")
+        if ack.change:  # issue 6: new/changed/unchanged/failed
+            self.stats.inc_value(f"incremental/{ack.change}")
+
+    def spider_closed(self, reason: str) -> None:
+        starting, self._starting = self._starting, None
+        if starting is not None and not starting.done():
+            # Another component failed to open, and the crawl closes while the writer
+            # starts: it is closed once started (it has written nothing).
+            starting.add_done_callback(_close_started)
+        if self.writer is not None:
+            try:
+                self.writer.close(dbwriter.close)
+            except (HelperDied, sqlite3.Error) as exc:
+                logger.error("the database writer did not close cleanly: %s", exc)
+            for future in list(self.unacked):  # answered by now, their callbacks not run
+                self._acked(future)
+        if self.db is None:  # never opened: nothing to finish
+            return
+        try:
+            urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
+            finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
+        except sqlite3.Error as exc:  # the crawls row stays unfinished, as after a kill
+            writefailed.write_failed(self.crawler, writefailed.STORE,
+                                     f"the crawl's row could not be finished ({exc})")
+        finally:
+            self.db.close()
+            self.db = None

@@ -1,0 +1,75 @@
+"""pipelines.clean.repair.charmodel.model(): derived from the table once, then loaded from a saved copy;
+a damaged or unwritable copy never stops a repair."""
+
+from __future__ import annotations
+
+import marshal
+
+import pytest
+
+from pipelines.clean.repair import charmodel
+
+TEXT = "政府工作报告关于二〇二三年国民经济和社会发展计划执行情况"
+
+
+@pytest.fixture
+def fresh():
+    """model() as in a new process, and as it was again afterwards."""
+    charmodel.model.cache_clear()
+    yield
+    charmodel.model.cache_clear()
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch, fresh):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_the_saved_copy_is_the_model_the_table_gives(cache_home):
+    stale = cache_home / "gzbg-archive" / "charmodel-0123456789abcdef"  # an older model's
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    built = charmodel.model()
+    assert not stale.exists()
+    saved = charmodel._cache_file()
+    assert saved.is_relative_to(cache_home) and saved.stat().st_size > 1_000_000
+    charmodel.model.cache_clear()
+    loaded = charmodel.model()
+    assert loaded is not built
+    assert loaded.state() == charmodel._built().state()
+    assert loaded.prefix_scores(TEXT) == built.prefix_scores(TEXT)
+    assert loaded.chars_for("zheng") == built.chars_for("zheng") != []
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage", None])
+def test_a_damaged_copy_is_rebuilt(cache_home, damage):
+    charmodel.model()
+    saved = charmodel._cache_file()
+    if damage is None:  # cut short, as by a full disk
+        saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
+    else:
+        saved.write_bytes(damage)
+    charmodel.model.cache_clear()
+    assert charmodel.model().prefix_scores(TEXT) == charmodel._built().prefix_scores(TEXT)
+    charmodel.model.cache_clear()
+    charmodel.model()
+    assert charmodel.CharModel.restored(marshal.loads(saved.read_bytes()))
+
+
+def test_an_unwritable_cache_is_no_error(tmp_path, monkeypatch, fresh):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert charmodel.model().prefix_scores(TEXT)
+
+
+def test_no_home_directory_is_no_error(monkeypatch, fresh):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(charmodel.Path, "home", classmethod(_no_home))
+    assert charmodel.model().prefix_scores(TEXT)
+
+
+def _no_home(cls):
+    raise RuntimeError("Could not determine home directory.")

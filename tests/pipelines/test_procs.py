@@ -1,0 +1,135 @@
+"""pipelines.procs.Helper: calls answered in order on the event loop, without blocking it on
+a full pipe, and a dead helper is an error on every call it had, never a hang."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from pipelines.procs import Helper, HelperDied, ready
+from tests.paths import REPO
+
+
+def echo(data: bytes) -> bytes:
+    return data
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def broken_setup() -> None:
+    raise OSError("no such database")
+
+
+@pytest.fixture
+def helper():
+    h = Helper("test-helper", ready)
+    yield h
+    h.close()
+
+
+def test_calls_run_in_the_helper_and_come_back_in_order(helper):
+    async def run() -> list[int]:
+        return list(await asyncio.gather(*(helper.call(echo, i) for i in range(200))))
+    assert asyncio.run(run()) == list(range(200))
+    assert asyncio.run(_one(helper, pid)) == helper.process.pid != os.getpid()
+
+
+async def _one(helper: Helper, fn, *args):
+    return await helper.call(fn, *args)
+
+
+def test_big_calls_and_big_answers_do_not_deadlock(helper):
+    # 40 calls of 1 MiB each way: far more than a pipe holds.  A sender that blocked on a
+    # full pipe while the helper blocked on its answer would hang here.
+    blob = os.urandom(1 << 20)
+
+    async def run() -> list[bytes]:
+        return await asyncio.wait_for(
+            asyncio.gather(*(helper.call(echo, blob) for _ in range(40))), timeout=60)
+    assert all(answer == blob for answer in asyncio.run(run()))
+
+
+def test_an_exception_in_a_call_is_raised_by_its_future_and_the_helper_goes_on(helper):
+    with pytest.raises(ValueError, match="bad page"):
+        asyncio.run(_one(helper, fail, "bad page"))
+    assert asyncio.run(_one(helper, echo, b"next")) == b"next"
+
+
+def test_a_dead_helper_fails_its_calls_instead_of_hanging(helper):
+    async def run():
+        doomed = [helper.call(die)] + [helper.call(echo, i) for i in range(5)]
+        return await asyncio.wait_for(asyncio.gather(*doomed, return_exceptions=True), 30)
+    answers = asyncio.run(run())
+    assert all(isinstance(a, HelperDied) for a in answers)
+    assert not helper.alive
+    with pytest.raises(HelperDied):
+        asyncio.run(_one(helper, echo, 1))
+
+
+def test_close_answers_what_is_pending_and_returns_the_last_call():
+    h = Helper("test-helper", ready)
+
+    async def send():
+        return [h.call(echo, i) for i in range(50)]
+    futures = asyncio.run(send())
+    assert h.close(pid) == h.process.pid
+    assert [f.result() for f in futures] == list(range(50))
+    assert not h.process.is_alive()
+
+
+def test_a_set_up_that_fails_is_a_clear_error():
+    with pytest.raises(HelperDied, match="no such database"):
+        Helper("test-helper", broken_setup)
+
+
+def test_ctrl_c_is_left_to_the_owner(helper):
+    # The terminal sends SIGINT to the whole process group; the owner shuts down gracefully
+    # and still needs its helpers to finish the pages they hold.
+    os.kill(helper.process.pid, signal.SIGINT)
+    assert asyncio.run(_one(helper, echo, b"after ctrl-c")) == b"after ctrl-c"
+    assert helper.alive
+
+
+STARTED = "set in the owner after start-up, so only a forked child can know it"
+FORKED = """
+import asyncio, sys, threading, time
+import tests.pipelines.test_procs as t
+from pipelines.procs import Helper
+t.STARTED = "changed"
+if sys.argv[1] == "thread":
+    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+h = Helper("test-helper", t.ready, fork=True)
+print(type(h.process).__name__, asyncio.run(t._one(h, t.started)))
+h.close()
+"""
+
+
+def started() -> str:
+    return STARTED
+
+
+@pytest.mark.parametrize("threads,expected", [
+    ("none", "ForkProcess changed"),
+    # A fork beside another thread could inherit a lock that thread held: forkserver.
+    ("thread", f"ForkServerProcess {STARTED}"),
+])
+def test_fork_is_used_only_by_a_process_without_threads(threads, expected):
+    proc = subprocess.run([sys.executable, "-c", FORKED, threads], capture_output=True,
+                          text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == expected
