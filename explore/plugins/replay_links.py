@@ -17,7 +17,7 @@ PLUGIN = "gzbg-replay-links"
 ENV = "GZBG_REPLAY_BASE"
 DEFAULT_BASE = "http://127.0.0.1:8090/reports/"
 TABLES = ("reports", "pages")
-# The report list (pipelines/migrations.py) gives both in one column: replay.
+# The report list (pipelines/store/migrations.py) gives both in one column: replay.
 LIST_VIEW = "report_list"
 
 
