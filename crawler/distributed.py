@@ -3,8 +3,9 @@
 Switched on by one setting, ``REDIS_URL``.  The add-on ``Distributed`` (ADDONS in
 crawler/settings.py) then puts in scrapy-redis's scheduler and dupefilter (the frontier and
 the seen-URL set live in Redis, so no URL is scheduled twice by any worker), our reliable
-queue (crawler/redisqueue.py), the Redis payload-digest index (archive/dedup_redis.py) and
-the two components below:
+queue (crawler/redisqueue.py) and the Redis payload-digest index (archive/dedup_redis.py);
+the two components below are listed in crawler/settings.py with the others (where their
+order is) and switch themselves off without REDIS_URL:
 
 * ``RedisStarts`` (spider middleware): start requests come from the Redis list
   ``reports:start_urls`` (filled by ``scrapy push_starts``), not from the spider's own
@@ -124,9 +125,6 @@ class Distributed:
         if not settings.get("DISTRIBUTED_WORKER"):
             worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
             settings.set("DISTRIBUTED_WORKER", worker, "project")
-        settings.set_in_component_priority_dict(
-            "SPIDER_MIDDLEWARES", RedisStarts, 10)
-        settings.set_in_component_priority_dict("EXTENSIONS", Worker, 600)
 
 
 class RedisScheduler(Scheduler):
@@ -160,7 +158,7 @@ class RedisStarts:
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
         if not s.get("REDIS_URL"):
-            raise NotConfigured("REDIS_URL is not set")
+            raise NotConfigured  # one process: no reason to log on every crawl
         name = crawler.spidercls.name
         return cls(crawler, connection.from_settings(s), keys(name)["starts"])
 
@@ -195,7 +193,7 @@ class Worker:
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
         if not s.get("REDIS_URL"):
-            raise NotConfigured("REDIS_URL is not set")
+            raise NotConfigured  # one process: no reason to log on every crawl
         ext = cls(crawler, connection.from_settings(s), s.get("DISTRIBUTED_WORKER"),
                   s.getfloat("DISTRIBUTED_HEARTBEAT"), s.getfloat("DISTRIBUTED_IDLE_CLOSE"))
         connect = crawler.signals.connect
