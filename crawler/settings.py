@@ -63,7 +63,7 @@ SPIDER_MIDDLEWARES = {
     "crawler.distributed.RedisStarts": 10,
     # With JOBDIR only: rebuilds the frontier after a killed run.
     "crawler.resume.ResumeMiddleware": 50,
-    # Per-site max_depth/max_pages; after DepthMiddleware (900), which sets depths.
+    # Per-site max_depth; after DepthMiddleware (900), which sets depths.
     "crawler.sitedepth.SiteDepthMiddleware": 850,
 }
 ITEM_PIPELINES = {
@@ -125,7 +125,7 @@ DISCOVERY_MAX_PAGES = 1000
 DISCOVERY_MAX_FOCUSED = 5000  # safety limit on report/column pages per site (pager traps)
 DISCOVERY_MAX_PAGER = 200  # list pages generated from one createPageHTML(...) JS pager
 DISCOVERY_SITEMAP = True  # probe /sitemap.xml on every start host (a 404 is no failure)
-SITEDEPTH_ENABLED = True  # per-site max_pages and max_depth from the sites file
+SITEDEPTH_ENABLED = True  # honour the sites file's per-site max_depth (crawler/sitedepth.py)
 VALIDATE_TIMEOUT = 30  # `scrapy validate_sites`: seconds to wait for each fetch
 VALIDATE_MAX_COLUMNS = 3  # `scrapy validate_sites`: column links followed per site
 
