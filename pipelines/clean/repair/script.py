@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Sequence
 from functools import cache
 
 _NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
 HANT_SHARE = 0.05
 HANT_MIN = 3
+_CHUNK = 1024
 
 
 @cache
@@ -25,10 +27,34 @@ def _t2s():  # noqa: ANN202 - opencc ships no type stubs
     return opencc.OpenCC("t2s")
 
 
-def _changed(a: str, b: str) -> int:
+def _pairs(a: str, b: str) -> tuple[Sequence[str], Sequence[str]]:
+    """The characters of `a` and their conversions, aligned one to one."""
     if len(a) == len(b):
-        return sum(map(operator.ne, a, b))
-    return sum(_t2s().convert(c) != c for c in a)  # phrase rewrites changed the length
+        return a, b
+    # Phrase rewrites changed the length: character by character instead, in one OpenCC
+    # call with a line break between characters so that no phrase rule applies.
+    chars = [c for c in a if c != "\n"]
+    out = _t2s().convert("\n".join(chars)).split("\n")
+    if len(out) != len(chars):  # a converter that merged lines: one call per character
+        out = [_t2s().convert(c) for c in chars]
+    return chars, out
+
+
+def _mostly_traditional(text: str, converted: str) -> bool:
+    """At least HANT_MIN and HANT_SHARE of the CJK characters changed.  Counted a chunk at
+    a time: unchanged chunks compare equal in C, and a traditional page is decided as soon
+    as its changes reach HANT_SHARE of all characters (a bound on the CJK ones)."""
+    a, b = _pairs(text, converted)
+    sure = max(HANT_MIN, HANT_SHARE * len(text))
+    changed = 0
+    for k in range(0, len(a), _CHUNK):
+        x, y = a[k : k + _CHUNK], b[k : k + _CHUNK]
+        if x != y:
+            changed += sum(map(operator.ne, x, y))
+            if changed >= sure:
+                return True
+    cjk = len(_NOT_CJK.sub("", text))  # CJK characters
+    return changed >= HANT_MIN and changed >= HANT_SHARE * cjk
 
 
 def detect_and_simplify(text: str) -> tuple[str, str]:
@@ -36,9 +62,7 @@ def detect_and_simplify(text: str) -> tuple[str, str]:
     converted = _t2s().convert(text)
     if converted == text:
         return text, "hans"
-    cjk = len(_NOT_CJK.sub("", text))  # CJK characters
-    changed = _changed(text, converted)
-    if changed >= HANT_MIN and changed >= HANT_SHARE * cjk:
+    if _mostly_traditional(text, converted):
         return converted, "hant"
     return text, "hans"
 
