@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,23 @@ def makefile_variables() -> list[str]:
 def test_makefile_variable_is_documented(name: str):
     docs = "\n".join(p.read_text(encoding="utf-8") for p in [README, *PAGES])
     assert re.search(rf"`{name}\b|\b{name}=", docs), f"make's {name} is not documented in docs/"
+
+
+def rooms() -> list[str]:
+    """Top-level folders holding Python code, and the packages inside pipelines/."""
+    listed = subprocess.run(["git", "ls-files", "*.py"], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout.split()
+    tops = {f"{p.split('/')[0]}/" for p in listed if "/" in p}
+    packages = {f"{str(Path(p).parent)}/" for p in listed
+                if p.startswith("pipelines/") and p.endswith("/__init__.py")}
+    return sorted(tops | packages)
+
+
+@pytest.mark.parametrize("room", rooms())
+def test_readme_names_each_room_in_one_line(room: str):
+    lines = [ln for ln in README.read_text(encoding="utf-8").splitlines()
+             if ln.startswith(f"- `{room}`")]
+    assert len(lines) == 1, f"README has no line of its own for {room}"
 
 
 # -- links and cited paths -------------------------------------------------------------------
