@@ -52,8 +52,13 @@ _TOKEN_SPLIT_RE = re.compile(r"[\s|｜:：·•/【】\[\]()（）]+")
 
 def is_chrome(line: str) -> bool:
     """A line that is page furniture, judged on its own."""
-    if len(line) > _LONG_CHROME_MAX:
-        return False
+    return len(line) <= _LONG_CHROME_MAX and _is_chrome(line)
+
+
+# Cached: a page asks about its lines several times, and a site repeats its furniture (and
+# copies of one report their lines) on page after page.
+@lru_cache(maxsize=8192)
+def _is_chrome(line: str) -> bool:
     line = for_matching(line)
     if _DATE_ONLY_RE.match(line) or _SIZE_BUTTONS_RE.match(line):
         return True
@@ -114,8 +119,11 @@ def inner_chrome(line: str) -> str | None:
     prompt, a breadcrumb, a tool bar.  A report sentence (it has 。；！？) is never one,
     except a caption, which often is a sentence ending in its byline.
     """
-    if len(line) > _CAPTION_MAX:
-        return None
+    return None if len(line) > _CAPTION_MAX else _inner_chrome(line)
+
+
+@lru_cache(maxsize=8192)
+def _inner_chrome(line: str) -> str | None:
     s = for_matching(line).strip()
     if _CAPTION_RE.search(s):
         return "caption"
