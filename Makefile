@@ -16,7 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m tests.demo --port $(PORT)
+	$(BIN)/python -m fixtureweb.demo --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,7 +32,7 @@ bench-clean: $(STAMP)
 
 # Rebuild the offline fixture web from ../shared/seeds (the result is committed).
 fixtures: $(STAMP)
-	$(BIN)/python -m tests.fixtureweb.build
+	$(BIN)/python -m fixtureweb.build
 
 clean-data:
 	rm -rf data

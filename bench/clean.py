@@ -3,7 +3,7 @@
 Runs our ``pipelines.clean.clean`` and the peers — trafilatura, GNE, readability-lxml,
 resiliparse and magic-html, each followed by OpenCC t2s so script is no handicap — over the
 same pages in one run: every fixture report page and hand-written gold page (scored against
-``tests/gold``), every fixture distractor, and the real non-report pages of
+``fixtureweb/gold``), every fixture distractor, and the real non-report pages of
 ``/work/shared/corpus/gov-pages``; prints a side-by-side table, also written to
 ``bench/results-clean.md``.  A peer that cannot be installed here is listed as such.
 """
@@ -22,9 +22,9 @@ from importlib import metadata
 from pathlib import Path
 
 from bench import hostile
-from tests.fixtureweb import load_manifest, site_file
-from tests.gold import GOLD_DIR, load_gold, load_hand_gold
-from tests.gold.score import f1
+from fixtureweb import load_manifest, site_file
+from fixtureweb.gold import GOLD_DIR, load_gold, load_hand_gold
+from fixtureweb.gold.score import f1
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "gov-pages"
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         "- versions: " + ", ".join(f"{d} {version(d)}" for d in (
             "gzbg-archive", "trafilatura", "gne", "readability-lxml", "resiliparse", "magic-html",
             "lxml", "opencc")),
-        f"- pages: {kinds['report']} report pages (fixture sites and hand-written, vs tests/gold),"
+        f"- pages: {kinds['report']} report pages (fixture sites and hand-written, vs fixtureweb/gold),"
         f" {kinds['distractor']}"
         f" fixture distractors, {kinds['corpus']} corpus gov-pages;"
         f" {sum(len(p.body) for p in pages) / 1e6:.2f} MB",
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         " `Document(html).summary()` as text; resiliparse"
         " `extract_plain_text(html, main_content=True)`; the str peers get the page decoded as"
         " our cleaner decodes it; every peer's output goes through OpenCC t2s",
-        "- F1: character 3-gram F1 after NFKC and whitespace removal (tests/gold/score.py)",
+        "- F1: character 3-gram F1 after NFKC and whitespace removal (fixtureweb/gold/score.py)",
         "",
     ]
     report = "\n".join(header) + "\n" + body + "\n"

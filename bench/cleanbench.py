@@ -37,7 +37,7 @@ def rows(repeat: int, sample: int, site_pages: int = 1000) -> list[CleanRow]:
     from bench import clean as bc
 
     out = []
-    sets = [("fixture pages (F1 vs tests/gold)", bc.load_pages()),
+    sets = [("fixture pages (F1 vs fixtureweb/gold)", bc.load_pages()),
             ("generated site sample", generated_pages(site_pages, sample))]
     for label, pages in sets:
         nbytes = sum(len(p.body) for p in pages)

@@ -302,7 +302,7 @@ def run_redis(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
               timeout: float = 3600) -> Run:
     """Issue 10: the shipped crawler in distributed mode (scrapy-redis, a real redis-server
     on loopback), 1 worker and 2 workers; the row is the 2-worker run, the note compares."""
-    from tests.redisserver import running_redis
+    from fixtureweb.redisserver import running_redis
 
     try:
         with running_redis() as redis_url:

@@ -28,9 +28,11 @@ from pathlib import Path
 
 import opencc
 
+from fixtureweb import SITES_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
-FIXTURE_SITES = REPO / "tests" / "fixtureweb" / "sites"
+FIXTURE_SITES = SITES_DIR
 PER_LIST = 40
 MAX_SECTIONS = 8
 SECTION_NAMES = ("新闻动态", "政务公开", "通知公告", "政府工作报告", "部门动态", "乡镇动态",

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from bench.server import serving
 from bench.sitegen import Site
-from tests.crawling import REPO, SCRAPY
-from tests.demo import crawl_env, warc_check
-from tests.fixtureweb.faults import HOME, FaultWeb
-from tests.fixtureweb.server import running
+from fixtureweb.crawl import REPO, SCRAPY, crawl_env
+from fixtureweb.demo import warc_check
+from fixtureweb.faults import HOME, FaultWeb
+from fixtureweb.server import running
 
 
 def rss_mb(pid: int) -> float:

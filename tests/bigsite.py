@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
-from tests.loopback import served
+from fixtureweb.loopback import served
 
 # CJK Unified Ideographs: three bytes each in UTF-8.
 _FIRST, _LAST = 0x4E00, 0x9FA5

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,18 +15,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from tests.crawling import REPO
-from tests.fixtureweb import load_manifest
+from fixtureweb import load_manifest
+from fixtureweb.crawl import REPO
+from fixtureweb.loopback import free_port
 
 MANIFEST = load_manifest()
 # Straight to loopback: the environment may name a proxy for the fixture web.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, timeout: float = 20) -> bytes:

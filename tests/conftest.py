@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.crawling import crawl
+from fixtureweb.crawl import crawl
+from fixtureweb.server import Running, running
 from tests.faultcrawl import START
-from tests.fixtureweb.server import Running, running
 
 
 @pytest.fixture(scope="module")

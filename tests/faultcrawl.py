@@ -18,9 +18,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.resume import MARKER
-from tests.crawling import REPO, SCRAPY
-from tests.demo import crawl_env, warc_check
-from tests.fixtureweb import load_manifest
+from fixtureweb import load_manifest
+from fixtureweb.crawl import REPO, SCRAPY, crawl_env
+from fixtureweb.demo import warc_check
 
 MANIFEST = load_manifest()
 START = ",".join(site["start_url"] for site in MANIFEST["sites"])

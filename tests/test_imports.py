@@ -15,6 +15,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCTION = ("crawler", "archive", "pipelines")
+# The bundled fixture web and what the demo, tests and benchmarks run over it: never production.
+HARNESS = ("fixtureweb", "bench", "tests")
 
 # (layer name, module-name prefixes), lowest first.  pipelines.page is the record every
 # room passes on; pipelines.procs the helper processes; both are plumbing for all.
@@ -33,7 +35,7 @@ LAYERS = [
 
 def module_files() -> dict[str, Path]:
     found = {}
-    for top in (*PRODUCTION, "bench", "tests"):
+    for top in (*PRODUCTION, *HARNESS):
         for path in (REPO / top).rglob("*.py"):
             parts = path.relative_to(REPO).with_suffix("").parts
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -118,13 +120,15 @@ def test_no_import_circles() -> None:
 
 
 @pytest.mark.parametrize("module", sorted(m for m in GRAPH))
-def test_production_never_imports_tests_or_bench(module: str) -> None:
-    assert not [t for t in GRAPH[module] if t.startswith(("tests", "bench"))]
+def test_production_never_imports_tests_bench_or_the_fixture_web(module: str) -> None:
+    assert not [t for t in GRAPH[module] if t.startswith(HARNESS)]
 
 
-def test_bench_never_imports_tests() -> None:
+@pytest.mark.parametrize("top", ["bench", "fixtureweb"])
+def test_bench_never_imports_tests(top: str) -> None:
+    # `make demo` and `make bench` run the fixture web's and bench's modules, never the tests'.
     offenders = {m: sorted(t for t in imported(p) if t.startswith("tests"))
-                 for m, p in MODULES.items() if m.startswith("bench")}
+                 for m, p in MODULES.items() if m.startswith(top)}
     assert not {m: t for m, t in offenders.items() if t}, offenders
 
 

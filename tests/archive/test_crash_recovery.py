@@ -18,10 +18,9 @@ from warcio.warcwriter import WARCWriter
 
 from archive.reader import read_entries
 from archive.recovery import recover
-from tests.crawling import REPO, SCRAPY, crawl_fixture_web
-from tests.demo import crawl_env
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
+from fixtureweb import load_manifest
+from fixtureweb.crawl import REPO, SCRAPY, crawl_env, crawl_fixture_web
+from fixtureweb.server import running
 
 MANIFEST = load_manifest()
 WARCIO = str(Path(sys.executable).with_name("warcio"))

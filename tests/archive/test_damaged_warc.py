@@ -23,11 +23,11 @@ from warcio.warcwriter import WARCWriter
 
 from archive.reader import Entry, Problem, read_entries
 from archive.records import archived_head, request_record, response_record
+from fixtureweb.crawl import REPO, crawl, crawl_fixture_web
+from fixtureweb.loopback import served
 from pipelines.page import Page
 from pipelines.store.db import MAX_HEADER_CHARS, storable
-from tests.crawling import REPO, crawl, crawl_fixture_web
 from tests.e2e.test_archive_crawl import REPORT_URLS
-from tests.loopback import served
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 ODD_STATUS = b"99999999999999999999"

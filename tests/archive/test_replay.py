@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive.replay import free_port
-from tests.crawling import REPO, crawl_fixture_web
+from fixtureweb.crawl import REPO, crawl_fixture_web
+from fixtureweb.loopback import free_port
+from fixtureweb.sitespec import HOSTS
 from tests.e2e.test_archive_crawl import REPORT_URLS, records, served_file
-from tests.fixtureweb.sitespec import HOSTS
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from archive.index import tool
-from tests.crawling import REPO, crawl_fixture_web
+from fixtureweb.crawl import REPO, crawl_fixture_web
 from tests.e2e.test_archive_crawl import REPORT_URLS
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))

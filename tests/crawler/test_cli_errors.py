@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawling import REPO, SCRAPY
+from fixtureweb.crawl import REPO, SCRAPY
 from tests.shared import CORPUS
 
 COMMANDS = ("export", "extract", "merge", "push_starts", "replay", "summary",

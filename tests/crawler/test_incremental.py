@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from fixtureweb import SITES_DIR, load_manifest
+from fixtureweb.crawl import crawl
+from fixtureweb.server import running
 from pipelines.store.urlstate import KINDS
-from tests.crawling import crawl
-from tests.fixtureweb import SITES_DIR, load_manifest
-from tests.fixtureweb.server import running
 
 MANIFEST = load_manifest()
 SITE = MANIFEST["sites"][0]  # www.beipiao.gov.cn: plain UTF-8, neither gzip nor chunked

@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.crawling import REPO, SCRAPY, crawl
-from tests.demo import crawl_env
-from tests.fixtureweb.server import FixtureHandler, running
-from tests.redisserver import running_redis
+from fixtureweb.crawl import REPO, SCRAPY, crawl, crawl_env
+from fixtureweb.redisserver import running_redis
+from fixtureweb.server import FixtureHandler, running
 
 HOST = "www.taonan.gov.cn"
 FORBIDDEN = f"http://{HOST}/admin/index.html"  # robots.txt: Disallow: /admin/

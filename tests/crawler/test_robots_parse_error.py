@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.crawling import crawl
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
+from fixtureweb import load_manifest
+from fixtureweb.crawl import crawl
+from fixtureweb.server import running
 
 
 class BrokenParser:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tests.crawling import crawl
-from tests.demo import FIXTURE_SITES
-from tests.fixtureweb.server import running
+from fixtureweb.crawl import crawl
+from fixtureweb.demo import FIXTURE_SITES
+from fixtureweb.server import running
 
 CAPPED = "www.beipiao.gov.cn"
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from fixtureweb import load_manifest
+from fixtureweb.demo import FIXTURE_SITES
 from pipelines.store.sites import LEVELS, SitesFileError, load_sites, normalize_host, select_sites
-from tests.fixtureweb import load_manifest
-from tests.paths import REPO, TESTS
+from tests.paths import REPO
 
 SITES_FILE = REPO / "crawler" / "sites.toml"
 SITES = load_sites(SITES_FILE)
@@ -125,6 +126,6 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 
 def test_fixture_sites_file_is_the_seed_part_of_the_shipped_one():
-    fixture = load_sites(TESTS / "fixtureweb" / "sites.toml")
+    fixture = load_sites(FIXTURE_SITES)
     assert fixture == SITES[: len(fixture)]
     assert {h for s in fixture for h in s.hosts} == {s["host"] for s in load_manifest()["sites"]}

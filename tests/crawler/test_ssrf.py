@@ -12,9 +12,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.resolver import GuardedResolver, parse_nameserver
 from crawler.ssrf import Allowlist, Refused, SsrfGuardMiddleware, forbidden, parse_entry
-from tests.crawling import crawl
-from tests.fixtureweb.faults import FaultWeb
-from tests.fixtureweb.server import running
+from fixtureweb.crawl import crawl
+from fixtureweb.faults import FaultWeb
+from fixtureweb.server import running
 
 
 @pytest.mark.parametrize("addr", [

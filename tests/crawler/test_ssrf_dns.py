@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawling import crawl
+from fixtureweb.crawl import crawl
 
 PUBLIC, INTERNAL = "127.0.0.1", "127.0.0.2"
 SECRET = b"internal-only: the crawler must never see this"

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawling import crawl_fixture_web
-from tests.fixtureweb import SITES_DIR, load_manifest
-from tests.fixtureweb.sitespec import HOSTS
+from fixtureweb import SITES_DIR, load_manifest
+from fixtureweb.crawl import crawl_fixture_web
+from fixtureweb.sitespec import HOSTS
 
 MANIFEST = load_manifest()
 REPORT_URLS = {r["url"] for s in MANIFEST["sites"] for r in s["reports"]}

@@ -14,8 +14,8 @@ import lxml.html
 import pytest
 import yaml
 
+from fixtureweb.crawl import crawl_fixture_web
 from tests.browsing import MANIFEST, datasette, get_json, q
-from tests.crawling import crawl_fixture_web
 from tests.paths import REPO
 
 REPO = REPO

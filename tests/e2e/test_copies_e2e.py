@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.crawling import REPO, SCRAPY, crawl
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
+from fixtureweb import load_manifest
+from fixtureweb.crawl import REPO, SCRAPY, crawl
+from fixtureweb.server import running
 
 MANIFEST = load_manifest()
 ORIGINAL = next(s for s in MANIFEST["sites"] if s["host"] == "www.beipiao.gov.cn")

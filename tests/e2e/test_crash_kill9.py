@@ -21,7 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from bench.server import serving
 from bench.sitegen import Site
-from tests.crawling import REPO, SCRAPY, crawl
+from fixtureweb.crawl import REPO, SCRAPY, crawl
 
 N_PAGES = 300
 

@@ -13,10 +13,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.commands.summary import summarize
+from fixtureweb import load_manifest
+from fixtureweb.crawl import crawl
+from fixtureweb.server import running
 from pipelines.clean.cleaner import clean
-from tests.crawling import crawl
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
 
 MANIFEST = load_manifest()
 SITES = {site["host"]: site for site in MANIFEST["sites"]}

@@ -16,9 +16,9 @@ import yaml
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
+from fixtureweb.crawl import crawl_fixture_web
 from pipelines.store import governments
 from tests.browsing import MANIFEST, datasette, get, get_json, q
-from tests.crawling import crawl_fixture_web
 from tests.paths import REPO
 
 REPO = REPO
@@ -88,7 +88,7 @@ def test_explicit_facet_on_pages(site):
 
 @pytest.mark.parametrize("term", ["冰汤圆", "秸秆变肉"])
 def test_chinese_full_text_search(site, term):
-    gold = (REPO / "tests/gold/www.taonan.gov.cn.json").read_text(encoding="utf-8")
+    gold = (REPO / "fixtureweb/gold/www.taonan.gov.cn.json").read_text(encoding="utf-8")
     assert term in gold
     hits = {h["url"] for h in reports(site, f"&_search={q(term)}")}
     assert TAONAN in hits

@@ -1,4 +1,4 @@
-"""`make demo` (python -m tests.demo): progress and the summary on screen, the log in a file."""
+"""`make demo` (python -m fixtureweb.demo): progress and the summary on screen, the log in a file."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import re
 import subprocess
 import sys
 
-from archive.replay import free_port
-from tests.crawling import REPO
+from fixtureweb.crawl import REPO
+from fixtureweb.loopback import free_port
 
 
 def test_demo_prints_progress_and_summary_and_logs_to_a_file(tmp_path):
     data = tmp_path / "demo"
-    proc = subprocess.run([sys.executable, "-m", "tests.demo", "--port", str(free_port()),
+    proc = subprocess.run([sys.executable, "-m", "fixtureweb.demo", "--port", str(free_port()),
                            "--data-dir", str(data)], cwd=REPO, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

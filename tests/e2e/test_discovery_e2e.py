@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawling import crawl
-from tests.demo import crawl_env
-from tests.fixtureweb import SITES_DIR, load_manifest, site_file
-from tests.fixtureweb.server import FixtureHandler, FixtureServer, running
+from fixtureweb import SITES_DIR, load_manifest, site_file
+from fixtureweb.crawl import crawl, crawl_env
+from fixtureweb.server import FixtureHandler, FixtureServer, running
 from tests.paths import REPO
 
 MANIFEST = load_manifest()

@@ -20,9 +20,9 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.archiver import Archiver, DigestIndexError
 from archive.dedup import DigestIndex
 from archive.warcfile import OPEN_SUFFIX, RotatingWarcWriter
+from fixtureweb.crawl import crawl
+from fixtureweb.demo import warc_check
 from tests.archive.test_warc_writer import exchange
-from tests.crawling import crawl
-from tests.demo import warc_check
 from tests.faultcrawl import (
     START,
     check_archive,

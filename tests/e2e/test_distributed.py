@@ -20,11 +20,11 @@ import redis
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.recovery import recover
-from tests.crawling import REPO, SCRAPY, crawl
-from tests.demo import crawl_env, warc_check
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
-from tests.redisserver import running_redis
+from fixtureweb import load_manifest
+from fixtureweb.crawl import REPO, SCRAPY, crawl, crawl_env
+from fixtureweb.demo import warc_check
+from fixtureweb.redisserver import running_redis
+from fixtureweb.server import running
 
 MANIFEST = load_manifest()
 STARTS = ",".join(site["start_url"] for site in MANIFEST["sites"])

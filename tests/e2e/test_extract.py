@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawling import REPO, crawl_fixture_web
+from fixtureweb.crawl import REPO, crawl_fixture_web
 from tests.e2e.test_archive_crawl import REPORT_URLS, records
 from tests.shared import CORPUS as SHARED_CORPUS
 

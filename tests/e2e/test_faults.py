@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawling import REPO, SCRAPY, crawl
-from tests.demo import crawl_env, warc_check
-from tests.fixtureweb.faults import DOMAIN, HOME, METADATA_URL, PRIVATE_URL, FaultWeb
-from tests.fixtureweb.server import running
+from fixtureweb.crawl import REPO, SCRAPY, crawl, crawl_env
+from fixtureweb.demo import warc_check
+from fixtureweb.faults import DOMAIN, HOME, METADATA_URL, PRIVATE_URL, FaultWeb
+from fixtureweb.server import running
 
 F = f"http://www.{DOMAIN}"
 TIMEOUT = 1.5  # DOWNLOAD_TIMEOUT of the crawl; the slow faults take 4 s

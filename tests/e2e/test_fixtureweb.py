@@ -13,9 +13,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.fixtureweb import MANIFEST_PATH, SITES_DIR, load_manifest, site_file
-from tests.fixtureweb.build import DEFAULT_SEEDS, build
-from tests.fixtureweb.server import Running, running
+from fixtureweb import MANIFEST_PATH, SITES_DIR, load_manifest, site_file
+from fixtureweb.build import DEFAULT_SEEDS, build
+from fixtureweb.server import Running, running
 
 MANIFEST = load_manifest()
 SITES = {s["host"]: s for s in MANIFEST["sites"]}

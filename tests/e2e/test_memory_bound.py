@@ -14,8 +14,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from fixtureweb.crawl import REPO, SCRAPY
 from tests.bigsite import page, serving
-from tests.crawling import REPO, SCRAPY
 
 PAGES = 60
 SIZE = 1 << 20  # each page 1-2 MB

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from fixtureweb import load_manifest, site_file
+from fixtureweb.crawl import REPO, SCRAPY, crawl
+from fixtureweb.server import running
 from pipelines.clean.cleaner import clean
-from tests.crawling import REPO, SCRAPY, crawl
-from tests.fixtureweb import load_manifest, site_file
-from tests.fixtureweb.server import running
 
 SITE = load_manifest()["parts_sites"][0]
 SPLIT, FRAGMENT = SITE["split_report"], SITE["fragment"]

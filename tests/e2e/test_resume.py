@@ -20,8 +20,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.reader import read_entry
-from tests.crawling import REPO, SCRAPY, crawl
-from tests.demo import crawl_env
+from fixtureweb.crawl import REPO, SCRAPY, crawl, crawl_env
 from tests.faultcrawl import MANIFEST, START
 
 REPORTS = {r["url"] for s in MANIFEST["sites"] for r in s["reports"]}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import configparser
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,22 +25,17 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from fixtureweb import load_manifest
+from fixtureweb.crawl import REPO, crawl_env
+from fixtureweb.demo import FIXTURE_SITES
+from fixtureweb.loopback import free_port
+from fixtureweb.server import running
 from pipelines.store.sites import load_sites
-from tests.crawling import REPO
-from tests.demo import FIXTURE_SITES, crawl_env
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
 
 BIN = Path(sys.executable).parent
 MANIFEST = load_manifest()
 REPORTS = {r["url"] for s in MANIFEST["sites"] for r in s["reports"]}
 SEED_SITES = [site.name for site in load_sites(FIXTURE_SITES)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def api(base: str, endpoint: str, data: list[tuple[str, str]] | None = None) -> dict:

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from fixtureweb.crawl import REPO, SCRAPY, crawl, crawl_env
 from pipelines.procs import GROUP_SIGNALS, Helper, ready
-from tests.crawling import REPO, SCRAPY, crawl
-from tests.demo import crawl_env
 from tests.faultcrawl import (
     START,
     check_archive,

@@ -23,11 +23,11 @@ from scrapy.settings import Settings
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.extract import _Run
+from fixtureweb.loopback import served
 from pipelines import procs
 from pipelines.clean_pipeline import CleanPipeline
 from pipelines.page import Page
 from tests import hangclean
-from tests.loopback import served
 from tests.paths import PAGES
 from tests.pipelines.test_clean_pool import alive
 

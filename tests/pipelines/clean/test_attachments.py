@@ -7,6 +7,8 @@ import zipfile
 
 import pytest
 
+from fixtureweb import load_manifest, site_file
+from fixtureweb.bigsite import docx_bytes, pdf_bytes
 from pipelines.clean.attachments import (
     AttachmentError,
     clean_attachment,
@@ -14,8 +16,6 @@ from pipelines.clean.attachments import (
     rejoin,
     sniff,
 )
-from tests.fixtureweb import load_manifest, site_file
-from tests.fixtureweb.bigsite import docx_bytes, pdf_bytes
 
 BIG = load_manifest()["discovery_sites"][0]
 REPORTS = {r["format"]: r for r in BIG["reports"]}

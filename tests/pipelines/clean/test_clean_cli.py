@@ -15,7 +15,7 @@ from tests.paths import PAGES, REPO
 
 PAGES = PAGES
 ROOT = REPO
-ATTACHMENTS = ROOT / "tests/fixtureweb/sites/www.beishan-fixture.gov.cn/zwgk/ghjh/zfgzbg"
+ATTACHMENTS = ROOT / "fixtureweb/sites/www.beishan-fixture.gov.cn/zwgk/ghjh/zfgzbg"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

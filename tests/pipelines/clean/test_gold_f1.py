@@ -13,13 +13,13 @@ import unicodedata
 import opencc
 import pytest
 
+from fixtureweb import load_manifest, site_file
+from fixtureweb.gold import load_gold, load_hand_gold
+from fixtureweb.gold.score import f1, normalise, trigrams
 from pipelines.clean.cleaner import clean
 from pipelines.clean.decode import decode
 from pipelines.clean.result import CleanResult
 from pipelines.clean.spamwords import lexicon
-from tests.fixtureweb import load_manifest, site_file
-from tests.gold import load_gold, load_hand_gold
-from tests.gold.score import f1, normalise, trigrams
 
 F1_FLOOR = 0.995
 MANIFEST = load_manifest()

@@ -7,10 +7,10 @@ import unicodedata
 
 import pytest
 
+from fixtureweb.gold.score import f1
 from pipelines.clean.chrome import is_chrome
 from pipelines.clean.cleaner import clean, parse
 from pipelines.clean.maintext import extract
-from tests.gold.score import f1
 from tests.paths import PAGES
 from tests.shared import CORPUS
 

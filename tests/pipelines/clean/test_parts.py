@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from crawler import discovery
+from fixtureweb import load_manifest, site_file
 from pipelines.clean import parts
 from pipelines.clean.cleaner import clean
 from pipelines.page import Page
 from pipelines.store import stitch
 from pipelines.store.db import open_db, start_crawl
 from pipelines.store.record import record_page
-from tests.fixtureweb import load_manifest, site_file
 
 D = "http://www.x.gov.cn/zwgk/zfgzbg/202301/"
 STEM = "t20230110_5039030"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from fixtureweb import load_manifest, site_file
+from fixtureweb.copies import broken_traditional
 from pipelines.clean.cleaner import clean
 from pipelines.clean.result import CleanResult
 from pipelines.page import Page
@@ -14,8 +16,6 @@ from pipelines.store.copies.fingerprint import exact_similarity, normalise, simi
 from pipelines.store.db import open_db
 from pipelines.store.record import record_page
 from pipelines.store.sites import Site
-from tests.fixtureweb import load_manifest, site_file
-from tests.fixtureweb.copies import broken_traditional
 
 MANIFEST = load_manifest()
 ORIGINAL = next(s for s in MANIFEST["sites"] if s["host"] == "www.beipiao.gov.cn")

@@ -16,16 +16,15 @@ import sqlite_utils
 import yaml
 
 from crawler.commands.summary import summarize
+from fixtureweb import load_manifest
+from fixtureweb.crawl import REPO, SCRAPY, crawl_env
+from fixtureweb.server import running
 from pipelines.clean.result import CleanResult
 from pipelines.page import Page
 from pipelines.store import migrations
 from pipelines.store.db import open_db
 from pipelines.store.record import record_page
 from tests.browsing import datasette, get_json
-from tests.crawling import REPO, SCRAPY
-from tests.demo import crawl_env
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
 
 METADATA = yaml.safe_load((REPO / "datasette.yml").read_text("utf-8"))["databases"]["reports"]
 TABLES = {"crawls", "pages", "reports", "removals", "errors"}

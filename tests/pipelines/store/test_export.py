@@ -13,10 +13,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.crawling import REPO, SCRAPY, crawl
+from fixtureweb import load_manifest
+from fixtureweb.crawl import REPO, SCRAPY, crawl
+from fixtureweb.server import running
 from tests.faultcrawl import tmpfs
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb.server import running
 
 
 @pytest.fixture(scope="module")

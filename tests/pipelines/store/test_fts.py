@@ -9,14 +9,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fixtureweb.gold import GOLD_DIR
 from pipelines.clean.result import CleanResult
 from pipelines.page import Page
 from pipelines.store.db import open_db
 from pipelines.store.record import record_page
 from tests.paths import REPO
 
-REPO = REPO
-GOLD = REPO / "tests" / "gold"
 QUERIES = yaml.safe_load((REPO / "datasette.yml").read_text("utf-8"))[
     "databases"]["reports"]["queries"]
 # How the search query marks a hit (explore/plugins/report_views.py shows them as <mark>).
@@ -24,7 +23,7 @@ MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 
 
 def gold(host: str) -> dict:
-    return json.loads((GOLD / f"{host}.json").read_text("utf-8"))
+    return json.loads((GOLD_DIR / f"{host}.json").read_text("utf-8"))
 
 
 def record(db, url: str, title: str, text: str, offset: int) -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from fixtureweb.crawl import REPO, SCRAPY
 from pipelines.clean.result import CleanResult
 from pipelines.page import Page
 from pipelines.store import governments, plots
 from pipelines.store.db import open_db
 from pipelines.store.record import record_page
-from tests.crawling import REPO, SCRAPY
 
 # (region, year) of each report: two provinces, three years, one region unknown.
 REPORTS = [("洮南市", 2021), ("洮南市", 2022), ("北票市", 2022), ("北镇市", 2023), (None, 2023)]

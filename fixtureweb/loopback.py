@@ -1,11 +1,20 @@
-"""A small server of a test's own, on a free loopback port, for the length of a block."""
+"""A free loopback port, and a small server of one's own on one for the length of a block."""
 
 from __future__ import annotations
 
 import contextlib
+import socket
 import socketserver
 import threading
 from collections.abc import Iterator
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the OS's pick); whoever binds it next may still lose it
+    to another process, so a server that can bind port 0 itself should."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

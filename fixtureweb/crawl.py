@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.demo import crawl_env
+from fixtureweb import load_manifest
+from fixtureweb.server import running
 
 REPO = Path(__file__).resolve().parents[1]
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
+
+
+def crawl_env(proxy_url: str) -> dict[str, str]:
+    """Environment for a crawl through the fixture proxy; loopback itself is never proxied."""
+    env = dict(os.environ)
+    for key in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        env[key] = proxy_url
+    env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
+    return env
 
 
 def crawl(data_dir: Path, proxy_url: str | None, *args: str,
@@ -24,9 +35,6 @@ def crawl(data_dir: Path, proxy_url: str | None, *args: str,
 
 def crawl_fixture_web(data_dir: Path) -> str:
     """Crawl every fixture site into data_dir through the fixture proxy; return the crawl's log."""
-    from tests.fixtureweb import load_manifest
-    from tests.fixtureweb.server import running
-
     with running() as web:
         start = ",".join(site["start_url"] for site in load_manifest()["sites"])
         proc = crawl(data_dir, web.proxy_url, "-a", f"start_urls={start}")

@@ -1,4 +1,4 @@
-"""Draft the gold files from the seeds: ``python -m tests.gold.draft``.
+"""Draft the gold files from the seeds: ``python -m fixtureweb.gold.draft``.
 
 Only a starting point: every gold file was then read and corrected by hand (see
 README.md). Re-running it overwrites hand edits, so it writes to ``--out`` (default: a
@@ -12,9 +12,9 @@ import json
 import re
 from pathlib import Path
 
-from tests.fixtureweb import load_manifest
-from tests.fixtureweb import seeds as seedmod
-from tests.fixtureweb.build import CLEAN_TITLES, DEFAULT_SEEDS
+from fixtureweb import load_manifest
+from fixtureweb import seeds as seedmod
+from fixtureweb.build import CLEAN_TITLES, DEFAULT_SEEDS
 
 # Byte-slip spots of seed 001: garbled form as in the seed → the real (traditional) text.
 # Worked out by re-encoding the garbled run to GBK and shifting it by one byte; the

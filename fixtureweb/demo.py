@@ -7,7 +7,6 @@ forwards anywhere), so the crawl runs exactly as against the real sites, with no
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -15,19 +14,11 @@ import time
 from pathlib import Path
 
 from crawler.commands.summary import summarize
-from tests.fixtureweb.server import running
+from fixtureweb import PACKAGE_DIR
+from fixtureweb.crawl import REPO, SCRAPY, crawl_env
+from fixtureweb.server import running
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURE_SITES = REPO / "tests" / "fixtureweb" / "sites.toml"
-
-
-def crawl_env(proxy_url: str) -> dict[str, str]:
-    """Environment for a crawl through the fixture proxy; loopback itself is never proxied."""
-    env = dict(os.environ)
-    for key in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
-        env[key] = proxy_url
-    env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
-    return env
+FIXTURE_SITES = PACKAGE_DIR / "sites.toml"
 
 
 def warc_check(warc_dir: Path) -> list[str]:
@@ -84,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         # The fixture web's own sites file: the same five sites as crawler/sites.toml's seed
         # sources, without the real sites it cannot serve.
         log = data_dir / "crawl.log"
-        cmd = [str(Path(sys.executable).with_name("scrapy")), "crawl", "reports",
+        cmd = [SCRAPY, "crawl", "reports",
                "-s", f"DATA_DIR={data_dir}", "-s", f"SITES_FILE={FIXTURE_SITES}",
                "-s", "PROGRESS_INTERVAL=2", "-s", f"LOG_FILE={log}"]
         print("$", " ".join(cmd), flush=True)

@@ -1,4 +1,4 @@
-"""Serve the fixture web on loopback: ``python -m tests.fixtureweb.server [--port 8123]``.
+"""Serve the fixture web on loopback: ``python -m fixtureweb.server [--port 8123]``.
 
 Two ways in, both answered from ``sites/`` only:
 
@@ -125,7 +125,7 @@ class FixtureHandler(BaseHTTPRequestHandler):
         return HOSTS.get(host) or self.server.default_site, target
 
     def serve(self, head: bool) -> None:
-        # Extra behaviours (tests/fixtureweb/faults.py) answer first; False lets the sites answer.
+        # Extra behaviours (fixtureweb/faults.py) answer first; False lets the sites answer.
         if self.server.hook is not None and self.server.hook(self, head):
             return
         site, path = self.pick_site()
