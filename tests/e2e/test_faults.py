@@ -2,7 +2,7 @@
 
 Every fault page is on www.faults.gov.cn (robots faults on their own hosts), served on
 loopback through the fixture proxy, which never forwards.  Each test checks the decided
-outcome (README "Faults and safety") in the database and the WARC files.
+outcome (docs/faults.md) in the database and the WARC files.
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ def test_redirect_to_a_name_resolving_to_loopback_is_refused(crawled):
     assert "localhost resolves to 127.0.0.1, loopback" in error
 
 
-# -- prompt close: a crawl waiting on a host is interrupted (README "Faults and safety") ---
+# -- prompt close: a crawl waiting on a host is interrupted (docs/faults.md) ---
 # Each crawl below would wait an hour (robots.txt retry, backoff) if the close waited for
 # it; it must end within CLOSE_DEADLINE of the signal.  A liveness bound, not a speed test:
 # DOWNLOAD_TIMEOUT plus a margin for a loaded machine.
