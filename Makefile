@@ -4,8 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8123
+# pywb and py-wacz get their own venv: pywb pins redis==2.10.6, which breaks beside the redis
+# client scrapy-redis needs.  Re-installs only when requirements-pywb.lock changes.
+PYWB_VENV := .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: demo test lint bench bench-clean fixtures clean-data
+.PHONY: demo test lint fixtures clean-data browse browser-deps replay wacz bench bench-clean \
+  bench-tools soak scrapyd scrapyd-deps redis-deps
 
 # Bootstraps .venv from the pinned lock file; re-runs only when the lock or pyproject changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -15,20 +21,25 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+$(PYWB_STAMP): requirements-pywb.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-pywb.lock
+	touch $@
+
+# Serves the bundled fixture web (fixtureweb/) on 127.0.0.1:PORT as a proxy for its sites'
+# hostnames, crawls it into data/demo offline, and prints the summary.
 demo: $(STAMP)
 	$(BIN)/python -m fixtureweb.demo --port $(PORT)
 
-test: $(STAMP)
+# ruff and the whole suite, offline, loopback only; first what its tests start for real:
+# pywb's venv (replay, WACZ), Chromium and CJK fonts, Scrapyd, redis-server.
+test: $(STAMP) $(PYWB_STAMP) browser-deps scrapyd-deps redis-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-
-bench: bench-clean
-
-bench-clean: $(STAMP)
-	$(BIN)/python -m bench.clean
 
 # Rebuild the offline fixture web from ../shared/seeds (the result is committed).
 fixtures: $(STAMP)
@@ -36,6 +47,13 @@ fixtures: $(STAMP)
 
 clean-data:
 	rm -rf data
+
+# Debian packages, installed once: a quick no-op when they are there already.
+define apt_install
+@dpkg -s $(1) >/dev/null 2>&1 || { echo "installing $(1) (apt)"; \
+  $(SUDO) apt-get update -qq && \
+  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1); }
+endef
 
 # --- Exploring the database with Datasette (issue 5) ---------------------------------------
 BROWSE_DB ?= data/demo/reports.db
@@ -46,9 +64,6 @@ DATASETTE_ARGS := -m datasette.yml --plugins-dir explore/plugins --template-dir 
   --static explore:explore/static --setting truncate_cells_html 160 --setting facet_time_limit_ms 1000 \
   --setting max_returned_rows 5000
 BROWSER_PKGS := chromium fonts-noto-cjk
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-
-.PHONY: browse browser-deps
 
 # -i: immutable.  `BROWSE_MODE=` serves a database a crawl is still writing (read-only
 # connections that follow its write-ahead log).
@@ -62,29 +77,13 @@ browse: $(STAMP)
 	exec env GZBG_REPLAY_BASE=$(REPLAY_BASE) $(BIN)/datasette serve $(BROWSE_MODE) $(BROWSE_DB) \
 	  $(DATASETTE_ARGS) -h 127.0.0.1 -p $(BROWSE_PORT)
 
-# Debian's Chromium and CJK fonts for tests/e2e/test_browser.py; a quick no-op once installed.
+# Debian's Chromium and CJK fonts for tests/e2e/test_browser.py.
 browser-deps:
-	@dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1 || { echo "installing $(BROWSER_PKGS) (apt)"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS); }
-
-test: browser-deps
+	$(call apt_install,$(BROWSER_PKGS))
 
 # --- Archive: replay and WACZ (issue 4) ------------------------------------------------------
-# pywb and py-wacz get their own venv: pywb pins redis==2.10.6, which breaks beside the redis
-# client scrapy-redis needs.  Re-installs only when requirements-pywb.lock changes.
-PYWB_VENV := .venv-pywb
-PYWB_STAMP := $(PYWB_VENV)/.installed
 DATA ?= data/demo
 REPLAY_PORT ?= 8090
-
-.PHONY: replay wacz
-
-$(PYWB_STAMP): requirements-pywb.lock
-	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
-	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
-	$(PYWB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-pywb.lock
-	touch $@
 
 # Serve DATA's WARCs with pywb on 127.0.0.1:REPLAY_PORT (collection `reports`).  `make demo` first.
 replay: $(STAMP) $(PYWB_STAMP)
@@ -94,30 +93,26 @@ replay: $(STAMP) $(PYWB_STAMP)
 wacz: $(STAMP) $(PYWB_STAMP)
 	$(BIN)/scrapy wacz -s DATA_DIR=$(DATA)
 
-test: $(PYWB_STAMP)
-
 # --- Benchmarks against peers (issue 8) ------------------------------------------------------
 # `make bench`: bench.clean's table, then every crawl/cleaning/extraction/memory benchmark in one
 # table (bench/results.md).  Not a dependency of `test`; the smoke test needs none of the tools.
 BENCH_ARGS ?=
 BENCH_PKGS := wget wrk
 
-.PHONY: bench-tools
-
-bench: $(STAMP) bench-tools
+bench: bench-tools bench-clean
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+bench-clean: $(STAMP)
+	$(BIN)/python -m bench.clean
+
 # wget (the archiving peer) and wrk (the server measured alone) from Debian, py-spy (profiles)
-# pinned into .venv; a quick no-op once installed.
+# pinned into .venv.
 bench-tools: $(STAMP)
-	@dpkg -s $(BENCH_PKGS) >/dev/null 2>&1 || { echo "installing $(BENCH_PKGS) (apt)"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PKGS); }
+	$(call apt_install,$(BENCH_PKGS))
 	@test -x $(BIN)/py-spy || $(BIN)/python -m pip install --quiet --disable-pip-version-check py-spy==0.4.3
 
 # --- faults and safety (issue 7) ---
 # Not in CI: a few thousand pages with faults mixed in; prints memory and open files over time.
-.PHONY: soak
 SOAK_PAGES ?= 3000
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak --pages $(SOAK_PAGES)
@@ -133,8 +128,6 @@ soak: $(STAMP)
 SCRAPYD_PKGS := scrapyd==1.6.0 scrapyd-client==2.0.3 uberegg==0.1.1 setuptools==80.10.2
 SCRAPYD_URL := http://127.0.0.1:6800/
 
-.PHONY: scrapyd scrapyd-deps
-
 scrapyd-deps: $(STAMP)
 	@{ test -x $(BIN)/scrapyd -a -x $(BIN)/scrapyd-deploy && \
 	  $(BIN)/python -c 'import pkg_resources' 2>/dev/null; } || \
@@ -148,18 +141,10 @@ scrapyd: scrapyd-deps
 	    2>/dev/null && break; sleep 0.2; done; \
 	$(BIN)/scrapyd-deploy && echo "Scrapyd on $(SCRAPYD_URL) with gzbg deployed; Ctrl-C stops it" \
 	  && wait $$pid
-
-test: scrapyd-deps
 # --- end scheduled crawls ---
 
 # --- distributed mode (issue 10) -------------------------------------------------------------
-# Debian's redis-server for tests/e2e/test_distributed.py (the test starts its own on loopback);
-# a quick no-op once installed.
-.PHONY: redis-deps
+# Debian's redis-server for tests/e2e/test_distributed.py (the test starts its own on loopback).
 redis-deps:
-	@dpkg -s redis-server >/dev/null 2>&1 || { echo "installing redis-server (apt)"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
-
-test: redis-deps
+	$(call apt_install,redis-server)
 # --- end distributed mode ---
