@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -95,12 +94,9 @@ def test_makefile_variable_is_documented(name: str):
 
 
 def rooms() -> list[str]:
-    """Top-level folders holding Python code, and the packages inside pipelines/."""
-    listed = subprocess.run(["git", "ls-files", "*.py"], cwd=REPO, capture_output=True,
-                            text=True, check=True).stdout.split()
-    tops = {f"{p.split('/')[0]}/" for p in listed if "/" in p}
-    packages = {f"{str(Path(p).parent)}/" for p in listed
-                if p.startswith("pipelines/") and p.endswith("/__init__.py")}
+    """The top-level packages, and the packages inside pipelines/."""
+    tops = {f"{p.parent.name}/" for p in REPO.glob("*/__init__.py")}
+    packages = {f"{p.parent.relative_to(REPO)}/" for p in (REPO / "pipelines").rglob("__init__.py")}
     return sorted(tops | packages)
 
 
