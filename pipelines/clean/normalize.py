@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import re
 
-_CJK_CTX = "\u3400-\u9fff\uf900-\ufaff，。、；：？！“”‘’（）《》【】〈〉「」『』…—·"
+_CJK_PUNCT = "，。、；：？！“”‘’（）《》【】〈〉「」『』…—·"
+_CJK_CTX = "\u3400-\u9fff\uf900-\ufaff" + _CJK_PUNCT
+_PUNCT_SET = frozenset(_CJK_PUNCT)
 _FW_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
 _SPACE = re.compile(r"[^\S\n]+")
+_EDGE_SPACE = re.compile(r"(?m)^ | $")  # what is left of a line's edge whitespace
 _PAIR = re.compile(r"\(([^()\n]{0,80})\)")
 _PUNCT = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 # A run of marks: a converted mark is CJK context for the next, so a run next to CJK
 # context on either side converts whole (",;," after a character: all three).
-_MARK_RUN = re.compile(r"[,:;?!()]+")
+_MARK_RUN = re.compile(r"([,:;?!()]+)")
 _PUNCT_TABLE = str.maketrans(_PUNCT)
 _FW_TABLE = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
              for c in range(r[0], r[1] + 1)}
@@ -41,28 +44,34 @@ def _pair(m: re.Match[str]) -> str:
     return m.group(0)
 
 
-def _lone(m: re.Match[str]) -> str:
-    s, e, line = m.start(), m.end(), m.string
-    if (s > 0 and _CJK_ONE.match(line[s - 1])) or (e < len(line) and _CJK_ONE.match(line[e])):
-        return m.group().translate(_PUNCT_TABLE)
-    return m.group()
+def _is_ctx(c: str) -> bool:
+    return c in _PUNCT_SET or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
 
 
-def normalize_line(line: str) -> str:
-    if _FW_ALNUM.search(line):
-        line = line.translate(_FW_TABLE)
-    line = _SPACE.sub(" ", line).strip()
-    if "(" in line:
-        line = _PAIR.sub(_pair, line)
-    # One pass over runs of marks, not one round per mark of a run: quadratic in `间))))…`.
-    return _MARK_RUN.sub(_lone, line)
+def _marks(text: str) -> str:
+    """Runs of half-width marks next to CJK context on either side, made full-width.
+    Split out, so the runs' neighbours are the pieces around them (no callback per run)."""
+    parts = _MARK_RUN.split(text)
+    for i in range(1, len(parts), 2):
+        before, after = parts[i - 1], parts[i + 1]
+        if (before and _is_ctx(before[-1])) or (after and _is_ctx(after[0])):
+            parts[i] = parts[i].translate(_PUNCT_TABLE)
+    return "".join(parts)
 
 
 def normalize(text: str, drop_empty: bool = False) -> str:
-    lines = [normalize_line(line) for line in text.split("\n")]
+    # Over the whole text at once (no pattern crosses a line break, and a neighbour across
+    # one is no CJK context): a few scans in C instead of several per line.
+    if _FW_ALNUM.search(text):
+        text = text.translate(_FW_TABLE)
+    text = _EDGE_SPACE.sub("", _SPACE.sub(" ", text))
+    if "(" in text:
+        text = _PAIR.sub(_pair, text)
+    # One pass over runs of marks, not one round per mark of a run: quadratic in `间))))…`.
+    text = _marks(text)
     if drop_empty:
-        lines = [line for line in lines if line]
-    return "\n".join(lines)
+        text = "\n".join(line for line in text.split("\n") if line)
+    return text
 
 
 # Sentence marks a broken converter doubled (，，  ，。  。。  、，): the run is one mark, the

@@ -202,10 +202,12 @@ def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
     # Lines holding a strong term, from one scan of the whole text: a term never spans a
     # line break, and the scan finds every line's leftmost term, so a line left unchanged
     # below needs no search of its own.
-    strong_lines = set()
+    strong_lines, line_no, pos = set(), 0, 0
     if has_strong:
         for m in strong.finditer(lowered):
-            strong_lines.add(lowered.count("\n", 0, m.start()))
+            line_no += lowered.count("\n", pos, m.start())
+            pos = m.start()
+            strong_lines.add(line_no)
 
     # First learn the page's own spam phrases and brands from its shapes (often in the
     # title), so that they are found spliced into the prose before the chain rule cuts them.

@@ -29,6 +29,7 @@ from pipelines.clean.repair.charmodel import (
     WRONG_SCRIPT,
     CharModel,
     simp_table,
+    simplified_from,
     to_simplified,
     wrong_script,
 )
@@ -40,21 +41,21 @@ class PagePairs:
     """Which characters stand next to which on one page (simplified), looked up lazily."""
 
     def __init__(self, text: str):
+        # As served: only the characters looked at are simplified, not the whole page.
         self.text = text
-        # The page simplified on the first look-up: then one form to find per character.
-        self._simple: str | None = None
         self._after: dict[str, frozenset[str]] = {}
         self._before: dict[str, frozenset[str]] = {}
 
     def _neighbours(self, ch: str, step: int) -> frozenset[str]:
-        if self._simple is None:
-            self._simple = to_simplified(self.text)
-        t, out = self._simple, set()
-        i = t.find(ch)
-        while i != -1:
-            if 0 <= i + step < len(t):
-                out.add(t[i + step])
-            i = t.find(ch, i + 1)
+        simp, t = simp_table(), self.text
+        out = set()
+        # Where the simplified page has ch: every character that simplifies to it.
+        for form in ("" if ch in simp else ch) + simplified_from().get(ch, ""):
+            i = t.find(form)
+            while i != -1:
+                if 0 <= i + step < len(t):
+                    out.add(simp.get(t[i + step], t[i + step]))
+                i = t.find(form, i + 1)
         out.discard("\n")
         return frozenset(out)
 
