@@ -46,6 +46,18 @@ class DigestIndex:
                               (digest,)).fetchone()
         return Original(*row) if row else None
 
+    def location(self, digest: str | None) -> tuple[str, int] | None:
+        """Where the first copy of a payload is (None: unknown, or indexed without one)."""
+        row = self.db.execute("select warc_file, warc_offset from digests where digest = ?",
+                              (digest or "",)).fetchone()
+        return (row[0], row[1]) if row and row[0] else None
+
+    def forget(self, warc_file: str, warc_offset: int) -> None:
+        """Drop the entry naming this record as a payload's first copy (it is unreadable)."""
+        with self.db:
+            self.db.execute("delete from digests where warc_file = ? and warc_offset = ?",
+                            (warc_file, warc_offset))
+
     def add(self, digest: str, original: Original, warc_file: str, warc_offset: int) -> None:
         with self.db:
             self.db.execute("insert or ignore into digests values (?, ?, ?, ?, ?, ?)",

@@ -1,7 +1,8 @@
 """Rebuild the crawl database from WARC files alone: ``scrapy extract -s DATA_DIR=DIR``.
 
 Streams every WARC in DIR/warc in name (= time) order and turns each archived fetch back
-into the ``Page`` the spider built during the crawl, cleans it with the crawl's own
+into the ``Page`` the spider built during the crawl (with the spider's own builder,
+archive/pages.py: decoding, revisits and errors judged alike), cleans it with the crawl's own
 ``CleanPipeline`` (so HTML and attachments take exactly the live path to ``clean()``) and
 records it with the same ``pipelines.store.record.record_page``, so the rows are the ones a live
 crawl writes.  What the HTTP messages do not say (link depth, redirect chain, whether the
@@ -26,74 +27,35 @@ single-process run writes.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.http import Headers
+import sqlite_utils
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import MemoryStatsCollector
-from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
-from archive.reader import Entry, Problem, read_entries, read_entry, unfinished_files, warc_files
+from archive.pages import (
+    Meta,
+    Unreadable,
+    archived_fetch,
+    is_redirect_hop,
+    page_from_records,
+    payload_source,
+    read_request_meta,
+)
+from archive.reader import Entry, Problem, read_entries, unfinished_files, warc_files
 from pipelines.clean_pipeline import CleanPipeline, start_helpers
-from pipelines.page import Page, absence_expected
+from pipelines.page import Fetch, Page
 from pipelines.procs import Helper, HelperDied
 from pipelines.store import writer as dbwriter
 from pipelines.store.db import finish_crawl, open_db, start_crawl
 from pipelines.store.record import Ack, record_page
 
 logger = logging.getLogger(__name__)
-HOP_BY_HOP = {b"Connection", b"Keep-Alive", b"Transfer-Encoding", b"Proxy-Connection",
-              b"X-Archive-Orig-Transfer-Encoding", b"Te", b"Trailer", b"Upgrade"}
-REDIRECTS = {"301", "302", "303", "307", "308"}
-
-
-def crawl_meta(text: str | None) -> dict[str, Any]:
-    """A request record's WARC-JSON-Metadata; anything but a JSON object counts as none."""
-    try:
-        meta = json.loads(text or "{}")
-    except (ValueError, RecursionError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-class BodyTooLarge(ValueError):
-    """A body that inflates past the size limit (the decoded bytes so far are dropped)."""
-
-
-def decoded(body: bytes, headers: Headers, max_size: int = 0) -> tuple[bytes, Headers]:
-    """Content-decode as Scrapy's HttpCompressionMiddleware does for the spider.
-
-    Scrapy's decoders inflate in 64 KiB steps and stop once max_size (0: no limit) is
-    crossed, so a bomb costs at most max_size of memory; that raises BodyTooLarge.
-    """
-    encodings = headers.getlist("Content-Encoding")
-    if not encodings or not body:
-        return body, headers
-    to_decode, to_keep = HttpCompressionMiddleware._split_encodings(encodings)
-    raw = body
-    try:
-        for encoding in to_decode:
-            body = HttpCompressionMiddleware._decode(body, encoding, max_size)
-    except _DecompressionMaxSizeExceeded as exc:  # the middleware's words, for the same row
-        raise BodyTooLarge(f"its body ({len(raw)} B compressed, {exc.decompressed_size} B "
-                           f"decompressed so far) exceeded DOWNLOAD_MAXSIZE ({max_size} B) "
-                           "during decompression") from None
-    except Exception:  # undecodable: the spider would have failed on it too; keep the bytes
-        return raw, headers
-    headers = headers.copy()
-    if to_keep:
-        headers["Content-Encoding"] = to_keep
-    else:
-        del headers["Content-Encoding"]
-    return body, headers
 
 
 class _Run:
@@ -142,8 +104,9 @@ class Extractor:
         # Where payloads live, for revisits: by record id and by payload digest.
         self.by_id: dict[str, tuple[str, int]] = {}
         self.by_digest: dict[str, tuple[str, int]] = {}
-        self.hops: dict[str, dict[str, Any]] = {}  # redirect responses, by URL
-        self.pending: dict[str, Entry] = {}  # responses waiting for their request record
+        self.hops: dict[str, Fetch] = {}  # redirect responses, by URL
+        # Responses waiting for their request record, by record id.
+        self.pending: dict[str, Entry] = {}
         self.seen_ids: set[str] = set()  # every record id read, to skip a second copy
 
     def run(self) -> Stats:
@@ -172,7 +135,7 @@ class Extractor:
         self._report(None, len(files))
         return self.stats
 
-    async def _extract(self, db: Any, files: list[Path]) -> None:
+    async def _extract(self, db: sqlite_utils.Database, files: list[Path]) -> None:
         await self.cleaner.open_spider()
         last = time.monotonic()
         for path in files:
@@ -190,7 +153,7 @@ class Extractor:
                     last = time.monotonic()
                     self._report(path, len(files))
             for entry in self.pending.values():  # responses without a request record
-                await self._page(db, entry, {})
+                await self._page(db, entry, {}, None)
             self.pending.clear()
         await self._drain(db, 0)
 
@@ -201,7 +164,7 @@ class Extractor:
                       f"{s.pages} pages, {s.reports} reports, {len(s.problems)} problems, "
                       f"{s.duplicates} duplicate records")
 
-    async def _entry(self, db: Any, entry: Entry) -> None:
+    async def _entry(self, db: sqlite_utils.Database, entry: Entry) -> None:
         rec = entry.record
         h = rec.rec_headers
         if rec.rec_type == "response":
@@ -215,77 +178,40 @@ class Extractor:
         elif rec.rec_type == "request":
             response = self.pending.pop(h.get_header("WARC-Concurrent-To") or "", None)
             if response is not None:
-                meta = crawl_meta(h.get_header("WARC-JSON-Metadata"))
-                meta["referer"] = rec.http_headers.get_header("Referer") if rec.http_headers \
-                    else None
-                await self._page(db, response, meta)
+                referer = rec.http_headers.get_header("Referer") if rec.http_headers else None
+                await self._page(db, response,
+                                 read_request_meta(h.get_header("WARC-JSON-Metadata")), referer)
 
-    def _payload(self, entry: Entry) -> Entry | None:
-        """The entry holding the HTTP payload: a response's own, or the one a revisit
-        refers to."""
-        if entry.record.rec_type == "response":
-            return entry
-        h = entry.record.rec_headers
-        location = self.by_id.get(h.get_header("WARC-Refers-To") or "") or \
-            self.by_digest.get(h.get_header("WARC-Payload-Digest") or "")
-        if location is None:
-            self.stats.problems.append(Problem(entry.file, entry.offset,
-                                               "revisit of a payload not in this archive",
-                                               entry.length))
-            return None
-        return read_entry(self.warc_dir / location[0], location[1], self.max_body)
+    def _locate(self, refers_to: str | None, digest: str | None) -> tuple[str, int] | None:
+        """Where the original of a revisit is: a response record read before in this run."""
+        return self.by_id.get(refers_to or "") or self.by_digest.get(digest or "")
 
-    async def _page(self, db: Any, entry: Entry, meta: dict[str, Any]) -> None:
+    async def _page(self, db: sqlite_utils.Database, entry: Entry, meta: Meta,
+                    referer: str | None) -> None:
         if meta.get("page") is False:
             return  # robots.txt: fetched by Scrapy itself, never a page
-        rec = entry.record
-        url = rec.rec_headers.get_header("WARC-Target-URI")
-        status = rec.http_headers.get_statuscode()
-        # Any digits, so that pipelines.store.db.storable names a status out of range.
-        fetch = {"url": url, "status": int(status) if status.isascii() and status.isdigit()
-                 else None,
-                 "fetched_at": rec.rec_headers.get_header("WARC-Date"),
-                 "warc_file": entry.file, "warc_offset": entry.offset,
-                 "warc_length": entry.length, "warc_type": rec.rec_type,
-                 "warc_record_id": rec.rec_headers.get_header("WARC-Record-ID")}
-        if status in REDIRECTS and rec.http_headers.get_header("Location"):
-            self.hops[url] = fetch  # a hop: its page row is written with the final URL's
+        if is_redirect_hop(entry):
+            hop = archived_fetch(entry)
+            self.hops[hop.url] = hop
             return
-        source = self._payload(entry)
-        headers = Headers([(k, v) for k, v in rec.http_headers.headers
-                           if k.title().encode() not in HOP_BY_HOP])
-        body, failed = b"", None
         try:
-            if source is None:  # the row is still written, with the reason
-                failed = "revisit of a payload that is missing or damaged in this archive"
-            elif source.too_large:
-                raise BodyTooLarge(f"its body ({source.too_large} B as archived) exceeded "
-                                   f"DOWNLOAD_MAXSIZE ({self.max_body} B)")
-            else:
-                body, headers = decoded(source.payload, headers, self.max_body)
-        except BodyTooLarge as exc:  # as HttpCompressionMiddleware's IgnoreRequest in the crawl
-            body, failed = b"", f"IgnoreRequest: Ignored response <{status} {url}> because {exc}."
+            source: Entry | Unreadable = payload_source(entry, self.warc_dir, self._locate,
+                                                        self.max_body)
+        except Unreadable as exc:
+            source = exc
+            if exc.location is None:  # a damaged original was reported when it was read
+                self.stats.problems.append(Problem(entry.file, entry.offset,
+                                                   "revisit of a payload not in this archive",
+                                                   entry.length))
         urls = meta.get("redirect_urls")
         hops = [self.hops.pop(u) for u in urls if isinstance(u, str) and u in self.hops] \
             if isinstance(urls, list) else []
-        page = Page(
-            url=url, status=fetch["status"],
-            content_type=(headers.get("Content-Type") or b"").decode("latin-1"),
-            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1")
-                     for k, v in headers.items()},
-            body=body, depth=meta.get("depth", 0), referer=meta.get("referer"),
-            fetches=[*hops, fetch],
-        )
-        # As HttpErrorMiddleware + the spider's errback do, sitemap probes excused alike.
-        if (page.status is None or not 200 <= page.status < 300) and \
-                not absence_expected(meta.get("discovery"), page.status):
-            page.error = f"HTTP {status[:40]}"
-        page.error = failed or page.error
+        page = page_from_records(entry, source, meta, referer, hops, self.max_body)
         # Cleaned as the crawl cleans: a worker's failure is the page's recorded failure.
         self.window.append((page, asyncio.ensure_future(self.cleaner.process_item(page))))
         await self._drain(db, self.window_max if self.cleaner.helpers else 0)
 
-    async def _drain(self, db: Any, keep: int) -> None:
+    async def _drain(self, db: sqlite_utils.Database, keep: int) -> None:
         """Record the oldest pages, in order, until at most `keep` are in flight."""
         while len(self.window) > keep:
             page, cleaning = self.window.popleft()

@@ -4,43 +4,32 @@ It sits above HttpCompressionMiddleware, so bodies are archived still content-en
 above Redirect/Retry, so redirects and error statuses are archived too.  The response head
 comes byte for byte from archive.http's download handler when it is in use.  Writing happens
 in the archive's writer process; where each record landed is left in
-``request.meta["warc_fetches"]`` for the pipelines downstream.  The response goes on only
-once its records are on disk; if they could not be written, the fetch fails (NotArchived)
-and is marked so, and the store leaves its page out: a resumed crawl fetches it again.
+``request.meta["warc_fetches"]`` (a pipelines.page.Fetch each) for the pipelines downstream.
+The response goes on only once its records are on disk; if they could not be written, the
+fetch fails (NotArchived) and is marked so, and the store leaves its page out: a resumed
+crawl fetches it again.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
-from scrapy.http.request import NO_CALLBACK
 from warcio.timeutils import datetime_to_iso_date
 
 from archive.archiver import Exchange
 from archive.http import RAW_HEAD_META
+from archive.pages import request_meta
 from archive.records import archived_head, header_pairs, rebuilt_head
 from archive.service import ArchiveWriteError, WarcService
-from archive.writefailed import NOT_ARCHIVED
+from pipelines.page import Fetch
 
 logger = logging.getLogger(__name__)
-
-
-def crawl_meta(request: Request) -> dict[str, Any]:
-    """What re-extraction needs that the HTTP messages do not say."""
-    meta: dict[str, Any] = {"depth": request.meta.get("depth", 0)}
-    if request.callback is NO_CALLBACK:  # robots.txt and other non-page fetches
-        meta["page"] = False
-    if request.meta.get("redirect_urls"):
-        meta["redirect_urls"] = list(request.meta["redirect_urls"])
-    if request.meta.get("discovery"):  # how the link was found: report, column, sitemap...
-        meta["discovery"] = request.meta["discovery"]
-    return meta
 
 
 class NotArchived(IgnoreRequest):
@@ -72,7 +61,7 @@ class WarcArchiveMiddleware:
             request_headers=header_pairs(request.headers), request_body=request.body or b"",
             head=head, body=response.body, date=now,
             ip=str(response.ip_address) if response.ip_address is not None else None,
-            crawl_meta=crawl_meta(request),
+            crawl_meta=request_meta(request),
         )
         try:
             written = await self.service.write_exchange(exchange)
@@ -82,14 +71,13 @@ class WarcArchiveMiddleware:
             # The service has stopped the crawl.  The page goes no further than the spider's
             # errback; its mark keeps it out of the database.
             request.meta.setdefault("warc_fetches", []).append(
-                {"url": response.url, "status": response.status, "fetched_at": now,
-                 NOT_ARCHIVED: str(e)})
+                Fetch(response.url, response.status, now, archive_error=str(e)))
             raise NotArchived(f"not archived: {e}") from e
         self.stats.inc_value("archive/records_written", 2)
         if written["warc_type"] == "revisit":
             self.stats.inc_value("archive/revisits_written")
         else:
             self.stats.inc_value("archive/bytes_archived", len(response.body))
-        fetch = {"url": response.url, "status": response.status, "fetched_at": now, **written}
+        fetch = Fetch(response.url, response.status, now, **written)
         request.meta.setdefault("warc_fetches", []).append(fetch)
         return response

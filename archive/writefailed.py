@@ -25,9 +25,6 @@ STORE = "store_write_failed"
 # The stat that holds the first failure's reason; set also when the crawl was already closing
 # for another reason (a SIGTERM, say), whose finish reason then stays.
 STAT = "write_failed"
-# In a fetch dict (request.meta["warc_fetches"]): the fetch's archive write failed, so the
-# page it belongs to must not be stored.
-NOT_ARCHIVED = "archive_error"
 
 _closing: set[Any] = set()  # close_spider_async calls in flight, kept from the collector
 

@@ -28,6 +28,7 @@ from scrapy.http.request import NO_CALLBACK
 from archive.archiver import payload_digest
 from archive.service import WarcService
 from crawler.discovery import COLUMN, PAGER_URL_RE, is_attachment
+from pipelines.page import Fetch
 from pipelines.store import urlstate
 from pipelines.store.db import crawl_db_path
 from pipelines.store.urlstate import UrlState
@@ -98,15 +99,15 @@ class IncrementalMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if request.callback is NO_CALLBACK:
             return response
-        fetches = request.meta.get("warc_fetches") or []
-        fetch = fetches[-1] if fetches and fetches[-1].get("url") == response.url else None
-        digest = fetch.get("payload_digest") if fetch else None
+        fetches: list[Fetch] = request.meta.get("warc_fetches") or []
+        fetch = fetches[-1] if fetches and fetches[-1].url == response.url else None
+        digest = fetch.payload_digest if fetch else None
         if digest is None and response.status != 304:
             digest = payload_digest(response.body)
         change = urlstate.classify(self.state.get(response.url), response.status, digest)
         if change is not None and fetch is not None:
-            fetch[urlstate.CHANGE] = change
-            fetch[urlstate.DISCOVERY] = request.meta.get("discovery")
+            fetch.change = change
+            fetch.discovery = request.meta.get("discovery")
         if response.status == 304:
             self.stats.inc_value("incremental/not_modified")
         return response

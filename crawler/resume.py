@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Self
@@ -43,31 +42,22 @@ from typing import Any, Self
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Headers
+from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.job import job_dir
 
 from archive import writefailed
-from archive.extract import BodyTooLarge, decoded
-from archive.reader import read_entry
+from archive.dedup import DigestIndex
+from archive.pages import Unreadable, page_from_records, payload_source, read_archived
 from archive.service import dedup_path
-from archive.warcfile import OPEN_SUFFIX
 from crawler.discovery import GENERIC, PRIORITY, REPORT
 from crawler.incremental import FULL_FETCH
 from pipelines.page import SITEMAP
+from pipelines.store import stored
 from pipelines.store.db import crawl_db_path
 
 logger = logging.getLogger(__name__)
 MARKER = "gzbg-resume.json"
-
-
-class Unreadable(Exception):
-    """A stored page's archived record (or the original its revisit refers to) is damaged or
-    gone: where it was, and why."""
-
-    def __init__(self, why: str, location: tuple[str, int] | None = None):
-        super().__init__(f"{location[0]} at offset {location[1]}: {why}" if location else why)
-        self.location = location  # of the unreadable record, if the archive has one
 
 
 class ResumeMiddleware:
@@ -80,7 +70,7 @@ class ResumeMiddleware:
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.rebuild = False
         previous = self._read_marker()
-        self.since = previous.get("since", self._last_crawl_id())
+        self.since = previous.get("since", stored.last_crawl_id(self.db))
         if previous.get("running"):
             self._reset_jobdir(previous.get("failed"))
         self._write_marker(running=True)
@@ -116,38 +106,22 @@ class ResumeMiddleware:
         failed = writefailed.failure(self.crawler.stats)
         self._write_marker(running=failed is not None, failed=failed)
 
-    def _query(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
-        if not self.db.exists():
-            return []
-        conn = sqlite3.connect(self.db, timeout=30)
-        try:
-            return conn.execute(sql, args).fetchall()
-        except sqlite3.OperationalError:  # a database without the tables yet
-            return []
-        finally:
-            conn.close()
-
-    def _last_crawl_id(self) -> int:
-        rows = self._query("select max(id) from crawls", [])
-        return int(rows[0][0] or 0) if rows else 0
-
     # -- after a killed run ------------------------------------------------------------
     def _reset_jobdir(self, failed: str | None) -> None:
-        stored = [u for (u,) in self._query(
-            "select distinct url from pages where crawl_id > ?", [self.since])]
+        urls = stored.urls_stored_since(self.db, self.since)
         fingerprint = self.crawler.request_fingerprinter.fingerprint
         # RFPDupeFilter's documented format: each fingerprint as its big-endian 2-byte
         # length, then its bytes.
         with open(self.jobdir / "requests.seen", "wb") as fh:
-            for url in stored:
+            for url in urls:
                 fp = fingerprint(Request(url))
                 fh.write(len(fp).to_bytes(2, "big") + fp)
         shutil.rmtree(self.jobdir / "requests.queue", ignore_errors=True)
         self.rebuild = True
-        self.crawler.stats.set_value("resume/stored_before", len(stored))
+        self.crawler.stats.set_value("resume/stored_before", len(urls))
         logger.warning("resume: the last run of this job was %s; %d URLs are stored, the "
                        "frontier is rebuilt from their archived pages",
-                       f"stopped ({failed})" if failed else "killed", len(stored))
+                       f"stopped ({failed})" if failed else "killed", len(urls))
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         if self.rebuild:
@@ -162,105 +136,68 @@ class ResumeMiddleware:
     def _frontier(self) -> Iterator[Request]:
         spider = self.crawler.spider
         max_depth = self.crawler.settings.getint("DEPTH_LIMIT")
-        rows = self._query(
-            "select p.url, p.depth, p.warc_file, p.warc_offset, s.discovery from pages p "
-            "left join url_state s on s.url = p.url where p.crawl_id > ? and p.status = 200 "
-            "and p.error is null and p.warc_file is not null order by p.id", [self.since])
-        for url, depth, warc_file, offset, kind in rows:
+        for page in stored.pages_stored_since(self.db, self.since):
             try:
-                response = self._archived_response(url, warc_file, offset, depth or 0, kind)
+                response = self._archived_response(page)
             except Unreadable as exc:
-                yield self._refetch(url, depth or 0, kind, exc)
+                yield self._refetch(page, exc)
                 continue
             if response is None:
                 continue
-            callback = spider.parse_sitemap if kind == "sitemap" else spider.parse
+            callback = spider.parse_sitemap if page.discovery == SITEMAP else spider.parse
             for out in callback(response):
                 if not isinstance(out, Request):
                     continue  # the page itself: stored already
-                out.meta.setdefault("depth", (depth or 0) + 1)
+                out.meta.setdefault("depth", page.depth + 1)
                 if max_depth and out.meta["depth"] > max_depth:
                     continue
-                out.headers.setdefault("Referer", url)
+                out.headers.setdefault("Referer", page.url)
                 yield out
 
-    def _archived_response(self, url: str, warc_file: str, offset: int, depth: int,
-                           kind: str | None) -> Any:
+    def _archived_response(self, stored_page: stored.StoredPage) -> Response | None:
         """The page as the spider saw it; None for a body the crawl refused (too large)."""
-        entry = self._entry(warc_file, offset)
+        entry = read_archived(self.warc_dir, stored_page.warc_file, stored_page.warc_offset,
+                              self.max_size)
         if entry is None or entry.record.http_headers is None:
-            raise Unreadable("damaged, or its file is missing", (warc_file, offset))
-        if entry.too_large:
+            raise Unreadable("damaged, or its file is missing",
+                             (stored_page.warc_file, stored_page.warc_offset))
+        source = payload_source(entry, self.warc_dir, self._locate, self.max_size)
+        meta = {"depth": stored_page.depth, "discovery": stored_page.discovery or GENERIC}
+        page = page_from_records(entry, source, meta, None, [], self.max_size)
+        if page.error:
             return None
-        headers = Headers(entry.record.http_headers.headers)
-        payload = entry.payload
-        if entry.record.rec_type == "revisit":
-            payload = self._original(entry.record.rec_headers).payload
-        try:
-            body, headers = decoded(payload, headers, self.max_size)
-        except BodyTooLarge:
-            return None
-        cls = responsetypes.from_args(headers=headers, url=url, body=body)
-        meta = {"depth": depth, "discovery": kind or "generic"}
-        return cls(url=url, status=200, headers=headers, body=body,
-                   request=Request(url, meta=meta))
+        headers = Headers(page.headers)
+        cls = responsetypes.from_args(headers=headers, url=page.url, body=page.body)
+        return cls(url=page.url, status=page.status or 200, headers=headers, body=page.body,
+                   request=Request(page.url, meta=meta))
 
-    def _entry(self, warc_file: str, offset: int) -> Any:
-        path = self.warc_dir / warc_file
-        if not path.exists():  # not renamed yet: the killed writer's file
-            path = path.with_name(path.name + OPEN_SUFFIX)
-        if not path.exists():
-            return None
-        return read_entry(path, offset, self.max_size)
+    def _locate(self, refers_to: str | None, digest: str | None) -> tuple[str, int] | None:
+        """Where a revisit's original is: by id among stored pages, else through the digest
+        index (Redis' index, in distributed mode, keeps no location)."""
+        location = stored.record_location(self.db, refers_to)
+        if location is None and self.digests.is_file():
+            index = DigestIndex(self.digests)
+            try:
+                location = index.location(digest)
+            finally:
+                index.close()
+        return location
 
-    def _refetch(self, url: str, depth: int, kind: str | None, exc: Unreadable) -> Request:
+    def _refetch(self, page: stored.StoredPage, exc: Unreadable) -> Request:
         """The page again, for its links and a readable copy in the archive."""
         logger.warning("resume: the archived record of %s cannot be read (%s); fetching it "
-                       "again", url, exc)
+                       "again", page.url, exc)
         self.crawler.stats.inc_value("resume/unreadable_records")
-        if exc.location is not None:
-            self._forget_digest(*exc.location)
-        spider = self.crawler.spider
-        kind = kind or GENERIC
-        return Request(url, callback=spider.parse_sitemap if kind == SITEMAP else spider.parse,
-                       errback=spider.failed, dont_filter=True,  # stored: in the seen set
-                       meta={"depth": depth, "discovery": kind, FULL_FETCH: True},
-                       priority=PRIORITY.get(kind, PRIORITY[REPORT]))
-
-    def _forget_digest(self, warc_file: str, offset: int) -> None:
-        """Drop the index entry naming an unreadable record as a payload's first copy (so the
-        refetch is archived in full).  Redis' index (distributed mode) keeps no location."""
-        if not self.digests.is_file():
-            return
-        conn = sqlite3.connect(self.digests, timeout=30)
-        try:
-            with conn:
-                conn.execute("delete from digests where warc_file = ? and warc_offset = ?",
-                             [warc_file, offset])
-        except sqlite3.OperationalError:  # an index without the table yet
-            pass
-        finally:
-            conn.close()
-
-    def _original(self, rec_headers: Any) -> Any:
-        """The response record a revisit refers to: by id among stored pages, else through
-        the digest index.  Raises Unreadable if it is not in the archive or damaged."""
-        rows = self._query("select warc_file, warc_offset from pages where warc_record_id = ?",
-                           [rec_headers.get_header("WARC-Refers-To")])
-        if not rows and self.digests.exists():
-            conn = sqlite3.connect(self.digests, timeout=30)
+        if exc.location is not None and self.digests.is_file():
+            # The only copy is unreadable: the refetch is archived in full, not as a revisit.
+            index = DigestIndex(self.digests)
             try:
-                rows = conn.execute("select warc_file, warc_offset from digests where digest = ?",
-                                    [rec_headers.get_header("WARC-Payload-Digest")]).fetchall()
-            except sqlite3.OperationalError:
-                rows = []
+                index.forget(*exc.location)
             finally:
-                conn.close()
-        if not rows or not rows[0][0]:
-            raise Unreadable("a revisit of a record not in the archive: "
-                             f"{rec_headers.get_header('WARC-Refers-To')}")
-        original = self._entry(*rows[0])
-        if original is None:
-            raise Unreadable("the original of a revisit, damaged or its file missing",
-                             (rows[0][0], rows[0][1]))
-        return original
+                index.close()
+        spider = self.crawler.spider
+        kind = page.discovery or GENERIC
+        return Request(page.url, errback=spider.failed, dont_filter=True,  # in the seen set
+                       callback=spider.parse_sitemap if kind == SITEMAP else spider.parse,
+                       meta={"depth": page.depth, "discovery": kind, FULL_FETCH: True},
+                       priority=PRIORITY.get(kind, PRIORITY[REPORT]))

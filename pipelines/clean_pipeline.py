@@ -31,7 +31,7 @@ from pipelines.clean.cleaner import clean
 from pipelines.clean.result import CleanResult
 from pipelines.page import Page
 from pipelines.store.copies.fingerprint import Fingerprint
-from pipelines.store.urlstate import CHANGE, UNCHANGED
+from pipelines.store.urlstate import UNCHANGED
 
 logger = logging.getLogger(__name__)
 _CLEANABLE = ("text/html", "application/xhtml", "text/plain", "")
@@ -197,7 +197,7 @@ class ChangedOnlyCleanPipeline(CleanPipeline):
     """
 
     async def process_item(self, item: Any) -> Any:
-        if isinstance(item, Page) and item.final_fetch.get(CHANGE) == UNCHANGED:
+        if isinstance(item, Page) and item.final_fetch.change == UNCHANGED:
             self.stats.inc_value("incremental/not_recleaned")
             return item
         return await super().process_item(item)

@@ -17,7 +17,6 @@ from scrapy.exceptions import NotConfigured
 from warcio.timeutils import datetime_to_iso_date
 
 from archive.service import ArchiveWriteError, WarcService
-from archive.writefailed import NOT_ARCHIVED
 from pipelines.clean.result import CleanResult
 from pipelines.page import Page
 from pipelines.store.db import removal_rows
@@ -48,7 +47,7 @@ class ConversionPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page) or item.cleaned is None or not item.cleaned.is_report:
             return item
-        refers_to = item.final_fetch.get("warc_record_id")
+        refers_to = item.final_fetch.warc_record_id
         if not refers_to:
             return item  # the response was not archived (write error): nothing to refer to
         now = datetime_to_iso_date(datetime.now(UTC).replace(tzinfo=None), use_micros=True)
@@ -60,7 +59,7 @@ class ConversionPipeline:
             # so the resume fetches it again (a revisit) and writes its conversion then.
             logger.error("WARC conversion write failed for %s: %s", item.url, e)
             self.stats.inc_value("archive/write_errors")
-            item.final_fetch[NOT_ARCHIVED] = f"conversion: {e}"
+            item.final_fetch.archive_error = f"conversion: {e}"
             return item
         self.stats.inc_value("archive/conversions_written")
         return item

@@ -1,22 +1,48 @@
-"""What the spider hands to the pipelines: one Page per fetched URL."""
+"""What the spider hands to the pipelines: one Page per fetched URL, and the Fetches behind it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the stages' types, named here only for the annotations
+    from pipelines.clean.result import CleanResult
+    from pipelines.store.copies.fingerprint import Fingerprint
 
 # The discovery kind (crawler.discovery) of a /sitemap.xml probe, or a sitemap it names.
 SITEMAP = "sitemap"
 
 
 def absence_expected(kind: str | None, status: int | None) -> bool:
-    """Whether a 404/410 is no failure: a sitemap probe of a site that has none.  The crawl's
-    errback and `scrapy extract` both ask this, so their rows agree."""
+    """Whether a 404/410 is no failure: a sitemap probe of a site that has none."""
     return kind == SITEMAP and status in (404, 410)
 
 
-def _omitted(value: Any) -> None:
+def _omitted(value: object) -> None:
     return None
+
+
+@dataclass
+class Fetch:
+    """One HTTP exchange behind a page (a redirect hop, a retry, the final one) and where
+    archive.middleware wrote it; rebuilt from the WARC records alike."""
+
+    url: str
+    status: int | None = None
+    fetched_at: str | None = None  # the WARC-Date
+    warc_type: str | None = None  # response, or revisit
+    warc_record_id: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_length: int | None = None
+    payload_digest: str | None = None
+    download_latency: float | None = None
+    # crawler.incremental's verdict on a final response (pipelines.store.urlstate's
+    # new/changed/unchanged) and how the crawl reached its URL.
+    change: str | None = None
+    discovery: str | None = None
+    # Why its records could not be written (archive.writefailed): the page must not be stored.
+    archive_error: str | None = None
 
 
 @dataclass
@@ -30,13 +56,12 @@ class Page:
     depth: int = 0
     referer: str | None = None
     error: str | None = None
-    # Every fetch behind this page (redirect hops, retries, the final one), with its WARC
-    # location, as recorded by archive.middleware.
-    fetches: list[dict[str, Any]] = field(default_factory=list)
+    # Every fetch behind this page, oldest first, the page's own last.
+    fetches: list[Fetch] = field(default_factory=list)
     # Filled by pipelines.clean_pipeline: the CleanResult of the body and, for a report, its
-    # pipelines.store.copies.fingerprint.Fingerprint.
-    cleaned: Any = None
-    fingerprint: Any = field(default=None, metadata={"serializer": _omitted})
+    # fingerprint for near-duplicate clustering.
+    cleaned: CleanResult | None = None
+    fingerprint: Fingerprint | None = field(default=None, metadata={"serializer": _omitted})
     # The body's size in bytes; it outlives the body, which is dropped once it is archived
     # and cleaned.  -1: take it from the body.
     length: int = -1
@@ -46,5 +71,6 @@ class Page:
             self.length = len(self.body)
 
     @property
-    def final_fetch(self) -> dict[str, Any]:
-        return self.fetches[-1] if self.fetches else {}
+    def final_fetch(self) -> Fetch:
+        """The page's own fetch; a blank one for a page fetched without an archive."""
+        return self.fetches[-1] if self.fetches else Fetch(self.url)

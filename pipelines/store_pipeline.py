@@ -123,7 +123,7 @@ class SQLitePipeline:
     def process_item(self, item: Page) -> Page:
         if not isinstance(item, Page):
             return item
-        if any(writefailed.NOT_ARCHIVED in fetch for fetch in item.fetches):
+        if any(fetch.archive_error is not None for fetch in item.fetches):
             # Stored, it would never be fetched again; left out, a resume fetches it.
             self.stats.inc_value("store/not_archived")
             raise DropItem(f"not stored, its archive write failed: {item.url}")

@@ -1,7 +1,8 @@
 """The import graph reads as the flow: crawler → archive → pipelines' stages, never back.
 
 Every import statement counts, module-level or inside a function: an import moved into a
-function to dodge a circle is still a circle.  Layers, lowest first; a module may import its
+function to dodge a circle is still a circle.  Only imports under ``if TYPE_CHECKING:`` are
+left out: they name a type for annotations and are never run.  Layers, lowest first; a module may import its
 own layer and those below it, and no two modules may import each other, even indirectly.
 """
 
@@ -49,7 +50,13 @@ MODULES = module_files()
 def imported(path: Path) -> Iterator[str]:
     """The project modules a file imports (a name imported from a package counts as its module
     when it is one, else as the package)."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                 and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+                 for n in block.body}
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

@@ -19,9 +19,10 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archive.pages import page_from_failure, page_from_response
 from crawler import discovery
 from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
-from pipelines.page import SITEMAP, Page, absence_expected
+from pipelines.page import SITEMAP, Page
 from pipelines.store.sites import Site, load_sites, select_sites
 
 logger = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ class ReportsSpider(Spider):
         return self._request(url, kind)
 
     def parse(self, response: Response) -> Iterable[Page | Request]:
-        yield self._page(response)
+        yield page_from_response(response, passed=True)
         if not isinstance(response, TextResponse):
             return
         page_kind = response.meta.get("discovery", GENERIC)
@@ -217,7 +218,7 @@ class ReportsSpider(Spider):
                 yield request
 
     def parse_sitemap(self, response: Response) -> Iterable[Page | Request]:
-        yield self._page(response)
+        yield page_from_response(response, passed=True)
         pages, nested = discovery.parse_sitemap(response.body)
         for url in nested:
             if self._site_key(url) in self.allowed_domains or not self.allowed_domains:
@@ -230,29 +231,8 @@ class ReportsSpider(Spider):
                 yield request
 
     def failed(self, failure: Failure) -> Iterable[Page]:
-        request = failure.request
-        if failure.check(HttpError):
-            page = self._page(failure.value.response)
-            # A site without a sitemap is not a failed fetch: the probe found nothing.
-            absent = absence_expected(request.meta.get("discovery"), page.status)
-            page.error = None if absent else f"HTTP {page.status}"
+        if failure.check(HttpError):  # a status HttpErrorMiddleware refused: judged as such
+            yield page_from_response(failure.value.response)
         else:
-            page = Page(url=request.url, depth=request.meta.get("depth", 0),
-                        fetches=list(request.meta.get("warc_fetches", [])),
-                        error=f"{failure.type.__name__}: {failure.getErrorMessage()}")
-        yield page
-
-    def _page(self, response: Response) -> Page:
-        meta = response.meta
-        referer = response.request.headers.get("Referer") if response.request else None
-        return Page(
-            url=response.url,
-            status=response.status,
-            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
-            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1")
-                     for k, v in response.headers.items()},
-            body=response.body,
-            depth=meta.get("depth", 0),
-            referer=referer.decode("latin-1") if referer else None,
-            fetches=list(meta.get("warc_fetches", [])),
-        )
+            yield page_from_failure(failure.request,
+                                    f"{failure.type.__name__}: {failure.getErrorMessage()}")

@@ -20,7 +20,7 @@ import sqlite_utils
 
 from pipelines.clean.cleaner import SPAM_KINDS
 from pipelines.clean.result import CleanResult
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store import migrations
 
 # Readers (Datasette, `scrapy summary`) may hold the database while the crawl writes; WAL lets
@@ -135,11 +135,13 @@ def storable(page: Page) -> Page:
         status = None
     fetches = []
     for i, fetch in enumerate(page.fetches):
-        fetch = {k: _value(v, f"{k} of a fetch", notes) for k, v in fetch.items()}
-        if why := bad_status(fetch.get("status")):
-            fetch["status"] = None
+        fetch = dataclasses.replace(fetch, **{
+            f.name: _value(getattr(fetch, f.name), f"{f.name} of a fetch", notes)
+            for f in dataclasses.fields(fetch)})
+        if why := bad_status(fetch.status):
+            fetch.status = None
             if i < len(page.fetches) - 1:  # a redirect hop's (the last is the page's own)
-                notes.append(f"{why} (redirect hop {fetch.get('url')})")
+                notes.append(f"{why} (redirect hop {fetch.url})")
         fetches.append(fetch)
     depth = page.depth if type(page.depth) is int and 0 <= page.depth < 2**31 else 0
     if depth != page.depth:
@@ -174,7 +176,7 @@ def host(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
-def report_row(url: str, fetch: dict[str, Any], result: CleanResult) -> dict[str, Any]:
+def report_row(url: str, fetch: Fetch, result: CleanResult) -> dict[str, Any]:
     return {
         "url": url, "title": result.title, "text": result.text, "region": result.region,
         "level": result.level, "year": result.year, "year_reviewed": result.year_reviewed,
@@ -186,10 +188,9 @@ def report_row(url: str, fetch: dict[str, Any], result: CleanResult) -> dict[str
         "spam_removed": result.spam_removed,
         "removals": json.dumps([[r["kind"], r["text"]] for r in removal_rows(result)],
                                ensure_ascii=False),
-        "chars": len(result.text), "fetched_at": fetch.get("fetched_at"),
-        "wayback_ts": wayback_ts(fetch.get("fetched_at")),
-        "warc_file": fetch.get("warc_file"), "warc_offset": fetch.get("warc_offset"),
-        "warc_length": fetch.get("warc_length"),
+        "chars": len(result.text), "fetched_at": fetch.fetched_at,
+        "wayback_ts": wayback_ts(fetch.fetched_at), "warc_file": fetch.warc_file,
+        "warc_offset": fetch.warc_offset, "warc_length": fetch.warc_length,
     }
 
 

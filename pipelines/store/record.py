@@ -7,32 +7,34 @@ and re-extraction from WARC both call it, so both produce the same rows.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlite_utils
 
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store import stitch, urlstate
 from pipelines.store.copies import cluster
 from pipelines.store.db import host, removal_rows, report_row, storable, wayback_ts
 
-
-def _fetch_row(fetch: dict[str, Any]) -> dict[str, Any]:
-    return {"url": fetch.get("url"), "status": fetch.get("status"),
-            "fetched_at": fetch.get("fetched_at"), "wayback_ts": wayback_ts(fetch.get("fetched_at")),
-            "download_latency": fetch.get("download_latency"),
-            "warc_type": fetch.get("warc_type"), "warc_record_id": fetch.get("warc_record_id"),
-            "warc_file": fetch.get("warc_file"), "warc_offset": fetch.get("warc_offset"),
-            "warc_length": fetch.get("warc_length")}
+# A row to write: column -> value.
+Row = dict[str, object]
 
 
-def page_rows(page: Page) -> list[dict[str, Any]]:
+def _fetch_row(fetch: Fetch) -> Row:
+    return {"url": fetch.url, "status": fetch.status, "fetched_at": fetch.fetched_at,
+            "wayback_ts": wayback_ts(fetch.fetched_at), "download_latency": fetch.download_latency,
+            "warc_type": fetch.warc_type, "warc_record_id": fetch.warc_record_id,
+            "warc_file": fetch.warc_file, "warc_offset": fetch.warc_offset,
+            "warc_length": fetch.warc_length}
+
+
+def page_rows(page: Page) -> list[Row]:
     """One row per fetch behind the page: redirect hops and retries, then the final URL."""
     rows = []
     for i, fetch in enumerate(page.fetches[:-1]):
-        nxt = page.fetches[i + 1]["url"]
+        nxt = page.fetches[i + 1].url
         rows.append({**_fetch_row(fetch), "depth": page.depth, "referer": page.referer,
-                     "redirect_to": nxt if nxt != fetch.get("url") else None, "is_report": 0})
+                     "redirect_to": nxt if nxt != fetch.url else None, "is_report": 0})
     result = page.cleaned
     rows.append({
         **_fetch_row(page.final_fetch), "url": page.url, "status": page.status,
@@ -47,29 +49,29 @@ def page_rows(page: Page) -> list[dict[str, Any]]:
 
 # Plain statements with bound parameters: sqlite-utils' insert()/update() introspect the
 # table and convert every value on each call, which cost the crawl more than the writes.
-def _names(row: dict[str, Any]) -> str:
+def _names(row: Row) -> str:
     return ", ".join(f"[{k}]" for k in row)
 
 
-def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+def _insert(db: sqlite_utils.Database, table: str, row: Row) -> int:
     cur = db.conn.execute(f"insert into {table} ({_names(row)}) "
                           f"values ({', '.join('?' * len(row))})", list(row.values()))
     return int(cur.lastrowid or 0)
 
 
-def _insert_many(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
+def _insert_many(db: sqlite_utils.Database, table: str, rows: list[Row]) -> None:
     if rows:
         db.conn.executemany(f"insert into {table} ({_names(rows[0])}) "
                             f"values ({', '.join('?' * len(rows[0]))})",
                             [list(r.values()) for r in rows])
 
 
-def _update(db: sqlite_utils.Database, table: str, rowid: int, row: dict[str, Any]) -> None:
+def _update(db: sqlite_utils.Database, table: str, rowid: int, row: Row) -> None:
     db.conn.execute(f"update {table} set {', '.join(f'[{k}] = ?' for k in row)} where id = ?",
                     [*row.values(), rowid])
 
 
-def _upsert_page(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
+def _upsert_page(db: sqlite_utils.Database, row: Row) -> int:
     # A fetch is identified by its WARC response record; recording it again (re-extraction
     # into the same database) updates that row.  Fetches never archived are always new.
     if row.get("warc_file"):
@@ -139,7 +141,7 @@ class Ack(NamedTuple):
     error: str | None = None
 
 
-def write(db: Any, page: Page, crawl_id: int | None) -> Ack:
+def write(db: sqlite_utils.Database, page: Page, crawl_id: int | None) -> Ack:
     """record_page, with a failed write (rolled back) reported rather than raised."""
     try:
         is_report = record_page(db, page, crawl_id)

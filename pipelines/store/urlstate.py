@@ -18,8 +18,6 @@ from pipelines.page import Page
 
 NEW, CHANGED, UNCHANGED, FAILED = "new", "changed", "unchanged", "failed"
 KINDS = (NEW, CHANGED, UNCHANGED, FAILED)
-# Keys crawler.incremental adds to a fetch dict (request.meta["warc_fetches"][-1]).
-CHANGE, DISCOVERY = "change", "discovery"
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ def change_of(page: Page) -> str | None:
     """What a stored page counts as in its crawl's new/changed/unchanged/failed."""
     if page.error:
         return FAILED
-    return page.final_fetch.get(CHANGE)
+    return page.final_fetch.change
 
 
 def _header(page: Page, name: str) -> str | None:
@@ -70,23 +68,23 @@ def record_state(db: sqlite_utils.Database, page: Page, crawl_id: int | None) ->
     """Update the URL's row from a page just recorded (call inside record_page's transaction)."""
     fetch = page.final_fetch
     row: dict[str, Any] = {"url": page.url, "last_status": page.status,
-                           "last_crawl_id": crawl_id, "checked_at": fetch.get("fetched_at")}
+                           "last_crawl_id": crawl_id, "checked_at": fetch.fetched_at}
     if not page.error and page.status is not None:
         # A 200 sets (or clears) the validators; a 304 may refresh the ones it repeats.
         for col, name in (("etag", "etag"), ("last_modified", "last-modified")):
             value = _header(page, name)
             if value is not None or page.status != 304:
                 row[col] = value
-        change = fetch.get(CHANGE)
+        change = fetch.change
         if change in (NEW, CHANGED) or (change is None and page.status != 304):
             # A full body was seen (and cleaned): its digest and verdict replace the old ones.
             # Without a change mark (re-extraction, archive off) the body is taken as current.
-            row["payload_digest"] = fetch.get("payload_digest")
+            row["payload_digest"] = fetch.payload_digest
             row["is_report"] = int(page.cleaned is not None and page.cleaned.is_report)
             row["content_type"] = page.content_type
-            row["changed_at"] = fetch.get("fetched_at")
-        if fetch.get(DISCOVERY):
-            row["discovery"] = fetch[DISCOVERY]
+            row["changed_at"] = fetch.fetched_at
+        if fetch.discovery:
+            row["discovery"] = fetch.discovery
     cols = ", ".join(f"[{k}]" for k in row)
     updates = ", ".join(f"[{k}] = excluded.[{k}]" for k in row if k != "url")
     db.conn.execute(f"insert into url_state ({cols}) values ({', '.join('?' * len(row))}) "

@@ -25,7 +25,7 @@ from archive.reader import Entry, Problem, read_entries
 from archive.records import archived_head, request_record, response_record
 from fixtureweb.crawl import REPO, crawl, crawl_fixture_web
 from fixtureweb.loopback import served
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store.db import MAX_HEADER_CHARS, storable
 from tests.e2e.test_archive_crawl import REPORT_URLS
 
@@ -301,14 +301,14 @@ def test_a_live_crawl_keeps_the_row_of_an_absurd_status_line(odd_server: str,
 def test_storable_keeps_the_page_and_says_what_it_changed() -> None:
     page = Page(url="http://a.example/x", status=2**70, content_type="text/html" * 2000,
                 headers={"ETag": "\ud800bad"}, depth=[1], error="HTTP 2**70",  # type: ignore[arg-type]
-                fetches=[{"url": "http://a.example/", "status": True},
-                         {"url": "http://a.example/x", "status": 2**70, "warc_offset": 2**64}])
+                fetches=[Fetch("http://a.example/", status=True),
+                         Fetch("http://a.example/x", status=2**70, warc_offset=2**64)])
     fixed = storable(page)
     assert fixed.status is None and fixed.depth == 0
     assert len(fixed.content_type) == MAX_HEADER_CHARS
     assert fixed.headers["ETag"] == "?bad"
-    assert [f["status"] for f in fixed.fetches] == [None, None]
-    assert fixed.fetches[1]["warc_offset"] is None
+    assert [f.status for f in fixed.fetches] == [None, None]
+    assert fixed.fetches[1].warc_offset is None
     assert fixed.error.startswith("HTTP 2**70; ")
     for words in ("not in 100..999", "True is not a number", "cut to", "not text",
                   "too large", "not a depth"):

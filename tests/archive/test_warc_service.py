@@ -13,7 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.service import WarcService
 from pipelines.clean.result import CleanResult
 from pipelines.conversion_pipeline import ConversionPipeline
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from tests.archive.test_warc_writer import exchange
 
 
@@ -30,7 +30,7 @@ def service(tmp_path) -> tuple[WarcService, ConversionPipeline]:
 def report(url: str, refers_to: str) -> Page:
     return Page(url=url, status=200, body=b"<html/>", cleaned=CleanResult(
         is_report=True, title="政府工作报告", text="政府工作报告全文。"),
-        fetches=[{"url": url, "warc_record_id": refers_to}])
+        fetches=[Fetch(url, warc_record_id=refers_to)])
 
 
 def test_records_go_through_the_writer_process_in_order(tmp_path):

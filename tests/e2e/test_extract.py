@@ -18,7 +18,7 @@ SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 
 CORPUS = SHARED_CORPUS / "warc"
 # Surrogate keys and crawl bookkeeping: not in the WARC, numbered by whoever writes the rows.
-NOT_IN_WARC = {"id", "page_id", "crawl_id", "download_latency"}
+NOT_IN_WARC = {"id", "page_id", "crawl_id"}
 
 
 def extract(data: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:

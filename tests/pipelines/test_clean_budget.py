@@ -26,7 +26,7 @@ from archive.extract import _Run
 from fixtureweb.loopback import served
 from pipelines import procs
 from pipelines.clean_pipeline import CleanPipeline
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from tests import hangclean
 from tests.paths import PAGES
 from tests.pipelines.test_clean_pool import alive
@@ -92,7 +92,7 @@ def pipeline(workers: int, timeout: float) -> CleanPipeline:
 def page(name: str, body: bytes) -> Page:
     url = f"http://www.example.gov.cn/{name}"
     return Page(url=url, status=200, content_type="text/html", body=body,
-                fetches=[{"url": url, "status": 200}])
+                fetches=[Fetch(url, 200)])
 
 
 def clean_all(p: CleanPipeline, pages: list[Page]) -> list[Page]:

@@ -18,7 +18,7 @@ from scrapy.settings import Settings
 
 from archive.extract import _Run
 from pipelines.clean_pipeline import CleanPipeline
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from tests.paths import PAGES, REPO
 
 
@@ -32,7 +32,7 @@ def pipeline(workers: int) -> CleanPipeline:
 def page(name: str) -> Page:
     url = f"http://www.example.gov.cn/{name}"
     return Page(url=url, status=200, content_type="text/html", body=(PAGES / name).read_bytes(),
-                fetches=[{"url": url, "status": 200}])
+                fetches=[Fetch(url, 200)])
 
 
 def cleaned(p: CleanPipeline, pages: list[Page]) -> list[Page]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.clean.cleaner import clean
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store.db import open_db, start_crawl
 from pipelines.store.record import record_page
 from tests.paths import PAGES
@@ -15,10 +15,10 @@ PAGES = PAGES
 URL = "http://www.beipiao.gov.cn/zwgk/zfgzbg/202201/t20220112_1585223.html"
 
 
-def fetched(url: str, offset: int) -> dict:
-    return {"url": url, "status": 200, "fetched_at": "2023-01-12T08:30:15Z",
-            "warc_file": "gzbg-1.warc.gz", "warc_offset": offset, "warc_length": 100,
-            "warc_type": "response", "warc_record_id": f"<urn:uuid:{offset}>"}
+def fetched(url: str, offset: int) -> Fetch:
+    return Fetch(url, 200, "2023-01-12T08:30:15Z", warc_file="gzbg-1.warc.gz",
+                 warc_offset=offset, warc_length=100, warc_type="response",
+                 warc_record_id=f"<urn:uuid:{offset}>")
 
 
 def test_fragment_page_is_stored_as_a_fragment_report(tmp_path: Path) -> None:

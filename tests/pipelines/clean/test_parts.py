@@ -3,6 +3,7 @@ follows the parts (crawler/discovery.py), and how the writer stitches them (pipe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from crawler import discovery
 from fixtureweb import load_manifest, site_file
 from pipelines.clean import parts
 from pipelines.clean.cleaner import clean
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store import stitch
 from pipelines.store.db import open_db, start_crawl
 from pipelines.store.record import record_page
@@ -72,9 +73,9 @@ def test_discovery_gives_a_reports_parts_the_report_kind() -> None:
 def _page(host_path: str, offset: int) -> Page:
     url = f"http://{host_path}"
     body = site_file(url).read_bytes()
-    fetch = {"url": url, "status": 200, "fetched_at": "2023-01-12T08:30:15Z",
-             "warc_file": "gzbg-1.warc.gz", "warc_offset": offset, "warc_length": 100,
-             "warc_type": "response", "warc_record_id": f"<urn:uuid:{offset}>"}
+    fetch = Fetch(url, 200, "2023-01-12T08:30:15Z", warc_file="gzbg-1.warc.gz",
+                  warc_offset=offset, warc_length=100, warc_type="response",
+                  warc_record_id=f"<urn:uuid:{offset}>")
     return Page(url=url, status=200, content_type="text/html", body=body, fetches=[fetch],
                 cleaned=clean(body, url))
 
@@ -135,7 +136,7 @@ def test_merging_workers_stitches_parts_fetched_by_different_workers(tmp_path: P
         db = open_db(tmp_path / f"{worker}.db")
         crawl = start_crawl(db, "reports")
         for i in mine:
-            fetch = {**pages[i].fetches[0], "warc_file": f"gzbg-{worker}.warc.gz"}
+            fetch = dataclasses.replace(pages[i].fetches[0], warc_file=f"gzbg-{worker}.warc.gz")
             record_page(db, Page(**{**pages[i].__dict__, "fetches": [fetch]}), crawl)
         db.close()
     out = open_db(tmp_path / "merged.db")

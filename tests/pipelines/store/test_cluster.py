@@ -9,7 +9,7 @@ from fixtureweb import load_manifest, site_file
 from fixtureweb.copies import broken_traditional
 from pipelines.clean.cleaner import clean
 from pipelines.clean.result import CleanResult
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store.copies import cluster
 from pipelines.store.copies.canonical import Copy, Damage, SiteIndex, ranked
 from pipelines.store.copies.fingerprint import exact_similarity, normalise, similarity
@@ -122,7 +122,7 @@ def test_site_index_kinds():
 
 # --- incremental clustering through record_page ------------------------------------------
 def page(url: str, offset: int, result: CleanResult | None = None) -> Page:
-    fetch = {"url": url, "warc_file": "t.warc.gz", "warc_offset": offset}
+    fetch = Fetch(url, warc_file="t.warc.gz", warc_offset=offset)
     return Page(url=url, status=200, content_type="text/html", body=b"x", fetches=[fetch],
                 cleaned=result if result is not None else cleaned(url))
 

@@ -10,7 +10,7 @@ import sqlite3
 from scrapy.utils.test import get_crawler
 
 from pipelines.clean.result import CleanResult
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store_pipeline import SQLitePipeline
 
 
@@ -18,7 +18,7 @@ def page(i: int, report: bool = False) -> Page:
     url = f"http://www.example.gov.cn/{i}.html"
     result = CleanResult(is_report=report, title=f"报告{i}", text=f"政府工作报告第{i}篇。" * 20)
     return Page(url=url, status=200, content_type="text/html", body=b"x" * (100 + i),
-                fetches=[{"url": url, "status": 200}], cleaned=result)
+                fetches=[Fetch(url, 200)], cleaned=result)
 
 
 def pipeline(tmp_path) -> SQLitePipeline:

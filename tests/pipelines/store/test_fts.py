@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from fixtureweb.gold import GOLD_DIR
 from pipelines.clean.result import CleanResult
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store.db import open_db
 from pipelines.store.record import record_page
 from tests.paths import REPO
@@ -27,8 +27,8 @@ def gold(host: str) -> dict:
 
 
 def record(db, url: str, title: str, text: str, offset: int) -> None:
-    fetch = {"url": url, "status": 200, "fetched_at": "2023-01-12T08:30:15Z",
-             "warc_file": "a.warc.gz", "warc_offset": offset, "warc_length": 1}
+    fetch = Fetch(url, 200, "2023-01-12T08:30:15Z", warc_file="a.warc.gz",
+                  warc_offset=offset, warc_length=1)
     record_page(db, Page(url=url, status=200, fetches=[fetch],
                          cleaned=CleanResult(is_report=True, title=title, text=text)))
 

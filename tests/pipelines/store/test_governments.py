@@ -135,13 +135,12 @@ def test_names_the_list_cannot_decide_keep_their_own_rows(db):
 
 def test_report_list_gives_each_report_its_province(db, tmp_path):
     from pipelines.clean.result import CleanResult
-    from pipelines.page import Page
+    from pipelines.page import Fetch, Page
     from pipelines.store.record import record_page
 
-    fetch = {"url": "http://www.taonan.gov.cn/a.html", "status": 200,
-             "fetched_at": "2023-01-12T08:30:15Z", "wayback_ts": "20230112083015",
-             "warc_file": "a.warc.gz", "warc_offset": 1, "warc_length": 1}
-    record_page(db, Page(url=fetch["url"], status=200, fetches=[fetch], cleaned=CleanResult(
+    fetch = Fetch("http://www.taonan.gov.cn/a.html", 200, "2023-01-12T08:30:15Z",
+                  warc_file="a.warc.gz", warc_offset=1, warc_length=1)
+    record_page(db, Page(url=fetch.url, status=200, fetches=[fetch], cleaned=CleanResult(
         is_report=True, title="2023年政府工作报告", text="洮南市人民政府市长在会上作报告。" * 10,
         region="洮南市", level="市", year=2023, speaker="高熙礼")))
     [row] = list(db.query("select * from report_list"))
@@ -149,5 +148,5 @@ def test_report_list_gives_each_report_its_province(db, tmp_path):
                          "copies", "replay", "id"]
     assert (row["region"], row["province"], row["year"], row["speaker"]) == (
         "洮南市", "吉林省", 2023, "高熙礼")
-    assert row["replay"] == f"20230112083015/{fetch['url']}"
+    assert row["replay"] == f"20230112083015/{fetch.url}"
     assert row["chars"] == db["reports"].get(row["id"])["chars"]

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from fixtureweb.crawl import REPO, SCRAPY
 from pipelines.clean.result import CleanResult
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store import governments, plots
 from pipelines.store.db import open_db
 from pipelines.store.record import record_page
@@ -26,8 +26,8 @@ def data_dir(tmp_path) -> Path:
     db = open_db(tmp_path / "reports.db")
     for i, (region, year) in enumerate(REPORTS):
         url = f"http://www.example.gov.cn/{i}.html"
-        fetch = {"url": url, "status": 200, "fetched_at": "2023-01-12T08:30:15Z",
-                 "warc_file": "a.warc.gz", "warc_offset": i, "warc_length": 1}
+        fetch = Fetch(url, 200, "2023-01-12T08:30:15Z", warc_file="a.warc.gz", warc_offset=i,
+                      warc_length=1)
         record_page(db, Page(url=url, status=200, fetches=[fetch], cleaned=CleanResult(
             is_report=True, title=f"{year}年政府工作报告", text="政府工作报告正文。" * 20,
             region=region, year=year)))

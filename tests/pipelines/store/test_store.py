@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.clean.result import CleanResult, Removal
-from pipelines.page import Page
+from pipelines.page import Fetch, Page
 from pipelines.store.db import MAX_REMOVAL_ROWS, open_db, start_crawl
 from pipelines.store.record import record_page
 
@@ -19,11 +19,10 @@ URL = "http://www.example.gov.cn/zwgk/zfgzbg/t20230112_1.html"
 HOP = "http://example.gov.cn/zwgk/zfgzbg/t20230112_1.html"
 
 
-def fetch(url: str, offset: int, status: int = 200) -> dict:
-    return {"url": url, "status": status, "fetched_at": "2023-01-12T08:30:15.123456Z",
-            "warc_file": "gzbg-1.warc.gz", "warc_offset": offset, "warc_length": 321,
-            "warc_type": "response", "warc_record_id": f"<urn:uuid:{offset}>",
-            "download_latency": 0.25}
+def fetch(url: str, offset: int, status: int = 200) -> Fetch:
+    return Fetch(url, status, "2023-01-12T08:30:15.123456Z", warc_file="gzbg-1.warc.gz",
+                 warc_offset=offset, warc_length=321, warc_type="response",
+                 warc_record_id=f"<urn:uuid:{offset}>", download_latency=0.25)
 
 
 def report(text: str = "现在，我代表市人民政府向大会报告工作。", **kw) -> CleanResult:
