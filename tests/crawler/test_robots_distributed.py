@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from fixtureweb.crawl import REPO, SCRAPY, crawl, crawl_env
-from fixtureweb.redisserver import running_redis
 from fixtureweb.server import FixtureHandler, running
 
 HOST = "www.taonan.gov.cn"
@@ -85,17 +84,17 @@ def test_requests_waiting_for_robots_txt_obey_it(tmp_path, slow_web):
     assert_obeyed(hook, tmp_path)
 
 
-def test_distributed_worker_requests_waiting_for_robots_txt_obey_it(tmp_path, slow_web):
+def test_distributed_worker_requests_waiting_for_robots_txt_obey_it(tmp_path, slow_web,
+                                                                    redis_url):
     web, hook = slow_web
     env = crawl_env(web.proxy_url)
-    with running_redis() as url:
-        push = subprocess.run([SCRAPY, "push_starts", "--reset", "-s", f"REDIS_URL={url}",
-                               "-a", f"start_urls={STARTS}"], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert push.returncode == 0, push.stderr[-2000:]
-        proc = subprocess.run([SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={tmp_path}",
-                               "-s", f"REDIS_URL={url}", "-s", "AUTOTHROTTLE_ENABLED=False",
-                               "-s", "DISTRIBUTED_IDLE_CLOSE=1", "-s", "DEPTH_LIMIT=1"],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    push = subprocess.run([SCRAPY, "push_starts", "--reset", "-s", f"REDIS_URL={redis_url}",
+                           "-a", f"start_urls={STARTS}"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert push.returncode == 0, push.stderr[-2000:]
+    proc = subprocess.run([SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={tmp_path}",
+                           "-s", f"REDIS_URL={redis_url}", "-s", "AUTOTHROTTLE_ENABLED=False",
+                           "-s", "DISTRIBUTED_IDLE_CLOSE=1", "-s", "DEPTH_LIMIT=1"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert_obeyed(hook, tmp_path)

@@ -7,7 +7,6 @@ import sqlite3
 
 from fixtureweb import load_manifest
 from fixtureweb.crawl import crawl
-from fixtureweb.server import running
 
 
 class BrokenParser:
@@ -24,12 +23,11 @@ class BrokenParser:
         return True
 
 
-def test_parser_crash_means_host_not_crawled_and_crawl_finishes(tmp_path):
+def test_parser_crash_means_host_not_crawled_and_crawl_finishes(tmp_path, web):
     site = load_manifest()["sites"][0]
-    with running() as web:
-        proc = crawl(tmp_path, web.proxy_url, "-a", f"start_urls={site['start_url']}",
-                     "-s", "ROBOTSTXT_PARSER=tests.crawler.test_robots_parse_error.BrokenParser",
-                     "-s", "ROBOTS_RETRY_TIMES=0", timeout=120)
+    proc = crawl(tmp_path, web.proxy_url, "-a", f"start_urls={site['start_url']}",
+                 "-s", "ROBOTSTXT_PARSER=tests.crawler.test_robots_parse_error.BrokenParser",
+                 "-s", "ROBOTS_RETRY_TIMES=0", timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "robots.txt could not be parsed" in proc.stderr
     db = sqlite3.connect(tmp_path / "reports.db")

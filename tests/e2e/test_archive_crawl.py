@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from fixtureweb import SITES_DIR, load_manifest
@@ -47,16 +46,9 @@ def sha1(data: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    data = tmp_path_factory.mktemp("archive")
-    crawl_fixture_web(data)
-    return data
-
-
-def test_every_file_passes_warcio_check_index_and_gzip_t(crawled):
-    files = sorted((crawled / "warc").glob("*.warc.gz"))
-    assert files and not list((crawled / "warc").glob("*.open"))
+def test_every_file_passes_warcio_check_index_and_gzip_t(crawled_web):
+    files = sorted((crawled_web / "warc").glob("*.warc.gz"))
+    assert files and not list((crawled_web / "warc").glob("*.open"))
     for f in files:
         check = subprocess.run([WARCIO, "check", "-v", str(f)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
@@ -67,8 +59,8 @@ def test_every_file_passes_warcio_check_index_and_gzip_t(crawled):
         assert subprocess.run(["gzip", "-t", str(f)]).returncode == 0
 
 
-def test_warcinfo_heads_every_file(crawled):
-    for f in (crawled / "warc").glob("*.warc.gz"):
+def test_warcinfo_heads_every_file(crawled_web):
+    for f in (crawled_web / "warc").glob("*.warc.gz"):
         _, first, block = next(records(f))
         assert first.rec_type == "warcinfo" and first.rec_headers.protocol == "WARC/1.1"
         fields = dict(line.split(": ", 1) for line in block.decode().splitlines() if line)
@@ -76,9 +68,9 @@ def test_warcinfo_heads_every_file(crawled):
         assert fields["robots"] == "obey"
 
 
-def test_payload_digests_and_bodies_as_received(crawled):
+def test_payload_digests_and_bodies_as_received(crawled_web):
     gzipped = chunked = 0
-    for f in (crawled / "warc").glob("*.warc.gz"):
+    for f in (crawled_web / "warc").glob("*.warc.gz"):
         for _, rec, payload in records(f):
             if rec.rec_type != "response":
                 continue
@@ -105,9 +97,9 @@ def test_payload_digests_and_bodies_as_received(crawled):
     assert gzipped and chunked
 
 
-def test_headers_exactly_as_the_server_sent_them(crawled):
+def test_headers_exactly_as_the_server_sent_them(crawled_web):
     seen_cookies = False
-    for f in (crawled / "warc").glob("*.warc.gz"):
+    for f in (crawled_web / "warc").glob("*.warc.gz"):
         for _, rec, _ in records(f):
             if rec.rec_type not in ("response", "revisit") or \
                     rec.http_headers.get_statuscode() != "200":
@@ -124,9 +116,9 @@ def test_headers_exactly_as_the_server_sent_them(crawled):
     assert seen_cookies
 
 
-def test_request_records_keep_the_query_and_link_to_their_response(crawled):
+def test_request_records_keep_the_query_and_link_to_their_response(crawled_web):
     responses, requests = {}, {}
-    for f in (crawled / "warc").glob("*.warc.gz"):
+    for f in (crawled_web / "warc").glob("*.warc.gz"):
         for _, rec, _ in records(f):
             rid = rec.rec_headers.get_header("WARC-Record-ID")
             if rec.rec_type in ("response", "revisit"):
@@ -140,12 +132,12 @@ def test_request_records_keep_the_query_and_link_to_their_response(crawled):
         assert target == (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def test_cleaned_text_archived_as_conversion_with_metadata(crawled):
-    db = sqlite3.connect(crawled / "reports.db")
+def test_cleaned_text_archived_as_conversion_with_metadata(crawled_web):
+    db = sqlite3.connect(crawled_web / "reports.db")
     texts = dict(db.execute("select url, text from reports"))
     assert set(texts) == REPORT_URLS
     ids, conversions, metadata = {}, {}, {}
-    for f in (crawled / "warc").glob("*.warc.gz"):
+    for f in (crawled_web / "warc").glob("*.warc.gz"):
         for _, rec, block in records(f):
             h = rec.rec_headers
             if rec.rec_type in ("response", "revisit"):
@@ -166,7 +158,7 @@ def test_cleaned_text_archived_as_conversion_with_metadata(crawled):
         assert [[r["kind"], r["text"]] for r in info["removals"]] == stored
 
 
-def test_second_crawl_writes_revisits_not_new_payloads(crawled, tmp_path):
+def test_second_crawl_writes_revisits_not_new_payloads(crawled_web, tmp_path):
     data = tmp_path / "twice"
     crawl_fixture_web(data)
     first = set((data / "warc").glob("*.warc.gz"))

@@ -14,11 +14,9 @@ import lxml.html
 import pytest
 import yaml
 
-from fixtureweb.crawl import crawl_fixture_web
-from tests.browsing import MANIFEST, datasette, get_json, q
+from tests.browsing import MANIFEST, get_json, q
 from tests.paths import REPO
 
-REPO = REPO
 ARTIFACTS = REPO / "test-artifacts"
 TAONAN = next(r["url"] for s in MANIFEST["sites"] if s["host"] == "www.taonan.gov.cn"
               for r in s["reports"])
@@ -44,22 +42,14 @@ def run_chromium(user_data: Path, *args: str) -> subprocess.CompletedProcess[str
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    data = tmp_path_factory.mktemp("browser")
-    crawl_fixture_web(data)
-    with datasette(data / "reports.db") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
 def profile(tmp_path_factory):
     return tmp_path_factory.mktemp("chromium")
 
 
 @pytest.fixture(scope="module")
-def report_page(served, profile):
-    [row] = get_json(f"{served}/reports/reports.json?_shape=array&url={q(TAONAN)}")
-    return f"{served}/reports/reports/{row['id']}", row, profile
+def report_page(browsed, profile):
+    [row] = get_json(f"{browsed}/reports/reports.json?_shape=array&url={q(TAONAN)}")
+    return f"{browsed}/reports/reports/{row['id']}", row, profile
 
 
 def test_report_page_renders_the_chinese_text(report_page):
@@ -104,8 +94,8 @@ def header(page: lxml.html.HtmlElement) -> list[str]:
     return [th.get("data-column") for th in page.cssselect("table.rows-and-columns thead th")]
 
 
-def test_report_list_at_1280_px(served, profile):
-    url = f"{served}/reports/report_list"
+def test_report_list_at_1280_px(browsed, profile):
+    url = f"{browsed}/reports/report_list"
     png = screenshot(profile, "report-list.png", url, 900)
     assert len(png) > 50_000  # a table of Chinese text, not a blank or error page
     page = dom(profile, url)
@@ -113,7 +103,7 @@ def test_report_list_at_1280_px(served, profile):
     # Where and when first, the text never (it is on the report's own page).
     assert columns[:4] == ["region", "province", "level", "year"]
     assert columns.index("year") < columns.index("title") and "text" not in columns
-    rows = get_json(f"{served}/reports/report_list.json?_shape=array&_size=max")
+    rows = get_json(f"{browsed}/reports/report_list.json?_shape=array&_size=max")
     cells = page.cssselect("table.rows-and-columns tbody tr")
     assert len(cells) == len(rows)
     regions = [td.text_content().strip() for td in page.cssselect("td.col-region")]
@@ -123,16 +113,16 @@ def test_report_list_at_1280_px(served, profile):
     assert links == {f"/reports/reports/{r['id']}" for r in rows}
 
 
-def test_reports_table_opens_without_the_text(served, profile):
-    page = dom(profile, f"{served}/reports/reports")
+def test_reports_table_opens_without_the_text(browsed, profile):
+    page = dom(profile, f"{browsed}/reports/reports")
     columns = header(page)
     assert "region" in columns and "year" in columns
     for hidden in ("text", "removals", "url", "warc_offset"):
         assert hidden not in columns
 
 
-def test_two_character_search_shows_its_snippet(served, profile):
-    url = f"{served}/reports/search?term={q('肉牛')}"
+def test_two_character_search_shows_its_snippet(browsed, profile):
+    url = f"{browsed}/reports/search?term={q('肉牛')}"
     screenshot(profile, "search-two-characters.png", url, 900)
     page = dom(profile, url)
     snippets = page.cssselect("td.col-snippet")
@@ -150,8 +140,8 @@ CHARTS = yaml.safe_load((REPO / "datasette.yml").read_text("utf-8"))[
     "plugins"]["datasette-dashboards"]["coverage"]["charts"]
 
 
-def test_dashboard_charts_are_drawn(served, profile):
-    url = f"{served}/-/dashboards/coverage"
+def test_dashboard_charts_are_drawn(browsed, profile):
+    url = f"{browsed}/-/dashboards/coverage"
     # The charts are drawn by JavaScript after their queries return: let it run.
     budget = "--virtual-time-budget=20000"
     screenshot(profile, "dashboard.png", url, 1600, budget)
@@ -162,7 +152,7 @@ def test_dashboard_charts_are_drawn(served, profile):
         [svg] = box.cssselect("svg.marks")
         # One rectangle per row of the chart's query (its filter unset).
         sql = re.sub(r"\[\[.*?\]\]", "", chart["query"])
-        rows = get_json(f"{served}/reports.json?_shape=array&sql={q(sql)}&province=")
+        rows = get_json(f"{browsed}/reports.json?_shape=array&sql={q(sql)}&province=")
         marks = svg.cssselect("g.mark-rect.role-mark path")
         assert rows and len(marks) == len(rows), slug
     # Chinese labels are drawn as text (the provinces of the axis).

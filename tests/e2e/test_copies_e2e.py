@@ -13,7 +13,6 @@ import pytest
 
 from fixtureweb import load_manifest
 from fixtureweb.crawl import REPO, SCRAPY, crawl
-from fixtureweb.server import running
 
 MANIFEST = load_manifest()
 ORIGINAL = next(s for s in MANIFEST["sites"] if s["host"] == "www.beipiao.gov.cn")
@@ -25,13 +24,12 @@ TWO_YEARS = next(s for s in COPY_SITES.values() if not any("copy_of" in r for r 
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
+def crawled(tmp_path_factory, web):
     data = tmp_path_factory.mktemp("copies")
-    with running() as web:
-        # The copies first: the government original arrives last and must still win.
-        start = ",".join([*(s["start_url"] for s in COPY_SITES.values()), ORIGINAL["start_url"]])
-        proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}", "-s", "DEPTH_LIMIT=4",
-                     "-s", "CONCURRENT_REQUESTS=1")
+    # The copies first: the government original arrives last and must still win.
+    start = ",".join([*(s["start_url"] for s in COPY_SITES.values()), ORIGINAL["start_url"]])
+    proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}", "-s", "DEPTH_LIMIT=4",
+                 "-s", "CONCURRENT_REQUESTS=1")
     assert proc.returncode == 0, proc.stderr[-3000:]
     return data
 

@@ -15,7 +15,6 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.commands.summary import summarize
 from fixtureweb import load_manifest
 from fixtureweb.crawl import crawl
-from fixtureweb.server import running
 from pipelines.clean.cleaner import clean
 
 MANIFEST = load_manifest()
@@ -26,11 +25,10 @@ DISALLOWED = {u for s in MANIFEST["sites"] for u in s["disallowed"]}
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
+def crawled(tmp_path_factory, web):
     data = tmp_path_factory.mktemp("crawl")
-    with running() as web:
-        start = ",".join(site["start_url"] for site in MANIFEST["sites"])
-        proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}")
+    start = ",".join(site["start_url"] for site in MANIFEST["sites"])
+    proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     db = sqlite3.connect(data / "reports.db")
     db.row_factory = sqlite3.Row
@@ -157,9 +155,8 @@ def test_progress_is_reported(crawled):
     assert "progress:" in log and "finished:" in log
 
 
-def test_plain_loopback_start_url(tmp_path):
-    with running() as web:
-        proc = crawl(tmp_path, None, "-a", f"start_urls=http://127.0.0.1:{web.port}/")
+def test_plain_loopback_start_url(tmp_path, web):
+    proc = crawl(tmp_path, None, "-a", f"start_urls=http://127.0.0.1:{web.port}/")
     assert proc.returncode == 0, proc.stderr[-3000:]
     db = sqlite3.connect(tmp_path / "reports.db")
     urls = [u for (u,) in db.execute("select url from reports")]

@@ -16,12 +16,10 @@ import yaml
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
-from fixtureweb.crawl import crawl_fixture_web
 from pipelines.store import governments
 from tests.browsing import MANIFEST, datasette, get, get_json, q
 from tests.paths import REPO
 
-REPO = REPO
 METADATA = yaml.safe_load((REPO / "datasette.yml").read_text(encoding="utf-8"))
 SITES = MANIFEST["sites"]
 REPORT_URLS = {r["url"] for s in SITES for r in s["reports"]}
@@ -32,16 +30,8 @@ TAONAN = next(r["url"] for s in SITES if s["host"] == "www.taonan.gov.cn" for r 
 
 
 @pytest.fixture(scope="module")
-def crawl_dir(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("browse")
-    crawl_fixture_web(data)
-    return data
-
-
-@pytest.fixture(scope="module")
-def site(crawl_dir) -> str:
-    with datasette(crawl_dir / "reports.db") as base:
-        yield base + "/reports"
+def site(browsed: str) -> str:
+    return browsed + "/reports"
 
 
 def reports(site: str, query: str = "") -> list[dict]:
@@ -268,19 +258,19 @@ def test_dashboard_charts_count_reports_and_governments(site):
     assert {r["status"] for r in jilin} >= {"found", "unknown_site"}
 
 
-def test_crawl_row_records_the_run(site, crawl_dir):
+def test_crawl_row_records_the_run(site, crawled_web):
     [crawl] = get_json(f"{site}/crawls.json?_shape=array&_json=settings&_json=stats")
     assert crawl["spider"] == "reports" and crawl["finish_reason"] == "finished"
     assert crawl["finished_at"] >= crawl["started_at"]
-    assert crawl["settings"]["DATA_DIR"] == str(crawl_dir)
+    assert crawl["settings"]["DATA_DIR"] == str(crawled_web)
     pages = get_json(f"{site}/pages.json?_size=0")["filtered_table_rows_count"]
     assert crawl["pages"] == pages == crawl["stats"]["store/pages"]
     assert crawl["reports"] == len(REPORT_URLS) == crawl["stats"]["store/reports"]
 
 
-def warc_dates(crawl_dir: Path) -> dict[str, str]:
+def warc_dates(crawled_web: Path) -> dict[str, str]:
     dates = {}
-    for path in (crawl_dir / "warc").glob("*.warc.gz"):
+    for path in (crawled_web / "warc").glob("*.warc.gz"):
         with open(path, "rb") as fh:
             for rec in ArchiveIterator(fh):
                 if rec.rec_type in ("response", "revisit"):
@@ -289,8 +279,8 @@ def warc_dates(crawl_dir: Path) -> dict[str, str]:
     return dates
 
 
-def assert_replay_links(site: str, crawl_dir: Path, base: str) -> None:
-    dates = warc_dates(crawl_dir)
+def assert_replay_links(site: str, crawled_web: Path, base: str) -> None:
+    dates = warc_dates(crawled_web)
     for row in reports(site):
         page = html.unescape(get(f"{site}/reports/{row['id']}").decode("utf-8"))
         replay = f"{base}{iso_date_to_timestamp(dates[row['url']])}/{row['url']}"
@@ -298,16 +288,16 @@ def assert_replay_links(site: str, crawl_dir: Path, base: str) -> None:
         assert row["title"] in page
 
 
-def test_report_page_links_to_its_replay(site, crawl_dir):
+def test_report_page_links_to_its_replay(site, crawled_web):
     # Where `make replay` serves the WARC files with pywb (collection reports, port 8090).
-    assert_replay_links(site, crawl_dir, "http://127.0.0.1:8090/reports/")
+    assert_replay_links(site, crawled_web, "http://127.0.0.1:8090/reports/")
     assert METADATA["plugins"]["gzbg-replay-links"]["base"] == "http://127.0.0.1:8090/reports/"
 
 
-def test_replay_base_is_a_setting_of_make_browse(crawl_dir):
+def test_replay_base_is_a_setting_of_make_browse(crawled_web):
     base = "http://127.0.0.1:9/elsewhere/"
-    with datasette(crawl_dir / "reports.db", REPLAY_BASE=base) as root:
-        assert_replay_links(root + "/reports", crawl_dir, base)
+    with datasette(crawled_web / "reports.db", REPLAY_BASE=base) as root:
+        assert_replay_links(root + "/reports", crawled_web, base)
 
 
 def test_make_browse_and_its_variables_are_documented():

@@ -21,7 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from fixtureweb import SITES_DIR, load_manifest, site_file
 from fixtureweb.crawl import crawl, crawl_env
-from fixtureweb.server import FixtureHandler, FixtureServer, running
+from fixtureweb.server import FixtureHandler, FixtureServer
 from tests.paths import REPO
 
 MANIFEST = load_manifest()
@@ -194,12 +194,11 @@ report_columns = ["http://www.beishan-fixture.gov.cn/zwgk/ghjh/zfgzbg/index_1.ht
     (["-a", "sites=北山市"], {"www.beishan-fixture.gov.cn"}),
     ([], {"www.taonan.gov.cn", "www.tiedong.gov.cn", "www.beishan-fixture.gov.cn"}),
 ])
-def test_sites_file_selection(tmp_path, args, hosts):
+def test_sites_file_selection(tmp_path, args, hosts, web):
     sites = tmp_path / "sites.toml"
     sites.write_text(SITES_TOML, encoding="utf-8")
-    with running() as web:
-        proc = crawl(tmp_path / "data", web.proxy_url, "-s", f"SITES_FILE={sites}",
-                     "-s", "DEPTH_LIMIT=1", "-s", "CRAWLDELAY_ENABLED=False", *args)
+    proc = crawl(tmp_path / "data", web.proxy_url, "-s", f"SITES_FILE={sites}",
+                 "-s", "DEPTH_LIMIT=1", "-s", "CRAWLDELAY_ENABLED=False", *args)
     assert proc.returncode == 0, proc.stderr[-3000:]
     db = sqlite3.connect(tmp_path / "data" / "reports.db")
     fetched = {u.split("/")[2] for (u,) in db.execute("select url from pages")}
@@ -219,18 +218,17 @@ def test_unknown_region_is_a_clear_error(tmp_path):
     assert "no site in" in proc.stderr and "西藏" in proc.stderr
 
 
-def test_validate_sites_reports_reachability_and_report_links(tmp_path):
+def test_validate_sites_reports_reachability_and_report_links(tmp_path, web):
     sites = tmp_path / "sites.toml"
     unknown = ('[[site]]\nname = "无名市人民政府"\nregion = "无名市"\nlevel = "市"\n'
                'province = "吉林省"\nhosts = ["www.nowhere-fixture.gov.cn"]\n'
                'start_urls = ["http://www.nowhere-fixture.gov.cn/"]\n')
     sites.write_text(SITES_TOML + "\n" + unknown, encoding="utf-8")
     scrapy = Path(sys.executable).with_name("scrapy")
-    with running() as web:
-        proc = subprocess.run(
-            [str(scrapy), "validate_sites", "-s", f"SITES_FILE={sites}", "--region", "吉林"],
-            cwd=REPO, env=crawl_env(web.proxy_url),
-            capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(scrapy), "validate_sites", "-s", f"SITES_FILE={sites}", "--region", "吉林"],
+        cwd=REPO, env=crawl_env(web.proxy_url),
+        capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = {ln.split("\t")[0]: ln.split("\t") for ln in proc.stdout.splitlines() if "\t" in ln}
     assert set(lines) == {"洮南市人民政府", "四平市铁东区人民政府", "无名市人民政府"}

@@ -23,26 +23,12 @@ from archive.recovery import recover
 from fixtureweb import load_manifest
 from fixtureweb.crawl import REPO, SCRAPY, crawl, crawl_env
 from fixtureweb.demo import warc_check
-from fixtureweb.redisserver import running_redis
-from fixtureweb.server import running
 
 MANIFEST = load_manifest()
 STARTS = ",".join(site["start_url"] for site in MANIFEST["sites"])
 REPORT_URLS = {r["url"] for s in MANIFEST["sites"] for r in s["reports"]}
 COMMON = ["-a", f"start_urls={STARTS}", "-s", "AUTOTHROTTLE_ENABLED=False",
           "-s", "DISTRIBUTED_IDLE_CLOSE=2"]
-
-
-@pytest.fixture(scope="module")
-def web():
-    with running() as w:
-        yield w
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    with running_redis() as url:
-        yield url
 
 
 def push_starts(url: str, env: dict[str, str]) -> None:

@@ -8,9 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from fixtureweb.crawl import REPO, crawl_fixture_web
+from fixtureweb.crawl import REPO
 from tests.e2e.test_archive_crawl import REPORT_URLS, records
 from tests.shared import CORPUS as SHARED_CORPUS
 
@@ -37,38 +35,31 @@ def table(db: Path, name: str, skip: set[str] = NOT_IN_WARC) -> dict[str, dict]:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    data = tmp_path_factory.mktemp("extract")
-    crawl_fixture_web(data)
-    return data
-
-
-def test_extract_gives_the_reports_table_the_crawl_wrote(crawled, tmp_path):
+def test_extract_gives_the_reports_table_the_crawl_wrote(crawled_web, tmp_path):
     rebuilt = tmp_path / "rebuilt.db"
-    proc = extract(crawled, rebuilt)
+    proc = extract(crawled_web, rebuilt)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    live = table(crawled / "reports.db", "reports")
+    live = table(crawled_web / "reports.db", "reports")
     again = table(rebuilt, "reports")
     assert set(live) == REPORT_URLS
     assert again == live  # same rows, same text, same metadata, same WARC locations
     assert "extract: 1/1 files" in proc.stderr  # progress is shown
 
 
-def test_extract_gives_the_archived_pages(crawled, tmp_path):
+def test_extract_gives_the_archived_pages(crawled_web, tmp_path):
     rebuilt = tmp_path / "rebuilt.db"
-    assert extract(crawled, rebuilt).returncode == 0
+    assert extract(crawled_web, rebuilt).returncode == 0
     # Every column, `error` included: sitemap probes' 404s are excused by both alike.
-    live = table(crawled / "reports.db", "pages")
+    live = table(crawled_web / "reports.db", "pages")
     again = table(rebuilt, "pages")
     assert len(live) > 100 and again == live
     assert any(url.endswith("/sitemap.xml") and row["status"] == 404 and row["error"] is None
                for url, row in again.items())
 
 
-def test_extract_replaces_the_database_from_scratch(crawled, tmp_path):
+def test_extract_replaces_the_database_from_scratch(crawled_web, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(crawled / "warc", data / "warc")
+    shutil.copytree(crawled_web / "warc", data / "warc")
     (data / "reports.db").write_bytes(b"not a database, e.g. left by a broken disk")
     proc = subprocess.run([SCRAPY, "extract", "-s", f"DATA_DIR={data}"], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
@@ -76,9 +67,9 @@ def test_extract_replaces_the_database_from_scratch(crawled, tmp_path):
     assert set(table(data / "reports.db", "reports")) == REPORT_URLS
 
 
-def test_damaged_files_are_reported_and_the_rest_extracted(crawled, tmp_path):
+def test_damaged_files_are_reported_and_the_rest_extracted(crawled_web, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(crawled / "warc", data / "warc")
+    shutil.copytree(crawled_web / "warc", data / "warc")
     good = next((data / "warc").glob("*.warc.gz"))
     # Our own file, cut in the middle of a report's response record (as a full disk would).
     report_offsets = [off for off, rec, _ in records(good) if rec.rec_type == "response"
@@ -124,10 +115,10 @@ def every_row(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_workers_write_the_rows_one_process_writes(crawled, tmp_path):
+def test_workers_write_the_rows_one_process_writes(crawled_web, tmp_path):
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     for db, n in ((one, "1"), (two, "2")):
-        proc = extract(crawled, db, "--workers", n)
+        proc = extract(crawled_web, db, "--workers", n)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     rows1, rows2 = every_row(one), every_row(two)
     assert len(rows1["pages"]) > 100 and len(rows1["reports"]) == len(REPORT_URLS)
@@ -135,30 +126,30 @@ def test_workers_write_the_rows_one_process_writes(crawled, tmp_path):
     assert rows2 == rows1
 
 
-def test_bad_worker_count_is_a_clear_error(crawled, tmp_path):
-    proc = extract(crawled, tmp_path / "x.db", "--workers", "0")
+def test_bad_worker_count_is_a_clear_error(crawled_web, tmp_path):
+    proc = extract(crawled_web, tmp_path / "x.db", "--workers", "0")
     assert proc.returncode != 0 and "--workers must be at least 1" in proc.stdout + proc.stderr
 
 
-def test_the_commands_use_the_crawls_sqlite_path(crawled, tmp_path):
+def test_the_commands_use_the_crawls_sqlite_path(crawled_web, tmp_path):
     # A crawl run with -s SQLITE_PATH=... wrote its database there; extract rebuilds that
     # one and summary reads it, with the same settings.
     elsewhere = tmp_path / "elsewhere" / "crawl.db"
     setting = ["-s", f"SQLITE_PATH={elsewhere}"]
-    proc = subprocess.run([SCRAPY, "extract", "-s", f"DATA_DIR={crawled}", *setting],
+    proc = subprocess.run([SCRAPY, "extract", "-s", f"DATA_DIR={crawled_web}", *setting],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert table(elsewhere, "reports") == table(crawled / "reports.db", "reports")
+    assert table(elsewhere, "reports") == table(crawled_web / "reports.db", "reports")
     proc = subprocess.run([SCRAPY, "summary", "-s", f"DATA_DIR={tmp_path}", *setting],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"reports found: {len(REPORT_URLS)}" in proc.stdout
 
 
-def test_a_record_read_twice_is_recorded_once(crawled, tmp_path):
+def test_a_record_read_twice_is_recorded_once(crawled_web, tmp_path):
     # Three copies of each record: the file, and beside it the file concatenated with itself.
     data = tmp_path / "data"
-    shutil.copytree(crawled / "warc", data / "warc")
+    shutil.copytree(crawled_web / "warc", data / "warc")
     good = next((data / "warc").glob("*.warc.gz"))
     (data / "warc" / "zz-concat.warc.gz").write_bytes(good.read_bytes() * 2)
     proc = extract(data, data / "reports.db")
@@ -166,7 +157,7 @@ def test_a_record_read_twice_is_recorded_once(crawled, tmp_path):
     n = sum(1 for _ in records(good))
     assert f"from {3 * n} records in 2 files; {2 * n} duplicate records skipped" in proc.stdout
     # One row per fetch, each pointing at the first copy read: the rows the crawl wrote.
-    assert table(data / "reports.db", "pages") == table(crawled / "reports.db", "pages")
+    assert table(data / "reports.db", "pages") == table(crawled_web / "reports.db", "pages")
     con = sqlite3.connect(data / "reports.db")
     try:
         assert con.execute("select count(*) from pages where warc_file is not null").fetchone() \
@@ -175,9 +166,9 @@ def test_a_record_read_twice_is_recorded_once(crawled, tmp_path):
         con.close()
 
 
-def test_an_unfinished_open_file_is_named_and_not_read(crawled, tmp_path):
+def test_an_unfinished_open_file_is_named_and_not_read(crawled_web, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(crawled / "warc", data / "warc")
+    shutil.copytree(crawled_web / "warc", data / "warc")
     good = next((data / "warc").glob("*.warc.gz"))
     # As a killed crawl leaves it: whole records, then a torn one.
     unfinished = data / "warc" / "zz-killed.warc.gz.open"
@@ -189,7 +180,7 @@ def test_an_unfinished_open_file_is_named_and_not_read(crawled, tmp_path):
     assert "1 unfinished .open files not read" in proc.stdout
     assert "damaged: " not in proc.stderr
     rows = table(data / "reports.db", "pages")
-    assert rows == table(crawled / "reports.db", "pages")  # from the closed file alone
+    assert rows == table(crawled_web / "reports.db", "pages")  # from the closed file alone
     assert unfinished.read_bytes() == good.read_bytes()[: good.stat().st_size // 2]
     # Only .open files: the error says why there is nothing to extract.
     good.unlink()

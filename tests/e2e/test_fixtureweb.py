@@ -7,7 +7,6 @@ import http.client
 import re
 import socket
 from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -20,12 +19,6 @@ from fixtureweb.server import Running, running
 MANIFEST = load_manifest()
 SITES = {s["host"]: s for s in MANIFEST["sites"]}
 TAONAN, BEIZHEN, BEIPIAO = "www.taonan.gov.cn", "www.beizhen.gov.cn", "www.beipiao.gov.cn"
-
-
-@pytest.fixture(scope="module")
-def web() -> Iterator[Running]:
-    with running(port=0) as handle:
-        yield handle
 
 
 def request(

@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from fixtureweb import load_manifest, site_file
 from fixtureweb.crawl import REPO, SCRAPY, crawl
-from fixtureweb.server import running
+from fixtureweb.server import Running
 from pipelines.clean.cleaner import clean
 
 SITE = load_manifest()["parts_sites"][0]
@@ -22,10 +22,9 @@ SPLIT, FRAGMENT = SITE["split_report"], SITE["fragment"]
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def crawled(tmp_path_factory: pytest.TempPathFactory, web: Running) -> Path:
     data = tmp_path_factory.mktemp("parts")
-    with running() as web:
-        proc = crawl(data, web.proxy_url, "-a", f"start_urls={SITE['start_url']}")
+    proc = crawl(data, web.proxy_url, "-a", f"start_urls={SITE['start_url']}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     return data
 

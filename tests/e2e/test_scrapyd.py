@@ -29,7 +29,6 @@ from fixtureweb import load_manifest
 from fixtureweb.crawl import REPO, crawl_env
 from fixtureweb.demo import FIXTURE_SITES
 from fixtureweb.loopback import free_port
-from fixtureweb.server import running
 from pipelines.store.sites import load_sites
 
 BIN = Path(sys.executable).parent
@@ -45,7 +44,7 @@ def api(base: str, endpoint: str, data: list[tuple[str, str]] | None = None) -> 
 
 
 @pytest.fixture(scope="module")
-def scrapyd(tmp_path_factory):
+def scrapyd(tmp_path_factory, web):
     tmp = tmp_path_factory.mktemp("scrapyd")
     port = free_port()
     conf = configparser.ConfigParser()
@@ -58,25 +57,24 @@ def scrapyd(tmp_path_factory):
     with open(tmp / "scrapyd.conf", "w") as fh:
         conf.write(fh)
     base = f"http://127.0.0.1:{port}/"
-    with running() as web:
-        log = open(tmp / "scrapyd.log", "w")  # noqa: SIM115
-        proc = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile="], cwd=tmp,
-                                env=crawl_env(web.proxy_url), stdout=log, stderr=log)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    assert api(base, "daemonstatus.json")["status"] == "ok"
-                    break
-                except OSError:
-                    assert proc.poll() is None, (tmp / "scrapyd.log").read_text()
-                    assert time.monotonic() < deadline, "Scrapyd did not start"
-                    time.sleep(0.2)
-            yield tmp, base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            log.close()
+    log = open(tmp / "scrapyd.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile="], cwd=tmp,
+                            env=crawl_env(web.proxy_url), stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert api(base, "daemonstatus.json")["status"] == "ok"
+                break
+            except OSError:
+                assert proc.poll() is None, (tmp / "scrapyd.log").read_text()
+                assert time.monotonic() < deadline, "Scrapyd did not start"
+                time.sleep(0.2)
+        yield tmp, base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ import yaml
 from crawler.commands.summary import summarize
 from fixtureweb import load_manifest
 from fixtureweb.crawl import REPO, SCRAPY, crawl_env
-from fixtureweb.server import running
 from pipelines.clean.result import CleanResult
 from pipelines.page import Page
 from pipelines.store import migrations
@@ -153,22 +152,21 @@ CONSISTENT = {"integrity": "ok", "fk_violations": 0, "orphan_reports": 0,
               "reports_missing": 0, "orphan_removals": 0}
 
 
-def test_reading_while_a_crawl_writes(tmp_path):
+def test_reading_while_a_crawl_writes(tmp_path, web):
     path = tmp_path / "reports.db"
     seen = []
-    with running() as web:
-        proc = slow_crawl(tmp_path, web.proxy_url)
-        try:
-            conn = None
-            while proc.poll() is None:
-                conn = conn or reader(path)
-                if conn is not None:
-                    assert consistency(conn) == CONSISTENT
-                    seen.append(conn.execute("select count(*) from pages").fetchone()[0])
-                time.sleep(0.1)
-        finally:
-            proc.kill() if proc.poll() is None else None
-            proc.wait()
+    proc = slow_crawl(tmp_path, web.proxy_url)
+    try:
+        conn = None
+        while proc.poll() is None:
+            conn = conn or reader(path)
+            if conn is not None:
+                assert consistency(conn) == CONSISTENT
+                seen.append(conn.execute("select count(*) from pages").fetchone()[0])
+            time.sleep(0.1)
+    finally:
+        proc.kill() if proc.poll() is None else None
+        proc.wait()
     assert proc.returncode == 0
     during = sorted(set(seen))
     assert seen == sorted(seen) and len(during) >= 5, during  # it grew while we read
@@ -178,23 +176,22 @@ def test_reading_while_a_crawl_writes(tmp_path):
     assert final.execute("select finished_at is not null from crawls").fetchone() == (1,)
 
 
-def test_a_crash_mid_crawl_leaves_the_database_consistent(tmp_path):
+def test_a_crash_mid_crawl_leaves_the_database_consistent(tmp_path, web):
     path = tmp_path / "reports.db"
-    with running() as web:
-        proc = slow_crawl(tmp_path, web.proxy_url)
-        try:
-            conn, pages = None, 0
-            deadline = time.monotonic() + 120
-            while pages < 40 and proc.poll() is None and time.monotonic() < deadline:
-                conn = conn or reader(path)
-                if conn is not None:
-                    pages = conn.execute("select count(*) from pages").fetchone()[0]
-                time.sleep(0.05)
-            assert proc.poll() is None, "the crawl ended before it could be killed"
-            os.kill(proc.pid, signal.SIGKILL)
-        finally:
-            proc.kill() if proc.poll() is None else None
-            proc.wait()
+    proc = slow_crawl(tmp_path, web.proxy_url)
+    try:
+        conn, pages = None, 0
+        deadline = time.monotonic() + 120
+        while pages < 40 and proc.poll() is None and time.monotonic() < deadline:
+            conn = conn or reader(path)
+            if conn is not None:
+                pages = conn.execute("select count(*) from pages").fetchone()[0]
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill() if proc.poll() is None else None
+        proc.wait()
     assert proc.returncode == -signal.SIGKILL
     conn.close()
     assert Path(str(path) + "-wal").exists()  # killed with its write-ahead log unfolded

@@ -15,18 +15,16 @@ import pytest
 
 from fixtureweb import load_manifest
 from fixtureweb.crawl import REPO, SCRAPY, crawl
-from fixtureweb.server import running
 from tests.faultcrawl import tmpfs
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
+def crawled(tmp_path_factory, web):
     """A crawl of the fixture web, its spider items also fed to -O items.jsonl."""
     data = tmp_path_factory.mktemp("export")
-    with running() as web:
-        start = ",".join(site["start_url"] for site in load_manifest()["sites"])
-        proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}",
-                     "-O", str(data / "items.jsonl"))
+    start = ",".join(site["start_url"] for site in load_manifest()["sites"])
+    proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}",
+                 "-O", str(data / "items.jsonl"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return data, proc.stderr
 
