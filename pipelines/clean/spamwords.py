@@ -133,6 +133,7 @@ def is_spam_link(text: str) -> bool:
 
 # A bracketed group (【澳门X官网】) and a segment of a `_ | ｜` chain, with its separator.
 _BRACKET_RE = re.compile(r"[【〖\[]([^【】〖〗\[\]\n]{1,40})[】〗\]]")
+_OPENER_RE = re.compile(r"[【〖\[]")
 # A hyphen separates segments only with spaces around it or between CJK (not 2021-01-05).
 _SEGMENT_SEP_RE = re.compile(r"\s*[_|｜—]\s*|\s+-\s+|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff])")
 _SEGMENT_MAX = 40
@@ -199,25 +200,23 @@ def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
     removals: list[Removal] = []
     lines = text.split("\n")
     learned = set(seeds)
-    # Lines holding a strong term, from one scan of the whole text: a term never spans a
-    # line break, and the scan finds every line's leftmost term, so a line left unchanged
-    # below needs no search of its own.
-    strong_lines, line_no, pos = set(), 0, 0
-    if has_strong:
-        for m in strong.finditer(lowered):
-            line_no += lowered.count("\n", pos, m.start())
-            pos = m.start()
-            strong_lines.add(line_no)
+    # Lines holding a strong term, and lines that can hold a 【…】 group, from one scan of
+    # the whole text each: a line left unchanged below needs no search of its own (no term
+    # spans a line break; removals only shorten a line, so none brings a bracket in).
+    strong_lines = _lines_with(strong, lowered) if has_strong else set()
+    shaped = _lines_with(_OPENER_RE, text)
+    shaped.add(0)  # the title is also cut at its separators
 
     # First learn the page's own spam phrases and brands from its shapes (often in the
     # title), so that they are found spliced into the prose before the chain rule cuts them.
-    for n, line in enumerate(lines):
-        _strip_shapes(line, [], learned, title=n == 0)
+    for n in sorted(shaped):
+        _strip_shapes(lines[n], [], learned, title=n == 0)
     brands = _brands(learned) if learned else None
     for n, line in enumerate(lines):
         if learned:
             line = _strip_learned(line, learned, brands, removals)
-        line = _strip_shapes(line, removals, set(), title=n == 0)
+        if n in shaped:
+            line = _strip_shapes(line, removals, set(), title=n == 0)
         if has_strong and (n in strong_lines if line == lines[n]
                            else strong.search(line.lower())):
             line = _strip_line(line, removals)
@@ -225,6 +224,18 @@ def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
             line = _EDGE_SEP_RE.sub("", line)
         lines[n] = line
     return "\n".join(lines), removals
+
+
+def _lines_with(pattern: re.Pattern[str], text: str) -> set[int]:
+    """Numbers of the lines of `text` where `pattern` matches: the scan finds every line's
+    leftmost match when no match spans a line break."""
+    found: set[int] = set()
+    line_no = pos = 0
+    for m in pattern.finditer(text):
+        line_no += text.count("\n", pos, m.start())
+        pos = m.start()
+        found.add(line_no)
+    return found
 
 
 def _known_chain(part: str) -> bool:
