@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -201,12 +202,26 @@ _TEASER_TAIL_RE = re.compile(
 def _same(a: str, b: str) -> bool:
     """Line `a` repeats title `b` (ignoring spaces and enclosing brackets), perhaps as a
     teaser: the title with a （全文） tag or a date after it."""
-    a, b = for_matching(a).replace(" ", ""), for_matching(b).replace(" ", "")
-    if not a or not b:
+    a, b = _matchable(a), _matchable(b)
+    # Each way below has b inside a: one substring search rejects most lines.
+    if not a or not b or b not in a:
         return False
     if a == b or (len(b) >= 6 and a.strip("【】[]()（）") == b):
         return True
     return len(b) >= 6 and a.startswith(b) and bool(_TEASER_TAIL_RE.match(a[len(b) :]))
+
+
+def _matchable(line: str) -> str:
+    # Titles and short lines are compared again and again: those are cached.
+    return _matchable_short(line) if len(line) <= _CACHED_LINE else _spaceless(line)
+
+
+def _spaceless(line: str) -> str:
+    return for_matching(line).replace(" ", "")
+
+
+_matchable_short = lru_cache(maxsize=4096)(_spaceless)
+_CACHED_LINE = 200
 
 
 _PROSE_PUNCT_RE = re.compile(r"[。，；！？]")

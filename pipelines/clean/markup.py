@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from lxml import etree
 
@@ -28,6 +29,7 @@ _SOUP_TEXT_MAX = 120  # a soup element holding more text than this is unwrapped,
 _OFFSCREEN_RE = re.compile(r"-\s*\d{3,}(?:\.\d+)?\s*(?:px|pt|em|rem)?")
 _TINY_RE = re.compile(r"0|[0-2](?:\.\d+)?px")  # 0 to 2px: nothing readable fits
 _CLIP_RE = re.compile(r"rect\(\s*0")
+_CACHED_CSS = 200  # characters
 _OFFSCREEN_PROPS = ("left", "top", "right", "bottom", "margin-left", "margin-top", "text-indent")
 
 
@@ -37,6 +39,12 @@ def hides(css: str) -> bool:
     Declarations are split into properties first: a regex over the whole block with `.*`
     between two properties backtracks quadratically on the long inline styles of CMS pages.
     """
+    # A page repeats its inline styles on element after element (every paragraph's
+    # text-indent): short ones are judged once.
+    return _hides_short(css) if len(css) <= _CACHED_CSS else _hides(css)
+
+
+def _hides(css: str) -> bool:
     low = css.lower()
     if "none" not in low and "hidden" not in low and "-" not in low and "clip" not in low:
         return False
@@ -55,6 +63,9 @@ def hides(css: str) -> bool:
     if props.get("overflow") != "hidden":
         return False
     return any(_TINY_RE.fullmatch(props[p]) for p in ("width", "height") if p in props)
+
+
+_hides_short = lru_cache(maxsize=1024)(_hides)
 
 
 # Only simple `.cls` / `#id` selectors are trusted.

@@ -193,17 +193,17 @@ def strip_spam_words(text: str, hidden: Iterable[str] = ()) -> tuple[str, list[R
 def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
     strong = _strong_any()
     # A search for the terms is far cheaper than the chain regex: most pages have none.
+    # Lines holding a strong term, and (below) lines that can hold a 【…】 group, from one
+    # scan of the whole text each: a line left unchanged needs no search of its own (no
+    # term spans a line break; removals only shorten a line, so none brings a bracket in).
     lowered = text.lower()
-    has_strong = strong is not None and strong.search(lowered) is not None
+    strong_lines = _lines_with(strong, lowered) if strong is not None else set()
+    has_strong = bool(strong_lines)
     if not has_strong and not _any_cue(text):
         return text, []
     removals: list[Removal] = []
     lines = text.split("\n")
     learned = set(seeds)
-    # Lines holding a strong term, and lines that can hold a 【…】 group, from one scan of
-    # the whole text each: a line left unchanged below needs no search of its own (no term
-    # spans a line break; removals only shorten a line, so none brings a bracket in).
-    strong_lines = _lines_with(strong, lowered) if has_strong else set()
     shaped = _lines_with(_OPENER_RE, text)
     shaped.add(0)  # the title is also cut at its separators
 
