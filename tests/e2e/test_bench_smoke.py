@@ -23,8 +23,6 @@ from bench.sitegen import Site
 from pipelines.store.copies.fingerprint import similarity
 from tests.paths import REPO
 
-REPO = REPO
-
 
 def test_site_has_exactly_n_pages_all_reachable_and_deterministic():
     site = Site(500)
