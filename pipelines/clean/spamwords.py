@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from pipelines.clean.result import Removal
@@ -119,6 +119,9 @@ def _spam_shaped(text: str) -> bool:
     return sum(map(len, rest)) <= _BRAND_MAX and not any(_DATE_RE.search(r) for r in rest)
 
 
+# Cached: a site repeats its link texts (navigation, friend links) on every page; callers
+# pass short texts only (hidden.py: at most 40 characters).
+@lru_cache(maxsize=8192)
 def is_spam_link(text: str) -> bool:
     """A link's text made spam by casino vocabulary: a strong term, or two distinct cue
     terms (one, like 娱乐, is also a news site's section name)."""
