@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.pages import page_from_failure, page_from_response
 from crawler import discovery
 from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
+from crawler.links import extract_links
 from pipelines.page import SITEMAP, Page
 from pipelines.store.sites import Site, load_sites, select_sites
 
@@ -97,11 +97,6 @@ class ReportsSpider(Spider):
         self.sites: list[Site] = []
         # Scrapy's OffsiteMiddleware reads this when the spider opens.
         self.allowed_domains = [site_domain(u) for u in self._start_arg]
-        # Attachments are archived and cleaned like pages, so their extensions stay crawlable;
-        # discovery.link_kind decides which attachment links look like reports.
-        deny = [e for e in IGNORED_EXTENSIONS if e not in discovery.ATTACHMENT_EXTENSIONS]
-        self.link_extractor = LinkExtractor(tags=("a", "area"), attrs=("href",),
-                                            deny_extensions=deny)
         self.keywords: dict[str, Keywords] = {}
         self._exhausted: set[str] = set()
 
@@ -197,7 +192,7 @@ class ReportsSpider(Spider):
             return
         page_kind = response.meta.get("discovery", GENERIC)
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
-        links = self.link_extractor.extract_links(response)
+        links = extract_links(response)
         # Scrapy caches the selector on the response, and the selector refers back to it: a
         # cycle that only a full gc pass frees, holding the body, its text and its lxml tree
         # (tens of MB for a large page) long after the page is done.  Memory then grew with

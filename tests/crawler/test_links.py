@@ -1,0 +1,77 @@
+"""crawler.links finds what Scrapy's LinkExtractor finds, link for link, on awkward pages."""
+
+from __future__ import annotations
+
+import itertools
+from urllib.parse import urljoin
+
+import pytest
+from scrapy.http import HtmlResponse, XmlResponse
+from scrapy.linkextractors import LinkExtractor
+
+from crawler import links
+
+HREFS = [
+    "/zwgk/index.html", "zwgk/t20230110_1.html", "./t1.html", "../up/t2.html", "../../../x",
+    "?page=2", "#top", "", "  /spaced.html\n", "//cdn.example.org/a.html",
+    "http://other.example.org/p?q=1#f", "https://gov.example.cn/", "HTTP://Upper.example.org/",
+    "http:relative.html", "http:///nohost", "javascript:window.print()", "mailto:a@b.cn",
+    "/政府工作报告.html", "/search?q=报告&p=1", "/a b/c d.html", "/dl/report.PDF",
+    "/files/notes.docx", "/style.css", "/photo.JPG", "/archive.zip", "http://[bad/",
+    "/zwgk/index.html", "/a/./b/../c.html", "/path;params?x#y", "ftp://files.example.org/r.pdf",
+]
+
+
+def page(hrefs: list[str], base: str = "") -> str:
+    anchors = "".join(f'<a href="{h}">link <b>{i}</b> text</a> <p>para {i}</p>'
+                      for i, h in enumerate(hrefs))
+    head = f'<base href="{base}">' if base else ""
+    return (f"<html><head>{head}</head><body><map><area href=\"/area.html\"></map>"
+            f"<a name=\"no-href\">x</a><link href=\"/not-a-link.css\">{anchors}</body></html>")
+
+
+def scrapy_links(response: HtmlResponse) -> list[tuple[str, str]]:
+    extractor = LinkExtractor(tags=("a", "area"), attrs=("href",),
+                              deny_extensions=[e[1:] for e in links.DENIED_EXTENSIONS])
+    return [(link.url, link.text) for link in extractor.extract_links(response)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("url,base", [
+    ("http://gov.example.cn/zwgk/zfgzbg/index.html", ""),
+    ("https://gov.example.cn/a/b/c/t.html?x=1", ""),
+    ("http://gov.example.cn/a/b.html", "http://mirror.example.org/base/dir/"),
+    ("http://gov.example.cn/a/b.html", "/rooted/"),
+])
+def test_same_links_as_scrapy(url: str, base: str, encoding: str) -> None:
+    body = page(HREFS, base).encode(encoding)
+    response = HtmlResponse(url, body=body, encoding=encoding)
+    expected = scrapy_links(response)
+    assert expected, "the page has links to compare"
+    # Twice: the second time the cached joins and verdicts answer.
+    for _ in range(2):
+        found = links.extract_links(HtmlResponse(url, body=body, encoding=encoding))
+        assert [(link.url, link.text) for link in found] == expected
+
+
+def test_xhtml_parsed_as_xml() -> None:
+    body = ('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+            '<a href="/x.html">x</a><area href="y.html"/><a href="/z.css">z</a></body></html>')
+    response = XmlResponse("http://gov.example.cn/d/p.xhtml", body=body.encode())
+    found = [(link.url, link.text) for link in links.extract_links(response)]
+    assert found == scrapy_links(response)
+    assert [u for u, _ in found] == ["http://gov.example.cn/x.html",
+                                     "http://gov.example.cn/d/y.html"]
+
+
+def test_cached_join_equals_urljoin() -> None:
+    bases = ["http://gov.example.cn/a/b/c.html?q=1#f", "https://gov.example.cn/", "http://h:8080",
+             "ftp://files.example.org/d/", "http://user@h.example.org/x/;p?q"]
+    for base, href in itertools.product(bases, HREFS):
+        try:
+            expected = urljoin(base, href)
+        except ValueError:
+            with pytest.raises(ValueError):
+                links._join(base, links._origin(base), href)
+            continue
+        assert links._join(base, links._origin(base), href) == expected, (base, href)
