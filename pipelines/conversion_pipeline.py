@@ -52,8 +52,8 @@ class ConversionPipeline:
             return item  # the response was not archived (write error): nothing to refer to
         now = datetime_to_iso_date(datetime.now(UTC).replace(tzinfo=None), use_micros=True)
         try:
-            await self.service.write_conversion(item.url, item.cleaned.text,
-                                                cleaner_account(item.cleaned), refers_to, now)
+            await self.service.write_conversion(item.url, item.cleaned, cleaner_account,
+                                                refers_to, now)
         except ArchiveWriteError as e:
             # The service has stopped the crawl.  Marked, the page stays out of the database,
             # so the resume fetches it again (a revisit) and writes its conversion then.
