@@ -11,9 +11,10 @@ import dataclasses
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -23,12 +24,15 @@ from pipelines.clean.result import CleanResult
 from pipelines.page import Fetch, Page
 from pipelines.store import migrations
 
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
 # Readers (Datasette, `scrapy summary`) may hold the database while the crawl writes; WAL lets
 # them read a consistent snapshot and the writer waits this long for a lock rather than fail.
 BUSY_TIMEOUT_MS = 10_000
 
 
-def crawl_db_path(settings: Any) -> Path:
+def crawl_db_path(settings: BaseSettings) -> Path:
     """The database a crawl writes: SQLITE_PATH, else DATA_DIR/reports.db."""
     return Path(settings.get("SQLITE_PATH") or Path(settings.get("DATA_DIR")) / "reports.db")
 
@@ -53,7 +57,7 @@ def now_iso() -> str:
 
 
 def start_crawl(db: sqlite_utils.Database, spider: str, *, source: str = "crawl",
-                settings: dict[str, Any] | None = None, crawl_key: str | None = None) -> int:
+                settings: Mapping[str, object] | None = None, crawl_key: str | None = None) -> int:
     """Insert the crawls row of a run (a crawl, or a re-extraction from WARC) and return its id.
 
     finished_at stays empty until finish_crawl: a row without it is a run that is still going
@@ -70,7 +74,7 @@ def start_crawl(db: sqlite_utils.Database, spider: str, *, source: str = "crawl"
 
 
 def finish_crawl(db: sqlite_utils.Database, crawl_id: int, reason: str,
-                 stats: dict[str, Any] | None = None) -> None:
+                 stats: Mapping[str, object] | None = None) -> None:
     counts = db.execute(
         "select (select count(*) from pages where crawl_id = :id),"
         " (select count(*) from reports where crawl_id = :id)", {"id": crawl_id}).fetchone()
@@ -91,7 +95,7 @@ INT64 = range(-(2**63), 2**63)
 MAX_HEADER_CHARS = 8192
 
 
-def bad_status(status: Any) -> str | None:
+def bad_status(status: object) -> str | None:
     """Why status is no HTTP status to store (None: it is one, or there is none)."""
     if status is None:
         return None
@@ -112,7 +116,7 @@ def _text(value: str, what: str, notes: list[str], limit: int = 0) -> str:
     return value
 
 
-def _value(value: Any, what: str, notes: list[str]) -> Any:
+def _value(value: object, what: str, notes: list[str]) -> object:
     if isinstance(value, str):
         return _text(value, what, notes)
     if type(value) is int and value not in INT64:
@@ -176,7 +180,7 @@ def host(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
-def report_row(url: str, fetch: Fetch, result: CleanResult) -> dict[str, Any]:
+def report_row(url: str, fetch: Fetch, result: CleanResult) -> dict[str, object]:
     return {
         "url": url, "title": result.title, "text": result.text, "region": result.region,
         "level": result.level, "year": result.year, "year_reviewed": result.year_reviewed,
@@ -199,7 +203,7 @@ def report_row(url: str, fetch: Fetch, result: CleanResult) -> dict[str, Any]:
 MAX_REMOVAL_ROWS = 1000
 
 
-def removal_rows(result: CleanResult) -> list[dict[str, Any]]:
+def removal_rows(result: CleanResult) -> list[dict[str, object]]:
     listed = result.removals[:MAX_REMOVAL_ROWS]
     rows = [{"seq": i, "kind": r.kind, "is_spam": int(r.kind in SPAM_KINDS), "text": r.text}
             for i, r in enumerate(listed)]

@@ -1,0 +1,52 @@
+"""pipelines.store.stored: what a resumed crawl asks the database before it goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.page import Fetch, Page
+from pipelines.store import stored
+from pipelines.store.db import open_db, start_crawl
+from pipelines.store.record import record_page
+
+
+def page(url: str, offset: int | None, status: int = 200, error: str | None = None) -> Page:
+    fetch = Fetch(url, status, "2023-01-12T08:30:15Z", warc_type="response",
+                  warc_record_id=f"<urn:uuid:{offset}>", warc_file="a.warc.gz",
+                  warc_offset=offset, warc_length=10, discovery="sitemap")
+    return Page(url=url, status=status, depth=2, error=error,
+                fetches=[fetch] if offset is not None else [])
+
+
+def test_a_missing_or_empty_database_has_stored_nothing(tmp_path: Path) -> None:
+    for path in (tmp_path / "none.db", tmp_path / "empty.db"):
+        if path.name == "empty.db":
+            path.write_bytes(b"")
+        assert stored.last_crawl_id(path) == 0
+        assert stored.urls_stored_since(path, 0) == []
+        assert stored.pages_stored_since(path, 0) == []
+        assert stored.record_location(path, "<urn:uuid:1>") is None
+    assert not (tmp_path / "none.db").exists()  # asking creates nothing
+
+
+def test_the_pages_of_later_crawls_with_their_archived_records(tmp_path: Path) -> None:
+    path = tmp_path / "reports.db"
+    db = open_db(path)
+    first = start_crawl(db, "reports")
+    record_page(db, page("http://a.gov.cn/old", 1), first)
+    second = start_crawl(db, "reports")
+    for p in (page("http://a.gov.cn/b", 20), page("http://a.gov.cn/a", 10),
+              page("http://a.gov.cn/gone", 30, 404, "HTTP 404"),
+              page("http://a.gov.cn/refused", None, None, "ConnectionRefusedError: x")):
+        record_page(db, p, second)
+    db.close()
+    assert stored.last_crawl_id(path) == second
+    assert sorted(stored.urls_stored_since(path, first)) == [
+        "http://a.gov.cn/a", "http://a.gov.cn/b", "http://a.gov.cn/gone", "http://a.gov.cn/refused"]
+    # Whole pages only, in the order stored, with how the crawl reached them.
+    assert stored.pages_stored_since(path, first) == [
+        stored.StoredPage("http://a.gov.cn/b", 2, "a.warc.gz", 20, "sitemap"),
+        stored.StoredPage("http://a.gov.cn/a", 2, "a.warc.gz", 10, "sitemap")]
+    assert stored.record_location(path, "<urn:uuid:10>") == ("a.warc.gz", 10)
+    assert stored.record_location(path, "<urn:uuid:99>") is None
+    assert stored.record_location(path, None) is None
