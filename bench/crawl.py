@@ -2,7 +2,9 @@
 
 Every run is a fresh process measured from outside: wall time from the harness, peak RSS as
 the sum of each process's VmHWM over the child's process group (the child and any worker
-processes it starts; sampled from /proc), CPU time likewise over the group, and,
+processes it starts; sampled from /proc), and peak PSS, the largest sum of the group's
+proportional set sizes at one time (pages shared by several processes, such as a forkserver's
+preloaded modules, counted once in all), CPU time likewise over the group, and,
 for Scrapy, the crawl's own ``elapsed_time_seconds`` and ``response_received_count`` from the
 stats it dumps at close (so interpreter start-up is not counted against pages/s).
 """
@@ -50,6 +52,8 @@ class Run:
     note: str = ""
     log: Path | None = None
     site: str = "mixed"  # bench.sitegen.KINDS
+    pss_mb: float = 0.0  # peak of the group's summed PSS (0: not measured)
+    main_cpu: float = 0.0  # CPU seconds of the started process alone (a crawl's reactor)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +82,8 @@ class Usage:
     wall: float
     maxrss_mb: float
     cpu: float
+    pss_mb: float = 0.0
+    main_cpu: float = 0.0
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -95,8 +101,22 @@ def _hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def group_usage(pgid: int, hwm: dict[int, float], cpu: dict[int, float]) -> None:
-    """Record each member of the process group's peak RSS (MB) and CPU seconds so far."""
+def _pss_mb(pid: int) -> float:
+    """A process's proportional set size: each page it maps, divided by its sharers."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def group_usage(pgid: int, hwm: dict[int, float], cpu: dict[int, float]) -> float:
+    """Record each member of the process group's peak RSS (MB) and CPU seconds so far;
+    returns the group's PSS now (MB)."""
+    pss = 0.0
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -110,6 +130,8 @@ def group_usage(pgid: int, hwm: dict[int, float], cpu: dict[int, float]) -> None
         pid = int(entry.name)
         cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICK
         hwm[pid] = max(hwm.get(pid, 0.0), _hwm_mb(pid))
+        pss += _pss_mb(pid)
+    return pss
 
 
 def measured(cmd: list[str], log: Path, timeout: float) -> Usage:
@@ -117,6 +139,7 @@ def measured(cmd: list[str], log: Path, timeout: float) -> Usage:
     (with its worker processes, if it starts any)."""
     hwm: dict[int, float] = {}
     cpu: dict[int, float] = {}
+    pss = 0.0
     next_scan = 0.0
     with open(log, "wb") as out:
         start = time.perf_counter()
@@ -133,7 +156,7 @@ def measured(cmd: list[str], log: Path, timeout: float) -> Usage:
                 _, status, usage = os.wait4(proc.pid, 0)
                 break
             if time.perf_counter() >= next_scan:
-                group_usage(proc.pid, hwm, cpu)
+                pss = max(pss, group_usage(proc.pid, hwm, cpu))
                 next_scan = time.perf_counter() + 0.5
             time.sleep(0.02)
         wall = time.perf_counter() - start
@@ -143,7 +166,8 @@ def measured(cmd: list[str], log: Path, timeout: float) -> Usage:
     # it reaped; the group's samples also see workers reaped by others (a forkserver) but
     # miss each member's last 0.5 s: the larger of the two is the closer.
     total_cpu = max(usage.ru_utime + usage.ru_stime, sum(cpu.values()))
-    return Usage(proc.returncode, wall, sum(hwm.values()), total_cpu)
+    # The started process's own CPU as last sampled (wait4 folds in the descendants it reaped).
+    return Usage(proc.returncode, wall, sum(hwm.values()), total_cpu, pss, cpu.get(proc.pid, 0.0))
 
 
 def crawl_settings(depth: int, concurrency: int) -> list[str]:
@@ -184,7 +208,7 @@ def _scrapy_run(name: str, n: int, cmd: list[str], log: Path, timeout: float) ->
     stats = scrapy_stats(text)
     run = Run(name, n, int(stats.get("response_received_count", 0)),
               stats.get("elapsed_time_seconds", use.wall), use.wall, use.maxrss_mb, use.cpu,
-              use.code, log=log)
+              pss_mb=use.pss_mb, main_cpu=use.main_cpu, returncode=use.code, log=log)
     if stats.get("log_count/ERROR"):
         run.note = f"{int(stats['log_count/ERROR'])} errors logged"
     if use.code != 0:
@@ -258,7 +282,7 @@ def run_wget(url: str, n: int, work: Path, depth: int, timeout: float = 3600,
     use = measured(cmd, log, timeout)
     m = re.search(r"Downloaded: (\d+) files", log.read_text(encoding="utf-8", errors="replace"))
     run = Run("wget", n, int(m.group(1)) if m else 0, use.wall, use.wall, use.maxrss_mb,
-              use.cpu, use.code, log=log, site=site)
+              use.cpu, use.code, log=log, site=site, pss_mb=use.pss_mb)
     if use.code not in (0, 8) or not m:  # 8: some page answered an error status
         run.note = f"exit {use.code}"
     else:

@@ -7,6 +7,8 @@
 3. re-extraction: ``scrapy extract`` from the crawl's WARC files, 1 process and 1 per core;
 4. peak RSS and wall time at each N, and the growth from the smallest to the largest N;
 5. clustering CPU time per 1,000 reports with 95% copies (bench.cluster);
+6. reactor headroom: the mixed site on 64 loopback hosts at once, and the share of the crawl's
+   wall time its own process (the reactor) spent on the CPU;
 plus the server measured alone first, and py-spy profiles of the full and plain crawls.
 The table is printed and written to bench/results.md with the machine, versions and date.
 """
@@ -88,8 +90,28 @@ def report_site(res: Results, n: int, work: Path, args: argparse.Namespace) -> N
 def report(res: Results, run: crawl.Run) -> None:
     where = "" if run.site == "mixed" else f" ({run.site} site)"
     say(f"N={run.n}{where} {run.name}: {run.pages} pages in {run.seconds:.1f}s "
-        f"({run.rate:.1f}/s), {run.cpu:.1f} CPU s, peak RSS {run.maxrss_mb:.0f} MB {run.note}")
+        f"({run.rate:.1f}/s), {run.cpu:.1f} CPU s ({run.main_cpu:.1f} in the crawl process), "
+        f"peak RSS {run.maxrss_mb:.0f} MB (sum of VmHWM), peak PSS {run.pss_mb:.0f} MB "
+        f"{run.note}")
     res.runs.append(run)
+
+
+def hosts_run(res: Results, n: int, hosts: int, work: Path) -> None:
+    """Issue 20's reactor headroom: `hosts` sites in flight at once, two requests each."""
+    with serving(n, hosts=hosts) as site:
+        say(f"{hosts} hosts, N={site.pages}: up in {site.startup_s:.1f}s")
+        run = crawl.run_ours(site.url, site.pages, work, site.depth, 2 * hosts,
+                             site=f"{hosts}-hosts")
+    share = run.main_cpu / run.wall if run.wall > 0 else 0.0
+    say(f"{hosts} hosts: {run.pages} pages in {run.seconds:.1f}s ({run.rate:.1f}/s); the crawl "
+        f"process on the CPU {share:.0%} of its wall time {run.note}")
+    res.notes.append(
+        f"reactor headroom, mixed site on {hosts} loopback hosts (N = {site.pages}, "
+        f"{2 * hosts} requests in flight): {run.pages} pages at {run.rate:.1f}/s; the crawl "
+        f"process (the reactor thread and Scrapy's) was on the CPU {run.main_cpu:.1f} s of "
+        f"{run.wall:.1f} s wall = {share:.0%} (saturated near 100%); all processes "
+        f"{run.cpu:.1f} CPU s, peak PSS {run.pss_mb:.0f} MB")
+    shutil.rmtree(work / crawl.label("ours", site.pages, f"{hosts}-hosts"), ignore_errors=True)
 
 
 def profile_runs(res: Results, n: int, work: Path, args: argparse.Namespace) -> None:
@@ -150,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="pages of the report-heavy site (0: not crawled)")
     parser.add_argument("--cluster-sizes", type=sizes_arg, default=sizes_arg("1000,5000,20000"),
                         help="report counts of the clustering benchmark")
+    parser.add_argument("--hosts", type=int, default=64,
+                        help="loopback hosts of the reactor-headroom crawl (0: not run; at "
+                        "most one per 3 pages of --hosts-n)")
+    parser.add_argument("--hosts-n", type=int, default=0,
+                        help="pages of the reactor-headroom crawl, all hosts together "
+                        "(default: --throughput-n)")
     parser.add_argument("--parts-off", action="store_true",
                         help="also run our spider with archiving, cleaning and storing off")
     parser.add_argument("--no-wget", action="store_true")
@@ -171,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             crawl_size(res, n, work, args)
         if args.reports_n:
             report_site(res, args.reports_n, work, args)
+        hosts_n = args.hosts_n or args.throughput_n
+        if args.hosts:
+            hosts_run(res, hosts_n, max(1, min(args.hosts, hosts_n // 3)), work)
         say("cleaning: ours vs trafilatura")
         res.cleaning = clean_rows(args.clean_repeat, args.clean_sample)
         say("clustering: near-duplicate clusters per 1,000 reports")  # issues 11 and 20

@@ -4,6 +4,10 @@ Fast enough not to be the bottleneck: every response (headers and body) is rende
 start-up and then served from memory by a plain asyncio protocol with keep-alive and
 pipelining.  It runs in its own process (``serving()``) so it never shares a GIL with a
 crawler or the harness.  It binds 127.0.0.1 only and answers only for the generated site.
+
+With ``--hosts K`` the same site is served on K loopback addresses, 127.0.0.1 to 127.0.0.K,
+on one port: K hosts to a crawler (Scrapy keeps a download slot per host name), for a crawl
+with many sites in flight at once.  N is then the pages of all of them together.
 """
 
 from __future__ import annotations
@@ -83,13 +87,23 @@ class Handler(asyncio.Protocol):
         return keep
 
 
-async def serve(pages: dict[str, tuple[bytes, bytes]], port: int, ready: str) -> None:
+def loopback_hosts(count: int) -> list[str]:
+    if not 1 <= count <= 254:
+        raise ValueError(f"hosts: 1 to 254 loopback addresses, got {count}")
+    return [f"127.0.0.{i}" for i in range(1, count + 1)]
+
+
+async def serve(pages: dict[str, tuple[bytes, bytes]], port: int, ready: str,
+                hosts: int = 1) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: Handler(pages), "127.0.0.1", port, backlog=1024)
-    bound = server.sockets[0].getsockname()[1]
+    first, *others = loopback_hosts(hosts)
+    servers = [await loop.create_server(lambda: Handler(pages), first, port, backlog=1024)]
+    bound = servers[0].sockets[0].getsockname()[1]  # every other address on the same port
+    for host in others:
+        servers.append(await loop.create_server(lambda: Handler(pages), host, bound,
+                                                backlog=1024))
     print(ready.format(port=bound), flush=True)
-    async with server:
-        await server.serve_forever()
+    await asyncio.gather(*(server.serve_forever() for server in servers))
 
 
 @dataclass(frozen=True)
@@ -98,27 +112,30 @@ class Serving:
     pages: int
     depth: int
     startup_s: float
+    hosts: int = 1
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        """The start URL: every host's home page, comma-separated (`-a start_urls=`)."""
+        return ",".join(f"http://{host}:{self.port}/" for host in loopback_hosts(self.hosts))
 
 
 @contextlib.contextmanager
-def serving(n_pages: int, port: int = 0, kind: str = "mixed") -> Iterator[Serving]:
-    """Run the server for an N-page site (bench.sitegen.KINDS) in a child process for the
-    duration of the block."""
+def serving(n_pages: int, port: int = 0, kind: str = "mixed", hosts: int = 1
+            ) -> Iterator[Serving]:
+    """Run the server for an N-page site (bench.sitegen.KINDS), on `hosts` loopback
+    addresses, in a child process for the duration of the block."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bench.server", "--pages", str(n_pages),
-                             "--port", str(port), "--site", kind], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+                             "--port", str(port), "--site", kind, "--hosts", str(hosts)],
+                            cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         if not line.startswith("serving"):
             raise RuntimeError(f"bench server did not start (exit {proc.poll()}): {line!r}")
         fields = dict(f.split("=", 1) for f in line.split()[1:])
         yield Serving(int(fields["port"]), int(fields["pages"]), int(fields["depth"]),
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, int(fields["hosts"]))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -129,12 +146,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages", type=int, default=1000, help="N: HTML pages in the site")
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--site", choices=KINDS, default="mixed", help="which kind of site")
+    parser.add_argument("--hosts", type=int, default=1,
+                        help="serve the site on 127.0.0.1 to 127.0.0.K (N pages in all)")
     args = parser.parse_args(argv)
-    site = Site(args.pages, kind=args.site)
+    loopback_hosts(args.hosts)  # a bad count fails here, before the site is built
+    site = Site(max(3, -(-args.pages // args.hosts)), kind=args.site)
     pages = render_all(site)
-    ready = f"serving port={{port}} pages={len(site.routes)} depth={site.max_depth()}"
+    ready = (f"serving port={{port}} pages={len(site.routes) * args.hosts} "
+             f"depth={site.max_depth()} hosts={args.hosts}")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(pages, args.port, ready))
+        asyncio.run(serve(pages, args.port, ready, args.hosts))
 
 
 if __name__ == "__main__":
