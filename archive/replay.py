@@ -44,12 +44,6 @@ def prepare(data_dir: Path, venv: str) -> Path:
     return root
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def check_port_free(port: int) -> None:
     """Refuse a port something already listens on: pywb would fail to bind, and the other
     program would answer the readiness check in its place."""
