@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 from pipelines.clean.repair.charmodel import CharModel, is_hant, model, to_simplified
 from pipelines.clean.repair.charsearch import (
+    AskedPairs,
     Candidates,
     PagePairs,
     Wild,
@@ -412,6 +413,34 @@ def _suspicious(m: CharModel, text: str, i: int) -> bool:
     )
 
 
+_Found = tuple[int, str] | None  # (where the repaired run ends, after the `?`; its text)
+# Searches across pages, by the text they read and the page's script: copies of a report
+# (mirrors, reposts) repeat its damage.  One is reused only where the page answers every
+# pair look-up it made as the page it ran on did; the search depends on nothing else, so
+# it would find the same.  FIFO-bounded; a few pages' answers per spot.
+_ACROSS: dict[tuple[int, str, bool], list[tuple[dict[tuple[str, int], frozenset[str]], _Found]]]
+_ACROSS = {}
+_ACROSS_SPOTS = 128  # ~20 KB of look-ups a variant
+_ACROSS_VARIANTS = 2
+
+
+def _search(m: CharModel, text: str, i: int, hant: bool, page: PagePairs,
+            key: tuple[int, str]) -> _Found:
+    spot = (*key, hant)
+    for asked, found in _ACROSS.get(spot, ()):
+        if page.answers(asked):
+            return found
+    view = AskedPairs(page)
+    best = _Slip(m, text, i, hant, view).best()
+    found = None if best is None else (best[0] - i, best[1])
+    variants = _ACROSS.setdefault(spot, [])
+    if len(variants) < _ACROSS_VARIANTS:
+        variants.append((view.asked, found))
+    for oldest in list(_ACROSS)[: len(_ACROSS) - _ACROSS_SPOTS]:
+        _ACROSS.pop(oldest, None)
+    return found
+
+
 def repair_byte_slips(text: str) -> tuple[str, list[Removal]]:
     """Find and repair byte slips; every repair is recorded as a `byte_slip` removal."""
     if "?" not in text:
@@ -422,7 +451,7 @@ def repair_byte_slips(text: str) -> tuple[str, list[Removal]]:
     removals: list[Removal] = []
     # Searches by the text they read: a page repeating one odd spot (hostile ones repeat it
     # a million times) costs one search, not a search per copy.
-    searched: dict[tuple[int, str], tuple[int, str] | None] = {}
+    searched: dict[tuple[int, str], _Found] = {}
     pos = 0
     i = text.find("?")
     while i != -1:
@@ -432,8 +461,7 @@ def repair_byte_slips(text: str) -> tuple[str, list[Removal]]:
             start = max(0, i - _CTX)
             key = (i - start, text[start : i + 1 + _SEEN])
             if key not in searched:
-                found = _Slip(m, text, i, hant, page).best()
-                searched[key] = None if found is None else (found[0] - i, found[1])
+                searched[key] = _search(m, text, i, hant, page, key)
             if (found := searched[key]) is not None:
                 end, new = i + found[0], found[1]
                 out += [text[pos:i], new]

@@ -76,6 +76,30 @@ class PagePairs:
         return self._before[ch]
 
 
+    def answers(self, asked: dict[tuple[str, int], frozenset[str]]) -> bool:
+        """Whether this page answers every look-up in `asked` ((character, +1 after / -1
+        before) -> characters) as recorded."""
+        return all((self.after(ch) if step > 0 else self.before(ch)) == seen
+                   for (ch, step), seen in asked.items())
+
+
+class AskedPairs(PagePairs):
+    """One search's view of a page's pairs: answered by the page, every look-up noted, so
+    the search can be reused on another page that answers them the same way."""
+
+    def __init__(self, page: PagePairs):  # noqa: D107 - a view, no state of its own
+        self.page = page
+        self.asked: dict[tuple[str, int], frozenset[str]] = {}
+
+    def after(self, ch: str) -> frozenset[str]:
+        found = self.asked[ch, 1] = self.page.after(ch)
+        return found
+
+    def before(self, ch: str) -> frozenset[str]:
+        found = self.asked[ch, -1] = self.page.before(ch)
+        return found
+
+
 class Wild:
     """One unknown character out of a set (simplified), a position of a `score_bound` pattern."""
 
