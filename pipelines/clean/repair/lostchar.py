@@ -18,11 +18,15 @@ from pipelines.clean.result import Removal
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-LOST_WITH_TAIL = re.compile(rf"(?<=[{_CJK}，。、；：,;:“”])\?([a-zü{_TONES}]{{1,6}})\)(?=[{_CJK}])")
+# Each pattern opens with the `?` and looks behind from there: the engine then skips ahead
+# to each `?` instead of trying the lookbehind at every position of the page.
+LOST_WITH_TAIL = re.compile(
+    rf"\?(?<=[{_CJK}，。、；：,;:“”]\?)([a-zü{_TONES}]{{1,6}})\)(?=[{_CJK}])"
+)
 # Two CJK characters on the left and two CJK or digits on the right: a dot joins words; a
 # `?` with a single character on a side (王?明, a name with a character GB2312 lacks) is a
 # lost character of unknown identity and stays.
-BETWEEN = re.compile(rf"(?<=[{_CJK}]{{2}})\?(?=[{_CJK}0-9]{{2}})")
+BETWEEN = re.compile(rf"\?(?<=[{_CJK}]{{2}}\?)(?=[{_CJK}0-9]{{2}})")
 # A `?` before a unit of count or money stands for a lost number, never for a dot.
 _UNITS = frozenset("亿万千百十元角个户人名项家座条台辆吨亩米倍%％")
 _CLAUSE_END = re.compile(r"[，。；！？,;!?\n：:]")
