@@ -108,7 +108,9 @@ def linearize(body: etree._Element) -> list[Line]:
     def flush() -> None:
         # Only called with parts: link characters are only counted with a part.
         nonlocal link_chars
-        text = clean_line("".join(parts))
+        raw = "".join(parts)
+        # Half the flushes hold only the whitespace between block tags: no line, no cleaning.
+        text = "" if raw.isspace() else clean_line(raw)
         if text:
             lines.append(Line(text, min(link_chars, len(text)), stack[-1], in_teaser > 0))
         parts.clear()
