@@ -64,7 +64,10 @@ def normalize(text: str, drop_empty: bool = False) -> str:
     # one is no CJK context): a few scans in C instead of several per line.
     if _FW_ALNUM.search(text):
         text = text.translate(_FW_TABLE)
-    text = _EDGE_SPACE.sub("", _SPACE.sub(" ", text))
+    text = _SPACE.sub(" ", text)
+    # Substring tests (memchr-fast) tell whether any line has a space at an edge.
+    if text[:1] == " " or text[-1:] == " " or "\n " in text or " \n" in text:
+        text = _EDGE_SPACE.sub("", text)
     if "(" in text:
         text = _PAIR.sub(_pair, text)
     # One pass over runs of marks, not one round per mark of a run: quadratic in `间))))…`.
