@@ -420,8 +420,8 @@ _Found = tuple[int, str] | None  # (where the repaired run ends, after the `?`; 
 # it would find the same.  FIFO-bounded; a few pages' answers per spot.
 _ACROSS: dict[tuple[int, str, bool], list[tuple[dict[tuple[str, int], frozenset[str]], _Found]]]
 _ACROSS = {}
-_ACROSS_SPOTS = 128  # ~20 KB of look-ups a variant
-_ACROSS_VARIANTS = 2
+_ACROSS_SPOTS = 64
+_ACROSS_VARIANTS = 4  # ~20 KB of look-ups each: ~5 MB in all
 
 
 def _search(m: CharModel, text: str, i: int, hant: bool, page: PagePairs,
