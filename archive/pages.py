@@ -10,6 +10,7 @@ travels in the request record's ``WARC-JSON-Metadata``, written from `request_me
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -104,6 +105,8 @@ def _kind(meta: Meta) -> str | None:
 
 def _page(url: str, status: int | None, headers: Headers, body: bytes, meta: Meta,
           referer: str | None, fetches: list[Fetch], error: str | None) -> Page:
+    if fetches:  # how the crawl reached the page, for the URL's state (pipelines.store.urlstate)
+        fetches = [*fetches[:-1], dataclasses.replace(fetches[-1], discovery=_kind(meta))]
     return Page(
         url=url, status=status,
         content_type=(headers.get("Content-Type") or b"").decode("latin-1"),

@@ -107,7 +107,6 @@ class IncrementalMiddleware:
         change = urlstate.classify(self.state.get(response.url), response.status, digest)
         if change is not None and fetch is not None:
             fetch.change = change
-            fetch.discovery = request.meta.get("discovery")
         if response.status == 304:
             self.stats.inc_value("incremental/not_modified")
         return response

@@ -38,7 +38,7 @@ class Fetch:
     payload_digest: str | None = None
     download_latency: float | None = None
     # crawler.incremental's verdict on a final response (pipelines.store.urlstate's
-    # new/changed/unchanged) and how the crawl reached its URL.
+    # new/changed/unchanged), and how the crawl reached a page's URL (crawler.discovery).
     change: str | None = None
     discovery: str | None = None
     # Why its records could not be written (archive.writefailed): the page must not be stored.

@@ -67,8 +67,8 @@ def _header(page: Page, name: str) -> str | None:
 def record_state(db: sqlite_utils.Database, page: Page, crawl_id: int | None) -> None:
     """Update the URL's row from a page just recorded (call inside record_page's transaction)."""
     fetch = page.final_fetch
-    row: dict[str, Any] = {"url": page.url, "last_status": page.status,
-                           "last_crawl_id": crawl_id, "checked_at": fetch.fetched_at}
+    row: dict[str, object] = {"url": page.url, "last_status": page.status,
+                              "last_crawl_id": crawl_id, "checked_at": fetch.fetched_at}
     if not page.error and page.status is not None:
         # A 200 sets (or clears) the validators; a 304 may refresh the ones it repeats.
         for col, name in (("etag", "etag"), ("last_modified", "last-modified")):

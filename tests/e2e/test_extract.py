@@ -55,6 +55,20 @@ def test_extract_gives_the_archived_pages(crawled_web, tmp_path):
     assert len(live) > 100 and again == live
     assert any(url.endswith("/sitemap.xml") and row["status"] == 404 and row["error"] is None
                for url, row in again.items())
+    # And what the next crawl remembers of each archived URL (validators, digest, discovery).
+    states = url_states(crawled_web / "reports.db")
+    assert len(states) > 100 and url_states(rebuilt) == states
+
+
+def url_states(db: Path) -> dict[str, dict]:
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    try:
+        return {r["url"]: {k: r[k] for k in r.keys() if k != "last_crawl_id"}  # noqa: SIM118
+                for r in con.execute("select * from url_state where url in "
+                                     "(select url from pages where warc_file is not null)")}
+    finally:
+        con.close()
 
 
 def test_extract_replaces_the_database_from_scratch(crawled_web, tmp_path):
