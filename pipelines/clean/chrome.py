@@ -57,7 +57,7 @@ def is_chrome(line: str) -> bool:
 
 # Cached: a page asks about its lines several times, and a site repeats its furniture (and
 # copies of one report their lines) on page after page.
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _is_chrome(line: str) -> bool:
     line = for_matching(line)
     if _DATE_ONLY_RE.match(line) or _SIZE_BUTTONS_RE.match(line):
@@ -122,7 +122,7 @@ def inner_chrome(line: str) -> str | None:
     return None if len(line) > _CAPTION_MAX else _inner_chrome(line)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _inner_chrome(line: str) -> str | None:
     s = for_matching(line).strip()
     if _CAPTION_RE.search(s):

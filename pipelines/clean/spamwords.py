@@ -121,7 +121,7 @@ def _spam_shaped(text: str) -> bool:
 
 # Cached: a site repeats its link texts (navigation, friend links) on every page; callers
 # pass short texts only (hidden.py: at most 40 characters).
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def is_spam_link(text: str) -> bool:
     """A link's text made spam by casino vocabulary: a strong term, or two distinct cue
     terms (one, like 娱乐, is also a news site's section name)."""
