@@ -30,6 +30,13 @@ _PUNCT = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（"
 # context on either side converts whole (",;," after a character: all three).
 _MARK_RUN = re.compile(r"([,:;?!()]+)")
 _PUNCT_TABLE = str.maketrans(_PUNCT)
+# One mark that is a whole run (no mark on either side) with CJK context on one side; the
+# mark comes first in the pattern so that the engine skips ahead to it.
+_SINGLE_MARK = {
+    m: re.compile(rf"{re.escape(m)}(?:(?<=[{_CJK_CTX}]{re.escape(m)})(?![,:;?!()])"
+                  rf"|(?<![,:;?!()]{re.escape(m)})(?=[{_CJK_CTX}]))")
+    for m in _PUNCT
+}
 _FW_TABLE = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
              for c in range(r[0], r[1] + 1)}
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -49,8 +56,13 @@ def _is_ctx(c: str) -> bool:
 
 
 def _marks(text: str) -> str:
-    """Runs of half-width marks next to CJK context on either side, made full-width.
-    Split out, so the runs' neighbours are the pieces around them (no callback per run)."""
+    """Runs of half-width marks next to CJK context on either side, made full-width."""
+    # The common run, one mark between characters, in C: one substitution per mark.  It
+    # changes no character another run looks at (a run's neighbours are no marks).
+    for mark, single in _SINGLE_MARK.items():
+        if mark in text:
+            text = single.sub(_PUNCT[mark], text)
+    # The rest split out, so the runs' neighbours are the pieces around them.
     parts = _MARK_RUN.split(text)
     for i in range(1, len(parts), 2):
         before, after = parts[i - 1], parts[i + 1]
