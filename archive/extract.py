@@ -49,7 +49,7 @@ from archive.pages import (
 )
 from archive.reader import Entry, Problem, read_entries, unfinished_files, warc_files
 from pipelines.clean_pipeline import CleanPipeline, start_helpers
-from pipelines.page import Fetch, Page
+from pipelines.page import Page
 from pipelines.procs import Helper, HelperDied
 from pipelines.store import writer as dbwriter
 from pipelines.store.db import finish_crawl, open_db, start_crawl
@@ -104,7 +104,10 @@ class Extractor:
         # Where payloads live, for revisits: by record id and by payload digest.
         self.by_id: dict[str, tuple[str, int]] = {}
         self.by_digest: dict[str, tuple[str, int]] = {}
-        self.hops: dict[str, Fetch] = {}  # redirect responses, by URL
+        # Redirect responses, by URL, until the page they led to is read; each left over at
+        # the end (its target refused, a loop, a failed fetch: nothing of it archived) is a
+        # page of its own, as in the crawl.
+        self.hops: dict[str, tuple[Entry, Meta, str | None]] = {}
         # Responses waiting for their request record, by record id.
         self.pending: dict[str, Entry] = {}
         self.seen_ids: set[str] = set()  # every record id read, to skip a second copy
@@ -155,6 +158,9 @@ class Extractor:
             for entry in self.pending.values():  # responses without a request record
                 await self._page(db, entry, {}, None)
             self.pending.clear()
+        for entry, meta, referer in list(self.hops.values()):
+            await self._page(db, entry, meta, referer, final=True)
+        self.hops.clear()
         await self._drain(db, 0)
 
     def _report(self, path: Path | None, total: int) -> None:
@@ -187,12 +193,12 @@ class Extractor:
         return self.by_id.get(refers_to or "") or self.by_digest.get(digest or "")
 
     async def _page(self, db: sqlite_utils.Database, entry: Entry, meta: Meta,
-                    referer: str | None) -> None:
+                    referer: str | None, final: bool = False) -> None:
+        """final: a redirect that led to no archived page is that page."""
         if meta.get("page") is False:
             return  # robots.txt: fetched by Scrapy itself, never a page
-        if is_redirect_hop(entry):
-            hop = archived_fetch(entry)
-            self.hops[hop.url] = hop
+        if is_redirect_hop(entry) and not final:
+            self.hops[archived_fetch(entry).url] = (entry, meta, referer)
             return
         try:
             source: Entry | Unreadable = payload_source(entry, self.warc_dir, self._locate,
@@ -204,9 +210,12 @@ class Extractor:
                                                    "revisit of a payload not in this archive",
                                                    entry.length))
         urls = meta.get("redirect_urls")
-        hops = [self.hops.pop(u) for u in urls if isinstance(u, str) and u in self.hops] \
-            if isinstance(urls, list) else []
+        hops = [archived_fetch(self.hops.pop(u)[0]) for u in urls
+                if isinstance(u, str) and u in self.hops] if isinstance(urls, list) else []
         page = page_from_records(entry, source, meta, referer, hops, self.max_body)
+        if final and is_redirect_hop(entry):  # the crawl's reason (refused, loop...) is not kept
+            location = entry.record.http_headers.get_header("Location")
+            page.error = f"{page.error}: redirect to {location} with no archived response"
         # Cleaned as the crawl cleans: a worker's failure is the page's recorded failure.
         self.window.append((page, asyncio.ensure_future(self.cleaner.process_item(page))))
         await self._drain(db, self.window_max if self.cleaner.helpers else 0)
