@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 
 class StoredPage(NamedTuple):
-    """A page stored whole (200, no error) with its archived response's location."""
+    """A page stored whole (2xx, no error: the spider followed its links) with its archived
+    response's location."""
 
     url: str
     depth: int
@@ -54,7 +55,7 @@ def pages_stored_since(path: Path, crawl_id: int) -> list[StoredPage]:
     """The archived whole pages stored by crawls after crawl_id, in the order stored."""
     rows = _rows(path, "select p.url, p.depth, p.warc_file, p.warc_offset, s.discovery "
                  "from pages p left join url_state s on s.url = p.url where p.crawl_id > ? "
-                 "and p.status = 200 and p.error is null and p.warc_file is not null "
+                 "and p.status between 200 and 299 and p.error is null and p.warc_file is not null "
                  "order by p.id", [crawl_id])
     return [StoredPage(str(url), int(depth or 0), str(file), int(offset or 0),
                        str(kind) if kind is not None else None)

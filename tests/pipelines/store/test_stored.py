@@ -50,3 +50,17 @@ def test_the_pages_of_later_crawls_with_their_archived_records(tmp_path: Path) -
     assert stored.record_location(path, "<urn:uuid:10>") == ("a.warc.gz", 10)
     assert stored.record_location(path, "<urn:uuid:99>") is None
     assert stored.record_location(path, None) is None
+
+
+def test_every_2xx_page_is_a_whole_page(tmp_path: Path) -> None:
+    # The spider follows the links of any 2xx page (Scrapy's HttpErrorMiddleware lets them
+    # all through), so a resumed crawl must rebuild its frontier from them all.
+    path = tmp_path / "reports.db"
+    db = open_db(path)
+    crawl = start_crawl(db, "reports")
+    for p in (page("http://a.gov.cn/203", 1, 203), page("http://a.gov.cn/206", 2, 206),
+              page("http://a.gov.cn/304", 3, 304, "HTTP 304")):
+        record_page(db, p, crawl)
+    db.close()
+    assert [p.url for p in stored.pages_stored_since(path, 0)] == [
+        "http://a.gov.cn/203", "http://a.gov.cn/206"]
