@@ -74,6 +74,7 @@ ITEM_PIPELINES = {
     "pipelines.store_pipeline.SQLitePipeline": 800,  # page rows into SQLite
 }
 EXTENSIONS = {
+    "crawler.gcfreeze.GcFreeze": 100,  # the set-up's objects out of the collector's way
     "crawler.progress.Progress": 500,  # progress lines
     "crawler.distributed.Worker": 600,  # distributed mode only (REDIS_URL): heartbeat, requeue
 }
