@@ -180,7 +180,10 @@ class Extractor:
             if digest:
                 self.by_digest.setdefault(digest, location)
         if rec.rec_type in ("response", "revisit") and rec.http_headers is not None:
-            self.pending[h.get_header("WARC-Record-ID")] = entry
+            if record_id := h.get_header("WARC-Record-ID"):
+                self.pending[record_id] = entry
+            else:  # no request record can name it: a page without one, not one in a heap
+                await self._page(db, entry, {}, None)
         elif rec.rec_type == "request":
             response = self.pending.pop(h.get_header("WARC-Concurrent-To") or "", None)
             if response is not None:
