@@ -176,6 +176,9 @@ def payload_source(entry: Entry, warc_dir: Path, locate: Locate, max_payload: in
     original = read_archived(warc_dir, *location, max_payload)
     if original is None:
         raise Unreadable("the original of a revisit, damaged or its file missing", location)
+    if original.record.rec_type != "response":  # mis-indexed: its block is no payload of ours
+        raise Unreadable(f"the original of a revisit is a {original.record.rec_type} record, "
+                         "not a response", location)
     return original
 
 
