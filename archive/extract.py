@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -133,7 +134,13 @@ class Extractor:
             self.cleaner.close_spider()
             if self.writer is not None:
                 self.writer.close(dbwriter.close)
-            finish_crawl(db, self.crawl_id, reason, self.run_.stats.get_stats())
+            try:
+                finish_crawl(db, self.crawl_id, reason, self.run_.stats.get_stats())
+            except sqlite3.Error:
+                if reason == "finished":
+                    raise
+                # A failed run (a full disk): the error that stopped it is the one to show.
+                logger.exception("extract: the crawls row could not be closed")
             db.close()
         self._report(None, len(files))
         return self.stats
@@ -229,7 +236,12 @@ class Extractor:
             page, cleaning = self.window.popleft()
             await cleaning
             if self.writer is None:
-                self._count(Ack(page.url, True, record_page(db, page, self.crawl_id)))
+                try:
+                    is_report = record_page(db, page, self.crawl_id)
+                except sqlite3.Error as exc:  # named as the writer process names it
+                    raise RuntimeError(f"writing {page.url} to {self.db_path} failed: "
+                                       f"{exc}") from exc
+                self._count(Ack(page.url, True, is_report))
             else:
                 self.acks.append((page.url, self.writer.call(dbwriter.write_page,
                                                              dbwriter.shipped(page))))
