@@ -96,12 +96,12 @@ TARGETS = {"mixed": 0.8, "reports": 0.5}
 def _run_row(run: Run, plain: Run | None, wget: Run | None) -> str:
     site = SITES.get(run.site, run.site)
     if not run.ok:
-        return f"| {site} | {LABELS.get(run.name, run.name)} | {run.note or 'failed'} |||||||"
+        return f"| {site} | {LABELS.get(run.name, run.name)} | {run.note or 'failed'} ||||||||"
     return (f"| {site} | {LABELS.get(run.name, run.name)} | {run.pages} | {run.seconds:.1f} | "
             f"{run.rate:.1f} | {run.cpu_rate:.1f} | "
             f"{ratio(run.rate, plain.rate) if plain and plain.ok else 'n/a'} | "
             f"{ratio(run.rate, wget.rate) if wget and wget.ok else 'n/a'} | "
-            f"{run.maxrss_mb:.0f} |")
+            f"{run.maxrss_mb:.0f} | {f'{run.pss_mb:.0f}' if run.pss_mb else 'n/a'} |")
 
 
 def throughput(res: Results) -> list[str]:
@@ -109,7 +109,7 @@ def throughput(res: Results) -> list[str]:
     lines = ["### 1. Crawl throughput: " + ", ".join(f"{SITES[s]} site N = {n:,} pages"
                                                    for s, n in sites), "",
              "| site | crawler | pages | crawl s | pages/s | pages per CPU s | × plain | × wget "
-             "| peak RSS MB |", "|---|---|---|---|---|---|---|---|---|"]
+             "| peak RSS MB | peak PSS MB |", "|---|---|---|---|---|---|---|---|---|---|"]
     verdicts = []
     for site, n in sites:
         plain, wget, ours = (res.get(name, n, site) for name in ("plain", "wget", "ours"))
@@ -121,6 +121,11 @@ def throughput(res: Results) -> list[str]:
             verdicts.append(f"{SITES[site]} site: ours / plain Scrapy = "
                             f"{ratio(ours.rate, plain.rate)} (target ≥ {target}: {verdict}); "
                             f"per CPU second {ratio(ours.cpu_rate, plain.cpu_rate)}.")
+            pss = (f", peak PSS {ratio(ours.pss_mb, plain.pss_mb)}×"
+                   if ours.pss_mb and plain.pss_mb else "")
+            fits = "met" if ours.maxrss_mb <= 2 * plain.maxrss_mb else "NOT met"
+            verdicts.append(f"{SITES[site]} site memory: ours / plain Scrapy peak RSS "
+                            f"{ratio(ours.maxrss_mb, plain.maxrss_mb)}× (target ≤ 2: {fits}){pss}.")
     lines += ["", *verdicts] if verdicts else []
     if res.load:
         fastest = max((r.rate for r in res.runs if r.ok), default=0)
