@@ -17,7 +17,8 @@ from typing import NamedTuple
 from urllib.parse import urljoin, urlparse, urlsplit
 
 from lxml import etree
-from scrapy.http import TextResponse
+from parsel import Selector
+from scrapy.http import TextResponse, XmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.response import get_base_url
 from w3lib.html import strip_html5_whitespace
@@ -47,13 +48,14 @@ class Link(NamedTuple):
 def extract_links(response: TextResponse,
                   denied: Iterable[str] = DENIED_EXTENSIONS) -> list[Link]:
     """Each followable link of the page once, first occurrence first, with its text."""
-    base, url = get_base_url(response), response.url
+    url = response.url
+    base = _base(response)
     base_origin, origin = _origin(base), _origin(url)
     encoding = response.encoding
     denied = tuple(denied)
     seen: set[str] = set()
     links: list[Link] = []
-    for element in response.selector.root.iter(*_TAGS):
+    for element in _root(response).iter(*_TAGS):
         href = element.get("href")
         if href is None:
             continue
@@ -69,6 +71,26 @@ def extract_links(response: TextResponse,
         seen.add(link)
         links.append(Link(link, _string(element) or ""))
     return links
+
+
+def _root(response: TextResponse) -> etree._Element:
+    """The page's parse tree; Scrapy's own selector raises on an unusable <base href>."""
+    try:
+        return response.selector.root
+    except ValueError:
+        kind = "xml" if isinstance(response, XmlResponse) else "html"
+        return Selector(text=response.text, type=kind, base_url=response.url).root
+
+
+def _base(response: TextResponse) -> str:
+    """The page's <base href>, or its URL when that base is unusable (as browsers do): one
+    bad tag must not cost the page all its links."""
+    try:
+        base = get_base_url(response)
+        urlsplit(base)
+    except ValueError:
+        return response.url
+    return base
 
 
 def _origin(url: str) -> str:

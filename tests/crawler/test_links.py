@@ -75,3 +75,12 @@ def test_cached_join_equals_urljoin() -> None:
                 links._join(base, links._origin(base), href)
             continue
         assert links._join(base, links._origin(base), href) == expected, (base, href)
+
+
+def test_an_unusable_base_falls_back_to_the_page_url() -> None:
+    # Scrapy's LinkExtractor raises on such a page: the spider would follow none of its links.
+    body = (b'<html><head><base href="http://[bad/"></head><body>'
+            b'<a href="z.html">z</a><a href="http://b.gov.cn/q">q</a></body></html>')
+    response = HtmlResponse("http://a.gov.cn/x/y.html", body=body, encoding="utf-8")
+    assert [link.url for link in links.extract_links(response)] == [
+        "http://a.gov.cn/x/z.html", "http://b.gov.cn/q"]
