@@ -40,6 +40,9 @@ class WarcArchiveMiddleware:
     def __init__(self, crawler: Crawler, service: WarcService):
         self.stats = crawler.stats
         self.service = service
+        # What HttpErrorMiddleware lets through, so re-extraction judges statuses alike.
+        self.allowed_codes = [int(c) for c in crawler.settings.getlist("HTTPERROR_ALLOWED_CODES")]
+        self.allow_all = crawler.settings.getbool("HTTPERROR_ALLOW_ALL")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -61,7 +64,7 @@ class WarcArchiveMiddleware:
             request_headers=header_pairs(request.headers), request_body=request.body or b"",
             head=head, body=response.body, date=now,
             ip=str(response.ip_address) if response.ip_address is not None else None,
-            crawl_meta=request_meta(request),
+            crawl_meta=request_meta(request, self.allowed_codes, self.allow_all),
         )
         try:
             written = await self.service.write_exchange(exchange)

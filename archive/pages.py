@@ -29,8 +29,9 @@ from pipelines.page import Fetch, Page, absence_expected
 HOP_BY_HOP = {b"Connection", b"Keep-Alive", b"Transfer-Encoding", b"Proxy-Connection",
               b"X-Archive-Orig-Transfer-Encoding", b"Te", b"Trailer", b"Upgrade"}
 REDIRECTS = {"301", "302", "303", "307", "308"}
-# Statuses a request accepts besides 2xx (Scrapy's meta key; crawler.incremental adds 304).
+# Statuses a request accepts besides 2xx (Scrapy's meta keys; crawler.incremental adds 304).
 ALLOWED = "handle_httpstatus_list"
+ALL_ALLOWED = "handle_httpstatus_all"
 
 # A request's meta, or what its request record kept of it (JSON: check every value's type).
 Meta = Mapping[str, object]
@@ -52,8 +53,11 @@ class Unreadable(Exception):
 
 
 # -- what the request record carries --------------------------------------------------------
-def request_meta(request: Request) -> dict[str, object]:
-    """What re-extraction needs that the HTTP messages do not say."""
+def request_meta(request: Request, allowed_codes: Collection[int] = (),
+                 allow_all: bool = False) -> dict[str, object]:
+    """What re-extraction needs that the HTTP messages do not say.  allowed_codes and
+    allow_all: the crawl's HTTPERROR_ALLOWED_CODES and HTTPERROR_ALLOW_ALL, which Scrapy's
+    HttpErrorMiddleware applies to a request that names no statuses of its own."""
     meta: dict[str, object] = {"depth": request.meta.get("depth", 0)}
     if request.callback is NO_CALLBACK:  # robots.txt and other non-page fetches
         meta["page"] = False
@@ -61,8 +65,12 @@ def request_meta(request: Request) -> dict[str, object]:
         meta["redirect_urls"] = list(request.meta["redirect_urls"])
     if request.meta.get("discovery"):  # how the link was found: report, column, sitemap...
         meta["discovery"] = request.meta["discovery"]
-    if request.meta.get(ALLOWED):
-        meta[ALLOWED] = list(request.meta[ALLOWED])
+    own = ALLOWED in request.meta
+    codes = request.meta[ALLOWED] if own else allowed_codes
+    if codes:
+        meta[ALLOWED] = list(codes)
+    if request.meta.get(ALL_ALLOWED) or (allow_all and not own):
+        meta[ALL_ALLOWED] = True
     return meta
 
 
@@ -88,9 +96,12 @@ def http_error(status: int | None, said: str, kind: str | None,
     return f"HTTP {said[:40]}"
 
 
-def _allowed(meta: Meta) -> list[int]:
+def _allowed(meta: Meta, status: int | None = None) -> list[int]:
     codes = meta.get(ALLOWED)
-    return [c for c in codes if isinstance(c, int)] if isinstance(codes, list) else []
+    allowed = [c for c in codes if isinstance(c, int)] if isinstance(codes, list) else []
+    if meta.get(ALL_ALLOWED) is True and status is not None:
+        allowed.append(status)
+    return allowed
 
 
 def _depth(meta: Meta) -> int:
@@ -255,4 +266,4 @@ def page_from_records(entry: Entry, source: Entry | Unreadable, meta: Meta,
         return failed_page(url, status, meta, referer, fetches,
                            f"IgnoreRequest: Ignored response <{said} {url}> because {exc}.")
     return _page(url, status, headers, body, meta, referer, fetches,
-                 http_error(status, said, _kind(meta), _allowed(meta)))
+                 http_error(status, said, _kind(meta), _allowed(meta, status)))

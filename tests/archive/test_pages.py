@@ -37,12 +37,13 @@ HTML = "<html><title>政府工作报告</title><body>现在，我代表市人民
 
 
 # -- the live crawl and the archive build the same page ------------------------------------
-def crawl(tmp_path: Path, exchanges: list[tuple[Request, Response]]) -> list[Page]:
+def crawl(tmp_path: Path, exchanges: list[tuple[Request, Response]],
+          **settings: object) -> list[Page]:
     """Each exchange through the archive middleware, Scrapy's decompression and its
     HttpErrorMiddleware, into the spider's builders, as a crawl takes it."""
     crawler = get_crawler(settings_dict={
         "DATA_DIR": str(tmp_path), "WARC_ENABLED": True, "WARC_DEDUP_ENABLED": True,
-        "DOWNLOAD_MAXSIZE": MAXSIZE})
+        "DOWNLOAD_MAXSIZE": MAXSIZE, **settings})
     crawler._apply_settings()
     service = WarcService.of(crawler)
     archive = WarcArchiveMiddleware(crawler, service)
@@ -129,6 +130,21 @@ def test_a_live_and_an_archived_page_of_the_same_exchange_are_equal(tmp_path: Pa
     assert (same.status, same.error) == (304, None)  # the request accepted a 304
     assert too_large.status == 200 and too_large.body == b""
     assert too_large.error is not None and "exceeded DOWNLOAD_MAXSIZE" in too_large.error
+
+
+@pytest.mark.parametrize("settings", [{"HTTPERROR_ALLOWED_CODES": [404, 410]},
+                                      {"HTTPERROR_ALLOW_ALL": True}])
+def test_statuses_the_crawl_let_through_are_no_error_in_the_archive_either(
+        tmp_path: Path, settings: dict) -> None:
+    exchanges = [exchange("http://www.example.gov.cn/gone.html", 404, b"not here"),
+                 # A request's own list overrides both settings, as in HttpErrorMiddleware.
+                 exchange("http://www.example.gov.cn/same.html", 410, b"",
+                          {"handle_httpstatus_list": [304]})]
+    live = crawl(tmp_path, exchanges, **settings)
+    assert rebuild(tmp_path / "warc") == live
+    gone, same = live
+    assert gone.error is None
+    assert same.error == "HTTP 410"
 
 
 # -- WARC material from elsewhere ----------------------------------------------------------
