@@ -20,18 +20,18 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from pipelines import procs
-from pipelines.clean.attachments import clean_attachment
-from pipelines.clean.cleaner import clean
 from pipelines.clean.result import CleanResult
 from pipelines.page import Page
-from pipelines.store.copies.fingerprint import Fingerprint
 from pipelines.store.urlstate import UNCHANGED
+
+if TYPE_CHECKING:
+    from pipelines.store.copies.fingerprint import Fingerprint
 
 logger = logging.getLogger(__name__)
 _CLEANABLE = ("text/html", "application/xhtml", "text/plain", "")
@@ -63,6 +63,12 @@ def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
     PDF/DOCX attachments (recognised by their bytes: servers often send them as
     application/octet-stream) go through the same stages as text (issue 9).
     """
+    # The cleaner (lxml, OpenCC) and fingerprints (numpy, datasketch) are imported where the
+    # cleaning runs, to keep the crawl process lean: the workers' forkserver preloads them.
+    from pipelines.clean.attachments import clean_attachment
+    from pipelines.clean.cleaner import clean
+    from pipelines.store.copies.fingerprint import Fingerprint
+
     result = clean_attachment(body, url, headers)
     attachment = result is not None
     if not attachment and cleanable:

@@ -11,7 +11,6 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.commands import SETTINGS_HELP, fail
 from pipelines.store.db import crawl_db_path
-from pipelines.store.export import FORMATS, TABLES, ExportError, export
 
 
 class Command(ScrapyCommand):
@@ -30,6 +29,9 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
+        # pyarrow: imported only when this command runs, to keep the crawl process lean
+        from pipelines.store.export import FORMATS, TABLES
+
         parser.add_argument("--format", choices=FORMATS, default="jsonl",
                             help="file format (default: jsonl)")
         parser.add_argument("--table", choices=tuple(TABLES), default="reports",
@@ -40,6 +42,9 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        # pyarrow: imported only when this command runs, to keep the crawl process lean
+        from pipelines.store.export import ExportError, export
+
         output = Path(opts.output) if opts.output and opts.output != "-" else None
         try:
             n = export(crawl_db_path(self.settings), opts.format, output, opts.table, opts.bom)

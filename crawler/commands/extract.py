@@ -8,10 +8,8 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from archive.extract import Extractor
 from archive.reader import unfinished_files, warc_files
 from crawler.commands import SETTINGS_HELP, fail
-from pipelines.clean_pipeline import worker_count
 from pipelines.store.db import crawl_db_path
 
 UNFINISHED_HELP = ("an unfinished file of a running or killed crawl: run a crawl in DATA_DIR "
@@ -44,6 +42,11 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        # The cleaner and clusters: imported only when this command runs, to keep the crawl
+        # process lean (every scrapy command imports every command module).
+        from archive.extract import Extractor
+        from pipelines.clean_pipeline import worker_count
+
         data_dir = Path(self.settings.get("DATA_DIR"))
         workers = opts.workers if opts.workers is not None else \
             self.settings.getint("EXTRACT_WORKERS", -1)

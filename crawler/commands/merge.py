@@ -16,7 +16,6 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.commands import fail
 from pipelines.store.db import open_db
-from pipelines.store.merge import cluster_merged, link_warcs, merge_db
 
 
 class Command(ScrapyCommand):
@@ -36,6 +35,10 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        # Clusters (datasketch, numpy, scipy): imported only when this command runs, to keep
+        # the crawl process lean (every scrapy command imports every command module).
+        from pipelines.store.merge import cluster_merged, link_warcs, merge_db
+
         if not args:
             return fail(self, "merge", "name at least one worker DATA_DIR or database")
         out_dir = Path(self.settings.get("DATA_DIR"))

@@ -24,18 +24,23 @@ import logging
 import weakref
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
-from datasketch import LeanMinHash
 
 from pipelines.clean.result import CleanResult, Removal
-from pipelines.store.copies import fingerprint as fp
-from pipelines.store.copies.bandindex import BandIndex
 from pipelines.store.copies.canonical import Copy, Damage, SiteIndex, tier
 from pipelines.store.copies.ranking import Ranking
 from pipelines.store.db import host, now_iso
 from pipelines.store.sites import SitesFileError, load_sites
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
+
+    from pipelines.store.copies import fingerprint as fp
+
+# fingerprint and bandindex (datasketch, scipy, numpy) are imported by the methods that use
+# them: the crawl process imports this module but clusters only in the database writer.
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +116,8 @@ class Clusterer:
         self.threshold = threshold
         sites = db.execute("select name, region, level, kind, hosts from known_sites").fetchall()
         self.sites = SiteIndex.from_rows(sites)
+        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
+        from pipelines.store.copies.bandindex import BandIndex  # lazy: the same
         self.index = BandIndex(threshold, fp.NUM_PERM)
         # The rankings of recently touched clusters (least recently used dropped first).
         self.rankings: OrderedDict[int, Ranking] = OrderedDict()
@@ -124,6 +131,7 @@ class Clusterer:
     def _sync(self) -> None:
         """Index copies written since the last look (at first: all), also by another writer;
         after another connection's commit the cached rankings are read again."""
+        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
         version = self._data_version()
         if version != self.data_version:
             self.data_version = version
@@ -137,6 +145,7 @@ class Clusterer:
 
     def add(self, report_id: int, page_id: int, url: str, result: CleanResult,
             fingerprint: fp.Fingerprint | None = None) -> int:
+        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
         fingerprint = fingerprint or fp.Fingerprint.of(result.text)
         sig, shingles = fp.from_blob(fingerprint.minhash), fingerprint.shingles
         self._sync()
@@ -183,6 +192,7 @@ class Clusterer:
 
     def _match(self, sig: LeanMinHash, shingles: int, region: str | None, year: int | None,
                own: int | None) -> int | None:
+        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
         if shingles < fp.MIN_SHINGLES:
             return None
         picks = self.index.candidates(sig)
@@ -273,6 +283,7 @@ class Clusterer:
     def _write(self, cluster_id: int, ranking: Ranking, touched: set[int],
                sigs: dict[int, LeanMinHash], rewrite: bool = False) -> None:
         """Write the copies whose ranking changed and the cluster's row."""
+        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
         best = ranking.best
         if best is None:
             self.db["clusters"].delete(cluster_id)

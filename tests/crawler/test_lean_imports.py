@@ -1,0 +1,63 @@
+"""The crawl process stays lean: what `scrapy crawl` imports (every command module, the
+spider, the components crawler.settings names) leaves the cleaner's and the clusters'
+heavy libraries to the helper processes, which the forkserver preloads (issue 20)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+from pipelines.clean_pipeline import start_helpers
+from tests.paths import REPO
+
+# Loaded by the cleaner (OpenCC), the fingerprints and clusters (numpy's heavier neighbours
+# datasketch and scipy), `scrapy export` (pyarrow) and the plots (matplotlib).  numpy itself
+# is not listed: sqlite_utils, which the store pipeline needs, imports it when installed.
+HEAVY = ("scipy", "datasketch", "opencc", "pyarrow", "matplotlib")
+
+CRAWL_SIDE = """
+import importlib, json, pkgutil, sys
+from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
+import crawler.commands
+
+settings = Settings()
+settings.setmodule("crawler.settings")
+for key in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES", "EXTENSIONS", "SPIDER_MIDDLEWARES"):
+    for path, order in settings.getdict(key).items():
+        if order is not None:
+            load_object(path)
+for module in pkgutil.iter_modules(crawler.commands.__path__):
+    importlib.import_module("crawler.commands." + module.name)
+importlib.import_module("crawler.spiders.reports")
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in HEAVY)))
+"""
+
+
+def test_the_crawl_side_imports_none_of_the_heavy_libraries() -> None:
+    script = f"HEAVY = {HEAVY!r}\n" + CRAWL_SIDE
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def held_by_worker() -> list[str]:
+    """In a clean worker, before any page: which of the heavy modules it already holds."""
+    return sorted(name for name in ("pipelines.clean.cleaner", "pipelines.store.copies.fingerprint",
+                                    "opencc", "datasketch") if name in sys.modules)
+
+
+def test_the_clean_workers_still_get_them_from_the_forkserver() -> None:
+    workers = start_helpers(1)
+    try:
+        async def ask() -> list[str]:
+            return await workers[0].call(held_by_worker)
+        held = asyncio.run(ask())
+    finally:
+        for worker in workers:
+            worker.close()
+    assert held == sorted(["pipelines.clean.cleaner", "pipelines.store.copies.fingerprint",
+                           "opencc", "datasketch"])
