@@ -27,7 +27,7 @@ import opencc
 
 from pipelines.clean.result import CleanResult
 from pipelines.store.copies import cluster
-from pipelines.store.copies.fingerprint import Fingerprint
+from pipelines.store.copies.fingerprint import fingerprint_of
 from pipelines.store.db import open_db
 
 CHARS = [chr(c) for c in range(0x4E00, 0x4E00 + 2500)]
@@ -126,7 +126,7 @@ def measure_one(n: int, work: Path) -> Row:
     cluster.attach(db)
     ids = insert_reports(db, made)
     # Fingerprints come from the cleaning workers in a crawl: not clustering's cost.
-    prints = [Fingerprint.of(rep.result.text) for rep in made]
+    prints = [fingerprint_of(rep.result.text) for rep in made]
     wall, cpu = time.perf_counter(), time.process_time()
     for (report_id, page_id), rep, fingerprint in zip(ids, made, prints, strict=True):
         with db.atomic():

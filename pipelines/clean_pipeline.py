@@ -20,18 +20,15 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import Any, NamedTuple, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from pipelines import procs
 from pipelines.clean.result import CleanResult
-from pipelines.page import Page
+from pipelines.page import Fingerprint, Page
 from pipelines.store.urlstate import UNCHANGED
-
-if TYPE_CHECKING:
-    from pipelines.store.copies.fingerprint import Fingerprint
 
 logger = logging.getLogger(__name__)
 _CLEANABLE = ("text/html", "application/xhtml", "text/plain", "")
@@ -67,13 +64,13 @@ def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
     # cleaning runs, to keep the crawl process lean: the workers' forkserver preloads them.
     from pipelines.clean.attachments import clean_attachment
     from pipelines.clean.cleaner import clean
-    from pipelines.store.copies.fingerprint import Fingerprint
+    from pipelines.store.copies.fingerprint import fingerprint_of
 
     result = clean_attachment(body, url, headers)
     attachment = result is not None
     if not attachment and cleanable:
         result = clean(body, url, headers)
-    fingerprint = Fingerprint.of(result.text) if result is not None and result.is_report else None
+    fingerprint = fingerprint_of(result.text) if result is not None and result.is_report else None
     return Cleaned(result, attachment, fingerprint)
 
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-if TYPE_CHECKING:  # the stages' types, named here only for the annotations
+if TYPE_CHECKING:  # the cleaner's type, named here only for the annotations
     from pipelines.clean.result import CleanResult
-    from pipelines.store.copies.fingerprint import Fingerprint
 
 # The discovery kind (crawler.discovery) of a /sitemap.xml probe, or a sitemap it names.
 SITEMAP = "sitemap"
+
+
+class Fingerprint(NamedTuple):
+    """A report text's MinHash signature as stored and its shingle count
+    (pipelines.store.copies.fingerprint.fingerprint_of): a cleaning worker computes it, the
+    database writer stores it, and the crawl process between them needs no numpy to pass it on."""
+
+    minhash: bytes
+    shingles: int
 
 
 def absence_expected(kind: str | None, status: int | None) -> bool:

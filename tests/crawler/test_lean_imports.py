@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import subprocess
 import sys
 
-from pipelines.clean_pipeline import start_helpers
-from tests.paths import REPO
+from pipelines.clean_pipeline import clean_fetched, start_helpers
+from tests.paths import PAGES, REPO
 
 # Loaded by the cleaner (OpenCC), the fingerprints and clusters (numpy's heavier neighbours
 # datasketch and scipy), `scrapy export` (pyarrow) and the plots (matplotlib).  numpy itself
@@ -32,14 +33,20 @@ for key in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES", "EXTENSIONS", "SPIDER_MI
 for module in pkgutil.iter_modules(crawler.commands.__path__):
     importlib.import_module("crawler.commands." + module.name)
 importlib.import_module("crawler.spiders.reports")
+# What a clean worker sends back for a report (its result and fingerprint), as received.
+import pickle
+pickle.loads(bytes.fromhex(sys.argv[1]))
 print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in HEAVY)))
 """
 
 
 def test_the_crawl_side_imports_none_of_the_heavy_libraries() -> None:
     script = f"HEAVY = {HEAVY!r}\n" + CRAWL_SIDE
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
-                          text=True, timeout=300)
+    report = (PAGES / "report_gbk.html").read_bytes()
+    cleaned = clean_fetched(report, "http://www.example.gov.cn/r.html", {}, cleanable=True)
+    assert cleaned.fingerprint is not None  # a report: the worker's answer carries one
+    done = subprocess.run([sys.executable, "-c", script, pickle.dumps(cleaned).hex()], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == []
 

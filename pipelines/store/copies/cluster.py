@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from pipelines.clean.result import CleanResult, Removal
+from pipelines.page import Fingerprint
 from pipelines.store.copies.canonical import Copy, Damage, SiteIndex, tier
 from pipelines.store.copies.ranking import Ranking
 from pipelines.store.db import host, now_iso
@@ -37,7 +38,6 @@ from pipelines.store.sites import SitesFileError, load_sites
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
-    from pipelines.store.copies import fingerprint as fp
 
 # fingerprint and bandindex (datasketch, scipy, numpy) are imported by the methods that use
 # them: the crawl process imports this module but clusters only in the database writer.
@@ -96,7 +96,7 @@ def for_db(db: sqlite_utils.Database) -> Clusterer | None:
 
 
 def add_report(db: sqlite_utils.Database, report_id: int, page_id: int, url: str,
-               result: CleanResult, fingerprint: fp.Fingerprint | None = None) -> int | None:
+               result: CleanResult, fingerprint: Fingerprint | None = None) -> int | None:
     """Cluster a report row just written; returns its cluster id (None: clustering off).
     fingerprint: the text's, if already computed (by the cleaning worker)."""
     clusterer = for_db(db)
@@ -144,9 +144,9 @@ class Clusterer:
                                        ).fetchone()[0]
 
     def add(self, report_id: int, page_id: int, url: str, result: CleanResult,
-            fingerprint: fp.Fingerprint | None = None) -> int:
+            fingerprint: Fingerprint | None = None) -> int:
         from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
-        fingerprint = fingerprint or fp.Fingerprint.of(result.text)
+        fingerprint = fingerprint or fp.fingerprint_of(result.text)
         sig, shingles = fp.from_blob(fingerprint.minhash), fingerprint.shingles
         self._sync()
         found = self.db.execute("select id, cluster_id from report_copies where report_id = ?",

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
 
 import numpy as np
 import opencc
 from datasketch import LeanMinHash, MinHash
+
+from pipelines.page import Fingerprint
 
 SHINGLE = 5  # characters per shingle: Chinese words are 1-4 characters, so 5 spans a phrase
 NUM_PERM = 128
@@ -67,17 +68,10 @@ def signature(text: str) -> tuple[LeanMinHash, int]:
     return LeanMinHash(m), len(hashes)
 
 
-class Fingerprint(NamedTuple):
-    """A text's signature as stored (`to_blob`) and its shingle count: small and picklable, so
-    a cleaning worker computes it and the process that writes the database only stores it."""
-
-    minhash: bytes
-    shingles: int
-
-    @classmethod
-    def of(cls, text: str) -> Fingerprint:
-        sig, shingles = signature(text)
-        return cls(to_blob(sig), shingles)
+def fingerprint_of(text: str) -> Fingerprint:
+    """The text's signature as stored (`to_blob`) and its shingle count."""
+    sig, shingles = signature(text)
+    return Fingerprint(to_blob(sig), shingles)
 
 
 def to_blob(sig: LeanMinHash) -> bytes:

@@ -14,7 +14,7 @@ from bench.cluster import insert_reports, reports
 from pipelines.store.copies import cluster
 from pipelines.store.copies.bandindex import PER_CLUSTER, BandIndex
 from pipelines.store.copies.canonical import Copy, Damage, ranked, tier
-from pipelines.store.copies.fingerprint import NUM_PERM, Fingerprint, from_blob
+from pipelines.store.copies.fingerprint import NUM_PERM, fingerprint_of, from_blob
 from pipelines.store.copies.ranking import Ranking
 from pipelines.store.db import open_db
 
@@ -52,7 +52,7 @@ def test_a_copy_joining_a_big_cluster_writes_a_bounded_number_of_rows(db):
 def test_candidates_are_a_few_copies_of_each_cluster():
     made, _ = reports(300)
     index = BandIndex(cluster.THRESHOLD, NUM_PERM)
-    sigs = [from_blob(Fingerprint.of(rep.result.text).minhash) for rep in made]
+    sigs = [from_blob(fingerprint_of(rep.result.text).minhash) for rep in made]
     for i, sig in enumerate(sigs):
         index.add(i, hash(made[i].result.title) % 7, sig)  # 7 made-up clusters
     found = index.candidates(sigs[0])
