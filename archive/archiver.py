@@ -72,7 +72,8 @@ class Archiver:
         return (expected, original) if original is not None else None
 
     def write_exchange(self, ex: Exchange) -> dict[str, Any]:
-        """Write response (or revisit) + request; return the fetch dict the pipelines use."""
+        """Write response (or revisit) + request; return where and as what the response went
+        (archive.middleware makes it part of the page's Fetch)."""
         digest = payload_digest(ex.body)
         original = self.index.lookup(digest) if self.index is not None and ex.body else None
         if (confirmed := self._confirmed(ex)) is not None:

@@ -121,7 +121,7 @@ class WarcService:
         return _SERVICES[crawler]
 
     async def write_exchange(self, exchange: Exchange) -> dict[str, Any]:
-        """Archive a fetch; returns Archiver.write_exchange's fetch dict."""
+        """Archive a fetch; returns what Archiver.write_exchange returns."""
         return await self._call(_write_exchange, exchange)
 
     async def write_conversion(self, url: str, result: CleanResult,
