@@ -20,10 +20,8 @@ from pipelines.clean.decode import decode, header_value
 from pipelines.clean.maintext import clean_line, extract
 from pipelines.clean.markup import despam
 from pipelines.clean.repair.chain import repair
-from pipelines.clean.result import CleanResult
+from pipelines.clean.result import SPAM_KINDS, CleanResult
 from pipelines.clean.spamwords import strip_spam_words
-
-SPAM_KINDS = frozenset({"tag_soup", "hidden", "spam_word"})
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>")
 # libxml2 stops at a stray </html> (templates often emit one mid-page); browsers ignore

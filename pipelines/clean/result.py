@@ -18,6 +18,11 @@ class Removal:
     text: str
 
 
+# Removals that were spam put there by an attacker (a tag soup, hidden links, spam words),
+# not the site's own chrome or a converter's damage.
+SPAM_KINDS = frozenset({"tag_soup", "hidden", "spam_word"})
+
+
 @dataclass
 class CleanResult:
     """What `pipelines.clean.clean()` returns for one page."""

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from pipelines.clean.result import CleanResult
+from pipelines.clean.result import SPAM_KINDS, CleanResult
 from pipelines.page import Fetch, Page
 from pipelines.store import migrations
 
@@ -203,9 +203,6 @@ MAX_REMOVAL_ROWS = 1000
 
 
 def removal_rows(result: CleanResult) -> list[dict[str, object]]:
-    # Imported here, not at the top, to keep the crawl process lean (lxml, OpenCC).
-    from pipelines.clean.cleaner import SPAM_KINDS
-
     listed = result.removals[:MAX_REMOVAL_ROWS]
     rows = [{"seq": i, "kind": r.kind, "is_spam": int(r.kind in SPAM_KINDS), "text": r.text}
             for i, r in enumerate(listed)]

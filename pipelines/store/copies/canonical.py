@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipelines.clean.result import CleanResult
+from pipelines.clean.result import SPAM_KINDS, CleanResult
 from pipelines.store.sites import Site, normalize_host
 
 KINDS = ("government", "mirror", "content_farm", "unknown")
@@ -51,9 +51,6 @@ class Damage:
 
     @classmethod
     def of(cls, result: CleanResult) -> Damage:
-        # Imported here, not at the top, to keep the crawl process lean (lxml, OpenCC).
-        from pipelines.clean.cleaner import SPAM_KINDS
-
         kinds = {r.kind for r in result.removals}
         chrome = " ".join(r.text for r in result.removals if r.kind == "chrome")
         return cls(
