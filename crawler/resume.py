@@ -69,6 +69,7 @@ class ResumeMiddleware:
         # A body the crawl would have refused (a bomb) is not inflated to rebuild links.
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.rebuild = False
+        self._index: DigestIndex | None = None  # open while the frontier is rebuilt
         previous = self._read_marker()
         self.since = previous.get("since", stored.last_crawl_id(self.db))
         if previous.get("running"):
@@ -136,23 +137,31 @@ class ResumeMiddleware:
     def _frontier(self) -> Iterator[Request]:
         spider = self.crawler.spider
         max_depth = self.crawler.settings.getint("DEPTH_LIMIT")
-        for page in stored.pages_stored_since(self.db, self.since):
-            try:
-                response = self._archived_response(page)
-            except Unreadable as exc:
-                yield self._refetch(page, exc)
-                continue
-            if response is None:
-                continue
-            callback = spider.parse_sitemap if page.discovery == SITEMAP else spider.parse
-            for out in callback(response):
-                if not isinstance(out, Request):
-                    continue  # the page itself: stored already
-                out.meta.setdefault("depth", page.depth + 1)
-                if max_depth and out.meta["depth"] > max_depth:
+        # One connection to the digest index for the whole pass (Redis' index, in distributed
+        # mode, keeps no locations: a path that is no file has none to give).
+        self._index = DigestIndex(self.digests) if self.digests.is_file() else None
+        try:
+            for page in stored.pages_stored_since(self.db, self.since):
+                try:
+                    response = self._archived_response(page)
+                except Unreadable as exc:
+                    yield self._refetch(page, exc)
                     continue
-                out.headers.setdefault("Referer", page.url)
-                yield out
+                if response is None:
+                    continue
+                callback = spider.parse_sitemap if page.discovery == SITEMAP else spider.parse
+                for out in callback(response):
+                    if not isinstance(out, Request):
+                        continue  # the page itself: stored already
+                    out.meta.setdefault("depth", page.depth + 1)
+                    if max_depth and out.meta["depth"] > max_depth:
+                        continue
+                    out.headers.setdefault("Referer", page.url)
+                    yield out
+        finally:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
 
     def _archived_response(self, stored_page: stored.StoredPage) -> Response | None:
         """The page as the spider saw it; None for a body the crawl refused (too large)."""
@@ -173,14 +182,10 @@ class ResumeMiddleware:
 
     def _locate(self, refers_to: str | None, digest: str | None) -> tuple[str, int] | None:
         """Where a revisit's original is: by id among stored pages, else through the digest
-        index (Redis' index, in distributed mode, keeps no location)."""
+        index."""
         location = stored.record_location(self.db, refers_to)
-        if location is None and self.digests.is_file():
-            index = DigestIndex(self.digests)
-            try:
-                location = index.location(digest)
-            finally:
-                index.close()
+        if location is None and self._index is not None:
+            location = self._index.location(digest)
         return location
 
     def _refetch(self, page: stored.StoredPage, exc: Unreadable) -> Request:
@@ -188,13 +193,9 @@ class ResumeMiddleware:
         logger.warning("resume: the archived record of %s cannot be read (%s); fetching it "
                        "again", page.url, exc)
         self.crawler.stats.inc_value("resume/unreadable_records")
-        if exc.location is not None and self.digests.is_file():
+        if exc.location is not None and self._index is not None:
             # The only copy is unreadable: the refetch is archived in full, not as a revisit.
-            index = DigestIndex(self.digests)
-            try:
-                index.forget(*exc.location)
-            finally:
-                index.close()
+            self._index.forget(*exc.location)
         spider = self.crawler.spider
         kind = page.discovery or GENERIC
         return Request(page.url, errback=spider.failed, dont_filter=True,  # in the seen set
