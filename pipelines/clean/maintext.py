@@ -27,6 +27,7 @@ from pipelines.clean.chrome import (
     is_related_heading,
 )
 from pipelines.clean.hidden import remove_hidden_spam
+from pipelines.clean.memo import Memo
 from pipelines.clean.result import Removal
 
 BLOCK_TAGS = frozenset(
@@ -74,7 +75,7 @@ _TAG_LIKE_RE = re.compile(r"<[A-Za-z/!?][^<>]*>")
 _UNESCAPE_ROUNDS = 4  # layers of escaping undone; real pages have one or two
 
 
-def clean_line(text: str) -> str:
+def _clean_line(text: str) -> str:
     """Collapse whitespace, drop control characters, and markup or entities that were
     escaped twice by the site (so they show as text and would leak into the output)."""
     text = _CONTROL_RE.sub("", text)
@@ -93,6 +94,10 @@ def clean_line(text: str) -> str:
     if "\u200b" in text or "\ufeff" in text:
         return _WS_RE.sub(" ", text).strip()
     return " ".join(text.split())  # the same for every other (str.isspace) whitespace
+
+
+# A site repeats its furniture and copies of a report their paragraphs: memoised by line.
+clean_line = Memo(_clean_line)
 
 
 def linearize(body: etree._Element) -> list[Line]:

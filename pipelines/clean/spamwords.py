@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 from importlib.resources import files
 
+from pipelines.clean.memo import Memo
 from pipelines.clean.result import Removal
 
 # Read through importlib.resources, so it also loads from a zipped egg (Scrapyd).
@@ -196,18 +197,25 @@ def strip_spam_words(text: str, hidden: Iterable[str] = ()) -> tuple[str, list[R
 def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
     strong = _strong_any()
     # A search for the terms is far cheaper than the chain regex: most pages have none.
-    # Lines holding a strong term, and (below) lines that can hold a 【…】 group, from one
-    # scan of the whole text each: a line left unchanged needs no search of its own (no
-    # term spans a line break; removals only shorten a line, so none brings a bracket in).
-    lowered = text.lower()
-    strong_lines = _lines_with(strong, lowered) if strong is not None else set()
+    # Lines holding a strong term, and (below) lines that can hold a 【…】 group: a line
+    # left unchanged needs no search of its own (no term spans a line break; removals only
+    # shorten a line, so none brings a bracket in).
+    if Memo.enabled:
+        lines = text.split("\n")
+        flags = [_line_flags(line) for line in lines]
+        strong_lines = {n for n, (has, _, _) in enumerate(flags) if has}
+        if not strong_lines and not any(cue for _, cue, _ in flags):
+            return text, []
+        shaped = {n for n, (_, _, opens) in enumerate(flags) if opens}
+    else:  # one scan of the whole text each
+        strong_lines = _lines_with(strong, text.lower()) if strong is not None else set()
+        if not strong_lines and not _any_cue(text):
+            return text, []
+        lines = text.split("\n")
+        shaped = _lines_with(_OPENER_RE, text)
     has_strong = bool(strong_lines)
-    if not has_strong and not _any_cue(text):
-        return text, []
     removals: list[Removal] = []
-    lines = text.split("\n")
     learned = set(seeds)
-    shaped = _lines_with(_OPENER_RE, text)
     shaped.add(0)  # the title is also cut at its separators
 
     # First learn the page's own spam phrases and brands from its shapes (often in the
@@ -227,6 +235,17 @@ def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
             line = _EDGE_SEP_RE.sub("", line)
         lines[n] = line
     return "\n".join(lines), removals
+
+
+def _flags(line: str) -> tuple[bool, bool, bool]:
+    """(a strong term, a cue term, a bracket opener) in the line."""
+    strong = _strong_any()
+    has = strong is not None and bool(strong.search(line.lower()))
+    return has, has or _any_cue(line), bool(_OPENER_RE.search(line))
+
+
+# Copies of a report repeat its lines page after page: their flags are memoised.
+_line_flags = Memo(_flags)
 
 
 def _lines_with(pattern: re.Pattern[str], text: str) -> set[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines.clean.memo import Memo
 from pipelines.clean.normalize import collapse_doubled, normalize
 from pipelines.clean.repair.byteslip import repair_byte_slips
 from pipelines.clean.repair.lostchar import restore_lost_chars
@@ -42,12 +43,31 @@ def _strip_all_pinyin(text: str, removals: list[Removal]) -> str:
 
 def repair(text: str) -> tuple[str, str, list[Removal]]:
     """(repaired simplified text, script as served "hans"/"hant", removals)."""
+    text, script, removals = _repaired(text)
+    return text, script, list(removals)
+
+
+def _repair(text: str) -> tuple[str, str, tuple[Removal, ...]]:
+    text, script, removals = _repair_page(text)
+    return text, script, tuple(removals)
+
+
+# Every stage is a pure function of the text (the byte-slip search and the lost characters
+# read the page's own script and pairs, nothing else), so a copy of a page repairs as the
+# page did: the last few dozen pages' answers are kept.
+_repaired = Memo(_repair, budget=1_000_000, longest=200_000)
+
+
+def _repair_page(text: str) -> tuple[str, str, list[Removal]]:
     removals: list[Removal] = []
     # Lone surrogates are no text (clean() strips them before parsing); OpenCC refuses them.
     text = _SURROGATE.sub("\ufffd", text)
-    text = _strip_lost_indent(text, removals)
-    text = _mark_bare_runs(text)
-    text = _strip_all_pinyin(text, removals)
+    if Memo.enabled:
+        text = _before_slips_by_line(text, removals)
+    else:
+        text = _strip_lost_indent(text, removals)
+        text = _mark_bare_runs(text)
+        text = _strip_all_pinyin(text, removals)
     text, slips = repair_byte_slips(text)
     if slips:
         removals += slips
@@ -56,9 +76,58 @@ def repair(text: str) -> tuple[str, str, list[Removal]]:
     text, lost = restore_lost_chars(text)
     removals += lost
     text, script = detect_and_simplify(text)
-    text, doubled = collapse_doubled(normalize(text))
+    if Memo.enabled:
+        done = [_normalized(line) for line in text.split("\n")]
+        text = "\n".join(line for line, _ in done)
+        doubled = [d for _, ds in done for d in ds]
+    else:
+        text, doubled = collapse_doubled(normalize(text))
     removals += [Removal("doubled_punct", d) for d in doubled]
     return text, script, removals
+
+
+# The stages before the byte-slip search and after script conversion see one line at a
+# time (no pattern of theirs crosses a line break, and none reads the rest of the page), so
+# each line's answer is memoised across pages: copies of a report repeat its lines.
+_Before = tuple[str, tuple[Removal, ...], tuple[tuple[Removal, ...], ...]]
+
+
+def _before_slips(line: str) -> _Before:
+    """(the line without lost indentation, bare `??` runs marked, pinyin stripped; its
+    lost-indent removals; its pinyin removals, one tuple per round)."""
+    indent: list[Removal] = []
+    line = _mark_bare_runs(_strip_lost_indent(line, indent))
+    rounds = []
+    for _ in range(_MAX_PINYIN_ROUNDS):
+        line, found = strip_pinyin(line)
+        if not found:
+            break
+        rounds.append(tuple(found))
+    return line, tuple(indent), tuple(rounds)
+
+
+_before_slips_cached = Memo(_before_slips)
+
+
+def _before_slips_by_line(text: str, removals: list[Removal]) -> str:
+    """The whole-text stages line by line, removals in the order the whole-text stages
+    give them: every lost indent, then the pinyin of each round in text order."""
+    done = [_before_slips_cached(line) for line in text.split("\n")]
+    for _, indent, _ in done:
+        removals += indent
+    for r in range(_MAX_PINYIN_ROUNDS):
+        for _, _, rounds in done:
+            if r < len(rounds):
+                removals += rounds[r]
+    return "\n".join(line for line, _, _ in done)
+
+
+def _normalize_line(line: str) -> tuple[str, tuple[str, ...]]:
+    line, doubled = collapse_doubled(normalize(line))
+    return line, tuple(doubled)
+
+
+_normalized = Memo(_normalize_line)
 
 
 def _mark_bare_runs(text: str) -> str:

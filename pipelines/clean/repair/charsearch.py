@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from pipelines.clean.repair.charmodel import (
     FLOOR_LOGP,
@@ -38,49 +40,64 @@ DOC_PAIR = 2.0  # nats per neighbouring pair seen elsewhere on the page
 
 
 class PagePairs:
-    """Which characters stand next to which on one page (simplified), looked up lazily."""
+    """Which characters stand next to which on one page (simplified), looked up lazily.
+
+    A look-up names the characters it will ask about (`among`) and gets only those back:
+    a search's answer then depends on nothing else of the page, which is what lets
+    `AskedPairs` reuse it on another page (a copy, a repost) that answers the same."""
 
     def __init__(self, text: str):
         # As served: only the characters looked at are simplified, not the whole page.
         self.text = text
-        self._after: dict[str, frozenset[str]] = {}
-        self._before: dict[str, frozenset[str]] = {}
+        self._reversed = ""
+        self._near: dict[tuple[str, int], frozenset[str]] = {}
 
-    def _neighbours(self, ch: str, step: int) -> frozenset[str]:
-        simp, t = simp_table(), self.text
-        out = set()
-        # Where the simplified page has ch: every character that simplifies to it.
-        for form in ("" if ch in simp else ch) + simplified_from().get(ch, ""):
-            i = t.find(form)
-            while i != -1:
-                if 0 <= i + step < len(t):
-                    out.add(simp.get(t[i + step], t[i + step]))
-                i = t.find(form, i + 1)
-        out.discard("\n")
-        return frozenset(out)
+    def _scan(self, chars: Iterable[str], step: int) -> None:
+        """Neighbours of every one of `chars` (none of them looked up yet), in one C scan
+        of the page: where the simplified page has ch, every character simplifying to it."""
+        simp, more = simp_table(), simplified_from()
+        forms = {f: ch for ch in chars for f in ("" if ch in simp else ch) + more.get(ch, "")}
+        found: dict[str, set[str]] = {ch: set() for ch in chars}
+        if forms:
+            if step < 0 and not self._reversed:
+                self._reversed = self.text[::-1]  # what precedes is what follows, reversed
+            text = self.text if step > 0 else self._reversed
+            for form, nxt in _neighbour_re("".join(sorted(forms))).findall(text):
+                found[forms[form]].add(simp.get(nxt, nxt))
+        for ch, near in found.items():
+            near.discard("\n")
+            self._near[ch, step] = frozenset(near)
 
-    def after(self, ch: str) -> frozenset[str]:
-        """Characters that follow `ch` somewhere on the page."""
+    def _look(self, ch: str, step: int, among: frozenset[str]) -> frozenset[str]:
         if not ch:
             return frozenset()
-        if ch not in self._after:
-            self._after[ch] = self._neighbours(ch, 1)
-        return self._after[ch]
+        if (ch, step) not in self._near:
+            self._scan((ch,), step)
+        return self._near[ch, step] & among
 
-    def before(self, ch: str) -> frozenset[str]:
-        """Characters that precede `ch` somewhere on the page."""
-        if not ch:
-            return frozenset()
-        if ch not in self._before:
-            self._before[ch] = self._neighbours(ch, -1)
-        return self._before[ch]
+    def after(self, ch: str, among: frozenset[str]) -> frozenset[str]:
+        """Those of `among` that follow `ch` somewhere on the page."""
+        return self._look(ch, 1, among)
 
+    def before(self, ch: str, among: frozenset[str]) -> frozenset[str]:
+        """Those of `among` that precede `ch` somewhere on the page."""
+        return self._look(ch, -1, among)
 
-    def answers(self, asked: dict[tuple[str, int], frozenset[str]]) -> bool:
+    def answers(self, asked: dict[tuple[str, int, frozenset[str]], frozenset[str]]) -> bool:
         """Whether this page answers every look-up in `asked` ((character, +1 after / -1
-        before) -> characters) as recorded."""
-        return all((self.after(ch) if step > 0 else self.before(ch)) == seen
-                   for (ch, step), seen in asked.items())
+        before, among) -> characters) as recorded."""
+        for step in (1, -1):
+            new = {ch for ch, st, _ in asked if st == step and ch and (ch, st) not in self._near}
+            if new:
+                self._scan(new, step)
+        return all(self._look(*key) == seen for key, seen in asked.items())
+
+
+@lru_cache(maxsize=4096)
+def _neighbour_re(forms: str) -> re.Pattern[str]:
+    """Each of `forms` with the character after it; a lookahead, so that overlapping
+    spots (a form followed by a form) are all found."""
+    return re.compile("([" + "".join(map(re.escape, forms)) + "])(?=(.))", re.DOTALL)
 
 
 class AskedPairs(PagePairs):
@@ -89,14 +106,14 @@ class AskedPairs(PagePairs):
 
     def __init__(self, page: PagePairs):  # noqa: D107 - a view, no state of its own
         self.page = page
-        self.asked: dict[tuple[str, int], frozenset[str]] = {}
+        self.asked: dict[tuple[str, int, frozenset[str]], frozenset[str]] = {}
 
-    def after(self, ch: str) -> frozenset[str]:
-        found = self.asked[ch, 1] = self.page.after(ch)
+    def after(self, ch: str, among: frozenset[str]) -> frozenset[str]:
+        found = self.asked[ch, 1, among] = self.page.after(ch, among)
         return found
 
-    def before(self, ch: str) -> frozenset[str]:
-        found = self.asked[ch, -1] = self.page.before(ch)
+    def before(self, ch: str, among: frozenset[str]) -> frozenset[str]:
+        found = self.asked[ch, -1, among] = self.page.before(ch, among)
         return found
 
 
@@ -212,6 +229,7 @@ class Candidates:
         self.m = m
         self.chars = chars
         self.simp = [simp.get(c, c) for c in chars]
+        self.simpset = frozenset(self.simp)
         self.alone = [m.tok1.get(c, FLOOR_LOGP) for c in self.simp]  # as a token by itself
         self.marks = [i for i, c in enumerate(self.simp) if c in MARKS]
         self._at: dict[str, list[int]] = {}
@@ -297,7 +315,8 @@ def best_fits(m: CharModel, left: str, cands: Candidates, right: str, hant: bool
         near.update(cands.indices(before.get(sr[:b], "")))
     x, y = sl[-1:], sr[:1]
     if page is not None:
-        near.update(cands.indices("".join(page.after(x) | page.before(y))))
+        seen_x, seen_y = page.after(x, cands.simpset), page.before(y, cands.simpset)
+        near.update(cands.indices("".join(seen_x | seen_y)))
     # Any other candidate is an ordinary character forming no word here: its
     # punctuation bonus is that of a placeholder.
     held = sl + "\0" + sr
@@ -309,7 +328,7 @@ def best_fits(m: CharModel, left: str, cands: Candidates, right: str, hant: bool
         sc = _around(m, sl, fwd, c, sr, bwd, opens) + fixed
         sc += m.punct_bonus(sl + c + sr, len(sl), len(sl) + 1)
         if page is not None:
-            sc += DOC_PAIR * ((c in page.after(x)) + (c in page.before(y)))
+            sc += DOC_PAIR * ((c in seen_x) + (c in seen_y))
         scored.append((sc - cands.penalty(i, hant), -i))
     taken = 0
     for i in cands.order(hant):
@@ -339,10 +358,11 @@ def best_pair(m: CharModel, left: str, firsts: list[str], seconds: list[str], ri
              for h, c in zip(halves1, firsts, strict=True)]
     base2 = [h - WRONG_SCRIPT * (hant is not None and wrong_script(c, hant))
              for h, c in zip(halves2, seconds, strict=True)]
+    set1, set2 = frozenset(c1), frozenset(c2)
     if page is not None:
-        seen = page.after(sl[-1:])
+        seen = page.after(sl[-1:], set1)
         base1 = [v + DOC_PAIR * (c in seen) for v, c in zip(base1, c1, strict=True)]
-        seen = page.before(sr[:1])
+        seen = page.before(sr[:1], set2)
         base2 = [v + DOC_PAIR * (c in seen) for v, c in zip(base2, c2, strict=True)]
     # Two ordinary characters get the same punctuation bonus whichever they are.
     plain = m.punct_bonus(sl + "\0\0" + sr, len(sl), len(sl) + 2)
@@ -353,7 +373,7 @@ def best_pair(m: CharModel, left: str, firsts: list[str], seconds: list[str], ri
         if c in MARKS:
             touch.append(None)
             continue
-        near = set(page.after(c)) if page is not None else set()
+        near = set(page.after(c, set2)) if page is not None else set()
         for a in (len(sl), *opens):
             if len(sl) - a + 1 < MAX_WORD and (sl[a:] + c) in m.after:
                 near.update(m.after[sl[a:] + c])
@@ -370,7 +390,7 @@ def best_pair(m: CharModel, left: str, firsts: list[str], seconds: list[str], ri
             s += max(0.0, joint - halves1[i] - halves2[j])
             s += m.punct_bonus(sl + a + b + sr, len(sl), len(sl) + 2)
             if page is not None:
-                s += DOC_PAIR * (b in page.after(a))
+                s += DOC_PAIR * (b in page.after(a, set2))
         if s > best_s:
             best, best_s = (i, j), s
     return best

@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
+from pipelines.clean.memo import Memo
+
 _NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
 HANT_SHARE = 0.05
 HANT_MIN = 3
@@ -57,9 +59,25 @@ def _mostly_traditional(text: str, converted: str) -> bool:
     return changed >= HANT_MIN and changed >= HANT_SHARE * cjk
 
 
+def _convert_line(line: str) -> str:
+    return _t2s().convert(line)
+
+
+# OpenCC matches its phrases within a line (none holds a line break), so a text converts
+# line by line as it does whole, and copies of a report repeat their lines.
+_converted = Memo(_convert_line)
+
+
+def simplify(text: str) -> str:
+    """OpenCC t2s of the text."""
+    if not Memo.enabled:
+        return _t2s().convert(text)
+    return "\n".join(map(_converted, text.split("\n")))
+
+
 def detect_and_simplify(text: str) -> tuple[str, str]:
     """(text in simplified script, script as served: "hans" or "hant")."""
-    converted = _t2s().convert(text)
+    converted = simplify(text)
     if converted == text:
         return text, "hans"
     if _mostly_traditional(text, converted):

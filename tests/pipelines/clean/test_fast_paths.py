@@ -1,0 +1,178 @@
+"""The memos and line-wise paths of the cleaner change nothing it outputs.
+
+Each page is cleaned the slow way (memos off, so every stage runs over the whole text as
+one string, and no byte-slip search reused from another page) and the fast way (memos on,
+pages one after another and then all again, so copies, shared lines and shared slip spots
+are answered from what earlier pages left), and every field of the results must agree.
+The pages: the fixture web's reports and distractors, pages of the generated sites (the
+report-heavy one's are copies of a few reports: slip spots recur on differing pages), the
+shared seed texts and copies of them as a crawl meets them (reposts in traditional script,
+templates with the digits blanked, pages mixing two reports' lines), and a page of every
+kind of damage the line-wise stages repair.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import opencc
+import pytest
+
+from fixtureweb import load_manifest, site_file
+from fixtureweb.gold import load_hand_gold
+from pipelines.clean.cleaner import clean
+from pipelines.clean.memo import Memo
+from pipelines.clean.repair import byteslip
+from pipelines.clean.repair.chain import repair
+from tests.shared import SEEDS
+
+_Page = tuple[str, bytes, dict[str, str]]
+PLAIN = {"Content-Type": "text/plain; charset=utf-8"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def fixture_pages() -> list[_Page]:
+    pages = []
+    for site in load_manifest()["sites"]:
+        headers = {"Content-Type": f"text/html; charset={site['charset']}"}
+        for url in [r["url"] for r in site["reports"]] + site["distractors"]:
+            pages.append((url, site_file(url).read_bytes(), headers))
+    for rec in load_hand_gold().values():
+        pages.append((rec["url"], rec["body"], {"Content-Type": f"text/html; charset={rec['charset']}"}))
+    return pages
+
+
+def site_pages() -> list[_Page]:
+    from bench.cleanbench import generated_pages, report_pages
+
+    pages = report_pages(3000, 120) + generated_pages(1000, 150)
+    return [(p.url, p.body, p.headers) for p in pages]
+
+
+# Lost indentation, bare `??` runs, pinyin annotated twice (two rounds), a slip, doubled
+# marks, half-width marks and full-width digits, on lines that repeat.
+DAMAGED = ["??各位代表：", "　? 现在，我代表市人民政府作报告，请予审议。",
+           "發(fā)(fā)展是第一要務(wù)，，全年增長(zhǎng)６.５%。",
+           "推进??建设, 完成投资12亿元;;质量(zhì)提升。",
+           "加快肉牛產業?nèi)發展,牛存栏達到１２万头。"]
+
+
+def damaged_pages() -> list[_Page]:
+    lines = DAMAGED * 3
+    return [("http://127.0.0.1/damaged", as_html("政府工作報告", lines), HTML),
+            ("http://127.0.0.1/damaged.txt", "\n".join(lines).encode(), PLAIN)]
+
+
+def as_html(title: str, lines: list[str]) -> bytes:
+    paras = "".join(f"<p>{line}</p>" for line in lines)
+    return f"<html><head><title>{title}</title></head><body><div>{paras}</div></body></html>".encode()
+
+
+def seed_pages() -> list[_Page]:
+    """The seeds, and the copies of them a crawl of a report-heavy site meets."""
+    if not SEEDS.exists():
+        return []
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    s2t = opencc.OpenCC("s2t").convert
+    pages: list[_Page] = []
+    for n, text in enumerate(texts):
+        lines = [x for x in text.split("\n") if x.strip()]
+        other = [x for x in texts[(n + 1) % len(texts)].split("\n") if x.strip()]
+        mixed = [x for pair in zip(lines, other, strict=False) for x in pair]
+        url = f"http://127.0.0.1/{n}"
+        pages += [
+            (url, text.encode(), PLAIN),
+            (url + "/html", as_html(lines[0], lines), HTML),
+            (url + "/repost", as_html(lines[0], lines[:40]), HTML),
+            (url + "/hant", as_html(s2t(lines[0]), [s2t(x) for x in lines]), HTML),
+            (url + "/x", as_html(lines[0], [re.sub(r"\d", "×", x) for x in lines]), HTML),
+            (url + "/mixed", as_html(lines[0], mixed), HTML),
+        ]
+    return pages
+
+
+@contextmanager
+def memos(enabled: bool) -> Iterator[None]:
+    Memo.clear_all()
+    byteslip._ACROSS.clear()
+    Memo.enabled = enabled
+    try:
+        yield
+    finally:
+        Memo.enabled = True
+        Memo.clear_all()
+        byteslip._ACROSS.clear()
+
+
+def slow(pages: list[_Page]) -> list[dict]:
+    out = []
+    with memos(False):
+        for url, body, headers in pages:
+            byteslip._ACROSS.clear()  # every search runs on its own page
+            out.append(clean(body, url, headers).to_dict())
+    return out
+
+
+def fast(pages: list[_Page]) -> list[list[dict]]:
+    with memos(True):
+        return [[clean(body, url, headers).to_dict() for url, body, headers in pages]
+                for _ in range(2)]
+
+
+PAGES = {"fixtures": fixture_pages, "site": site_pages, "seeds": seed_pages,
+         "damaged": damaged_pages}
+
+
+@pytest.mark.parametrize("kind", PAGES)
+def test_fast_paths_clean_as_the_slow_ones(kind: str) -> None:
+    pages = PAGES[kind]()
+    if not pages:
+        pytest.skip("shared seeds not mounted")
+    want = slow(pages)
+    assert any(r["removals"] for r in want)
+    for run in fast(pages):
+        for (url, _, _), got, expected in zip(pages, run, want, strict=True):
+            assert got == expected, url
+
+
+def test_slip_pages_are_searched_and_reused() -> None:
+    # The comparison above is only worth something where searches ran and were reused.
+    pages = seed_pages()
+    if not pages:
+        pytest.skip("shared seeds not mounted")
+    with memos(True):
+        slipped = [url for url, body, headers in pages
+                   if any(r.kind == "byte_slip" for r in clean(body, url, headers).removals)]
+    assert len(slipped) >= 3, slipped
+
+
+def test_repair_memo_returns_a_fresh_list() -> None:
+    text = "發(fā)展"
+    _, _, first = repair(text)
+    first.append(None)  # a caller that extends its removals must not change the memo
+    assert repair(text)[2] == repair(text)[2] and None not in repair(text)[2]
+
+
+def test_page_pairs_answer_as_a_scan_of_the_page() -> None:
+    from pipelines.clean.repair.charmodel import to_simplified
+    from pipelines.clean.repair.charsearch import AskedPairs, PagePairs
+
+    text = "發展经济，发展產業；業務\n展开發展。發發展"
+    s = to_simplified(text)
+    page = PagePairs(text)
+    among = frozenset(s) | {"x"}
+    for ch in set(s) - {"\n"}:
+        after = {s[i + 1] for i in range(len(s) - 1) if s[i] == ch} - {"\n"}
+        before = {s[i - 1] for i in range(1, len(s)) if s[i] == ch} - {"\n"}
+        assert page.after(ch, among) == after and page.before(ch, among) == before, ch
+        assert page.after(ch, frozenset("展x")) == after & {"展"}
+    view = AskedPairs(page)
+    view.after("发", frozenset("展经"))
+    view.before("展", frozenset("发开"))
+    assert PagePairs(text).answers(view.asked)
+    # Only what was asked counts: other pairs may differ, an asked one may not.
+    assert PagePairs(text + "\n发生展览").answers(view.asked)
+    assert not PagePairs(text + "\n发经").answers(view.asked)
+    assert not PagePairs(text + "\n开展").answers(view.asked)
