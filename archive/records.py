@@ -141,7 +141,10 @@ def metadata_record(url: str, info: Mapping[str, Any], refers_to: str, concurren
     Its target is a ``metadata:`` URI naming the page, not the page URL itself, so that
     replay indexes (which include metadata records) never serve it in place of the page.
     """
-    data = json.dumps({"url": url, **info}, ensure_ascii=False, indent=1).encode("utf-8")
+    # Compact: with an indent, json encodes in Python, four times the CPU of its C encoder
+    # (a report's account lists hundreds of removals).
+    data = json.dumps({"url": url, **info}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
     extra = {"WARC-Refers-To": refers_to, "WARC-Concurrent-To": concurrent_to}
     return BUILDER.create_warc_record(
         METADATA_PREFIX + url, "metadata", payload=BytesIO(data), length=len(data),

@@ -2,7 +2,8 @@
 
 The downloader middleware (exchanges) and the conversion pipeline (cleaned text) both write
 into the same open WARC file, in order, through one helper process (pipelines.procs.Helper);
-the reactor only awaits the answer.  ``WarcService.of(crawler)`` gives both the same instance.
+the reactor only awaits the answer; the process's side of the calls is archive/writerproc.py.
+``WarcService.of(crawler)`` gives both the same instance.
 A write that fails (the writer rolls it back) or a writer that died stops the crawl
 (archive/writefailed.py) and raises ArchiveWriteError to the caller.
 A writer thread did this before; its Python work (warcio's records) held the GIL the reactor
@@ -24,12 +25,19 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from archive import dedup_redis
-from archive.archiver import Archiver, Exchange
-from archive.dedup import DigestIndex, index_recovered
+from archive.archiver import Exchange
+from archive.dedup import index_recovered
 from archive.recovery import recover
-from archive.warcfile import RotatingWarcWriter
+from archive.warcfile import GZIP_LEVEL
 from archive.writefailed import ARCHIVE, write_failed
+from archive.writerproc import (
+    close_writer,
+    expect_not_modified,
+    open_digest_index,
+    open_writer,
+    write_conversion,
+    write_exchange,
+)
 from pipelines.procs import Helper, HelperDied
 
 if TYPE_CHECKING:
@@ -61,14 +69,6 @@ def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
     if settings.get("WARC_OPERATOR"):
         info["operator"] = settings.get("WARC_OPERATOR")
     return info
-
-
-def open_digest_index(path: Path) -> DigestIndex | dedup_redis.RedisDigestIndex:
-    """Distributed mode (crawler/distributed.py) sets WARC_DEDUP_PATH to the Redis URL: every
-    worker then shares one index (archive/dedup_redis.py); otherwise it is a SQLite file."""
-    if dedup_redis.is_redis(path):
-        return dedup_redis.RedisDigestIndex(dedup_redis.url_from_path(path))
-    return DigestIndex(path)
 
 
 def dedup_path(settings: Any) -> Path:
@@ -111,9 +111,10 @@ class WarcService:
                         startup_index.close()
                     crawler.stats.set_value("archive/digests_recovered", added)
             crawl_id = s.get("CRAWL_ID") or uuid.uuid4().hex
-            helper = Helper("warc-writer", _open, directory, s.get("WARC_PREFIX"),
+            helper = Helper("warc-writer", open_writer, directory, s.get("WARC_PREFIX"),
                             s.getint("WARC_MAX_SIZE"), warcinfo_fields(s, crawl_id),
-                            dedup_path(s) if dedup else None)
+                            dedup_path(s) if dedup else None,
+                            s.getint("WARC_GZIP_LEVEL", GZIP_LEVEL))
             service = cls(crawler, helper)
             # Connected last among archive handlers: pipelines have written by then.
             crawler.signals.connect(service.close, signal=signals.spider_closed)
@@ -122,7 +123,7 @@ class WarcService:
 
     async def write_exchange(self, exchange: Exchange) -> dict[str, Any]:
         """Archive a fetch; returns what Archiver.write_exchange returns."""
-        return await self._call(_write_exchange, exchange)
+        return await self._call(write_exchange, exchange)
 
     async def write_conversion(self, url: str, result: CleanResult,
                                account: Callable[[CleanResult], dict[str, Any]], refers_to: str,
@@ -132,7 +133,7 @@ class WarcService:
         The account is drawn up in the writer process: for a report with hundreds of
         removals it took about 2 ms of the reactor's time, more than its records cost there.
         account must be importable by name (it is sent to the writer)."""
-        return await self._call(_write_conversion, url, result, account, refers_to, date)
+        return await self._call(write_conversion, url, result, account, refers_to, date)
 
     async def _call(self, fn: Any, *args: Any) -> Any:
         """The writer's answer; a failed write stops the crawl, and the caller, which
@@ -146,7 +147,7 @@ class WarcService:
 
     def expect_not_modified(self, url: str, digest: str) -> None:
         """See Archiver.expect_not_modified; reaches it before the fetch's exchange does."""
-        self.helper.call(_expect_not_modified, url, digest).add_done_callback(_ignore)
+        self.helper.call(expect_not_modified, url, digest).add_done_callback(_ignore)
 
     def close(self) -> None:
         if self.closed:
@@ -154,7 +155,7 @@ class WarcService:
         self.closed = True
         # After everything queued before: the last records, then the file's close.
         try:
-            counts, files = self.helper.close(_close)
+            counts, files = self.helper.close(close_writer)
         except WRITE_ERRORS as e:
             logger.error("the WARC writer did not close cleanly: %s; the next crawl "
                          "recovers its open file", e)
@@ -167,39 +168,3 @@ class WarcService:
 
 def _ignore(future: Any) -> None:
     future.exception()  # retrieved, so asyncio does not warn; failures show at close
-
-
-# In the writer process: its Archiver and the calls the service sends it.
-_archiver: Archiver | None = None
-
-
-def _open(directory: Path, prefix: str, max_size: int, warcinfo: dict[str, str],
-          dedup: Path | None) -> None:
-    global _archiver
-    _archiver = Archiver(RotatingWarcWriter(directory, prefix, max_size, warcinfo),
-                         open_digest_index(dedup) if dedup is not None else None)
-
-
-def _writer() -> Archiver:
-    assert _archiver is not None, "the WARC writer process was not set up"
-    return _archiver
-
-
-def _write_exchange(exchange: Exchange) -> dict[str, Any]:
-    return _writer().write_exchange(exchange)
-
-
-def _write_conversion(url: str, result: CleanResult,
-                      account: Callable[[CleanResult], dict[str, Any]], refers_to: str,
-                      date: str) -> tuple[str, str]:
-    return _writer().write_conversion(url, result.text, account(result), refers_to, date)
-
-
-def _expect_not_modified(url: str, digest: str) -> None:
-    _writer().expect_not_modified(url, digest)
-
-
-def _close() -> tuple[dict[str, int], int]:
-    archiver = _writer()
-    archiver.close()
-    return archiver.counts, len(archiver.warc.files_closed)

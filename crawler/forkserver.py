@@ -1,25 +1,14 @@
-"""What the helpers' forkserver loads before it forks any of them (pipelines.procs.PRELOAD).
+"""What the helpers' forkserver loads before it forks any of them (pipelines.procs.PRELOAD):
+what every helper needs, and nothing one role alone needs.
 
-Every helper (clean workers, the WARC and database writers) is forked from the forkserver,
-so what it holds is shared by all of them, page for page, until one writes to it.  Besides
-the modules the helpers run, that is the cleaner's character model and its OpenCC tables:
-about 80 MB that each cleaning worker loaded for itself on its first page before.  Only the
-forkserver imports this module, never the crawl process.  The cleaner and the clusters'
-fingerprints are imported lazily by the item pipelines (to keep the crawl process lean), so
-they are named here.
+A forked child's resident set counts every page it inherits, so a module preloaded here is
+in the peak RSS of every helper, of the forkserver itself, and of each replacement.  With
+the cleaner, its character model and OpenCC tables preloaded (about 130 MB, shared by the
+two cleaning workers), the WARC writer, which uses none of it, peaked at 176 MB and the
+database writer at 186 MB.  Each role now imports its own: a clean worker at its start
+(pipelines.clean_pipeline.warm_up), the writers with the module of their set-up
+(archive.writerproc, pipelines.store.writer).  Only the forkserver imports this module.
 """
 
-import contextlib
-
-from archive import service  # noqa: F401 - the WARC writer's calls
-from pipelines import clean_pipeline, conversion_pipeline, store_pipeline  # noqa: F401
-from pipelines.clean import attachments, cleaner  # noqa: F401 - the clean workers' calls
-from pipelines.clean.repair import charmodel
-from pipelines.store import record, writer  # noqa: F401 - the database writer's calls
-from pipelines.store.copies import bandindex, fingerprint  # noqa: F401 - the clusters'
-
-# A model that cannot load here must not take the forkserver, and every helper, down with it:
-# each worker then tries on its first page, and records why on the pages it cleans.
-with contextlib.suppress(Exception):
-    charmodel.model()
-    charmodel.is_hant("")  # builds both OpenCC tables, as the first traditional page would
+from pipelines import page, procs  # noqa: F401 - the helpers' loop; the pages they are sent
+from pipelines.clean import result  # noqa: F401 - what a cleaner answers and the writers get

@@ -145,6 +145,7 @@ SSRF_NAMESERVER = ""  # "ip[:port]" to ask that DNS server only; empty: the syst
 WARC_ENABLED = True  # every fetch into DATA_DIR/warc, bytes as received
 WARC_PREFIX = "gzbg"  # WARC file names start with it
 WARC_MAX_SIZE = 1024 * 1024 * 1024  # rotate files at 1 GiB
+WARC_GZIP_LEVEL = 2  # ISA-L deflate level of each record, 0-3 (docs/archive.md)
 WARC_OPERATOR = ""  # the warcinfo record's operator field
 CRAWL_ID = ""  # names the crawl in warcinfo records (empty: random) and crawls.crawl_key
 WARC_DEDUP_ENABLED = True  # identical payloads become revisit records

@@ -17,6 +17,7 @@ libxml2's parser or OpenCC to return.  Inline cleaning (CLEAN_WORKERS=0) has no 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Mapping
@@ -61,7 +62,7 @@ def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
     application/octet-stream) go through the same stages as text (issue 9).
     """
     # The cleaner (lxml, OpenCC) and fingerprints (numpy, datasketch) are imported where the
-    # cleaning runs, to keep the crawl process lean: the workers' forkserver preloads them.
+    # cleaning runs, to keep the crawl process lean: a worker loads them as it starts (warm_up).
     from pipelines.clean.attachments import clean_attachment
     from pipelines.clean.cleaner import clean
     from pipelines.store.copies.fingerprint import fingerprint_of
@@ -72,6 +73,22 @@ def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
         result = clean(body, url, headers)
     fingerprint = fingerprint_of(result.text) if result is not None and result.is_report else None
     return Cleaned(result, attachment, fingerprint)
+
+
+def warm_up() -> None:
+    """A clean worker's set-up: the cleaner, its character model and OpenCC tables loaded
+    before the first page, which would otherwise pay about a second for them against
+    CLEAN_TIMEOUT.  The forkserver preloads only what every helper needs
+    (crawler/forkserver.py), so the writers hold none of this."""
+    from pipelines.clean import attachments, cleaner  # noqa: F401
+    from pipelines.clean.repair import charmodel
+    from pipelines.store.copies import fingerprint  # noqa: F401
+
+    # A model that cannot load must not keep the worker from starting: each page then
+    # tries again, and records why.
+    with contextlib.suppress(Exception):
+        charmodel.model()
+        charmodel.is_hant("")  # builds both OpenCC tables, as the first traditional page would
 
 
 def worker_count(value: int) -> int:
@@ -89,7 +106,7 @@ def start_helpers(workers: int, fork: bool = False) -> list[procs.Helper]:
     helpers: list[procs.Helper] = []
     try:
         for i in range(workers):
-            helpers.append(procs.Helper(f"clean-worker-{i}", procs.ready, fork=fork,
+            helpers.append(procs.Helper(f"clean-worker-{i}", warm_up, fork=fork,
                                         niceness=NICENESS))
     except BaseException:
         for helper in helpers:  # the ones started: nobody else would close them

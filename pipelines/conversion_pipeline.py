@@ -16,20 +16,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from warcio.timeutils import datetime_to_iso_date
 
+from archive.account import cleaner_account
 from archive.service import ArchiveWriteError, WarcService
-from pipelines.clean.result import CleanResult
 from pipelines.page import Page
-from pipelines.store.db import removal_rows
 
 logger = logging.getLogger(__name__)
-
-
-def cleaner_account(result: CleanResult) -> dict[str, Any]:
-    """Everything the cleaner decided except the text itself (that is the conversion)."""
-    info = result.to_dict()
-    info.pop("text")
-    info["removals"] = [{"kind": r["kind"], "text": r["text"]} for r in removal_rows(result)]
-    return {"cleaner": "pipelines.clean", **info}
 
 
 class ConversionPipeline:

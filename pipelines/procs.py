@@ -26,8 +26,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
 
-# Imported by the forkserver before it forks any helper: their modules, and what the
-# cleaning workers would each load for themselves (see there).
+# Imported by the forkserver before it forks any helper: only what every helper needs (see
+# there); each role imports its own in its set-up.
 PRELOAD = ["crawler.forkserver"]
 # The helpers run below the reactor's priority: the reactor drives every download, and a page
 # it waits for costs the whole crawl, while cleaning and writing only have to keep up.
