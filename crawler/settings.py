@@ -87,6 +87,10 @@ USER_AGENT = f"gzbg-archive/0.1 (+{CONTACT_URL})"  # who we are, and where to co
 ROBOTSTXT_OBEY = True  # robots.txt is obeyed (crawler/robots.py)
 CONCURRENT_REQUESTS = 16  # requests in flight, all hosts together
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # requests in flight per host
+# What a callback yields, handled at once per response (Scrapy's default: 100).  A page yields
+# one item and its links, and each of the 100 was an asyncio task started per response: a
+# tenth of the reactor's CPU.
+CONCURRENT_ITEMS = 8
 AUTOTHROTTLE_ENABLED = True  # adapt each host's delay to its response times
 AUTOTHROTTLE_START_DELAY = 1.0  # seconds, each host's first delay
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # requests AutoThrottle aims at per host
@@ -120,6 +124,10 @@ DEPTH_LIMIT = 6  # link depth from a start URL; a site's max_depth overrides it
 DEPTH_PRIORITY = 1  # positive: breadth-first
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"  # FIFO: breadth-first (JOBDIR)
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # FIFO: breadth-first
+# Scrapy's dupefilter, which the spider also asks about a link met before, so a duplicate is
+# dropped before a request is built for it (crawler/knownlinks.py).  Distributed mode puts in
+# scrapy-redis's.
+DUPEFILTER_CLASS = "crawler.knownlinks.SeenFilter"
 # Pages per site outside report columns (generic breadth-first links); report and column
 # links are not charged to it. A site's max_pages in the sites file overrides it.
 DISCOVERY_MAX_PAGES = 1000

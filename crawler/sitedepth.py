@@ -16,7 +16,22 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from pipelines.store.sites import normalize_host
+from pipelines.store.sites import Site, normalize_host
+
+
+def site_limits(sites: Iterable[Site]) -> dict[str, int]:
+    """Host key -> max_depth of the sites that set one."""
+    return {key: site.max_depth for site in sites
+            if site.max_depth is not None for key in site.host_keys}
+
+
+def limit_for(limits: dict[str, int], url: str) -> int | None:
+    """The max_depth of the site url belongs to (its host or a subdomain), if it has one."""
+    host = normalize_host(urlsplit(url).hostname or "")
+    for key, limit in limits.items():
+        if host == key or host.endswith("." + key):
+            return limit
+    return None
 
 
 class SiteDepthMiddleware:
@@ -36,17 +51,12 @@ class SiteDepthMiddleware:
         """Host key -> max_depth of the crawled sites that set one (read once, lazily: the
         spider loads its sites when it is created)."""
         if self._limits is None:
-            sites = getattr(self.crawler.spider, "sites", [])
-            self._limits = {key: site.max_depth for site in sites
-                            if site.max_depth is not None for key in site.host_keys}
+            self._limits = site_limits(getattr(self.crawler.spider, "sites", []))
         return self._limits
 
     def _too_deep(self, request: Request) -> bool:
-        host = normalize_host(urlsplit(request.url).hostname or "")
-        for key, limit in self.limits.items():
-            if host == key or host.endswith("." + key):
-                return request.meta.get("depth", 0) > limit
-        return False
+        limit = limit_for(self.limits, request.url)
+        return limit is not None and request.meta.get("depth", 0) > limit
 
     def _keep(self, out: Any) -> bool:
         if isinstance(out, Request) and self.limits and self._too_deep(out):

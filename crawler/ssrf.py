@@ -243,13 +243,14 @@ class SsrfGuardMiddleware:
         return Refused(f"SSRF guard: {why}")
 
     # -- Scrapy hooks --------------------------------------------------------------------
+    def link_refusal(self, url: str) -> str | None:
+        """Why a link to url is dropped when scheduled: a private IP literal (no lookup)."""
+        ip = ip_literal(urlsplit(url).hostname or "")
+        return None if ip is None else self.check(str(ip), _port(url) or 0, [ip])
+
     def request_scheduled(self, request: Request, spider=None) -> None:
-        """Links to private IP literals are dropped when scheduled (no lookup needed)."""
-        host = urlsplit(request.url).hostname or ""
-        ip = ip_literal(host)
-        if ip is None:
-            return
-        why = self.check(str(ip), _port(request.url) or 0, [ip])
+        """Links to private IP literals are dropped when scheduled."""
+        why = self.link_refusal(request.url)
         if why:
             raise self._refuse(request.url, why, "link")
 

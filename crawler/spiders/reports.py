@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from archive.pages import page_from_failure, page_from_response
 from crawler import discovery
 from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
+from crawler.knownlinks import KnownLinks
 from crawler.links import extract_links
 from pipelines.page import SITEMAP, Page
 from pipelines.store.sites import Site, load_sites, select_sites
@@ -99,6 +100,7 @@ class ReportsSpider(Spider):
         self.allowed_domains = [site_domain(u) for u in self._start_arg]
         self.keywords: dict[str, Keywords] = {}
         self._exhausted: set[str] = set()
+        self._known: KnownLinks | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> ReportsSpider:
@@ -186,11 +188,23 @@ class ReportsSpider(Spider):
             self.crawler.stats.inc_value(f"discovery/{kind}_links")
         return self._request(url, kind)
 
+    def _known_links(self) -> KnownLinks | None:
+        """What the crawl drops anyway, asked about links met before (crawler.knownlinks)."""
+        if self._known is None and getattr(getattr(self, "crawler", None), "crawling", False):
+            self._known = KnownLinks.of(self.crawler)
+        return self._known
+
+    def _dropped_anyway(self, url: str, depth: int) -> bool:
+        """A link followed before that its request would only be filtered out again."""
+        return (url in self.budget.seen and (known := self._known_links()) is not None
+                and known.skip(url, depth))
+
     def parse(self, response: Response) -> Iterable[Page | Request]:
         yield page_from_response(response, passed=True)
         if not isinstance(response, TextResponse):
             return
         page_kind = response.meta.get("discovery", GENERIC)
+        depth = response.meta.get("depth", 0) + 1  # its links' (DepthMiddleware's count)
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
         links = extract_links(response)
         # Scrapy caches the selector on the response, and the selector refers back to it: a
@@ -201,16 +215,28 @@ class ReportsSpider(Spider):
         # An article's other parts are report links if the article is about a report.
         reportish = discovery.mentions_report(response.text, keywords)
         for link in links:
+            if self._dropped_anyway(link.url, depth):
+                continue
             kind = discovery.link_kind(link.text, link.url, response.url, page_kind, keywords,
                                        reportish)
             if kind is not None and (request := self._follow(link.url, kind)):
                 yield request
         pager_kind = page_kind if page_kind in (REPORT, COLUMN) else GENERIC
+        pagers = 0
         for url in discovery.js_pager_urls(response.text, response.url, self.pager_limit):
+            if url == response.url:
+                continue
+            if self._dropped_anyway(url, depth):
+                pagers += 1  # a request _follow would have made
+                continue
             kind = discovery.part_kind(url, response.url, page_kind, reportish) or pager_kind
-            if url != response.url and (request := self._follow(url, kind)):
-                self.crawler.stats.inc_value("discovery/js_pager_pages")
+            if request := self._follow(url, kind):
+                pagers += 1
                 yield request
+        if pagers:
+            self.crawler.stats.inc_value("discovery/js_pager_pages", pagers)
+        if self._known is not None:
+            self._known.count(depth)
 
     def parse_sitemap(self, response: Response) -> Iterable[Page | Request]:
         yield page_from_response(response, passed=True)
