@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import lxml.html
 from lxml import etree
@@ -19,8 +19,9 @@ from pipelines.clean import classify, metadata, parts
 from pipelines.clean.decode import decode, header_value
 from pipelines.clean.maintext import clean_line, extract
 from pipelines.clean.markup import despam
+from pipelines.clean.memo import Memo
 from pipelines.clean.repair.chain import repair
-from pipelines.clean.result import SPAM_KINDS, CleanResult
+from pipelines.clean.result import SPAM_KINDS, CleanResult, Removal
 from pipelines.clean.spamwords import strip_spam_words
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>")
@@ -76,6 +77,39 @@ def clean(body: bytes, url: str, headers: Mapping | None = None,
     return result
 
 
+class _Text(NamedTuple):
+    """What the stages after extraction make of the article's text."""
+
+    script: str
+    removals: tuple[Removal, ...]
+    title: str
+    text: str  # its lines, none of them empty
+    is_report: bool
+    is_fragment: bool
+    is_template: bool
+
+
+def _text_stage(key: tuple[str, tuple[str, ...]]) -> _Text:
+    """Repair, spam words, classification of (title and paragraphs as lines, texts the
+    page hid or linked as spam): pure functions of these, whatever page they came from."""
+    joined, script, fixes = repair(key[0])
+    joined, spam = strip_spam_words(joined, key[1])
+    title_line, _, body_text = joined.partition("\n")
+    title = clean_line(title_line)
+    lines = [ln for ln in (clean_line(x) for x in body_text.split("\n")) if ln]
+    text = "\n".join(lines)
+    is_report, is_fragment = classify.judge(title, lines)
+    return _Text(script, (*fixes, *spam), title, text, is_report, is_fragment,
+                 classify.is_template(text))
+
+
+# Every stage above is a pure function of the key (the byte-slip search and the lost
+# characters read the page's own script and pairs, nothing else), and reposts and mirrors
+# of a report extract to the same text: the last hundred or so pages' answers are kept.
+_text_stages = Memo(_text_stage, budget=2_500_000, longest=200_000,
+                    size=lambda key: len(key[0]) + sum(map(len, key[1])))
+
+
 def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanResult) -> None:
     r.source_site = metadata.source_site(url or "")
     if not isinstance(body, bytes | bytearray):
@@ -88,6 +122,10 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     root = parse(text, plain=_is_plain(text, headers))
     if root is None:
         return
+    # lxml makes a Python object for an element each time a walk meets one no object is
+    # held for, asking lxml.html's class lookup (Python code) which class it is; the
+    # stages walk the tree a dozen times, so every element is made once and held here.
+    held = list(root.iter())
     r.removals += despam(root)
     hrefs = root.xpath("//a/@href")  # before extraction: pagers sit outside the article
     raw_title, title_repeats, trusted = metadata.title_candidates(root)
@@ -98,19 +136,17 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
 
     # Repair sees title and body together so script detection has all the evidence.
     title = clean_line(raw_title).replace("\n", " ")
-    joined, r.script, fixes = repair("\n".join([title, *ext.paragraphs]))
-    r.removals += fixes
-    joined, spam = strip_spam_words(joined, [x.text for x in r.removals if x.kind in SPAM_KINDS])
-    r.removals += spam
-    title_line, _, body_text = joined.partition("\n")
-    r.title = clean_line(title_line)
-    lines = [ln for ln in (clean_line(x) for x in body_text.split("\n")) if ln]
-    r.text = "\n".join(lines)
+    hidden = tuple(x.text for x in r.removals if x.kind in SPAM_KINDS)
+    done = _text_stages(("\n".join([title, *ext.paragraphs]), hidden))
+    r.script, r.title, r.text = done.script, done.title, done.text
+    r.removals += done.removals
+    lines = done.text.split("\n") if done.text else []
     r.spam_removed = sum(1 for x in r.removals if x.kind in SPAM_KINDS)
 
-    r.is_report, r.is_fragment = classify.judge(r.title, lines)
+    r.is_report, r.is_fragment = done.is_report, done.is_fragment
     parts.mark(r, url, hrefs, text, lines)
-    r.is_template = classify.is_template(r.text)
+    r.is_template = done.is_template
     metadata.describe(r, lines, ext.before, ext.all_lines)
     r.published = metadata.published(root, ext.all_lines[:60])
+    del held
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from lxml import etree
 
@@ -48,7 +47,7 @@ _TEASER_XPATH = etree.XPath(
 _CLIMB_TOLERANCE = 8.0  # summed weight an enclosing element may lose and still be taken
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     text: str
     link_chars: int
@@ -57,18 +56,26 @@ class Line:
 
     @property
     def weight(self) -> float:
-        n = len(self.text.replace(" ", ""))
+        n, chrome, punct = _measures(self.text)
         if n == 0:
             return 0.0
-        if self.link_chars > n / 2 or self.teaser or is_chrome(self.text):
+        if self.link_chars > n / 2 or self.teaser or chrome:
             return -float(n)  # navigation, related links, link farms, info bars, footers
-        punct = sum(map(self.text.count, _PUNCT))
         own = n - self.link_chars
         if punct and n >= 10:
             return own + 2.0 * punct
         if n >= 40:
             return own * 0.5
         return -1.0  # short fragment: menu item, breadcrumb, date
+
+
+def _measure(text: str) -> tuple[int, bool, int]:
+    """(characters but spaces, whether chrome, sentence marks) of a line."""
+    n = len(text.replace(" ", ""))
+    return n, n > 0 and is_chrome(text), sum(map(text.count, _PUNCT))
+
+
+_measures = Memo(_measure)
 
 
 _TAG_LIKE_RE = re.compile(r"<[A-Za-z/!?][^<>]*>")
@@ -131,7 +138,7 @@ def linearize(body: etree._Element) -> list[Line]:
                     flush()
                 if el is not body:
                     stack.append(el)
-                if el in teasers:
+                if teasers and el in teasers:
                     in_teaser += 1
             elif tag == "a":
                 in_link += 1
@@ -146,7 +153,7 @@ def linearize(body: etree._Element) -> list[Line]:
                     flush()
                 if el is not body and stack and stack[-1] is el:
                     stack.pop()
-                if el in teasers:
+                if teasers and el in teasers:
                     in_teaser -= 1
             elif tag == "a":
                 in_link -= 1
@@ -206,10 +213,18 @@ _TEASER_TAIL_RE = re.compile(
 )
 
 
+def _repeats(line: str, titles: list[str]) -> bool:
+    """Whether the line repeats one of the titles (given as `_matchable` makes them)."""
+    if not titles:
+        return False
+    a = _matchable(line)
+    return any(_same(a, b) for b in titles)
+
+
 def _same(a: str, b: str) -> bool:
-    """Line `a` repeats title `b` (ignoring spaces and enclosing brackets), perhaps as a
-    teaser: the title with a （全文） tag or a date after it."""
-    a, b = _matchable(a), _matchable(b)
+    """Line `a` repeats title `b` (both `_matchable`: spaces gone, script simplified),
+    ignoring enclosing brackets, perhaps as a teaser: the title with a （全文） tag or a
+    date after it."""
     # Each way below has b inside a: one substring search rejects most lines.
     if not a or not b or b not in a:
         return False
@@ -218,17 +233,12 @@ def _same(a: str, b: str) -> bool:
     return len(b) >= 6 and a.startswith(b) and bool(_TEASER_TAIL_RE.match(a[len(b) :]))
 
 
-def _matchable(line: str) -> str:
-    # Titles and short lines are compared again and again: those are cached.
-    return _matchable_short(line) if len(line) <= _CACHED_LINE else _spaceless(line)
-
-
 def _spaceless(line: str) -> str:
     return for_matching(line).replace(" ", "")
 
 
-_matchable_short = lru_cache(maxsize=4096)(_spaceless)
-_CACHED_LINE = 200
+# Titles and lines are compared again and again, on page after page.
+_matchable = Memo(_spaceless)
 
 
 _PROSE_PUNCT_RE = re.compile(r"[。，；！？]")
@@ -250,11 +260,12 @@ def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> 
     while last > first and is_chrome(texts[last]):
         last = next((i for i in range(last - 1, first - 1, -1) if _is_prose(texts[i])), first)
     end = _related_cut(texts, first, removals)
+    titles = [_matchable(x) for x in titles]
     kept: list[str] = []
     for i, t in enumerate(texts[:end]):
         edge = i < first or i > last
         if edge and (is_chrome(t) or is_edge_junk(t)) or (
-            i < first and any(_same(t, x) for x in titles)
+            i < first and _repeats(t, titles)
         ):
             removals.append(Removal("chrome", t[:200]))
         elif not _is_inner_chrome(t, titles, removals):
@@ -285,11 +296,17 @@ _INNER_CHROME_RE = re.compile(
 def _is_inner_chrome(t: str, titles: list[str], removals: list[Removal]) -> bool:
     """Furniture inside the article: tool bars, info and editor lines, captions, QR
     prompts, breadcrumbs, and the title repeated as a teaser."""
-    if (_INNER_CHROME_RE.match(t.replace(" ", "")) or inner_chrome(t)
-            or any(_same(t, x) for x in titles)):
+    if _furniture(t) or _repeats(t, titles):
         removals.append(Removal("chrome", t[:200]))
         return True
     return False
+
+
+def _is_furniture(t: str) -> bool:
+    return bool(_INNER_CHROME_RE.match(t.replace(" ", "")) or inner_chrome(t))
+
+
+_furniture = Memo(_is_furniture)
 
 
 @dataclass

@@ -70,11 +70,24 @@ _hides_short = lru_cache(maxsize=1024)(_hides)
 
 # Only simple `.cls` / `#id` selectors are trusted.
 _SIMPLE_SEL_RE = re.compile(r"^\s*(?:[a-z0-9]*)([.#])([A-Za-z0-9_-]+)\s*$", re.IGNORECASE)
-_STYLE_XPATH = etree.XPath(
-    "//*[@style][contains(translate(@style,'DISPLAYNOVTHE','displaynovthe'),'none')"
-    " or contains(translate(@style,'VISBLTYHDN','visbltyhdn'),'hidden')"
-    " or contains(@style,'-') or contains(@style,'clip')] | //*[@hidden]"
-)
+# Elements that may be hidden: a `hidden` attribute, or a style naming none, hidden, clip or
+# a hyphenated property.  The walk is XPath, the style test Python: the same test as an
+# XPath predicate (translate() per element) costs more than the walk, and pages repeat
+# their styles on element after element.
+_STYLED_XPATH = etree.XPath("//*[@style or @hidden]")
+_NONE_CASE = str.maketrans("DISPLAYNOVTHE", "displaynovthe")
+_HIDDEN_CASE = str.maketrans("VISBLTYHDN", "visbltyhdn")
+
+
+@lru_cache(maxsize=1024)
+def _may_hide(style: str) -> bool:
+    return ("none" in style.translate(_NONE_CASE) or "hidden" in style.translate(_HIDDEN_CASE)
+            or "-" in style or "clip" in style)
+
+
+def _style_candidates(root: etree._Element) -> list[etree._Element]:
+    return [el for el in _STYLED_XPATH(root)
+            if el.get("hidden") is not None or _may_hide(el.get("style") or "")]
 _ID_XPATH = etree.XPath("//*[@id]")
 
 
@@ -157,7 +170,7 @@ def remove_tag_soup(root: etree._Element) -> list[Removal]:
 
 
 def remove_hidden(root: etree._Element) -> list[Removal]:
-    candidates = [el for el in _STYLE_XPATH(root) if el.get("hidden") is not None
+    candidates = [el for el in _style_candidates(root) if el.get("hidden") is not None
                   or hides(el.get("style", ""))]
     for kind, name in hidden_selectors(root):
         if kind == "#":

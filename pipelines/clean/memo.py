@@ -3,50 +3,52 @@
 A report reaches a crawl many times over (mirrors, reposts, content-farm copies, a site's
 own print and mobile views), and every copy repeats the lines of the others, so a stage
 that depends on its text and nothing else can answer a text it has seen from a memo.  Each
-memo is least-recently-used and bounded by the characters it holds; longer texts are never
+memo forgets its oldest entries first and is bounded by the characters it holds; longer texts are never
 memoised (a hostile page's megabyte line would only crowd the others out).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 MAX_LINE = 2000  # characters: longer lines are computed each time
 BUDGET = 1_000_000  # characters of texts each memo keeps (a few MB with their answers)
 
 
-class Memo(Generic[T]):
-    """`fn(text)`, memoised for texts of at most `longest` characters."""
+class Memo(Generic[K, T]):
+    """`fn(key)`, memoised for keys (texts) of at most `longest` characters (`size`)."""
 
     _all: list[Memo] = []
     enabled = True  # False: every call computes, line-wise paths off (tests compare both)
 
-    def __init__(self, fn: Callable[[str], T], budget: int = BUDGET, longest: int = MAX_LINE):
+    def __init__(self, fn: Callable[[K], T], budget: int = BUDGET, longest: int = MAX_LINE,
+                 size: Callable[[K], int] = len):
         self.fn = fn
         self.budget = budget
         self.longest = longest
-        self._memo: OrderedDict[str, T] = OrderedDict()
+        self.size = size
+        self._memo: OrderedDict[K, tuple[int, T]] = OrderedDict()
         self._held = 0
         Memo._all.append(self)
 
-    def __call__(self, line: str) -> T:
+    def __call__(self, key: K) -> T:
         if not Memo.enabled:
-            return self.fn(line)
+            return self.fn(key)
         memo = self._memo
-        if (found := memo.get(line)) is not None:  # fn never answers None
-            memo.move_to_end(line)
-            return found
-        value = self.fn(line)
-        if len(line) <= self.longest:
-            memo[line] = value
-            self._held += len(line) + 1
+        if (found := memo.get(key)) is not None:
+            return found[1]
+        value = self.fn(key)
+        if (n := self.size(key)) <= self.longest:
+            n += 1  # an empty text still holds an entry
+            memo[key] = (n, value)
+            self._held += n
             while self._held > self.budget:
-                old, _ = memo.popitem(last=False)
-                self._held -= len(old) + 1
+                self._held -= memo.popitem(last=False)[1][0]
         return value
 
     def clear(self) -> None:

@@ -43,22 +43,6 @@ def _strip_all_pinyin(text: str, removals: list[Removal]) -> str:
 
 def repair(text: str) -> tuple[str, str, list[Removal]]:
     """(repaired simplified text, script as served "hans"/"hant", removals)."""
-    text, script, removals = _repaired(text)
-    return text, script, list(removals)
-
-
-def _repair(text: str) -> tuple[str, str, tuple[Removal, ...]]:
-    text, script, removals = _repair_page(text)
-    return text, script, tuple(removals)
-
-
-# Every stage is a pure function of the text (the byte-slip search and the lost characters
-# read the page's own script and pairs, nothing else), so a copy of a page repairs as the
-# page did: the last few dozen pages' answers are kept.
-_repaired = Memo(_repair, budget=1_000_000, longest=200_000)
-
-
-def _repair_page(text: str) -> tuple[str, str, list[Removal]]:
     removals: list[Removal] = []
     # Lone surrogates are no text (clean() strips them before parsing); OpenCC refuses them.
     text = _SURROGATE.sub("\ufffd", text)

@@ -62,7 +62,7 @@ class PagePairs:
             if step < 0 and not self._reversed:
                 self._reversed = self.text[::-1]  # what precedes is what follows, reversed
             text = self.text if step > 0 else self._reversed
-            for form, nxt in _neighbour_re("".join(sorted(forms))).findall(text):
+            for form, nxt in set(_neighbour_re("".join(sorted(forms))).findall(text)):
                 found[forms[form]].add(simp.get(nxt, nxt))
         for ch, near in found.items():
             near.discard("\n")

@@ -19,13 +19,15 @@ from contextlib import contextmanager
 
 import opencc
 import pytest
+from lxml import etree
 
 from fixtureweb import load_manifest, site_file
 from fixtureweb.gold import load_hand_gold
-from pipelines.clean.cleaner import clean
+from pipelines.clean.cleaner import clean, parse
+from pipelines.clean.decode import decode
+from pipelines.clean.markup import _style_candidates
 from pipelines.clean.memo import Memo
 from pipelines.clean.repair import byteslip
-from pipelines.clean.repair.chain import repair
 from tests.shared import SEEDS
 
 _Page = tuple[str, bytes, dict[str, str]]
@@ -148,11 +150,33 @@ def test_slip_pages_are_searched_and_reused() -> None:
     assert len(slipped) >= 3, slipped
 
 
-def test_repair_memo_returns_a_fresh_list() -> None:
-    text = "發(fā)展"
-    _, _, first = repair(text)
-    first.append(None)  # a caller that extends its removals must not change the memo
-    assert repair(text)[2] == repair(text)[2] and None not in repair(text)[2]
+def test_a_result_is_its_own() -> None:
+    # The memo hands out its answer to every copy: a caller changing its result's lists
+    # must not change the next copy's.
+    url, body, headers = damaged_pages()[0]
+    first = clean(body, url, headers)
+    first.removals.clear()
+    assert clean(body, url, headers).removals
+
+
+# The style test as one XPath predicate, as markup.remove_hidden asked it before.
+_STYLE_XPATH = etree.XPath(
+    "//*[@style][contains(translate(@style,'DISPLAYNOVTHE','displaynovthe'),'none')"
+    " or contains(translate(@style,'VISBLTYHDN','visbltyhdn'),'hidden')"
+    " or contains(@style,'-') or contains(@style,'clip')] | //*[@hidden]"
+)
+STYLES = ["display:NONE", "DISPLAY: none", "visibility:HIDDEN", "visibility:hiddEn",
+          "VISIBILITY:HIDDEN", "text-indent:2em", "clip:rect(0 0 0 0)", "CLIP:rect(0)",
+          "color:red", "", "Display:None;", "overflow:Hidden"]
+
+
+def test_hidden_candidates_are_those_of_the_xpath_predicate() -> None:
+    styled = "".join(f'<p style="{s}">x</p>' for s in STYLES) + "<div hidden>y</div><p>z</p>"
+    roots = [parse(f"<html><body>{styled}</body></html>")]
+    roots += [parse(decode(body, headers)[0]) for _, body, headers in fixture_pages()]
+    for root in roots:
+        assert root is not None
+        assert _style_candidates(root) == _STYLE_XPATH(root)
 
 
 def test_page_pairs_answer_as_a_scan_of_the_page() -> None:
