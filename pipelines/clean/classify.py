@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from pipelines.clean.memo import Memo
+
 MIN_REPORT_CHARS = 1200  # below this it is a summary, news item or excerpt, not a report
 FULL_REPORT_CHARS = 3000  # real reports run 8,000-30,000 characters
 REPORT_SCORE = 4  # evidence points needed (see is_report)
@@ -56,6 +58,15 @@ def cjk_len(text: str) -> int:
     return len(_NOT_CJK_RE.sub("", text))
 
 
+# Lines repeat from copy to copy; a regex pass costs about as much as the whole judgement.
+_cjk_line = Memo(cjk_len)
+
+
+def _cjk_lines(lines: list[str]) -> int:
+    """cjk_len of the lines joined by line breaks (no CJK character themselves)."""
+    return sum(map(_cjk_line, lines))
+
+
 def placeholders(text: str) -> int:
     """How many placeholder runs `_PLACEHOLDER_RE.findall` finds, trying only the places
     where one can begin."""
@@ -78,7 +89,7 @@ def is_template(text: str) -> bool:
 def report_score(title: str, lines: list[str]) -> int:
     """Evidence points that the lines are a government work report (None-framed)."""
     text = "\n".join(lines)
-    n = cjk_len(text)
+    n = _cjk_lines(lines)
     if n < MIN_REPORT_CHARS or _NOT_REPORT_TITLE_RE.search(title.replace("政府工作报告", "")):
         return 0
     head = lines[:15]
@@ -115,7 +126,7 @@ def is_fragment(title: str, lines: list[str]) -> bool:
     if not is_report_title(title):
         return False
     text = "\n".join(lines)
-    if cjk_len(text) < FRAGMENT_MIN_CHARS or _NOT_GOV_RE.search(text[:3000]):
+    if _cjk_lines(lines) < FRAGMENT_MIN_CHARS or _NOT_GOV_RE.search(text[:3000]):
         return False
     if len(_THIRD_PERSON_RE.findall(text)) >= 2:
         return False

@@ -48,7 +48,9 @@ def parse(text: str, plain: bool = False) -> etree._Element | None:
             f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip()
         ) + "</body></html>"
     # Control characters are invalid in XML text and lxml refuses them on every edit.
-    text = _CONTROL_RE.sub("", _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text)))
+    text = _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text))
+    if _has_control(text):
+        text = _CONTROL_RE.sub("", text)
     data = text.encode("utf-8", "replace")
     if not data.strip():
         return None
@@ -56,6 +58,22 @@ def parse(text: str, plain: bool = False) -> etree._Element | None:
         return lxml.html.document_fromstring(data, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
+
+
+# What _CONTROL_RE matches, found in the UTF-8 bytes (a C pass, not a regex scan): ASCII
+# controls are single bytes in UTF-8, U+FFFE/U+FFFF have fixed bytes, and surrogates do
+# not encode at all.
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_NONCHARS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+
+
+def _has_control(text: str) -> bool:
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return (len(data.translate(None, _CONTROL_BYTES)) != len(data)
+            or any(c in data for c in _NONCHARS))
 
 
 def _is_plain(text: str, headers: Any) -> bool:

@@ -32,6 +32,14 @@ _BARE_RUN = re.compile(r"\?{2,}(?=([^\n]?))")
 _COMMON = -13.0  # log P above which a character is ordinary text (byteslip's rare bound)
 
 
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _strip_all_pinyin(text: str, removals: list[Removal]) -> str:
     for _ in range(_MAX_PINYIN_ROUNDS):
         text, found = strip_pinyin(text)
@@ -45,7 +53,9 @@ def repair(text: str) -> tuple[str, str, list[Removal]]:
     """(repaired simplified text, script as served "hans"/"hant", removals)."""
     removals: list[Removal] = []
     # Lone surrogates are no text (clean() strips them before parsing); OpenCC refuses them.
-    text = _SURROGATE.sub("\ufffd", text)
+    # Only they make UTF-8 encoding fail: a test far cheaper than the regex's scan.
+    if not _encodes(text):
+        text = _SURROGATE.sub("\ufffd", text)
     if Memo.enabled:
         text = _before_slips_by_line(text, removals)
     else:

@@ -200,3 +200,19 @@ def test_page_pairs_answer_as_a_scan_of_the_page() -> None:
     assert PagePairs(text + "\n发生展览").answers(view.asked)
     assert not PagePairs(text + "\n发经").answers(view.asked)
     assert not PagePairs(text + "\n开展").answers(view.asked)
+
+
+def test_prefilters_agree_with_the_patterns_they_spare() -> None:
+    from pipelines.clean import classify
+    from pipelines.clean.cleaner import _CONTROL_RE, _has_control
+    from pipelines.clean.repair.chain import _SURROGATE, _encodes
+
+    texts = ["政府工作报告\n各位代表：", "", "a\tb\r\nc", "x\u3000y\xa0z", "€\U0001f600"]
+    texts += [f"中{chr(c)}文" for c in [*range(0x20), 0x7F, 0x80, 0xFFFD, 0xFFFE, 0xFFFF,
+                                       0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xE000]]
+    texts += [body.decode("utf-8", "replace") for _, body, _ in damaged_pages()]
+    for text in texts:
+        assert _has_control(text) == bool(_CONTROL_RE.search(text)), repr(text)
+        assert _encodes(text) == (not _SURROGATE.search(text)), repr(text)
+        lines = text.split("\n")
+        assert classify._cjk_lines(lines) == classify.cjk_len(text)
