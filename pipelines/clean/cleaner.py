@@ -49,9 +49,9 @@ def parse(text: str, plain: bool = False) -> etree._Element | None:
         ) + "</body></html>"
     # Control characters are invalid in XML text and lxml refuses them on every edit.
     text = _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text))
-    if _has_control(text):
+    if (data := _utf8_without_controls(text)) is None:
         text = _CONTROL_RE.sub("", text)
-    data = text.encode("utf-8", "replace")
+        data = text.encode("utf-8", "replace")
     if not data.strip():
         return None
     try:
@@ -60,20 +60,20 @@ def parse(text: str, plain: bool = False) -> etree._Element | None:
         return None
 
 
-# What _CONTROL_RE matches, found in the UTF-8 bytes (a C pass, not a regex scan): ASCII
-# controls are single bytes in UTF-8, U+FFFE/U+FFFF have fixed bytes, and surrogates do
-# not encode at all.
+# What _CONTROL_RE matches, found without its scan: ASCII controls are single bytes in
+# UTF-8 (bytes.translate drops them in a C pass), and surrogates do not encode at all.
 _CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-_NONCHARS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 
-def _has_control(text: str) -> bool:
+def _utf8_without_controls(text: str) -> bytes | None:
+    """The text's UTF-8 bytes if _CONTROL_RE finds nothing in it, else None."""
+    if "\ufffe" in text or "\uffff" in text:
+        return None
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
-        return True
-    return (len(data.translate(None, _CONTROL_BYTES)) != len(data)
-            or any(c in data for c in _NONCHARS))
+        return None
+    return data if len(data.translate(None, _CONTROL_BYTES)) == len(data) else None
 
 
 def _is_plain(text: str, headers: Any) -> bool:

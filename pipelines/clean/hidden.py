@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from pipelines.clean.memo import Memo
 from pipelines.clean.result import Removal
 from pipelines.clean.spamwords import is_spam_link
 
@@ -44,18 +45,31 @@ def zero_size(el: etree._Element) -> bool:
         _TINY_ATTR.match(attrs.get(a) or "x") for a in ("width", "height")
     ):
         return True
-    style = (attrs.get("style") or "").lower()
+    verdict = _style_hides(attrs.get("style") or "")
+    if verdict is None:
+        # font-size:0 on a list is also a layout idiom (no gaps between inline blocks) whose
+        # children set their own size: then the text is readable.
+        return not any("font-size" in (d.get("style") or "") for d in el.iterdescendants())
+    return verdict
+
+
+def _style_verdict(style: str) -> bool | None:
+    """Whether an inline style makes its element's text unreadable; None: font-size 0,
+    which depends on the descendants."""
+    style = style.lower()
     if not any(h in style for h in _STYLE_HINTS):
         return False
     p = _props(style)
     if _TINY_SIZE.match(p.get("font-size", "x")):
-        # font-size:0 on a list is also a layout idiom (no gaps between inline blocks) whose
-        # children set their own size: then the text is readable.
-        return not any("font-size" in (d.get("style") or "") for d in el.iterdescendants())
+        return None
     if p.get("opacity") in ("0", "0.0") or p.get("color") == "transparent":
         return True
     clipped = p.get("overflow") == "hidden"
     return clipped and any(_TINY_SIZE.match(p.get(k, "x")) for k in ("max-height", "max-width"))
+
+
+# A page repeats its inline styles on element after element.
+_style_hides = Memo(_style_verdict)
 
 
 def _text(el: etree._Element) -> str:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from lxml import etree
 
+from pipelines.clean.memo import Memo
 from pipelines.clean.result import Removal
 
 # Elements that never carry readable report text.
@@ -79,10 +80,12 @@ _NONE_CASE = str.maketrans("DISPLAYNOVTHE", "displaynovthe")
 _HIDDEN_CASE = str.maketrans("VISBLTYHDN", "visbltyhdn")
 
 
-@lru_cache(maxsize=1024)
-def _may_hide(style: str) -> bool:
+def _names_hiding(style: str) -> bool:
     return ("none" in style.translate(_NONE_CASE) or "hidden" in style.translate(_HIDDEN_CASE)
             or "-" in style or "clip" in style)
+
+
+_may_hide = Memo(_names_hiding)
 
 
 def _style_candidates(root: etree._Element) -> list[etree._Element]:

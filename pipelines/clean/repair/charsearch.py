@@ -53,18 +53,28 @@ class PagePairs:
         self._near: dict[tuple[str, int], frozenset[str]] = {}
 
     def _scan(self, chars: Iterable[str], step: int) -> None:
-        """Neighbours of every one of `chars` (none of them looked up yet), in one C scan
-        of the page: where the simplified page has ch, every character simplifying to it."""
+        """Neighbours of every one of `chars` (none of them looked up yet): where the
+        simplified page has ch, every character simplifying to it."""
         simp, more = simp_table(), simplified_from()
-        forms = {f: ch for ch in chars for f in ("" if ch in simp else ch) + more.get(ch, "")}
+        if step < 0 and not self._reversed:
+            self._reversed = self.text[::-1]  # what precedes is what follows, reversed
+        text = self.text if step > 0 else self._reversed
+        # Most forms a search asks about (candidates) are not on the page at all.
+        forms = {f: ch for ch in chars for f in ("" if ch in simp else ch) + more.get(ch, "")
+                 if f in text}
         found: dict[str, set[str]] = {ch: set() for ch in chars}
-        if forms:
-            if step < 0 and not self._reversed:
-                self._reversed = self.text[::-1]  # what precedes is what follows, reversed
-            text = self.text if step > 0 else self._reversed
+        if sum(map(text.count, forms)) <= _FEW:
+            for form, ch in forms.items():
+                near, i = found[ch], text.find(form)
+                while i != -1:
+                    near.add(text[i + 1 : i + 2])  # "" at the end
+                    i = text.find(form, i + 1)
+        else:  # one C scan for all of them
             for form, nxt in set(_neighbour_re("".join(sorted(forms))).findall(text)):
-                found[forms[form]].add(simp.get(nxt, nxt))
-        for ch, near in found.items():
+                found[forms[form]].add(nxt)
+        for ch, raw in found.items():
+            near = {simp.get(c, c) for c in raw}
+            near.discard("")
             near.discard("\n")
             self._near[ch, step] = frozenset(near)
 
@@ -91,6 +101,9 @@ class PagePairs:
             if new:
                 self._scan(new, step)
         return all(self._look(*key) == seen for key, seen in asked.items())
+
+
+_FEW = 64  # occurrences found one by one (str.find); more are found by a regex scan
 
 
 @lru_cache(maxsize=4096)

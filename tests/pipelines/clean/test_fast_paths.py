@@ -204,7 +204,7 @@ def test_page_pairs_answer_as_a_scan_of_the_page() -> None:
 
 def test_prefilters_agree_with_the_patterns_they_spare() -> None:
     from pipelines.clean import classify
-    from pipelines.clean.cleaner import _CONTROL_RE, _has_control
+    from pipelines.clean.cleaner import _CONTROL_RE, _utf8_without_controls
     from pipelines.clean.repair.chain import _SURROGATE, _encodes
 
     texts = ["政府工作报告\n各位代表：", "", "a\tb\r\nc", "x\u3000y\xa0z", "€\U0001f600"]
@@ -212,7 +212,8 @@ def test_prefilters_agree_with_the_patterns_they_spare() -> None:
                                        0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xE000]]
     texts += [body.decode("utf-8", "replace") for _, body, _ in damaged_pages()]
     for text in texts:
-        assert _has_control(text) == bool(_CONTROL_RE.search(text)), repr(text)
+        found = bool(_CONTROL_RE.search(text))
+        assert (_utf8_without_controls(text) is None) == found, repr(text)
         assert _encodes(text) == (not _SURROGATE.search(text)), repr(text)
         lines = text.split("\n")
         assert classify._cjk_lines(lines) == classify.cjk_len(text)
