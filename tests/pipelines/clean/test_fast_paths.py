@@ -217,3 +217,4 @@ def test_prefilters_agree_with_the_patterns_they_spare() -> None:
         assert _encodes(text) == (not _SURROGATE.search(text)), repr(text)
         lines = text.split("\n")
         assert classify._cjk_lines(lines) == classify.cjk_len(text)
+
