@@ -436,7 +436,8 @@ def _search(m: CharModel, text: str, i: int, hant: bool, page: PagePairs,
     variants = _ACROSS.setdefault(spot, [])
     if len(variants) < _ACROSS_VARIANTS:
         variants.append((view.asked, found))
-    for oldest in list(_ACROSS)[: len(_ACROSS) - _ACROSS_SPOTS]:
+    # (A negative count would slice off all but the newest: only evict past the bound.)
+    for oldest in list(_ACROSS)[: max(0, len(_ACROSS) - _ACROSS_SPOTS)]:
         _ACROSS.pop(oldest, None)
     return found
 

@@ -141,3 +141,16 @@ def _timed(fn, *args) -> float:  # noqa: ANN001
     start = time.process_time()
     fn(*args)
     return time.process_time() - start
+
+
+def test_searches_across_pages_keep_every_spot_up_to_their_bound(monkeypatch) -> None:  # noqa: ANN001
+    from pipelines.clean.repair import byteslip
+    from pipelines.clean.repair.charsearch import PagePairs
+
+    monkeypatch.setattr(byteslip._Slip, "best", lambda self: None)
+    monkeypatch.setattr(byteslip, "_ACROSS", {})
+    page, bound = PagePairs("?"), byteslip._ACROSS_SPOTS
+    for n in range(bound + 5):
+        byteslip._search(model(), "?", 0, False, page, (0, f"?{n}"))
+        assert len(byteslip._ACROSS) == min(n + 1, bound)
+    assert (0, "?5", False) in byteslip._ACROSS and (0, "?4", False) not in byteslip._ACROSS
