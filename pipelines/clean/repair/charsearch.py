@@ -96,10 +96,7 @@ class PagePairs:
     def answers(self, asked: dict[tuple[str, int, frozenset[str]], frozenset[str]]) -> bool:
         """Whether this page answers every look-up in `asked` ((character, +1 after / -1
         before, among) -> characters) as recorded."""
-        for step in (1, -1):
-            new = {ch for ch, st, _ in asked if st == step and ch and (ch, st) not in self._near}
-            if new:
-                self._scan(new, step)
+        # One look-up at a time: the first that differs settles it.
         return all(self._look(*key) == seen for key, seen in asked.items())
 
 
