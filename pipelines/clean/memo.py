@@ -17,7 +17,8 @@ K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 MAX_LINE = 2000  # characters: longer lines are computed each time
-BUDGET = 1_000_000  # characters of texts each memo keeps (a few MB with their answers)
+BUDGET = 500_000  # characters of texts each memo keeps (a few MB with their answers)
+ENTRY = 50  # characters' worth of bookkeeping an entry costs: many short lines count too
 
 
 class Memo(Generic[K, T]):
@@ -44,7 +45,7 @@ class Memo(Generic[K, T]):
             return found[1]
         value = self.fn(key)
         if (n := self.size(key)) <= self.longest:
-            n += 1  # an empty text still holds an entry
+            n += ENTRY
             memo[key] = (n, value)
             self._held += n
             while self._held > self.budget:
