@@ -21,7 +21,7 @@ import sqlite_utils
 
 from pipelines.clean.result import SPAM_KINDS, CleanResult
 from pipelines.page import Fetch, Page
-from pipelines.store import migrations
+from pipelines.store import migrations, searchindex
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -164,6 +164,33 @@ def storable(page: Page) -> Page:
         error="; ".join(dict.fromkeys(filter(None, [error, *notes]))))
 
 
+# Plain statements with bound parameters: sqlite-utils' insert()/update() introspect the
+# table and convert every value on each call, which cost the crawl more than the writes.
+def _names(row: Mapping[str, object]) -> str:
+    return ", ".join(f"[{k}]" for k in row)
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: Mapping[str, object]) -> int:
+    """Insert one row of plain values; its id."""
+    cur = db.conn.execute(f"insert into {table} ({_names(row)}) "
+                          f"values ({', '.join('?' * len(row))})", list(row.values()))
+    return int(cur.lastrowid or 0)
+
+
+def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, object]]) -> None:
+    """Insert rows of plain values, all with the first one's columns."""
+    if rows:
+        db.conn.executemany(f"insert into {table} ({_names(rows[0])}) "
+                            f"values ({', '.join('?' * len(rows[0]))})",
+                            [list(r.values()) for r in rows])
+
+
+def update_row(db: sqlite_utils.Database, table: str, rowid: int,
+               row: Mapping[str, object]) -> None:
+    db.conn.execute(f"update {table} set {', '.join(f'[{k}] = ?' for k in row)} where id = ?",
+                    [*row.values(), rowid])
+
+
 _TS_DIGITS = re.compile(r"\d")
 
 
@@ -179,9 +206,13 @@ def host(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
-def report_row(url: str, fetch: Fetch, result: CleanResult) -> dict[str, object]:
+def report_row(url: str, fetch: Fetch, result: CleanResult,
+               removals: list[dict[str, object]] | None = None) -> dict[str, object]:
+    """removals: removal_rows(result), if the caller has them already."""
+    removals = removal_rows(result) if removals is None else removals
     return {
-        "url": url, "title": result.title, "text": result.text, "region": result.region,
+        "url": url, "title": result.title, "text": result.text,
+        "text_hash": searchindex.text_hash(result.title, result.text), "region": result.region,
         "level": result.level, "year": result.year, "year_reviewed": result.year_reviewed,
         "meeting_date": result.meeting_date, "session": result.session,
         "speaker": result.speaker, "office": result.office, "published": result.published,
@@ -189,8 +220,7 @@ def report_row(url: str, fetch: Fetch, result: CleanResult) -> dict[str, object]
         "encoding": result.encoding, "is_template": int(result.is_template),
         "is_fragment": int(result.is_fragment),
         "spam_removed": result.spam_removed,
-        "removals": json.dumps([[r["kind"], r["text"]] for r in removal_rows(result)],
-                               ensure_ascii=False),
+        "removals": json.dumps([[r["kind"], r["text"]] for r in removals], ensure_ascii=False),
         "chars": len(result.text), "fetched_at": fetch.fetched_at,
         "wayback_ts": wayback_ts(fetch.fetched_at), "warc_file": fetch.warc_file,
         "warc_offset": fetch.warc_offset, "warc_length": fetch.warc_length,

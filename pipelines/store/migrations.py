@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from pipelines.store import searchindex
+
 migrations = Migrations("gzbg")
 
 
@@ -263,6 +265,15 @@ left join report_copies rc on rc.report_id = r.id
 left join clusters c on c.id = rc.cluster_id""")
 # --- end what a researcher sees ---
 
+
+# --- the search index holds each distinct text once (issue 20) ---
+@migrations()
+def m008_search_index_per_text(db: sqlite_utils.Database) -> None:
+    # Copies repeat their originals word for word; indexing each text once saves most of the
+    # index's cost (pipelines/store/searchindex.py).  reports_fts rowids become text ids:
+    # search through reports.text_id.
+    searchindex.install(db)
+# --- end search index ---
 
 def apply(db: sqlite_utils.Database) -> None:
     """Bring the schema up to date; a no-op when every migration is already applied."""

@@ -14,7 +14,16 @@ import sqlite_utils
 from pipelines.page import Fetch, Page
 from pipelines.store import stitch, urlstate
 from pipelines.store.copies import cluster
-from pipelines.store.db import host, removal_rows, report_row, storable, wayback_ts
+from pipelines.store.db import (
+    host,
+    insert_row,
+    insert_rows,
+    removal_rows,
+    report_row,
+    storable,
+    update_row,
+    wayback_ts,
+)
 
 # A row to write: column -> value.
 Row = dict[str, object]
@@ -47,30 +56,6 @@ def page_rows(page: Page) -> list[Row]:
     return rows
 
 
-# Plain statements with bound parameters: sqlite-utils' insert()/update() introspect the
-# table and convert every value on each call, which cost the crawl more than the writes.
-def _names(row: Row) -> str:
-    return ", ".join(f"[{k}]" for k in row)
-
-
-def _insert(db: sqlite_utils.Database, table: str, row: Row) -> int:
-    cur = db.conn.execute(f"insert into {table} ({_names(row)}) "
-                          f"values ({', '.join('?' * len(row))})", list(row.values()))
-    return int(cur.lastrowid or 0)
-
-
-def _insert_many(db: sqlite_utils.Database, table: str, rows: list[Row]) -> None:
-    if rows:
-        db.conn.executemany(f"insert into {table} ({_names(rows[0])}) "
-                            f"values ({', '.join('?' * len(rows[0]))})",
-                            [list(r.values()) for r in rows])
-
-
-def _update(db: sqlite_utils.Database, table: str, rowid: int, row: Row) -> None:
-    db.conn.execute(f"update {table} set {', '.join(f'[{k}] = ?' for k in row)} where id = ?",
-                    [*row.values(), rowid])
-
-
 def _upsert_page(db: sqlite_utils.Database, row: Row) -> int:
     # A fetch is identified by its WARC response record; recording it again (re-extraction
     # into the same database) updates that row.  Fetches never archived are always new.
@@ -80,9 +65,9 @@ def _upsert_page(db: sqlite_utils.Database, row: Row) -> int:
         if found:
             # The crawl that first recorded a fetch keeps it.
             update = {k: v for k, v in row.items() if k != "crawl_id"}
-            _update(db, "pages", found[0], update)
+            update_row(db, "pages", found[0], update)
             return int(found[0])
-    return _insert(db, "pages", row)
+    return insert_row(db, "pages", row)
 
 
 def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = None) -> bool:
@@ -105,26 +90,26 @@ def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = No
         found = db.execute("select id, crawl_id from reports where page_id = ?",
                            [page_id]).fetchone()
         report_id = None
+        removals = removal_rows(result) if result is not None else []
         if is_report:
-            row = {**report_row(page.url, page.final_fetch, result), "page_id": page_id,
+            row = {**report_row(page.url, page.final_fetch, result, removals), "page_id": page_id,
                    "crawl_id": crawl_id}
             if found:
                 report_id = found[0]
-                _update(db, "reports", report_id, {**row, "crawl_id": found[1]})
+                update_row(db, "reports", report_id, {**row, "crawl_id": found[1]})
             else:
-                report_id = _insert(db, "reports", row)
+                report_id = insert_row(db, "reports", row)
         elif found:  # a re-extraction's cleaner no longer calls it a report
             cluster.forget_report(db, found[0])  # issue 11: its copy row goes first
             db.execute("delete from reports where id = ?", [found[0]])
         if report_id is not None:  # issue 11: near-duplicate cluster and canonical copy
             cluster.add_report(db, report_id, page_id, page.url, result, page.fingerprint)
         stitch.record(db, page, page_id)  # issue 19: articles split over pages
-        if result is not None:
-            _insert_many(db, "removals", [{**r, "page_id": page_id, "report_id": report_id}
-                                          for r in removal_rows(result)])
+        insert_rows(db, "removals", [{**r, "page_id": page_id, "report_id": report_id}
+                                     for r in removals])
         errors = ([("fetch", page.error)] if page.error else []) + \
             [("clean", e) for e in (result.errors if result is not None else [])]
-        _insert_many(db, "errors", [
+        insert_rows(db, "errors", [
             {"crawl_id": crawl_id, "page_id": page_id, "url": page.url, "stage": stage,
              "message": message} for stage, message in errors])
         urlstate.record_state(db, page, crawl_id)  # issue 6: what the next crawl remembers

@@ -22,6 +22,7 @@ import sqlite_utils
 from pipelines.clean import classify
 from pipelines.clean.result import CleanResult, Removal
 from pipelines.page import Page
+from pipelines.store import searchindex
 from pipelines.store.copies import cluster
 
 _REPORT_COLUMNS = ("id", "page_id", "url", "title", "region", "level", "year", "script",
@@ -67,9 +68,10 @@ def stitch(db: sqlite_utils.Database, article_url: str, recluster: bool = True) 
     whole, fragment = classify.judge(row["title"] or "", lines)
     is_fragment = len(run) < expected or not whole or fragment
     row["is_template"] = classify.is_template(text)
-    db.execute("update reports set text = ?, chars = ?, parts = ?, is_fragment = ?,"
-               " is_template = ? where id = ?",
-               [text, len(text), json.dumps([u for u, _t in run], ensure_ascii=False),
+    db.execute("update reports set text = ?, text_hash = ?, chars = ?, parts = ?,"
+               " is_fragment = ?, is_template = ? where id = ?",
+               [text, searchindex.text_hash(row["title"], text), len(text),
+                json.dumps([u for u, _t in run], ensure_ascii=False),
                 int(is_fragment), int(row["is_template"]), row["id"]])
     if recluster:
         cluster.add_report(db, row["id"], row["page_id"], row["url"], _result(row, text))

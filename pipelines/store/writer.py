@@ -1,10 +1,11 @@
 """The crawl database's writer: a helper process (pipelines.procs.Helper) that owns the writes.
 
-`record_page` costs about 2.5 ms of CPU a page, most of it the FTS5 trigram index of each
-report (about 10 ms a report).  On the crawl's reactor thread that time stopped every
-download; in a thread it cost more than it saved (each SQLite call hands the GIL back and
-forth: 50.6 s against 43.4 s for 2,000 pages); in `scrapy extract` it made the reading
-process the bottleneck of its workers.  So one process writes, in the order the pages are
+`record_page` costs a few ms of CPU a page, more for a report: the FTS5 trigram index costs
+~20 ms per 23,000-character text, once per distinct text (pipelines/store/searchindex.py:
+on a site of reposts, 6 ms a page against 23 before).  On the crawl's reactor thread that
+time stopped every download; in a thread it cost more than it saved (each SQLite call hands
+the GIL back and forth: 50.6 s against 43.4 s for 2,000 pages); in `scrapy extract` it made
+the reading process the bottleneck of its workers.  So one process writes, in the order the pages are
 sent, and each call answers with an `Ack`.  Pages travel without their bodies.
 
 If the process dies, the calls it had not answered fail with HelperDied: their pages are
@@ -38,7 +39,7 @@ class Target:
 
 
 def start(target: Target, fork: bool = False) -> Helper:
-    return Helper("db-writer", _open, target, fork=fork)
+    return Helper("db-writer", _open, target, fork=fork, spawn=True)  # not the cleaner's forkserver
 
 
 def shipped(page: Page) -> Page:

@@ -32,7 +32,7 @@ from pipelines.clean.result import CleanResult, Removal
 from pipelines.page import Fingerprint
 from pipelines.store.copies.canonical import Copy, Damage, SiteIndex, tier
 from pipelines.store.copies.ranking import Ranking
-from pipelines.store.db import host, now_iso
+from pipelines.store.db import host, insert_row, now_iso, update_row
 from pipelines.store.sites import SitesFileError, load_sites
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ class Clusterer:
         cluster_id = self._match(sig, shingles, result.region, result.year,
                                  found[0] if found else None)
         if cluster_id is None:
-            cluster_id = int(self.db["clusters"].insert({"n_copies": 0}).last_pk)
+            cluster_id = insert_row(self.db, "clusters", {"n_copies": 0})
             self._cache(cluster_id, Ranking())
         ranking = self._ranking(cluster_id)
         damage = Damage.of(result)
@@ -170,9 +170,9 @@ class Clusterer:
                "minhash": fingerprint.minhash}
         if found:
             copy_id = found[0]
-            self.db["report_copies"].update(copy_id, row)
+            update_row(self.db, "report_copies", copy_id, row)
         else:
-            copy_id = int(self.db["report_copies"].insert(row).last_pk)
+            copy_id = insert_row(self.db, "report_copies", row)
         if shingles >= fp.MIN_SHINGLES:
             self.index.add(copy_id, cluster_id, sig)
         self.last_id = max(self.last_id, copy_id)
@@ -243,7 +243,7 @@ class Clusterer:
         if found:
             ranking = self._ranking(found[1])
             self.index.remove(found[0])
-            self.db["report_copies"].delete(found[0])
+            self.db.execute("delete from report_copies where id = ?", [found[0]])
             self._write(found[1], ranking, ranking.remove(found[0]), {})
 
     def _ranking(self, cluster_id: int) -> Ranking:
@@ -286,7 +286,7 @@ class Clusterer:
         from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
         best = ranking.best
         if best is None:
-            self.db["clusters"].delete(cluster_id)
+            self.db.execute("delete from clusters where id = ?", [cluster_id])
             self.rankings.pop(cluster_id, None)
             return
         sims: dict[int, float | None] = {}
@@ -336,7 +336,7 @@ class Clusterer:
             row["canonical_kind"] = best.kind
         row["region"] = ranking.rep_region or ranking.most_common(ranking.regions)
         row["year"] = ranking.rep_year or ranking.most_common(ranking.years)
-        self.db["clusters"].update(cluster_id, row)
+        update_row(self.db, "clusters", cluster_id, row)
 
     @staticmethod
     def _similarity(best: LeanMinHash | None, sig: LeanMinHash) -> float | None:

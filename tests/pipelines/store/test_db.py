@@ -34,9 +34,16 @@ def schema(db) -> list[tuple]:
 
 
 def user_tables(db) -> set[str]:
-    # reports_fts and its shadow tables are the search index, which Datasette hides.  Views
+    # reports_fts, its shadow tables and its content view are the search index.  Views
     # (coverage) are described in the metadata like tables.
-    return {t for t in db.table_names() if not t.startswith("reports_fts")} | set(db.view_names())
+    return {t for t in [*db.table_names(), *db.view_names()] if not t.startswith("reports_fts")}
+
+
+def searched(db, term: str) -> list[str]:
+    """URLs of the reports the search index finds term in (through text_id, as Datasette)."""
+    return [r[0] for r in db.execute(
+        "select url from reports where text_id in"
+        " (select rowid from reports_fts where reports_fts match ?) order by id", [term])]
 
 
 def test_migrations_apply_once_and_reapply_as_no_ops(tmp_path):
@@ -62,7 +69,7 @@ def test_an_older_database_is_brought_up_to_date_keeping_its_rows(tmp_path):
                           "text": "启动运营冰汤圆主题景区"})
     db.close()
     db = open_db(tmp_path / "r.db")
-    assert [r["url"] for r in db["reports"].search("冰汤圆")] == ["http://a.gov.cn/"]
+    assert searched(db, "冰汤圆") == ["http://a.gov.cn/"]
 
 
 def test_a_database_from_before_migrations_is_refused_clearly(tmp_path):
@@ -210,6 +217,6 @@ def test_a_crash_mid_crawl_leaves_the_database_consistent(tmp_path, web):
     db = open_db(path)
     record_page(db, Page(url="http://a.gov.cn/", status=200, fetches=[],
                          cleaned=CleanResult(is_report=True, title="t", text="冰汤圆奇观")))
-    assert [r["url"] for r in db["reports"].search("冰汤圆")] == ["http://a.gov.cn/"]
+    assert searched(db, "冰汤圆") == ["http://a.gov.cn/"]
     assert consistency(db.conn) == CONSISTENT
     db.close()
