@@ -32,8 +32,11 @@ _END_TAGS_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 _LOOKS_HTML_RE = re.compile(r"<\s*(?:html|head|body|div|p|br|table|meta|title|span|a|!doctype)\b",
                             re.IGNORECASE)
 # Hardened: no network access, no huge-tree mode (libxml2 then caps depth and text sizes).
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
-                               default_doctype=False, no_network=True, huge_tree=False)
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                           default_doctype=False, no_network=True, huge_tree=False)
+# Every element an lxml.html element (drop_tag, text_content ...), its class given in C:
+# lxml.html's own lookup is Python code run for every element object made.
+_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement))
 # Bytes beyond this are not cleaned (the archive still holds them all): bounds time and memory
 # per page whatever DOWNLOAD_MAXSIZE is.
 MAX_CLEAN_BYTES = 8 * 1024 * 1024
