@@ -3,8 +3,8 @@
 A report reaches a crawl many times over (mirrors, reposts, content-farm copies, a site's
 own print and mobile views), and every copy repeats the lines of the others, so a stage
 that depends on its text and nothing else can answer a text it has seen from a memo.  Each
-memo forgets its oldest entries first and is bounded by the characters it holds; longer texts are never
-memoised (a hostile page's megabyte line would only crowd the others out).
+memo forgets its oldest entries first and is bounded by the characters it holds; longer
+texts are never memoised (a hostile page's megabyte line would only crowd the others out).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class Memo(Generic[K, T]):
             n += ENTRY
             memo[key] = (n, value)
             self._held += n
-            while self._held > self.budget:
+            while self._held > self.budget and memo:
                 self._held -= memo.popitem(last=False)[1][0]
         return value
 

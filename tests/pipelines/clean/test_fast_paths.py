@@ -218,3 +218,21 @@ def test_prefilters_agree_with_the_patterns_they_spare() -> None:
         lines = text.split("\n")
         assert classify._cjk_lines(lines) == classify.cjk_len(text)
 
+
+
+def test_a_memo_stays_within_its_bound() -> None:
+    from pipelines.clean.memo import ENTRY
+
+    calls: list[str] = []
+    memo = Memo(lambda s: calls.append(s) or s.upper(), budget=10 * (ENTRY + 3), longest=5)
+    try:
+        for n in range(100):
+            assert memo(f"a{n:02d}") == f"A{n:02d}"
+            assert memo._held <= memo.budget and len(memo._memo) <= 10
+        assert memo("a99") == "A99" and calls.count("a99") == 1  # kept: among the newest
+        assert memo("a00") == "A00" and calls.count("a00") == 2  # forgotten: the oldest
+        memo("x" * 6)
+        memo("x" * 6)
+        assert calls.count("x" * 6) == 2  # longer than `longest`: never kept
+    finally:
+        Memo._all.remove(memo)
