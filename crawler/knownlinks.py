@@ -109,8 +109,8 @@ class KnownLinks:
         self.stats = crawler.stats
         self.max_depth = s.getint("DEPTH_LIMIT")
         self.max_length = s.getint("URLLENGTH_LIMIT")
-        self.depth_stats = _DEPTH in build_component_list(s.getwithbase("SPIDER_MIDDLEWARES"))
-        self.verbose = self.depth_stats and s.getbool("DEPTH_STATS_VERBOSE")
+        self.depth_on = _DEPTH in build_component_list(s.getwithbase("SPIDER_MIDDLEWARES"))
+        self.verbose = self.depth_on and s.getbool("DEPTH_STATS_VERBOSE")
         spider = crawler.spider
         self.site_limits = sitedepth.site_limits(getattr(spider, "sites", []))
         self.guard = guard
@@ -122,7 +122,7 @@ class KnownLinks:
         self.domains = list(getattr(spider, "allowed_domains", None) or [])
         self.seen: SeenFilter | None = None
         self._passed: set[str] = set()  # IP-literal origins the guard let through
-        self.duplicates = self.offsite_links = 0
+        self.duplicates = self.offsite_links = self.too_deep_links = 0
 
     @classmethod
     def of(cls, crawler: Crawler) -> KnownLinks:
@@ -172,13 +172,27 @@ class KnownLinks:
             return True
         return False
 
+    def too_deep(self, depth: int) -> bool:
+        """Whether Scrapy's DepthMiddleware drops every request at depth (DEPTH_LIMIT), and has
+        logged the one line it logs for that: the spider builds none (see ignore())."""
+        return bool(self.depth_on and self.max_depth and depth > self.max_depth
+                    and self.stats.get_value("depth/request_ignored_count"))
+
+    def ignore(self) -> None:
+        """A request too_deep() would have dropped, counted as it counts them."""
+        self.too_deep_links += 1
+
     def count(self, depth: int) -> None:
         """Count a page's skipped links (at depth) as their requests would have been."""
         skipped = self.duplicates + self.offsite_links
+        if self.too_deep_links:
+            self.stats.inc_value("depth/request_ignored_count", self.too_deep_links)
+            self.stats.inc_value("discovery/known_links", self.too_deep_links)
+            self.too_deep_links = 0
         if not skipped:
             return
         self.stats.inc_value("discovery/known_links", skipped)
-        if self.depth_stats:
+        if self.depth_on:
             if self.verbose:
                 self.stats.inc_value(f"request_depth_count/{depth}", skipped)
             self.stats.max_value("request_depth_max", depth)

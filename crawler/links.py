@@ -11,7 +11,7 @@ navigation links recur on every page of a site).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urljoin, urlparse, urlsplit
@@ -45,9 +45,12 @@ class Link(NamedTuple):
     text: str
 
 
-def extract_links(response: TextResponse,
-                  denied: Iterable[str] = DENIED_EXTENSIONS) -> list[Link]:
-    """Each followable link of the page once, first occurrence first, with its text."""
+def extract_links(response: TextResponse, denied: Iterable[str] = DENIED_EXTENSIONS,
+                  dealt_with: Callable[[str], bool] | None = None) -> list[Link]:
+    """Each followable link of the page once, first occurrence first, with its text.
+
+    dealt_with(url) true leaves a link out before its text is read (the spider's links met
+    before, crawler.knownlinks: most of a page's)."""
     url = response.url
     base = _base(response)
     base_origin, origin = _origin(base), _origin(url)
@@ -69,7 +72,8 @@ def extract_links(response: TextResponse,
         if link in seen or not _allowed(link, denied):
             continue
         seen.add(link)
-        links.append(Link(link, _string(element) or ""))
+        if dealt_with is None or not dealt_with(link):
+            links.append(Link(link, _string(element) or ""))
     return links
 
 

@@ -200,6 +200,8 @@ DISTRIBUTED_IDLE_CLOSE = 30.0  # close when the whole cluster is idle this long 
 # --- progress, logging and ways in ---------------------------------------------------------
 PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: none)
 LOG_LEVEL = "INFO"  # Scrapy's log level
+# Scrapy's memory stats collector without its per-read wrapper (crawler/stats.py).
+STATS_CLASS = "crawler.stats.StatsCollector"
 FEED_EXPORT_ENCODING = "utf-8"  # `-o` feeds keep Chinese readable
 # No way into a running crawl: Scrapy's telnet console and its remote-control server (an
 # HTTP endpoint that runs posted Python code, on by default since Scrapy 2.19) are off.

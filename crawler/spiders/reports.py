@@ -174,7 +174,8 @@ class ReportsSpider(Spider):
         return Request(url, callback=self.parse, errback=self.failed,
                        meta={"discovery": kind}, priority=PRIORITY[kind])
 
-    def _follow(self, url: str, kind: str) -> Request | None:
+    def _admit(self, url: str, kind: str) -> bool:
+        """Whether a link is followed: charged to its site's budget, and counted."""
         site = self._site_key(url)
         new = url not in self.budget.seen
         if not self.budget.admit(site, url, kind):
@@ -183,10 +184,13 @@ class ReportsSpider(Spider):
                 self._exhausted.add(site)
                 logger.info("discovery: page budget of %s used up; following only report "
                             "and column links there from now on", site)
-            return None
+            return False
         if new:
             self.crawler.stats.inc_value(f"discovery/{kind}_links")
-        return self._request(url, kind)
+        return True
+
+    def _follow(self, url: str, kind: str) -> Request | None:
+        return self._request(url, kind) if self._admit(url, kind) else None
 
     def _known_links(self) -> KnownLinks | None:
         """What the crawl drops anyway, asked about links met before (crawler.knownlinks)."""
@@ -194,10 +198,14 @@ class ReportsSpider(Spider):
             self._known = KnownLinks.of(self.crawler)
         return self._known
 
-    def _dropped_anyway(self, url: str, depth: int) -> bool:
+    def _dropped_anyway(self, url: str, depth: int, too_deep: bool) -> bool:
         """A link followed before that its request would only be filtered out again."""
-        return (url in self.budget.seen and (known := self._known_links()) is not None
-                and known.skip(url, depth))
+        if url not in self.budget.seen or self._known is None:
+            return False
+        if too_deep:
+            self._known.ignore()
+            return True
+        return self._known.skip(url, depth)
 
     def parse(self, response: Response) -> Iterable[Page | Request]:
         yield page_from_response(response, passed=True)
@@ -205,8 +213,13 @@ class ReportsSpider(Spider):
             return
         page_kind = response.meta.get("discovery", GENERIC)
         depth = response.meta.get("depth", 0) + 1  # its links' (DepthMiddleware's count)
+        known = self._known_links()
+        # Links beyond DEPTH_LIMIT are still charged to the budget, as before, but no request
+        # is built only for DepthMiddleware to drop it.
+        too_deep = known is not None and known.too_deep(depth)
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
-        links = extract_links(response)
+        links = extract_links(response,
+                              dealt_with=lambda url: self._dropped_anyway(url, depth, too_deep))
         # Scrapy caches the selector on the response, and the selector refers back to it: a
         # cycle that only a full gc pass frees, holding the body, its text and its lxml tree
         # (tens of MB for a large page) long after the page is done.  Memory then grew with
@@ -215,28 +228,34 @@ class ReportsSpider(Spider):
         # An article's other parts are report links if the article is about a report.
         reportish = discovery.mentions_report(response.text, keywords)
         for link in links:
-            if self._dropped_anyway(link.url, depth):
-                continue
             kind = discovery.link_kind(link.text, link.url, response.url, page_kind, keywords,
                                        reportish)
-            if kind is not None and (request := self._follow(link.url, kind)):
-                yield request
+            if kind is None or not self._admit(link.url, kind):
+                continue
+            if too_deep:
+                known.ignore()
+            else:
+                yield self._request(link.url, kind)
         pager_kind = page_kind if page_kind in (REPORT, COLUMN) else GENERIC
         pagers = 0
         for url in discovery.js_pager_urls(response.text, response.url, self.pager_limit):
             if url == response.url:
                 continue
-            if self._dropped_anyway(url, depth):
+            if self._dropped_anyway(url, depth, too_deep):
                 pagers += 1  # a request _follow would have made
                 continue
             kind = discovery.part_kind(url, response.url, page_kind, reportish) or pager_kind
-            if request := self._follow(url, kind):
-                pagers += 1
-                yield request
+            if not self._admit(url, kind):
+                continue
+            pagers += 1
+            if too_deep:
+                known.ignore()
+            else:
+                yield self._request(url, kind)
         if pagers:
             self.crawler.stats.inc_value("discovery/js_pager_pages", pagers)
-        if self._known is not None:
-            self._known.count(depth)
+        if known is not None:
+            known.count(depth)
 
     def parse_sitemap(self, response: Response) -> Iterable[Page | Request]:
         yield page_from_response(response, passed=True)

@@ -248,3 +248,30 @@ def test_a_link_first_met_too_deep_is_fetched_when_met_higher_up(tmp_path):
     assert plain_pages == pages
     assert plain.get("discovery/known_links", 0) < stats["discovery/known_links"]
     assert {k: plain.get(k) for k in COUNTED} == {k: stats.get(k) for k in COUNTED}
+
+
+def test_links_beyond_depth_limit_are_charged_and_counted_without_requests():
+    html = ('<a href="/gzbg/r.html">报告</a><a href="/a.html">a</a><a href="/b.html">b</a>'
+            '<a href="/a.html#x">a</a><script>createPageHTML(3, 0, "index", "html");</script>')
+
+    def parse(crawler) -> list[Request]:
+        request = Request(SITE, meta={"discovery": GENERIC, "depth": 2})
+        response = HtmlResponse(SITE, body=html.encode(), encoding="utf-8", request=request)
+        return [r for r in crawler.spider.parse(response) if isinstance(r, Request)]
+
+    # Without the shortcut (not crawling): the requests DepthMiddleware would drop.
+    slow = _crawler(DEPTH_LIMIT=2)
+    dropped = parse(slow)
+    assert len(dropped) == 7  # 4 links (a.html#x is a link of its own), the pager's 3 pages
+    fast = _crawler(DEPTH_LIMIT=2)
+    fast.crawling = True
+    fast.stats.set_value("depth/request_ignored_count", 1)  # DepthMiddleware logged its line
+    assert parse(fast) == []
+    assert fast.stats.get_value("depth/request_ignored_count") == 1 + len(dropped)
+    counted = ("discovery/generic_links", "discovery/report_links", "discovery/js_pager_pages")
+    assert [fast.stats.get_value(k) for k in counted] == [slow.stats.get_value(k) for k in counted]
+    assert fast.spider.budget.seen == slow.spider.budget.seen
+    # Met again on a page within the limit: followed as usual.
+    request = Request(SITE, meta={"discovery": GENERIC, "depth": 1})
+    response = HtmlResponse(SITE, body=html.encode(), encoding="utf-8", request=request)
+    assert len([r for r in fast.spider.parse(response) if isinstance(r, Request)]) == 7

@@ -84,3 +84,20 @@ def test_an_unusable_base_falls_back_to_the_page_url() -> None:
     response = HtmlResponse("http://a.gov.cn/x/y.html", body=body, encoding="utf-8")
     assert [link.url for link in links.extract_links(response)] == [
         "http://a.gov.cn/x/z.html", "http://b.gov.cn/q"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_links_dealt_with_are_left_out_and_asked_about_once(encoding: str) -> None:
+    body = page(HREFS + HREFS, "").encode(encoding)
+    url = "http://gov.example.cn/zwgk/index.html"
+    every = links.extract_links(HtmlResponse(url, body=body, encoding=encoding))
+    asked: list[str] = []
+
+    def dealt_with(link: str) -> bool:
+        asked.append(link)
+        return len(asked) % 2 == 0
+
+    kept = links.extract_links(HtmlResponse(url, body=body, encoding=encoding),
+                               dealt_with=dealt_with)
+    assert asked == [link.url for link in every]
+    assert kept == every[::2]
