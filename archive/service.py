@@ -114,7 +114,7 @@ class WarcService:
             helper = Helper("warc-writer", open_writer, directory, s.get("WARC_PREFIX"),
                             s.getint("WARC_MAX_SIZE"), warcinfo_fields(s, crawl_id),
                             dedup_path(s) if dedup else None,
-                            s.getint("WARC_GZIP_LEVEL", GZIP_LEVEL))
+                            s.getint("WARC_GZIP_LEVEL", GZIP_LEVEL), spawn=True)
             service = cls(crawler, helper)
             # Connected last among archive handlers: pipelines have written by then.
             crawler.signals.connect(service.close, signal=signals.spider_closed)

@@ -1,8 +1,8 @@
 """The WARC writer process: its Archiver, and the calls archive.service sends it.
 
-The process is forked from the helpers' forkserver (pipelines.procs), which holds only what
-every helper needs (crawler/forkserver.py); what this module imports is what the writer
-adds to it: warcio, the archiver and the digest index, and neither Scrapy nor the cleaner.
+The process is spawned (pipelines.procs.Helper, spawn=True), not forked from the helpers'
+forkserver, which holds the cleaner: it holds what this module imports (warcio, the archiver,
+the digest index) and neither Scrapy nor the cleaner.
 """
 
 from __future__ import annotations

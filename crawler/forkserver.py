@@ -1,14 +1,23 @@
 """What the helpers' forkserver loads before it forks any of them (pipelines.procs.PRELOAD):
-what every helper needs, and nothing one role alone needs.
+what the cleaning workers run, the only helpers forked from it.
 
-A forked child's resident set counts every page it inherits, so a module preloaded here is
-in the peak RSS of every helper, of the forkserver itself, and of each replacement.  With
-the cleaner, its character model and OpenCC tables preloaded (about 130 MB, shared by the
-two cleaning workers), the WARC writer, which uses none of it, peaked at 176 MB and the
-database writer at 186 MB.  Each role now imports its own: a clean worker at its start
-(pipelines.clean_pipeline.warm_up), the writers with the module of their set-up
-(archive.writerproc, pipelines.store.writer).  Only the forkserver imports this module.
+A forked child shares the forkserver's pages until it writes to them, so the cleaner, its
+character model and OpenCC tables (about 130 MB) are in memory once for all the workers, not
+once per worker; but every inherited page counts in each child's resident set.  So the
+writers, which use none of it, are spawned instead (pipelines.procs.Helper, spawn=True):
+forked from here, the WARC writer peaked at 176 MB and the database writer at 186 MB.
+Only the forkserver imports this module, never the crawl process.
 """
 
-from pipelines import page, procs  # noqa: F401 - the helpers' loop; the pages they are sent
-from pipelines.clean import result  # noqa: F401 - what a cleaner answers and the writers get
+import contextlib
+
+from pipelines import clean_pipeline  # noqa: F401 - what the workers are sent and run
+from pipelines.clean import attachments, cleaner  # noqa: F401
+from pipelines.clean.repair import charmodel
+from pipelines.store.copies import fingerprint  # noqa: F401 - a report's, made by its worker
+
+# A model that cannot load here must not take the forkserver, and every worker, down with it:
+# each worker then tries as it starts (pipelines.clean_pipeline.warm_up) and on its pages.
+with contextlib.suppress(Exception):
+    charmodel.model()
+    charmodel.is_hant("")  # builds both OpenCC tables, as the first traditional page would

@@ -62,7 +62,8 @@ def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
     application/octet-stream) go through the same stages as text (issue 9).
     """
     # The cleaner (lxml, OpenCC) and fingerprints (numpy, datasketch) are imported where the
-    # cleaning runs, to keep the crawl process lean: a worker loads them as it starts (warm_up).
+    # cleaning runs, to keep the crawl process lean: the workers have them from the start
+    # (warm_up).
     from pipelines.clean.attachments import clean_attachment
     from pipelines.clean.cleaner import clean
     from pipelines.store.copies.fingerprint import fingerprint_of
@@ -78,8 +79,8 @@ def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
 def warm_up() -> None:
     """A clean worker's set-up: the cleaner, its character model and OpenCC tables loaded
     before the first page, which would otherwise pay about a second for them against
-    CLEAN_TIMEOUT.  The forkserver preloads only what every helper needs
-    (crawler/forkserver.py), so the writers hold none of this."""
+    CLEAN_TIMEOUT.  Forked from the forkserver, which preloads them (crawler/forkserver.py),
+    a worker has them already; forked by `scrapy extract`, it loads them here."""
     from pipelines.clean import attachments, cleaner  # noqa: F401
     from pipelines.clean.repair import charmodel
     from pipelines.store.copies import fingerprint  # noqa: F401

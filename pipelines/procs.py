@@ -27,18 +27,21 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
 
-# Imported by the forkserver before it forks any helper: only what every helper needs (see
-# there); each role imports its own in its set-up.
+# Imported by the forkserver before it forks any helper: what the cleaning workers run, so
+# that they share it (see there).  The writers are spawned and import their own.
 PRELOAD = ["crawler.forkserver"]
 # The helpers run below the reactor's priority: the reactor drives every download, and a page
 # it waits for costs the whole crawl, while cleaning and writing only have to keep up.
 NICENESS = 5
 
 
-def context(fork: bool = False) -> BaseContext:
-    """How helpers start: by fork only if asked and this process has no other thread."""
+def context(fork: bool = False, spawn: bool = False) -> BaseContext:
+    """How helpers start: by fork only if asked and this process has no other thread; else
+    from the forkserver, or, if asked (spawn), in an interpreter of their own."""
     if fork and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
+    if spawn:
+        return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
@@ -71,9 +74,13 @@ class Helper:
     """
 
     def __init__(self, name: str, setup: Callable[..., Any], *args: Any, fork: bool = False,
-                 niceness: int = NICENESS):
+                 niceness: int = NICENESS, spawn: bool = False):
+        """spawn: start in an interpreter of its own, not from the forkserver, for a helper
+        that needs little of the cleaner the forkserver holds (its pages would all count in
+        the helper's resident set): the writers."""
         self.name = name
         self.setup, self.args, self.fork, self.niceness = setup, args, fork, niceness
+        self.spawn = spawn
         self._ids = itertools.count()
         self._pending: dict[int, asyncio.Future[Any]] = {}
         # Each pending call as sent, for a replacement process to take over.
@@ -85,7 +92,7 @@ class Helper:
 
     def _start(self) -> None:
         """Start the process and wait for its set-up."""
-        name, ctx = self.name, context(self.fork)
+        name, ctx = self.name, context(self.fork, self.spawn)
         calls_in, self._calls = ctx.Pipe(duplex=False)
         self._answers_in, answers_out = ctx.Pipe(duplex=False)
         _OWNER_FDS.update((self._calls.fileno(), self._answers_in.fileno()))
@@ -124,7 +131,7 @@ class Helper:
         """A new process in place of this one (closed, its unanswered calls failed)."""
         self.close()
         return Helper(self.name, self.setup, *self.args, fork=self.fork,
-                      niceness=self.niceness)
+                      niceness=self.niceness, spawn=self.spawn)
 
     @property
     def pending(self) -> int:
@@ -343,12 +350,12 @@ def _start_deaf(process: multiprocessing.process.BaseProcess, ctx: BaseContext) 
     make every helper look dead, never sees them.  CPython's resource tracker, started with
     the forkserver, unblocks both when it starts: it is started first.
     """
-    forkserver = ctx.get_start_method() == "forkserver"
-    if forkserver:
+    method = ctx.get_start_method()
+    if method == "forkserver":
         resource_tracker.ensure_running()
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
     try:
-        with _main_not_rerun() if forkserver else contextlib.nullcontext():
+        with _main_not_rerun() if method != "fork" else contextlib.nullcontext():
             process.start()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
@@ -359,7 +366,8 @@ _MAIN = threading.Lock()  # helpers start from several threads
 
 @contextlib.contextmanager
 def _main_not_rerun() -> Iterator[None]:
-    """Start a helper without multiprocessing running the parent's main module again in it.
+    """Start a helper (forkserver, spawn) without multiprocessing running the parent's main
+    module again in it.
 
     It does that for what a __main__ defines, and a helper's calls are importable by name
     (Helper.call); but the `scrapy` entry script (and Scrapyd's runner) import all of Scrapy

@@ -1,6 +1,6 @@
-"""The WARC writer process holds what writing needs and nothing of the crawl or the cleaner:
-the forkserver it is forked from preloads only what every helper needs (crawler/forkserver.py),
-and each role imports its own (issue 20)."""
+"""The writer processes hold what writing needs and nothing of the crawl or the cleaner: they
+are spawned, not forked from the forkserver that holds the cleaner for the cleaning workers
+(crawler/forkserver.py), and no helper runs the `scrapy` script again (issue 20)."""
 
 from __future__ import annotations
 
@@ -26,16 +26,20 @@ def heavy(modules: list[str]) -> list[str]:
     return [name for name in NOT_THE_WRITERS if name in modules]
 
 
-def test_a_helper_forked_from_the_forkserver_inherits_none_of_one_roles_modules() -> None:
-    helper = Helper("bare", ready)
+def modules_of(helper: Helper) -> list[str]:
     try:
         async def ask() -> list[str]:
             return await helper.call(held)
-        modules = asyncio.run(ask())
+        return asyncio.run(ask())
     finally:
         helper.close()
-    assert "pipelines.procs" in modules  # the forkserver's preload, inherited
-    assert heavy(modules) == [] and "warcio" not in modules and "sqlite_utils" not in modules
+
+
+def test_a_spawned_helper_holds_none_of_the_cleaners_modules() -> None:
+    forked, spawned = modules_of(Helper("forked", ready)), modules_of(Helper("spawned", ready,
+                                                                               spawn=True))
+    assert "pipelines.clean.repair.charmodel" in forked  # the forkserver's, inherited
+    assert "pipelines.procs" in spawned and heavy(spawned) == []
 
 
 def test_the_warc_writer_writes_without_scrapy_or_the_cleaner(tmp_path) -> None:
@@ -62,7 +66,7 @@ if __name__ == "__main__":
     import asyncio
     from pipelines.procs import Helper, ready
     from tests.archive.heldmodules import held
-    helper = Helper("entry", ready)
+    helper = Helper("entry", ready, spawn=True)  # as the writers start
     async def ask():
         return await helper.call(held)
     modules = asyncio.run(ask())
@@ -72,8 +76,9 @@ if __name__ == "__main__":
 
 
 def test_a_helper_started_from_the_scrapy_script_does_not_run_it_again(tmp_path) -> None:
-    """multiprocessing runs the parent's main script again in a forkserver's child, for what
-    it defines: from `scrapy crawl`, that imported Scrapy and Twisted into every helper."""
+    """multiprocessing runs the parent's main script again in a spawned (or forkserver's)
+    child, for what it defines: from `scrapy crawl`, that imported Scrapy and Twisted into
+    the writers."""
     script = tmp_path / "scrapy"
     script.write_text(ENTRY_SCRIPT)
     env = {**os.environ, "PYTHONPATH": str(REPO)}  # a script's own folder is its sys.path
