@@ -4,6 +4,7 @@ crawls of a small loopback site."""
 from __future__ import annotations
 
 import gzip
+import os
 import sqlite3
 import subprocess
 import zlib
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from fixtureweb.crawl import crawl
+from fixtureweb.crawl import SCRAPY, crawl
 from fixtureweb.loopback import served
 from tests.paths import REPO
 
@@ -101,3 +102,22 @@ def test_a_real_crawls_warcs_read_with_every_standard_reader(tmp_path, level):
     with joined.open("rb") as f:
         assert sum(1 for r in ArchiveIterator(f) if r.rec_type == "response") == len(responses)
     assert len(responses) >= len(PAGES)  # "/" is p0.html
+
+
+@pytest.mark.parametrize("module", ["opencc", "datasketch"])  # db-writer, clean workers
+def test_a_helper_that_cannot_import_what_it_needs_stops_the_crawl(tmp_path, module):
+    # The module, hidden from every process of the crawl: whichever role imports it first
+    # (the crawl process, the forkserver, a clean worker, a writer) must fail the crawl with
+    # the import named, within the deadline, not leave it hanging.
+    shadow = tmp_path / "shadow" / module
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(f"raise ImportError('hostile test: {module} hidden')\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(shadow.parent), str(REPO)]))
+    with served(_Site) as base:
+        proc = subprocess.run(
+            [SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={tmp_path / 'data'}", "-a",
+             f"start_urls={base}/", "-s", "AUTOTHROTTLE_ENABLED=False",
+             "-s", "DISCOVERY_SITEMAP=False", "-s", "ROBOTSTXT_OBEY=False"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0, proc.stderr[-3000:]
+    assert f"{module} hidden" in proc.stderr, proc.stderr[-3000:]
