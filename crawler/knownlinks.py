@@ -97,10 +97,17 @@ def _downloader_middleware(crawler: Crawler, cls: type) -> Any:
     return None
 
 
+class Tally:
+    """One page's links skipped, by who would have dropped their requests."""
+
+    def __init__(self) -> None:
+        self.duplicates = self.offsite = self.too_deep = 0
+
+
 class KnownLinks:
     """The spider's question about a link it has yielded before: is it dropped anyway?
 
-    A page's skipped links are counted together, by count()."""
+    A page's skipped links are kept in its Tally and counted together, by count()."""
 
     def __init__(self, crawler: Crawler, offsite: OffsiteMiddleware | None = None,
                  guard: SsrfGuardMiddleware | None = None):
@@ -122,7 +129,6 @@ class KnownLinks:
         self.domains = list(getattr(spider, "allowed_domains", None) or [])
         self.seen: SeenFilter | None = None
         self._passed: set[str] = set()  # IP-literal origins the guard let through
-        self.duplicates = self.offsite_links = self.too_deep_links = 0
 
     @classmethod
     def of(cls, crawler: Crawler) -> KnownLinks:
@@ -148,7 +154,7 @@ class KnownLinks:
             self._passed.add(p.literal)
         return True
 
-    def skip(self, url: str, depth: int) -> bool:
+    def skip(self, url: str, depth: int, tally: Tally) -> bool:
         """Whether a GET request for url at depth would be dropped by the offsite filter or
         the dupefilter, and by nothing before them: counted as they would count it."""
         p = probe(url)
@@ -164,40 +170,34 @@ class KnownLinks:
             return False  # refused (and logged) by the guard, every time
         if (self.offsite is not None and p.host in self.offsite.domains_seen
                 and self.crawler.spider.allowed_domains == self.domains):
-            self.offsite_links += 1
+            tally.offsite += 1
             return True
         seen = self._dupefilter()
         if seen is not None and seen.seen(p.fingerprint):
-            self.duplicates += 1
+            tally.duplicates += 1
             return True
         return False
 
     def too_deep(self, depth: int) -> bool:
         """Whether Scrapy's DepthMiddleware drops every request at depth (DEPTH_LIMIT), and has
-        logged the one line it logs for that: the spider builds none (see ignore())."""
+        logged the one line it logs for that: the spider builds none (Tally.too_deep)."""
         return bool(self.depth_on and self.max_depth and depth > self.max_depth
                     and self.stats.get_value("depth/request_ignored_count"))
 
-    def ignore(self) -> None:
-        """A request too_deep() would have dropped, counted as it counts them."""
-        self.too_deep_links += 1
-
-    def count(self, depth: int) -> None:
+    def count(self, tally: Tally, depth: int) -> None:
         """Count a page's skipped links (at depth) as their requests would have been."""
-        skipped = self.duplicates + self.offsite_links
-        if self.too_deep_links:
-            self.stats.inc_value("depth/request_ignored_count", self.too_deep_links)
-            self.stats.inc_value("discovery/known_links", self.too_deep_links)
-            self.too_deep_links = 0
+        if tally.too_deep:
+            self.stats.inc_value("depth/request_ignored_count", tally.too_deep)
+        skipped = tally.duplicates + tally.offsite
+        if tally.too_deep or skipped:
+            self.stats.inc_value("discovery/known_links", tally.too_deep + skipped)
         if not skipped:
             return
-        self.stats.inc_value("discovery/known_links", skipped)
         if self.depth_on:
             if self.verbose:
                 self.stats.inc_value(f"request_depth_count/{depth}", skipped)
             self.stats.max_value("request_depth_max", depth)
-        if self.offsite_links:
-            self.stats.inc_value("offsite/filtered", self.offsite_links)
-        if self.duplicates:
-            self.stats.inc_value("dupefilter/filtered", self.duplicates)
-        self.duplicates = self.offsite_links = 0
+        if tally.offsite:
+            self.stats.inc_value("offsite/filtered", tally.offsite)
+        if tally.duplicates:
+            self.stats.inc_value("dupefilter/filtered", tally.duplicates)

@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 from archive.pages import page_from_failure, page_from_response
 from crawler import discovery
 from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
-from crawler.knownlinks import KnownLinks
+from crawler.knownlinks import KnownLinks, Tally
 from crawler.links import extract_links
 from pipelines.page import SITEMAP, Page
 from pipelines.store.sites import Site, load_sites, select_sites
@@ -198,14 +198,14 @@ class ReportsSpider(Spider):
             self._known = KnownLinks.of(self.crawler)
         return self._known
 
-    def _dropped_anyway(self, url: str, depth: int, too_deep: bool) -> bool:
+    def _dropped_anyway(self, url: str, depth: int, too_deep: bool, tally: Tally) -> bool:
         """A link followed before that its request would only be filtered out again."""
         if url not in self.budget.seen or self._known is None:
             return False
         if too_deep:
-            self._known.ignore()
+            tally.too_deep += 1
             return True
-        return self._known.skip(url, depth)
+        return self._known.skip(url, depth, tally)
 
     def parse(self, response: Response) -> Iterable[Page | Request]:
         yield page_from_response(response, passed=True)
@@ -213,13 +213,13 @@ class ReportsSpider(Spider):
             return
         page_kind = response.meta.get("discovery", GENERIC)
         depth = response.meta.get("depth", 0) + 1  # its links' (DepthMiddleware's count)
-        known = self._known_links()
+        known, tally = self._known_links(), Tally()
         # Links beyond DEPTH_LIMIT are still charged to the budget, as before, but no request
         # is built only for DepthMiddleware to drop it.
         too_deep = known is not None and known.too_deep(depth)
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
-        links = extract_links(response,
-                              dealt_with=lambda url: self._dropped_anyway(url, depth, too_deep))
+        links = extract_links(response, dealt_with=lambda url: self._dropped_anyway(
+            url, depth, too_deep, tally))
         # Scrapy caches the selector on the response, and the selector refers back to it: a
         # cycle that only a full gc pass frees, holding the body, its text and its lxml tree
         # (tens of MB for a large page) long after the page is done.  Memory then grew with
@@ -233,7 +233,7 @@ class ReportsSpider(Spider):
             if kind is None or not self._admit(link.url, kind):
                 continue
             if too_deep:
-                known.ignore()
+                tally.too_deep += 1
             else:
                 yield self._request(link.url, kind)
         pager_kind = page_kind if page_kind in (REPORT, COLUMN) else GENERIC
@@ -241,7 +241,7 @@ class ReportsSpider(Spider):
         for url in discovery.js_pager_urls(response.text, response.url, self.pager_limit):
             if url == response.url:
                 continue
-            if self._dropped_anyway(url, depth, too_deep):
+            if self._dropped_anyway(url, depth, too_deep, tally):
                 pagers += 1  # a request _follow would have made
                 continue
             kind = discovery.part_kind(url, response.url, page_kind, reportish) or pager_kind
@@ -249,13 +249,13 @@ class ReportsSpider(Spider):
                 continue
             pagers += 1
             if too_deep:
-                known.ignore()
+                tally.too_deep += 1
             else:
                 yield self._request(url, kind)
         if pagers:
             self.crawler.stats.inc_value("discovery/js_pager_pages", pagers)
         if known is not None:
-            known.count(depth)
+            known.count(tally, depth)
 
     def parse_sitemap(self, response: Response) -> Iterable[Page | Request]:
         yield page_from_response(response, passed=True)

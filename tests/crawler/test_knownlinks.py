@@ -20,7 +20,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from crawler.discovery import GENERIC
-from crawler.knownlinks import KnownLinks, SeenFilter
+from crawler.knownlinks import KnownLinks, SeenFilter, Tally
 from crawler.spiders.reports import ReportsSpider
 from crawler.ssrf import SsrfGuardMiddleware
 from fixtureweb.crawl import crawl
@@ -60,13 +60,13 @@ def _scheduler(crawler) -> Scheduler:
 def test_a_link_is_skipped_exactly_when_the_scheduler_would_filter_its_request():
     crawler = _crawler()
     spider, scheduler = crawler.spider, _scheduler(crawler)
-    known = KnownLinks.of(crawler)
+    known, tally = KnownLinks.of(crawler), Tally()
     for url in URLS * 2:
-        skipped = known.skip(url, 1)
+        skipped = known.skip(url, 1, tally)
         # The request the spider would have built, through the scheduler's dupefilter.
         assert skipped == (not scheduler.enqueue_request(spider._request(url, GENERIC))), url
     before = crawler.stats.get_value("dupefilter/filtered")
-    known.count(1)
+    known.count(tally, 1)
     # Each URL above once more, and as repeats on the first round: a.html's fragment, list's
     # query order and the Chinese path percent-encoded.
     assert crawler.stats.get_value("discovery/known_links") == len(URLS) + 3
@@ -76,10 +76,10 @@ def test_a_link_is_skipped_exactly_when_the_scheduler_would_filter_its_request()
 def test_a_url_fetched_with_dont_filter_is_not_seen():
     crawler = _crawler()
     scheduler = _scheduler(crawler)
-    known = KnownLinks.of(crawler)
+    known, tally = KnownLinks.of(crawler), Tally()
     url = f"{SITE}retried.html"
     scheduler.enqueue_request(Request(url, dont_filter=True))  # a retry, a resume's refetch
-    assert not known.skip(url, 1)
+    assert not known.skip(url, 1, tally)
     assert scheduler.enqueue_request(Request(url))  # the dupefilter lets the link through
 
 
@@ -88,18 +88,18 @@ def test_links_beyond_the_depth_limits_are_left_to_the_depth_middlewares(tmp_pat
     scheduler = _scheduler(crawler)
     url = f"{SITE}deep.html"
     scheduler.enqueue_request(Request(url))
-    known = KnownLinks.of(crawler)
-    assert known.skip(url, 3)
+    known, tally = KnownLinks.of(crawler), Tally()
+    assert known.skip(url, 3, tally)
     # Dropped there as too deep (and counted so), not as a duplicate.
-    assert not known.skip(url, 4)
+    assert not known.skip(url, 4, tally)
     sites = tmp_path / "sites.toml"
     sites.write_text('[[site]]\nname = "示例"\nregion = "示例市"\nprovince = "示例省"\n'
                      'level = "市"\nhosts = ["www.example.gov.cn"]\n'
                      f'start_urls = ["{SITE}"]\nmax_depth = 2\n', encoding="utf-8")
     crawler = _crawler(SITES_FILE=str(sites))
     _scheduler(crawler).enqueue_request(Request(url))
-    known = KnownLinks.of(crawler)
-    assert known.skip(url, 2) and not known.skip(url, 3)
+    known, tally = KnownLinks.of(crawler), Tally()
+    assert known.skip(url, 2, tally) and not known.skip(url, 3, tally)
 
 
 def test_a_resumed_jobdir_skips_what_it_has_seen_and_nothing_else(tmp_path):
@@ -110,9 +110,9 @@ def test_a_resumed_jobdir_skips_what_it_has_seen_and_nothing_else(tmp_path):
     fp = crawler.request_fingerprinter.fingerprint(Request(f"{SITE}stored.html"))
     (job / "requests.seen").write_bytes(len(fp).to_bytes(2, "big") + fp)
     scheduler = _scheduler(crawler)
-    known = KnownLinks.of(crawler)
-    assert known.skip(f"{SITE}stored.html", 1)
-    assert not known.skip(f"{SITE}queued-not-stored.html", 1)
+    known, tally = KnownLinks.of(crawler), Tally()
+    assert known.skip(f"{SITE}stored.html", 1, tally)
+    assert not known.skip(f"{SITE}queued-not-stored.html", 1, tally)
     assert scheduler.enqueue_request(Request(f"{SITE}queued-not-stored.html"))
     assert not scheduler.enqueue_request(Request(f"{SITE}stored.html"))
     scheduler.close("finished")
@@ -123,24 +123,24 @@ def test_nothing_is_skipped_before_the_dupefilter_has_logged_its_first_duplicate
     scheduler = Scheduler.from_crawler(crawler)
     scheduler.open(crawler.spider)
     scheduler.enqueue_request(Request(f"{SITE}a.html"))
-    known = KnownLinks.of(crawler)
-    assert not known.skip(f"{SITE}a.html", 1)  # its request carries the log line
+    known, tally = KnownLinks.of(crawler), Tally()
+    assert not known.skip(f"{SITE}a.html", 1, tally)  # its request carries the log line
     assert not scheduler.enqueue_request(Request(f"{SITE}a.html"))
-    assert known.skip(f"{SITE}a.html", 1)
+    assert known.skip(f"{SITE}a.html", 1, tally)
 
 
 def test_a_host_the_offsite_filter_has_filtered_is_skipped_after_it():
     crawler = _crawler()
     offsite = OffsiteMiddleware.from_crawler(crawler)
     offsite.spider_opened(crawler.spider)
-    known = KnownLinks(crawler, offsite)
+    known, tally = KnownLinks(crawler, offsite), Tally()
     away = "http://www.example.com/page.html"
-    assert not known.skip(away, 1)  # never filtered yet: the request is logged and counted
+    assert not known.skip(away, 1, tally)  # not filtered yet: its request is logged and counted
     with pytest.raises(IgnoreRequest):
         offsite.request_scheduled(Request(away), crawler.spider)
-    assert known.skip("http://www.example.com/other.html", 1)
-    assert not known.skip(f"{SITE}a.html", 1)  # on the site: the dupefilter has not seen it
-    known.count(1)
+    assert known.skip("http://www.example.com/other.html", 1, tally)
+    assert not known.skip(f"{SITE}a.html", 1, tally)  # on the site, and not seen
+    known.count(tally, 1)
     assert crawler.stats.get_value("offsite/filtered") == 2
 
 
@@ -150,13 +150,13 @@ def test_links_to_private_addresses_are_left_to_the_ssrf_guard():
     offsite.spider_opened(crawler.spider)
     guard = SsrfGuardMiddleware.from_crawler(crawler)
     guard.spider_opened(crawler.spider)
-    known = KnownLinks(crawler, offsite, guard)
+    known, tally = KnownLinks(crawler, offsite, guard), Tally()
     for url in ("http://10.0.0.1/a.html", "http://8.8.8.8/a.html"):
         with pytest.raises(IgnoreRequest):
             offsite.request_scheduled(Request(url), crawler.spider)
     # Refused and logged by the guard every time it is met: never skipped.
-    assert not known.skip("http://10.0.0.1/b.html", 1)
-    assert known.skip("http://8.8.8.8/b.html", 1)  # public: only the offsite filter drops it
+    assert not known.skip("http://10.0.0.1/b.html", 1, tally)
+    assert known.skip("http://8.8.8.8/b.html", 1, tally)  # public: the offsite filter drops it
 
 
 def test_the_spider_skips_only_links_it_has_followed_before():
