@@ -126,3 +126,56 @@ def test_a_jobdir_crawl_stopped_and_resumed_fetches_as_without_the_shortcut(tmp_
         known[mode] = stats.get("discovery/known_links", 0)
     assert known["fast"] > 0 == known["plain"]  # the resumed run took the shortcut
     assert got["fast"] == got["plain"]
+
+
+# Layers: every page links to every page of the next layer, to every page of the layers
+# above it (spelled as served, with a fragment, and with its query reordered) and home.  A
+# page is always first met from the layer above, whatever order concurrent fetches take, so
+# every count is the same from run to run: a concurrent crawl compares like a serial one.
+LAYERS = [["/"], *[[f"/l{d}/{i}.html?a={d}&b={i}" for i in range(24)] for d in (1, 2, 3)]]
+
+
+class _Layered(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        layer = next((d for d, urls in enumerate(LAYERS) if self.path in urls), None)
+        if layer is None:
+            self.send_error(404)
+            return
+        links = list(LAYERS[layer + 1]) if layer + 1 < len(LAYERS) else []
+        for above in LAYERS[:layer]:
+            links += [u for url in above for u in (url, url + "#x", _reordered(url))]
+        body = "".join(f'<p><a href="{u}">第{n}条</a></p>' for n, u in enumerate(links))
+        data = f"<html><body><p>{self.path}</p>{body}</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _reordered(url: str) -> str:
+    path, _, query = url.partition("?")
+    return f"{path}?{'&'.join(reversed(query.split('&')))}" if query else url
+
+
+def test_a_concurrent_crawl_counts_each_pages_links_at_its_own_depth(tmp_path):
+    settings = ("CONCURRENT_REQUESTS=16", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+                "DEPTH_STATS_VERBOSE=True", "DOWNLOAD_DELAY=0")
+    base = {**DOWNLOADER_MIDDLEWARES_BASE,
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "tests.hostile.plainoffsite.PlainOffsite": 50}
+    plain = ("DUPEFILTER_CLASS=scrapy.dupefilters.RFPDupeFilter",
+             f"DOWNLOADER_MIDDLEWARES_BASE={json.dumps(base)}")
+    got = {}
+    for mode, extra in {"fast": (), "plain": plain}.items():
+        with served(_Layered) as root:
+            pages, stats = _crawl_at(root, tmp_path / mode, *settings, *extra)
+        depths = {k: v for k, v in stats.items() if k.startswith("request_depth_count/")}
+        got[mode] = pages, depths, {k: stats.get(k) for k in COUNTED}
+        assert len(pages) == sum(map(len, LAYERS))
+    assert got["fast"][0] == got["plain"][0]
+    assert got["fast"][1] == got["plain"][1]
+    assert got["fast"][2] == got["plain"][2]
