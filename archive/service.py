@@ -71,6 +71,15 @@ def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
     return info
 
 
+def gzip_level(settings: Any) -> int:
+    """WARC_GZIP_LEVEL as an integer; its range is checked where it is used (warcfile)."""
+    try:
+        return settings.getint("WARC_GZIP_LEVEL", GZIP_LEVEL)
+    except ValueError:
+        raise ValueError(f"WARC_GZIP_LEVEL: an integer, got "
+                         f"{settings.get('WARC_GZIP_LEVEL')!r}") from None
+
+
 def dedup_path(settings: Any) -> Path:
     return Path(settings.get("WARC_DEDUP_PATH") or Path(settings.get("DATA_DIR")) / "digests.db")
 
@@ -114,7 +123,7 @@ class WarcService:
             helper = Helper("warc-writer", open_writer, directory, s.get("WARC_PREFIX"),
                             s.getint("WARC_MAX_SIZE"), warcinfo_fields(s, crawl_id),
                             dedup_path(s) if dedup else None,
-                            s.getint("WARC_GZIP_LEVEL", GZIP_LEVEL), spawn=True)
+                            gzip_level(s), spawn=True)
             service = cls(crawler, helper)
             # Connected last among archive handlers: pipelines have written by then.
             crawler.signals.connect(service.close, signal=signals.spider_closed)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy.crawler import Crawler
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
@@ -68,13 +69,23 @@ def test_a_level_outside_isals_range_is_a_clear_error(tmp_path):
         RotatingWarcWriter(tmp_path, "t", 10**9, {}, GZIP_LEVELS[-1] + 1)
 
 
-def test_the_setting_reaches_the_writer_process(tmp_path):
+def crawler_with_level(tmp_path: Path, level: object) -> Crawler:
     settings = {k: v for k, v in get_project_settings().items() if k.startswith("WARC_")}
-    settings.update({"DATA_DIR": str(tmp_path), "WARC_GZIP_LEVEL": 9})
+    settings.update({"DATA_DIR": str(tmp_path), "WARC_GZIP_LEVEL": level})
     crawler = get_crawler(settings_dict=settings)
     crawler._apply_settings()
+    return crawler
+
+
+def test_the_setting_reaches_the_writer_process(tmp_path):
     with pytest.raises(HelperDied, match="WARC_GZIP_LEVEL"):
-        WarcService.of(crawler)
+        WarcService.of(crawler_with_level(tmp_path, 9))
+
+
+@pytest.mark.parametrize("level", ["abc", "2.5", ""])
+def test_a_level_that_is_no_integer_is_named_in_the_error(tmp_path, level):
+    with pytest.raises(ValueError, match=f"WARC_GZIP_LEVEL: an integer, got {level!r}"):
+        WarcService.of(crawler_with_level(tmp_path, level))
 
 
 def account_by_asdict(result: CleanResult) -> dict[str, object]:
