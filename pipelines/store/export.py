@@ -24,7 +24,7 @@ FORMATS = ("jsonl", "csv", "parquet")
 # What a researcher exports: the report and its metadata, not crawl bookkeeping.  Columns
 # are taken in the table's order, less these.
 TABLES = {
-    "reports": {"minhash", "text_hash", "text_id"},  # text_*: the search index's (searchindex.py)
+    "reports": {"minhash"},
     "clusters": set(),
 }
 BATCH = 500

@@ -105,8 +105,12 @@ def record_page(db: sqlite_utils.Database, page: Page, crawl_id: int | None = No
         if report_id is not None:  # issue 11: near-duplicate cluster and canonical copy
             cluster.add_report(db, report_id, page_id, page.url, result, page.fingerprint)
         stitch.record(db, page, page_id)  # issue 19: articles split over pages
-        insert_rows(db, "removals", [{**r, "page_id": page_id, "report_id": report_id}
-                                     for r in removals])
+        # A report page has hundreds (pinyin glosses): tuples, not a dict per row.
+        db.conn.executemany(
+            "insert into removals (seq, kind, is_spam, text, page_id, report_id)"
+            " values (?, ?, ?, ?, ?, ?)",
+            [(r["seq"], r["kind"], r["is_spam"], r["text"], page_id, report_id)
+             for r in removals])
         errors = ([("fetch", page.error)] if page.error else []) + \
             [("clean", e) for e in (result.errors if result is not None else [])]
         insert_rows(db, "errors", [

@@ -37,7 +37,7 @@ _PINYIN_RE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ
 # Digits and blanks (×, X, ○, ＊...) all become one mark, runs collapsed: a template copy
 # whose numbers are blanked reads the same as its original.
 _MASK_RE = re.compile(r"[0-9０-９×xX*＊○〇□]+(?:[.．%％][0-9×xX]*)*")
-_DROP_RE = re.compile(r"[^\w#]+|_+")  # punctuation, symbols, spaces
+_KEEP_RE = re.compile(r"[\w#]+")  # all but punctuation, symbols and spaces (and "_" of \w)
 _RUNS_RE = re.compile(r"#{2,}")
 # The permutations of datasketch's MinHash with these parameters, and its "empty" value.
 _A, _B = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
@@ -76,7 +76,7 @@ def normalise(text: str) -> str:
     """The text as compared: NFKC, simplified, no pinyin glosses, numbers and × masked to #,
     no whitespace or punctuation, lower case."""
     text = _T2S.convert(_PINYIN_RE.sub("", _nfkc(text)))
-    text = _DROP_RE.sub("", _MASK_RE.sub("#", text))
+    text = "".join(_KEEP_RE.findall(_MASK_RE.sub("#", text))).replace("_", "")
     return _RUNS_RE.sub("#", text).lower()
 
 
