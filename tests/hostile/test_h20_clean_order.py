@@ -88,3 +88,30 @@ def test_a_fresh_process_cleans_as_one_that_cleaned_others_first(
     urls = [p[0] for p in pages()]
     wrong = [urls[i] for i, doc in json.loads(out.read_text()) if doc != reference[i]]
     assert not wrong, wrong[:8]
+
+
+FORMS = ("<html><head><title>意见征集</title></head><body><div><p>关于政府工作报告的意见征集，"
+         "欢迎社会各界积极参与，提出宝贵意见和建议。</p><form action='/x'><label for='a'>姓名"
+         "</label><input id='a' value='张三'><select><option>是</option></select><textarea>"
+         "意见内容</textarea></form><p>联系电话：0436-1234567，电子邮箱见下。</p><!-- 注释 -->"
+         "<p>各位代表：现在，我代表市人民政府作报告，请予审议。</p></div></body></html>").encode()
+
+
+def test_the_c_element_lookup_parses_as_lxml_htmls_own(monkeypatch) -> None:
+    # The cleaner's parser gives every element lxml.html's class in C (issue 20); the
+    # lxml.html parser, with its per-tag classes (forms, inputs, labels), must clean alike.
+    import lxml.html
+
+    from pipelines.clean import cleaner
+
+    all_pages = [*pages(), ("http://127.0.0.1/form", FORMS, {})]
+    with fresh_memos(True):
+        fast = [cleaner.clean(b, u, h).to_dict() for u, b, h in all_pages]
+    html_parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                       default_doctype=False, no_network=True, huge_tree=False)
+    monkeypatch.setattr(cleaner, "_PARSER", html_parser)
+    with fresh_memos(True):
+        slow = [cleaner.clean(b, u, h).to_dict() for u, b, h in all_pages]
+    assert fast[-1]["text"] and not fast[-1]["errors"]
+    wrong = [u for (u, _, _), a, b in zip(all_pages, fast, slow, strict=True) if a != b]
+    assert not wrong, wrong[:8]
