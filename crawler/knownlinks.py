@@ -38,7 +38,10 @@ from crawler import sitedepth
 from crawler.resolver import ip_literal
 from crawler.ssrf import SsrfGuardMiddleware
 
-_CACHED = 16384  # distinct URLs remembered (a few MB at most)
+# Distinct URLs remembered, each up to _CACHED_LENGTH characters: about 7 MB at most, 3 MB for
+# URLs of 100 characters.
+_CACHED = 8192
+_CACHED_LENGTH = 512
 _DEPTH = "scrapy.spidermiddlewares.depth.DepthMiddleware"
 _FILTERS: weakref.WeakKeyDictionary[Crawler, SeenFilter] = weakref.WeakKeyDictionary()
 
@@ -66,16 +69,20 @@ class SeenFilter(RFPDupeFilter):
 class Probe(NamedTuple):
     """A GET request for a URL, as the filters see it."""
 
-    url: str  # as the request holds it
+    length: int  # of the URL as the request holds it
     host: str  # its hostname ("" if none)
     fingerprint: bytes
     # scheme://host:port when the host is an IP literal, which the SSRF guard checks
     literal: str | None
 
 
-@lru_cache(maxsize=_CACHED)
 def probe(url: str) -> Probe | None:
-    """None: not a URL a request can have."""
+    """None: not a URL a request can have.  Remembered for URLs of ordinary length only, so
+    the cache stays a few MB whatever the pages link to."""
+    return _cached_probe(url) if len(url) <= _CACHED_LENGTH else _probe(url)
+
+
+def _probe(url: str) -> Probe | None:
     try:
         request = Request(url)
     except ValueError:
@@ -83,7 +90,11 @@ def probe(url: str) -> Probe | None:
     parts = urlsplit(request.url)
     host = sys.intern(parts.hostname or "")
     literal = sys.intern(f"{parts.scheme}://{parts.netloc}") if ip_literal(host) else None
-    return Probe(request.url, host, fingerprint(request), literal)
+    return Probe(len(request.url), host, fingerprint(request), literal)
+
+
+_cached_probe = lru_cache(maxsize=_CACHED)(_probe)
+probe.cache_clear = _cached_probe.cache_clear  # type: ignore[attr-defined]  # as lru_cache's
 
 
 def _downloader_middleware(crawler: Crawler, cls: type) -> Any:
@@ -143,30 +154,34 @@ class KnownLinks:
                 self.seen = seen
         return self.seen
 
-    def _guard_passes(self, p: Probe) -> bool:
+    def _guard_passes(self, url: str, p: Probe) -> bool:
         """Whether the SSRF guard lets a link to an IP literal be scheduled.  Its allowlist
         only grows while the crawl runs, so an address and port it passed, it passes again."""
         if self.guard is None or p.literal in self._passed:
             return True
-        if self.guard.link_refusal(p.url):
+        if self.guard.link_refusal(url):
             return False
         if len(self._passed) < _CACHED:
             self._passed.add(p.literal)
         return True
 
-    def skip(self, url: str, depth: int, tally: Tally) -> bool:
+    def skip(self, url: str, depth: int, tally: Tally | None = None) -> bool:
         """Whether a GET request for url at depth would be dropped by the offsite filter or
-        the dupefilter, and by nothing before them: counted as they would count it."""
-        p = probe(url)
-        if p is None or (self.max_length and len(p.url) > self.max_length):
-            return False
+        the dupefilter, and by nothing before them; if so, counted in tally (None: not
+        counted) as they would count it."""
+        if self.max_length and len(url) > self.max_length:
+            return False  # UrlLengthMiddleware drops it (escaping adds, never removes)
         if self.max_depth and depth > self.max_depth:
             return False
+        p = probe(url)
+        if p is None or (self.max_length and p.length > self.max_length):
+            return False
         if self.site_limits:
-            limit = sitedepth.limit_for(self.site_limits, p.url)
+            limit = sitedepth.host_limit(self.site_limits, p.host)
             if limit is not None and depth > limit:
                 return False
-        if p.literal is not None and not self._guard_passes(p):
+        tally = tally if tally is not None else Tally()
+        if p.literal is not None and not self._guard_passes(url, p):
             return False  # refused (and logged) by the guard, every time
         if (self.offsite is not None and p.host in self.offsite.domains_seen
                 and self.crawler.spider.allowed_domains == self.domains):

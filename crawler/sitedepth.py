@@ -27,7 +27,11 @@ def site_limits(sites: Iterable[Site]) -> dict[str, int]:
 
 def limit_for(limits: dict[str, int], url: str) -> int | None:
     """The max_depth of the site url belongs to (its host or a subdomain), if it has one."""
-    host = normalize_host(urlsplit(url).hostname or "")
+    return host_limit(limits, urlsplit(url).hostname or "")
+
+
+def host_limit(limits: dict[str, int], hostname: str) -> int | None:
+    host = normalize_host(hostname)
     for key, limit in limits.items():
         if host == key or host.endswith("." + key):
             return limit

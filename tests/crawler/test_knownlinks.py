@@ -275,3 +275,19 @@ def test_links_beyond_depth_limit_are_charged_and_counted_without_requests():
     request = Request(SITE, meta={"discovery": GENERIC, "depth": 1})
     response = HtmlResponse(SITE, body=html.encode(), encoding="utf-8", request=request)
     assert len([r for r in fast.spider.parse(response) if isinstance(r, Request)]) == 7
+
+
+def test_the_probe_cache_holds_urls_of_ordinary_length_only():
+    from crawler import knownlinks
+
+    crawler = _crawler()
+    known = KnownLinks.of(crawler)
+    limit = crawler.settings.getint("URLLENGTH_LIMIT")
+    knownlinks.probe.cache_clear()
+    too_long = f"{SITE}x/" + "a" * limit
+    assert not known.skip(too_long, 1)  # UrlLengthMiddleware's to drop, never probed
+    long = f"{SITE}y/".ljust(limit - 10, "a")
+    assert knownlinks.probe(long) == knownlinks._probe(long)  # probed, not remembered
+    assert knownlinks._cached_probe.cache_info().currsize == 0
+    assert knownlinks.probe(f"{SITE}a.html") is knownlinks.probe(f"{SITE}a.html")
+    assert knownlinks._cached_probe.cache_info().currsize == 1
