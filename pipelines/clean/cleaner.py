@@ -37,6 +37,8 @@ _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=Tr
 # Every element an lxml.html element (drop_tag, text_content ...), its class given in C:
 # lxml.html's own lookup is Python code run for every element object made.
 _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement))
+# Links as plain strings: "smart" ones each carry a reference to their element.
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
 # Bytes beyond this are not cleaned (the archive still holds them all): bounds time and memory
 # per page whatever DOWNLOAD_MAXSIZE is.
 MAX_CLEAN_BYTES = 8 * 1024 * 1024
@@ -148,7 +150,7 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     # stages walk the tree a dozen times, so every element is made once and held here.
     held = list(root.iter())
     r.removals += despam(root)
-    hrefs = root.xpath("//a/@href")  # before extraction: pagers sit outside the article
+    hrefs = _HREFS(root)  # before extraction: pagers sit outside the article
     raw_title, title_repeats, trusted = metadata.title_candidates(root)
     ext = extract(root, title_repeats)
     r.removals += ext.removals

@@ -71,11 +71,11 @@ _hides_short = lru_cache(maxsize=1024)(_hides)
 
 # Only simple `.cls` / `#id` selectors are trusted.
 _SIMPLE_SEL_RE = re.compile(r"^\s*(?:[a-z0-9]*)([.#])([A-Za-z0-9_-]+)\s*$", re.IGNORECASE)
-# Elements that may be hidden: a `hidden` attribute, or a style naming none, hidden, clip or
-# a hyphenated property.  The walk is XPath, the style test Python: the same test as an
-# XPath predicate (translate() per element) costs more than the walk, and pages repeat
-# their styles on element after element.
-_STYLED_XPATH = etree.XPath("//*[@style or @hidden]")
+# Elements that may be hidden: a `hidden` attribute, or a style that hides.  The walk is
+# XPath (descendant-or-self: `//*` steps through every node's children, slower), the style
+# test Python: the same test as an XPath predicate (translate() per element) costs more
+# than the walk, and pages repeat their styles on element after element.
+_STYLED_XPATH = etree.XPath("descendant-or-self::*[@style or @hidden]")
 _NONE_CASE = str.maketrans("DISPLAYNOVTHE", "displaynovthe")
 _HIDDEN_CASE = str.maketrans("VISBLTYHDN", "visbltyhdn")
 
@@ -85,13 +85,18 @@ def _names_hiding(style: str) -> bool:
             or "-" in style or "clip" in style)
 
 
-_may_hide = Memo(_names_hiding)
+_style_hides = Memo(lambda style: _names_hiding(style) and hides(style))
 
 
-def _style_candidates(root: etree._Element) -> list[etree._Element]:
+def _hidden_candidates(root: etree._Element) -> list[etree._Element]:
+    """Elements with a `hidden` attribute or an inline style that hides them, in order."""
     return [el for el in _STYLED_XPATH(root)
-            if el.get("hidden") is not None or _may_hide(el.get("style") or "")]
-_ID_XPATH = etree.XPath("//*[@id]")
+            if el.get("hidden") is not None or _style_hides(el.get("style") or "")]
+
+
+# Ids as plain strings (no element objects made): a soup needs one shared by _SOUP_MIN.
+_ID_VALUES = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
+_ID_XPATH = etree.XPath("descendant-or-self::*[@id]")
 
 
 def strip_noise(root: etree._Element) -> None:
@@ -148,6 +153,8 @@ def _drop(el: etree._Element) -> None:
 
 
 def remove_tag_soup(root: etree._Element) -> list[Removal]:
+    if max(Counter(_ID_VALUES(root)).values(), default=0) < _SOUP_MIN:
+        return []
     ids = _ID_XPATH(root)
     by_id: dict[str, list[etree._Element]] = {}
     for el in ids:
@@ -173,8 +180,7 @@ def remove_tag_soup(root: etree._Element) -> list[Removal]:
 
 
 def remove_hidden(root: etree._Element) -> list[Removal]:
-    candidates = [el for el in _style_candidates(root) if el.get("hidden") is not None
-                  or hides(el.get("style", ""))]
+    candidates = _hidden_candidates(root)
     for kind, name in hidden_selectors(root):
         if kind == "#":
             candidates += root.xpath("//body//*[@id=$n]", n=name)

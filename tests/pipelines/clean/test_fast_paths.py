@@ -25,7 +25,7 @@ from fixtureweb import load_manifest, site_file
 from fixtureweb.gold import load_hand_gold
 from pipelines.clean.cleaner import clean, parse
 from pipelines.clean.decode import decode
-from pipelines.clean.markup import _style_candidates
+from pipelines.clean.markup import _hidden_candidates, hides
 from pipelines.clean.memo import Memo
 from pipelines.clean.repair import byteslip
 from tests.shared import SEEDS
@@ -176,7 +176,9 @@ def test_hidden_candidates_are_those_of_the_xpath_predicate() -> None:
     roots += [parse(decode(body, headers)[0]) for _, body, headers in fixture_pages()]
     for root in roots:
         assert root is not None
-        assert _style_candidates(root) == _STYLE_XPATH(root)
+        want = [el for el in _STYLE_XPATH(root)
+                if el.get("hidden") is not None or hides(el.get("style", ""))]
+        assert _hidden_candidates(root) == want
 
 
 def test_page_pairs_answer_as_a_scan_of_the_page() -> None:
@@ -236,3 +238,48 @@ def test_a_memo_stays_within_its_bound() -> None:
         assert calls.count("x" * 6) == 2  # longer than `longest`: never kept
     finally:
         Memo._all.remove(memo)
+
+
+def _roots() -> list[etree._Element]:
+    """Parsed fixture and generated pages, and a page of every trigger the prefilters spare."""
+    styled = "".join(f'<p style="{s}">x</p>' for s in STYLES)
+    odd = ('<body><div id="s"><ul><li><a>1</a></li><li><a>2</a></li><li><a>3</a></li>'
+           '<li><a>4</a></li><li>5</li></ul></div><ol><li><b><a>x</a></b></li>'
+           '<li><a>y</a></li><li><a>z</a></li><li><a>w</a></li><p><a>v</a></p></ol>'
+           '<span id="s"></span><i id="s"></i><b id="s"></b><em id="s"></em>'
+           '<div width="0" style="color:red">a</div><td height="1">b</td>'
+           '<span style="FONT-SIZE:0"><i style="font-size:12px">c</i></span>'
+           '<p style="opacity:0">d</p><p style="Max-Height:0;overflow:hidden">e</p></body>')
+    roots = [parse(f"<html><body>{styled}</body></html>"), parse(f"<html>{odd}</html>")]
+    pages = fixture_pages() + site_pages()
+    roots += [parse(decode(body, headers)[0]) for _, body, headers in pages]
+    return [root for root in roots if root is not None]
+
+
+_OLD_TEASERS = etree.XPath(
+    "//*[self::ul or self::ol][count(li[.//a]) >= 4 and count(li[.//a]) * 2 >= count(li)]"
+    "/li[.//a]")
+_OLD_STYLED = etree.XPath("//body//*[@style or @width or @height]")
+_OLD_IDS = etree.XPath("//*[@id]")
+
+
+def test_tree_prefilters_find_what_the_full_walks_find() -> None:
+    from collections import Counter
+
+    from pipelines.clean.hidden import zero_size, zero_size_boxes
+    from pipelines.clean.maintext import teaser_items
+    from pipelines.clean.markup import _ID_VALUES
+
+    roots = _roots()
+    seen = Counter()
+    for root in roots:
+        body = root.find(".//body")
+        teasers = teaser_items(body)
+        assert teasers == set(_OLD_TEASERS(body))
+        boxes = zero_size_boxes(root)
+        assert boxes == [el for el in _OLD_STYLED(root) if zero_size(el)]
+        ids = Counter(_ID_VALUES(root))
+        assert ids == Counter(el.get("id") for el in _OLD_IDS(root))
+        seen.update(teasers=bool(teasers), boxes=bool(boxes), soup=max(ids.values(), default=0) >= 5)
+    # The comparisons above are only worth something where each walk found something.
+    assert seen["teasers"] and seen["boxes"] and seen["soup"], seen
