@@ -19,7 +19,7 @@ import pytest
 
 from pipelines.clean.memo import Memo
 from pipelines.clean.repair import byteslip
-from tests.hostile.cleanpages import clean_in_order, pages
+from tests.hostile.cleanpages import as_html, clean_in_order, pages
 from tests.paths import REPO
 from tests.shared import SEEDS
 
@@ -115,3 +115,65 @@ def test_the_c_element_lookup_parses_as_lxml_htmls_own(monkeypatch) -> None:
     assert fast[-1]["text"] and not fast[-1]["errors"]
     wrong = [u for (u, _, _), a, b in zip(all_pages, fast, slow, strict=True) if a != b]
     assert not wrong, wrong[:8]
+
+
+def test_a_page_of_many_distinct_lines_leaves_the_memos_a_few_mb(monkeypatch) -> None:
+    import gc
+    import tracemalloc
+
+    from pipelines.clean.cleaner import clean
+
+    lines = [x for p in sorted(SEEDS.glob("*.txt"))
+             for x in p.read_text(encoding="utf-8").split("\n") if len(x) > 12]
+    digits = "零一二三四五六七八九"
+    body = ("<html><head><title>政府工作报告</title></head><body><div>" + "".join(
+        f"<p>{lines[i % len(lines)][:14]}，第{''.join(digits[int(c)] for c in str(i))}项。</p>"
+        for i in range(60_000)) + "</div></body></html>").encode()
+    with fresh_memos(True):
+        clean(as_html(lines[0], lines[:50]), "http://127.0.0.1/warm")  # models loaded
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            assert clean(body, "http://127.0.0.1/many").text
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert all(m._held <= m.budget for m in Memo._all)
+        assert len(byteslip._ACROSS) <= byteslip._ACROSS_SPOTS
+    assert held < 48_000_000, held  # ~20 MB measured for 100,000 lines (issue 20)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="pipelines/clean/chrome.py for_matching's lru_cache "
+                   "(4096 entries) keeps lines of any length with their converted copies: 8 "
+                   "pages of 20 paragraphs of 50,000 characters leave ~48 MB held, 4096 such "
+                   "lines ~1 GB per clean worker (metadata.py calls it on every line)")
+def test_pages_of_long_paragraphs_leave_the_cleaners_caches_a_few_mb() -> None:
+    import gc
+    import tracemalloc
+
+    from pipelines.clean.cleaner import clean
+
+    rng = random.Random(5)
+    chars = [chr(c) for c in range(0x4E00, 0x9FA5)]
+
+    def page(k: int) -> bytes:
+        paras = ["".join(rng.choice(chars) for _ in range(50_000)) + "。" for _ in range(20)]
+        return as_html(f"报告{k}", paras)
+
+    bodies = [page(k) for k in range(9)]
+    with fresh_memos(True):
+        clean(bodies[0], "http://127.0.0.1/warm")  # models loaded
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for k, body in enumerate(bodies[1:]):
+                clean(body, f"http://127.0.0.1/{k}")
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+    assert held < 16_000_000, held
