@@ -91,6 +91,11 @@ def _drop(el: etree._Element) -> None:
     parent.remove(el)
 
 
+def link_text(a: etree._Element) -> str:
+    """All text inside a link; most links hold only their own text, read without XPath."""
+    return (a.text or "") if len(a) == 0 else _STRING(a)
+
+
 def zero_size_boxes(root: etree._Element) -> list[etree._Element]:
     """Elements in <body> whose attributes or inline style make their text unreadable."""
     # Most styles on a page are paragraph layout: the memo rejects them without the
@@ -107,7 +112,7 @@ def remove_hidden_spam(root: etree._Element) -> list[Removal]:
     doomed = [(el, "hidden" if zero_size(el) else "chrome") for el in root.iter("marquee")]
     doomed += [(el, "hidden") for el in zero_size_boxes(root) if el.tag != "marquee"]
     doomed += [(a, "spam_word") for a in root.iter("a")
-               if len(t := _STRING(a).strip()) <= _LINK_TEXT_MAX and t and is_spam_link(t)]
+               if len(t := link_text(a).strip()) <= _LINK_TEXT_MAX and t and is_spam_link(t)]
     gone: set[etree._Element] = set()
     for el, kind in doomed:
         if el in gone or el.getparent() is None or any(a in gone for a in el.iterancestors()):

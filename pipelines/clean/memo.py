@@ -3,8 +3,9 @@
 A report reaches a crawl many times over (mirrors, reposts, content-farm copies, a site's
 own print and mobile views), and every copy repeats the lines of the others, so a stage
 that depends on its text and nothing else can answer a text it has seen from a memo.  Each
-memo forgets its oldest entries first and is bounded by the characters it holds; longer
-texts are never memoised (a hostile page's megabyte line would only crowd the others out).
+memo forgets the entries least recently asked for first and is bounded by the characters it
+holds; longer texts are never memoised (a hostile page's megabyte line would only crowd
+the others out).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Memo(Generic[K, T]):
             return self.fn(key)
         memo = self._memo
         if (found := memo.get(key)) is not None:
+            memo.move_to_end(key)  # least recently used first out: copies keep coming back
             return found[1]
         value = self.fn(key)
         if (n := self.size(key)) <= self.longest:

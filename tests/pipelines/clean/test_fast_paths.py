@@ -283,3 +283,18 @@ def test_tree_prefilters_find_what_the_full_walks_find() -> None:
         seen.update(teasers=bool(teasers), boxes=bool(boxes), soup=max(ids.values(), default=0) >= 5)
     # The comparisons above are only worth something where each walk found something.
     assert seen["teasers"] and seen["boxes"] and seen["soup"], seen
+
+
+def test_a_memo_keeps_what_is_asked_again() -> None:
+    from pipelines.clean.memo import ENTRY
+
+    calls: list[str] = []
+    memo = Memo(lambda s: calls.append(s) or s, budget=3 * (ENTRY + 2))
+    try:
+        for n in range(10):
+            memo("aa")
+            memo(f"{n:02d}")
+        assert calls.count("aa") == 1  # asked every round: never the least recently used
+        assert memo("00") == "00" and calls.count("00") == 2
+    finally:
+        Memo._all.remove(memo)
