@@ -245,7 +245,7 @@ def _roots() -> list[etree._Element]:
     styled = "".join(f'<p style="{s}">x</p>' for s in STYLES)
     odd = ('<body><div id="s"><ul><li><a>1</a></li><li><a>2</a></li><li><a>3</a></li>'
            '<li><a>4</a></li><li>5</li></ul></div><ol><li><b><a>x</a></b></li>'
-           '<li><a>y</a></li><li><a>z</a></li><li><a>w</a></li><p><a>v</a></p></ol>'
+           '<li><a>y</a></li><li><a>z</a></li><li><a>w</a></li><p><a>v<b>u</b>t</a><a></a></p></ol>'
            '<span id="s"></span><i id="s"></i><b id="s"></b><em id="s"></em>'
            '<div width="0" style="color:red">a</div><td height="1">b</td>'
            '<span style="FONT-SIZE:0"><i style="font-size:12px">c</i></span>'
@@ -266,7 +266,7 @@ _OLD_IDS = etree.XPath("//*[@id]")
 def test_tree_prefilters_find_what_the_full_walks_find() -> None:
     from collections import Counter
 
-    from pipelines.clean.hidden import zero_size, zero_size_boxes
+    from pipelines.clean.hidden import _STRING, link_text, zero_size, zero_size_boxes
     from pipelines.clean.maintext import teaser_items
     from pipelines.clean.markup import _ID_VALUES
 
@@ -278,6 +278,7 @@ def test_tree_prefilters_find_what_the_full_walks_find() -> None:
         assert teasers == set(_OLD_TEASERS(body))
         boxes = zero_size_boxes(root)
         assert boxes == [el for el in _OLD_STYLED(root) if zero_size(el)]
+        assert all(link_text(a) == _STRING(a) for a in root.iter("a"))
         ids = Counter(_ID_VALUES(root))
         assert ids == Counter(el.get("id") for el in _OLD_IDS(root))
         seen.update(teasers=bool(teasers), boxes=bool(boxes), soup=max(ids.values(), default=0) >= 5)
