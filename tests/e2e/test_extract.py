@@ -15,8 +15,9 @@ from tests.shared import CORPUS as SHARED_CORPUS
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 
 CORPUS = SHARED_CORPUS / "warc"
-# Surrogate keys and crawl bookkeeping: not in the WARC, numbered by whoever writes the rows.
-NOT_IN_WARC = {"id", "page_id", "crawl_id"}
+# Surrogate keys and crawl bookkeeping: not in the WARC, numbered by whoever writes the rows
+# (text_id: the id of the first report with the same text, pipelines/store/searchindex.py).
+NOT_IN_WARC = {"id", "page_id", "crawl_id", "text_id"}
 
 
 def extract(data: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
