@@ -20,6 +20,7 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import TextResponse, XmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.selector import Selector as ScrapySelector
 from scrapy.utils.response import get_base_url
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
@@ -34,7 +35,10 @@ _SCHEMES = frozenset(("http", "https", "file", "ftp"))  # what LinkExtractor cal
 # discovery.link_kind decides which attachment links look like reports.
 DENIED_EXTENSIONS = tuple(f".{e}" for e in IGNORED_EXTENSIONS
                           if e not in discovery.ATTACHMENT_EXTENSIONS)
-_CACHED = 16384  # distinct URLs each cache remembers (a few MB at most)
+# Distinct URLs each cache remembers, of up to _CACHED_LENGTH characters (longer ones are
+# worked out each time): a few MB at most whatever the pages link to.
+_CACHED = 8192
+_CACHED_LENGTH = 256
 # An absolute http(s) URL with a host: joined to any base of the same scheme, the result
 # depends on nothing else of the base.
 _ABSOLUTE = re.compile(r"https?://[^/?#]")
@@ -78,9 +82,13 @@ def extract_links(response: TextResponse, denied: Iterable[str] = DENIED_EXTENSI
 
 
 def _root(response: TextResponse) -> etree._Element:
-    """The page's parse tree; Scrapy's own selector raises on an unusable <base href>."""
+    """The page's parse tree; Scrapy's own selector raises on an unusable <base href>.
+
+    Not response.selector, which the response would keep: the selector refers back to it, a
+    cycle only a full gc pass frees, holding the body, its text and its lxml tree (tens of MB
+    for a large page) long after the page is done.  The links are all it is parsed for."""
     try:
-        return response.selector.root
+        return ScrapySelector(response).root
     except ValueError:
         kind = "xml" if isinstance(response, XmlResponse) else "html"
         return Selector(text=response.text, type=kind, base_url=response.url).root
@@ -110,25 +118,35 @@ def _join(base: str, origin: str, href: str) -> str:
     """urljoin(base, href), from the cache when only base's scheme and host matter: for a
     path from the root or an absolute http(s) URL, which recur on every page of a site."""
     if origin and ((href[:1] == "/" and href[1:2] != "/") or _ABSOLUTE.match(href)):
-        return _cached_join(origin, href)
+        return _cached_join(origin, href) if len(href) <= _CACHED_LENGTH else urljoin(origin, href)
     return urljoin(base, href)
 
 
-@lru_cache(maxsize=_CACHED)
-def _cached_join(origin: str, href: str) -> str:
-    return urljoin(origin, href)
+_cached_join = lru_cache(maxsize=_CACHED)(urljoin)
 
 
-@lru_cache(maxsize=_CACHED)
 def _safe(url: str, encoding: str) -> str | None:
+    return _cached_safe(url, encoding) if len(url) <= _CACHED_LENGTH else _safe_url(url, encoding)
+
+
+def _safe_url(url: str, encoding: str) -> str | None:
     try:
         return safe_url_string(url, encoding=encoding)
     except ValueError:
         return None
 
 
-@lru_cache(maxsize=_CACHED)
+_cached_safe = lru_cache(maxsize=_CACHED)(_safe_url)
+
+
 def _allowed(url: str, denied: tuple[str, ...]) -> bool:
+    return _cached_allowed(url, denied) if len(url) <= _CACHED_LENGTH else _followable(url, denied)
+
+
+def _followable(url: str, denied: tuple[str, ...]) -> bool:
     if url.split("://", 1)[0] not in _SCHEMES:
         return False
     return not urlparse(url).path.lower().endswith(denied)
+
+
+_cached_allowed = lru_cache(maxsize=_CACHED)(_followable)

@@ -220,11 +220,6 @@ class ReportsSpider(Spider):
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
         links = extract_links(response, dealt_with=lambda url: self._dropped_anyway(
             url, depth, too_deep, tally))
-        # Scrapy caches the selector on the response, and the selector refers back to it: a
-        # cycle that only a full gc pass frees, holding the body, its text and its lxml tree
-        # (tens of MB for a large page) long after the page is done.  Memory then grew with
-        # the bytes fetched.  The links were all the selector was for.
-        response._cached_selector = None
         # An article's other parts are report links if the article is about a report.
         reportish = discovery.mentions_report(response.text, keywords)
         for link in links:

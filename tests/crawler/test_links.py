@@ -101,3 +101,19 @@ def test_links_dealt_with_are_left_out_and_asked_about_once(encoding: str) -> No
                                dealt_with=dealt_with)
     assert asked == [link.url for link in every]
     assert kept == every[::2]
+
+
+def test_long_links_are_worked_out_each_time_not_remembered() -> None:
+    hrefs = [f"/{i}/" + "a" * 2000 for i in range(3)] + [f"http://b.gov.cn/{'b' * 300}", "/x"]
+    url = "http://gov.example.cn/d/p.html"
+    body = page(hrefs).encode()
+    for cache in (links._cached_join, links._cached_safe, links._cached_allowed):
+        cache.cache_clear()
+    found = [(link.url, link.text) for link in
+             links.extract_links(HtmlResponse(url, body=body, encoding="utf-8"))]
+    assert found == scrapy_links(HtmlResponse(url, body=body, encoding="utf-8"))
+    assert len(found) == 6  # and page()'s <area>
+    # Only the short links were remembered (/x and /area.html, joined before and after
+    # they are made safe).
+    assert [c.cache_info().currsize for c in (links._cached_join, links._cached_safe,
+                                              links._cached_allowed)] == [4, 2, 2]
