@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import opencc
 
+from pipelines.clean.memo import Memo
+
 _T2S = opencc.OpenCC("t2s")
 # Pinyin glosses a broken converter inserts after characters: 發(fā)布
 _PINYIN_RE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}[)）]")
@@ -36,10 +38,14 @@ _SIZE_BUTTONS_RE = re.compile(r"^[-•·\s]*(?:[大中小]|[【\[]?[大中小][�
 _LONG_CHROME_MAX = 160  # content-farm intros and copyright lines can be this long
 
 
-@lru_cache(maxsize=4096)
-def for_matching(line: str) -> str:
+def _for_matching(line: str) -> str:
     """Simplified script without pinyin glosses, so patterns see pages as served in any form."""
     return _T2S.convert(_PINYIN_RE.sub("", line))
+
+
+# Bounded by the characters it holds, not by entries: metadata asks it about every line of a
+# page, and a page of long paragraphs would otherwise keep megabytes per entry.
+for_matching = Memo(_for_matching)
 
 
 # Words of page tool bars; a line made only of them is a tool bar (打印 关闭, 字体：大 中 小).

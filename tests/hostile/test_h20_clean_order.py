@@ -145,11 +145,6 @@ def test_a_page_of_many_distinct_lines_leaves_the_memos_a_few_mb(monkeypatch) ->
     assert held < 48_000_000, held  # ~20 MB measured for 100,000 lines (issue 20)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="pipelines/clean/chrome.py for_matching's lru_cache "
-                   "(4096 entries) keeps lines of any length with their converted copies: 8 "
-                   "pages of 20 paragraphs of 50,000 characters leave ~48 MB held, 4096 such "
-                   "lines ~1 GB per clean worker (metadata.py calls it on every line)")
 def test_pages_of_long_paragraphs_leave_the_cleaners_caches_a_few_mb() -> None:
     import gc
     import tracemalloc

@@ -82,7 +82,7 @@ def document(s: str) -> str:
 
 def _chrome(s: str) -> None:
     # (is_chrome judges lines of at most 160 characters: its cost is bounded.)
-    chrome.for_matching.cache_clear()  # cached by line: a second run would cost nothing
+    chrome.for_matching.clear()  # cached by line: a second run would cost nothing
     chrome.for_matching(s)
     chrome.is_edge_junk(s)
 
@@ -92,7 +92,7 @@ def _markup(s: str) -> None:
 
 
 def _maintext(s: str) -> None:
-    chrome.for_matching.cache_clear()
+    chrome.for_matching.clear()
     extract(parse(document(s)))
 
 
@@ -103,7 +103,7 @@ def _classify(s: str) -> None:
 
 
 def _metadata(s: str) -> None:
-    chrome.for_matching.cache_clear()
+    chrome.for_matching.clear()
     root = parse(document(s))
     metadata.title_candidates(root)
     lines = s.split("\n")
@@ -113,7 +113,7 @@ def _metadata(s: str) -> None:
 
 
 def _clean(s: str) -> None:
-    chrome.for_matching.cache_clear()
+    chrome.for_matching.clear()
     clean(s.encode("utf-8", "replace"), URL)  # no Content-Type: clean() tells HTML from text
 
 
