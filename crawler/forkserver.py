@@ -12,12 +12,13 @@ Only the forkserver imports this module, never the crawl process.
 import contextlib
 
 from pipelines import clean_pipeline  # noqa: F401 - what the workers are sent and run
-from pipelines.clean import attachments, cleaner  # noqa: F401
-from pipelines.clean.repair import charmodel
+from pipelines.clean import (
+    attachments,  # noqa: F401 - PDF and DOCX pages
+    cleaner,
+)
 from pipelines.store.copies import fingerprint  # noqa: F401 - a report's, made by its worker
 
 # A model that cannot load here must not take the forkserver, and every worker, down with it:
 # each worker then tries as it starts (pipelines.clean_pipeline.warm_up) and on its pages.
 with contextlib.suppress(Exception):
-    charmodel.model()
-    charmodel.is_hant("")  # builds both OpenCC tables, as the first traditional page would
+    cleaner.warm()

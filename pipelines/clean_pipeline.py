@@ -82,14 +82,12 @@ def warm_up() -> None:
     CLEAN_TIMEOUT.  Forked from the forkserver, which preloads them (crawler/forkserver.py),
     a worker has them already; forked by `scrapy extract`, it loads them here."""
     from pipelines.clean import attachments, cleaner  # noqa: F401
-    from pipelines.clean.repair import charmodel
     from pipelines.store.copies import fingerprint  # noqa: F401
 
     # A model that cannot load must not keep the worker from starting: each page then
     # tries again, and records why.
     with contextlib.suppress(Exception):
-        charmodel.model()
-        charmodel.is_hant("")  # builds both OpenCC tables, as the first traditional page would
+        cleaner.warm()
 
 
 def worker_count(value: int) -> int:

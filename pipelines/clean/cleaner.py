@@ -81,6 +81,19 @@ def _utf8_without_controls(text: str) -> bytes | None:
     return data if len(data.translate(None, _CONTROL_BYTES)) == len(data) else None
 
 
+def warm() -> None:
+    """Load every table the cleaner builds on first use (the character model, both OpenCC
+    tables, the GBK tables, the divisions list), so no page pays for them.  Raises if one
+    cannot load."""
+    from pipelines.clean import divisions
+    from pipelines.clean.repair import byteslip, charmodel
+
+    charmodel.model()
+    charmodel.is_hant("")  # builds both OpenCC tables, as the first traditional page would
+    byteslip.warm()
+    divisions.warm()
+
+
 def _is_plain(text: str, headers: Any) -> bool:
     ctype = (header_value(headers, "content-type") or "").lower()
     if ctype.startswith("text/plain"):
@@ -129,7 +142,7 @@ def _text_stage(key: tuple[str, tuple[str, ...]]) -> _Text:
 # Every stage above is a pure function of the key (the byte-slip search and the lost
 # characters read the page's own script and pairs, nothing else), and reposts and mirrors
 # of a report extract to the same text: the last hundred or so pages' answers are kept.
-_text_stages = Memo(_text_stage, budget=2_500_000, longest=200_000,
+_text_stages = Memo(_text_stage, budget=5_000_000, longest=200_000,
                     size=lambda key: len(key[0]) + sum(map(len, key[1])))
 
 

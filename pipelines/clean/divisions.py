@@ -52,6 +52,11 @@ def _levels() -> dict[str, str]:
     return found
 
 
+def warm() -> None:
+    """Load the divisions list now rather than on the first page that names a place."""
+    _levels()
+
+
 def known_level(name: str) -> str | None:
     """The level of a division the list knows by this exact name, else None."""
     return _levels().get(name)

@@ -3,14 +3,13 @@
 A report reaches a crawl many times over (mirrors, reposts, content-farm copies, a site's
 own print and mobile views), and every copy repeats the lines of the others, so a stage
 that depends on its text and nothing else can answer a text it has seen from a memo.  Each
-memo forgets the entries least recently asked for first and is bounded by the characters it
+memo forgets (roughly) the entries least recently asked for first and is bounded by the characters it
 holds; longer texts are never memoised (a hostile page's megabyte line would only crowd
 the others out).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -19,11 +18,17 @@ T = TypeVar("T")
 
 MAX_LINE = 2000  # characters: longer lines are computed each time
 BUDGET = 500_000  # characters of texts each memo keeps (a few MB with their answers)
+_MISS = object()
 ENTRY = 50  # characters' worth of bookkeeping an entry costs: many short lines count too
 
 
 class Memo(Generic[K, T]):
-    """`fn(key)`, memoised for keys (texts) of at most `longest` characters (`size`)."""
+    """`fn(key)`, memoised for keys (texts) of at most `longest` characters (`size`).
+
+    Least recently used first out, approximately and cheaply: entries live in a young and
+    an old generation of at most half the budget each; a hit in the old one moves the entry
+    to the young one, and a full young generation becomes the old one (the old is dropped).
+    A hit in the young generation is one dict look-up, which most of a page's are."""
 
     _all: list[Memo] = []
     enabled = True  # False: every call computes, line-wise paths off (tests compare both)
@@ -34,29 +39,43 @@ class Memo(Generic[K, T]):
         self.budget = budget
         self.longest = longest
         self.size = size
-        self._memo: OrderedDict[K, tuple[int, T]] = OrderedDict()
-        self._held = 0
+        self._young: dict[K, T] = {}
+        self._old: dict[K, T] = {}
+        self._young_held = self._old_held = 0
         Memo._all.append(self)
 
     def __call__(self, key: K) -> T:
         if not Memo.enabled:
             return self.fn(key)
-        memo = self._memo
-        if (found := memo.get(key)) is not None:
-            memo.move_to_end(key)  # least recently used first out: copies keep coming back
-            return found[1]
+        if (found := self._young.get(key, _MISS)) is not _MISS:
+            return found  # type: ignore[return-value]
+        if (found := self._old.pop(key, _MISS)) is not _MISS:
+            n = self.size(key) + ENTRY
+            self._old_held -= n
+            self._keep(key, found, n)  # type: ignore[arg-type]
+            return found  # type: ignore[return-value]
         value = self.fn(key)
-        if (n := self.size(key)) <= self.longest:
-            n += ENTRY
-            memo[key] = (n, value)
-            self._held += n
-            while self._held > self.budget and memo:
-                self._held -= memo.popitem(last=False)[1][0]
+        if (n := self.size(key)) <= self.longest and n + ENTRY <= self.budget // 2:
+            self._keep(key, value, n + ENTRY)
         return value
 
+    def _keep(self, key: K, value: T, n: int) -> None:
+        if self._young_held + n > self.budget // 2:
+            self._old, self._old_held = self._young, self._young_held
+            self._young, self._young_held = {}, 0
+        self._young[key] = value
+        self._young_held += n
+
+    @property
+    def _held(self) -> int:
+        return self._young_held + self._old_held
+
+    def __len__(self) -> int:
+        return len(self._young) + len(self._old)
+
     def clear(self) -> None:
-        self._memo.clear()
-        self._held = 0
+        self._young, self._old = {}, {}
+        self._young_held = self._old_held = 0
 
     @classmethod
     def clear_all(cls) -> None:

@@ -91,6 +91,11 @@ def _gbk() -> tuple[dict[int, str], _Line, _Line]:
     return chars, rows, cols
 
 
+def warm() -> None:
+    """Build the GBK tables now (a process's first slipped page would pay ~0.1 s for them)."""
+    _drop_openers()
+
+
 @cache
 def _drop_openers() -> frozenset[int]:
     """Bytes that begin some pair the GBK decoder cannot print (user-defined, unassigned)."""

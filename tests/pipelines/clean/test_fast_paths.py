@@ -230,7 +230,7 @@ def test_a_memo_stays_within_its_bound() -> None:
     try:
         for n in range(100):
             assert memo(f"a{n:02d}") == f"A{n:02d}"
-            assert memo._held <= memo.budget and len(memo._memo) <= 10
+            assert memo._held <= memo.budget and len(memo) <= 10
         assert memo("a99") == "A99" and calls.count("a99") == 1  # kept: among the newest
         assert memo("a00") == "A00" and calls.count("a00") == 2  # forgotten: the oldest
         memo("x" * 6)
