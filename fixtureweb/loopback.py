@@ -7,6 +7,7 @@ import socket
 import socketserver
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 
 
 def free_port() -> int:
@@ -29,3 +30,18 @@ def served(handler: type[socketserver.BaseRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class PageHandler(BaseHTTPRequestHandler):
+    """A quiet handler for a test's own site: subclasses answer do_GET with send_page."""
+
+    def send_page(self, body: bytes, ctype: str = "text/html; charset=utf-8",
+                  status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass

@@ -12,9 +12,8 @@ import contextlib
 import random
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 
-from fixtureweb.loopback import served
+from fixtureweb.loopback import PageHandler, served
 
 # CJK Unified Ideographs: three bytes each in UTF-8.
 _FIRST, _LAST = 0x4E00, 0x9FA5
@@ -40,7 +39,7 @@ def page(i: int, size: int) -> bytes:
     return body + b"</body></html>\n"
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(PageHandler):
     protocol_version = "HTTP/1.1"
     pages = 0
     size = 0
@@ -48,27 +47,18 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         path = self.path.split("?", 1)[0]
         if path == "/robots.txt":
-            self._send(b"User-agent: *\nDisallow:\n", "text/plain")
+            self.send_page(b"User-agent: *\nDisallow:\n", "text/plain")
         elif path in ("/", "/index.html"):
             links = "".join(f'<li><a href="/p/{i}.html">第{i}号公告</a></li>\n'
                             for i in range(self.pages))
-            self._send(f'<html><head><meta charset="utf-8"><title>公告</title></head>'
+            self.send_page(f'<html><head><meta charset="utf-8"><title>公告</title></head>'
                        f"<body><ul>\n{links}</ul></body></html>\n".encode(), "text/html")
         elif path.startswith("/p/") and path.endswith(".html") and \
                 path[3:-5].isdigit() and int(path[3:-5]) < self.pages:
-            self._send(page(int(path[3:-5]), self.size), "text/html; charset=utf-8")
+            self.send_page(page(int(path[3:-5]), self.size), "text/html; charset=utf-8")
         else:
-            self._send(b"<html><body>404</body></html>", "text/html", 404)
+            self.send_page(b"<html><body>404</body></html>", "text/html", 404)
 
-    def _send(self, body: bytes, ctype: str, status: int = 200) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @contextlib.contextmanager

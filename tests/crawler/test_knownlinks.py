@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from scrapy.core.scheduler import Scheduler
@@ -24,7 +23,7 @@ from crawler.knownlinks import KnownLinks, SeenFilter, Tally
 from crawler.spiders.reports import ReportsSpider
 from crawler.ssrf import SsrfGuardMiddleware
 from fixtureweb.crawl import crawl
-from fixtureweb.loopback import served
+from fixtureweb.loopback import PageHandler, served
 from tests.crawler.test_discovery import project_settings
 
 SITE = "http://www.example.gov.cn/"
@@ -193,7 +192,7 @@ PAGES = {
 SERVED: list[str] = []
 
 
-class _Site(BaseHTTPRequestHandler):
+class _Site(PageHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         SERVED.append(self.path)
         links = PAGES.get(self.path)
@@ -202,14 +201,7 @@ class _Site(BaseHTTPRequestHandler):
             return
         body = "".join(f'<p><a href="{u}">链接</a></p>' for u in links)
         data = f"<html><body><p>{self.path}</p>{body}</body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
+        self.send_page(data)
 
 
 def _crawl(tmp_path, *settings: str) -> tuple[dict[str, int], dict]:

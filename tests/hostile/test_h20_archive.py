@@ -9,14 +9,13 @@ import re
 import sqlite3
 import subprocess
 import zlib
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from fixtureweb.crawl import SCRAPY, crawl
-from fixtureweb.loopback import served
+from fixtureweb.loopback import PageHandler, served
 from tests.paths import REPO
 
 WARCIO = str(REPO / ".venv" / "bin" / "warcio")
@@ -24,7 +23,7 @@ PAGES = {f"/p{i}.html": [f"/p{j}.html" for j in range(i + 1, min(i + 4, 12))]
          for i in range(12)}
 
 
-class _Site(BaseHTTPRequestHandler):
+class _Site(PageHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         path = "/p0.html" if self.path == "/" else self.path
         if path not in PAGES:
@@ -34,14 +33,7 @@ class _Site(BaseHTTPRequestHandler):
         text = "".join(f"<p>{path}：本市各项工作稳步推进，第{i}段。</p>" for i in range(40))
         data = (f"<html><head><title>政府工作报告{path}</title></head><body>{text}{links}"
                 "</body></html>").encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
+        self.send_page(data)
 
 
 def _crawl(data: Path, *settings: str) -> subprocess.CompletedProcess[str]:

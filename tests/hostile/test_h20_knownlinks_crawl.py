@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from http.server import BaseHTTPRequestHandler
 
 from scrapy.settings.default_settings import DOWNLOADER_MIDDLEWARES_BASE
 
 from fixtureweb.crawl import crawl
-from fixtureweb.loopback import served
+from fixtureweb.loopback import PageHandler, served
 
 PORT_HOLDER: list[int] = []
 SHARED = ["/a.html", "/a.html#top", "/l?b=2&a=1", "/l?a=1&b=2", "/%E4%B8%AD.html", "/中.html",
@@ -35,7 +34,7 @@ PAGES = {
 REDIRECTS = {"/r": "/t.html", "/moved": "/n.html"}
 
 
-class _Site(BaseHTTPRequestHandler):
+class _Site(PageHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         from urllib.parse import unquote, urlsplit
 
@@ -53,14 +52,7 @@ class _Site(BaseHTTPRequestHandler):
         links = [u.format(port=port) for u in PAGES[path] + SHARED]
         body = "".join(f'<p><a href="{u}">链接{n}</a></p>' for n, u in enumerate(links))
         data = f"<html><body><p>{path}</p>{body}</body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
+        self.send_page(data)
 
 
 def _crawl_at(base: str, tmp_path, *settings: str) -> tuple[list[tuple], dict]:
@@ -135,7 +127,7 @@ def test_a_jobdir_crawl_stopped_and_resumed_fetches_as_without_the_shortcut(tmp_
 LAYERS = [["/"], *[[f"/l{d}/{i}.html?a={d}&b={i}" for i in range(24)] for d in (1, 2, 3)]]
 
 
-class _Layered(BaseHTTPRequestHandler):
+class _Layered(PageHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         layer = next((d for d, urls in enumerate(LAYERS) if self.path in urls), None)
         if layer is None:
@@ -146,14 +138,7 @@ class _Layered(BaseHTTPRequestHandler):
             links += [u for url in above for u in (url, url + "#x", _reordered(url))]
         body = "".join(f'<p><a href="{u}">第{n}条</a></p>' for n, u in enumerate(links))
         data = f"<html><body><p>{self.path}</p>{body}</body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
+        self.send_page(data)
 
 
 def _reordered(url: str) -> str:
