@@ -94,6 +94,15 @@ def warm() -> None:
     divisions.warm()
 
 
+def forget() -> None:
+    """Forget what cleaning keeps across pages: the memos and the byte-slip searches.  Output
+    never depends on them; timing and memory tests start from nothing."""
+    from pipelines.clean.repair import byteslip
+
+    Memo.clear_all()
+    byteslip.forget()
+
+
 def _is_plain(text: str, headers: Any) -> bool:
     ctype = (header_value(headers, "content-type") or "").lower()
     if ctype.startswith("text/plain"):

@@ -12,13 +12,13 @@ import json
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
+from pipelines.clean.cleaner import forget
 from pipelines.clean.memo import Memo
 from pipelines.clean.repair import byteslip
+from tests.cleanmemos import memos
 from tests.hostile.cleanpages import as_html, clean_in_order, pages
 from tests.paths import REPO
 from tests.shared import SEEDS
@@ -26,27 +26,13 @@ from tests.shared import SEEDS
 pytestmark = pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not mounted")
 
 
-@contextmanager
-def fresh_memos(enabled: bool) -> Iterator[None]:
-    Memo.clear_all()
-    byteslip._ACROSS.clear()
-    Memo.enabled = enabled
-    try:
-        yield
-    finally:
-        Memo.enabled = True
-        Memo.clear_all()
-        byteslip._ACROSS.clear()
-
-
 @pytest.fixture(scope="module")
 def reference() -> dict[int, str]:
     """Every page cleaned alone, no memo and no cross-page cache."""
     out = {}
-    with fresh_memos(False):
+    with memos(False):
         for i in range(len(pages())):
-            Memo.clear_all()
-            byteslip._ACROSS.clear()
+            forget()
             out.update(clean_in_order([i]))
     return out
 
@@ -69,7 +55,7 @@ def test_the_pages_exercise_the_memoised_stages(reference: dict[int, str]) -> No
 @pytest.mark.parametrize("name", list(_orders(1)))
 def test_any_order_cleans_as_each_page_alone(reference: dict[int, str], name: str) -> None:
     order = _orders(len(reference))[name]
-    with fresh_memos(True):
+    with memos(True):
         got = clean_in_order(order)
     urls = [p[0] for p in pages()]
     wrong = [urls[i] for i, doc in got if doc != reference[i]]
@@ -105,12 +91,12 @@ def test_the_c_element_lookup_parses_as_lxml_htmls_own(monkeypatch) -> None:
     from pipelines.clean import cleaner
 
     all_pages = [*pages(), ("http://127.0.0.1/form", FORMS, {})]
-    with fresh_memos(True):
+    with memos(True):
         fast = [cleaner.clean(b, u, h).to_dict() for u, b, h in all_pages]
     html_parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
                                        default_doctype=False, no_network=True, huge_tree=False)
     monkeypatch.setattr(cleaner, "_PARSER", html_parser)
-    with fresh_memos(True):
+    with memos(True):
         slow = [cleaner.clean(b, u, h).to_dict() for u, b, h in all_pages]
     assert fast[-1]["text"] and not fast[-1]["errors"]
     wrong = [u for (u, _, _), a, b in zip(all_pages, fast, slow, strict=True) if a != b]
@@ -129,7 +115,7 @@ def test_a_page_of_many_distinct_lines_leaves_the_memos_a_few_mb(monkeypatch) ->
     body = ("<html><head><title>政府工作报告</title></head><body><div>" + "".join(
         f"<p>{lines[i % len(lines)][:14]}，第{''.join(digits[int(c)] for c in str(i))}项。</p>"
         for i in range(60_000)) + "</div></body></html>").encode()
-    with fresh_memos(True):
+    with memos(True):
         clean(as_html(lines[0], lines[:50]), "http://127.0.0.1/warm")  # models loaded
         gc.collect()
         tracemalloc.start()
@@ -159,7 +145,7 @@ def test_pages_of_long_paragraphs_leave_the_cleaners_caches_a_few_mb() -> None:
         return as_html(f"报告{k}", paras)
 
     bodies = [page(k) for k in range(9)]
-    with fresh_memos(True):
+    with memos(True):
         clean(bodies[0], "http://127.0.0.1/warm")  # models loaded
         gc.collect()
         tracemalloc.start()

@@ -91,6 +91,11 @@ def _gbk() -> tuple[dict[int, str], _Line, _Line]:
     return chars, rows, cols
 
 
+def forget() -> None:
+    """Drop the searches kept across pages (a test measuring the work wants them gone)."""
+    _ACROSS.clear()
+
+
 def warm() -> None:
     """Build the GBK tables now (a process's first slipped page would pay ~0.1 s for them)."""
     _drop_openers()

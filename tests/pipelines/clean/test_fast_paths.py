@@ -14,8 +14,6 @@ kind of damage the line-wise stages repair.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import opencc
 import pytest
@@ -28,6 +26,7 @@ from pipelines.clean.decode import decode
 from pipelines.clean.markup import _hidden_candidates, hides
 from pipelines.clean.memo import Memo
 from pipelines.clean.repair import byteslip
+from tests.cleanmemos import memos
 from tests.shared import SEEDS
 
 _Page = tuple[str, bytes, dict[str, str]]
@@ -95,24 +94,11 @@ def seed_pages() -> list[_Page]:
     return pages
 
 
-@contextmanager
-def memos(enabled: bool) -> Iterator[None]:
-    Memo.clear_all()
-    byteslip._ACROSS.clear()
-    Memo.enabled = enabled
-    try:
-        yield
-    finally:
-        Memo.enabled = True
-        Memo.clear_all()
-        byteslip._ACROSS.clear()
-
-
 def slow(pages: list[_Page]) -> list[dict]:
     out = []
     with memos(False):
         for url, body, headers in pages:
-            byteslip._ACROSS.clear()  # every search runs on its own page
+            byteslip.forget()  # every search runs on its own page
             out.append(clean(body, url, headers).to_dict())
     return out
 
