@@ -291,25 +291,28 @@ def run_wget(url: str, n: int, work: Path, depth: int, timeout: float = 3600,
 
 
 def _cluster(url: str, redis_url: str, workers: int, work: Path, depth: int,
-             concurrency: int, timeout: float) -> tuple[int, float, int]:
-    """`workers` distributed workers crawl the site: (pages, seconds, worst exit code).
-    Seconds run from the first fetch to the last in any worker's database, so neither
-    start-up nor the idle wait before closing counts."""
+             concurrency: int, timeout: float) -> tuple[int, float, int, list[Usage]]:
+    """`workers` distributed workers crawl the site: (pages, seconds, worst exit code, each
+    worker's usage).  Seconds run from the first fetch to the last in any worker's database,
+    so neither start-up nor the idle wait before closing counts."""
     import sqlite3
+    from concurrent.futures import ThreadPoolExecutor
     from datetime import datetime
 
     push = [SCRAPY, "push_starts", "--reset", "-s", f"REDIS_URL={redis_url}",
             "-a", f"start_urls={url}"]
     subprocess.run(push, cwd=REPO, env=loopback_env(), capture_output=True, check=True)
     dirs = [work / f"redis-{workers}-{i}" for i in range(workers)]
-    procs = []
     for d in dirs:
         shutil.rmtree(d, ignore_errors=True)
-        cmd = [*crawl_cmd(url, d, depth, concurrency), "-s", f"REDIS_URL={redis_url}",
-               "-s", "DISTRIBUTED_IDLE_CLOSE=1"]
-        procs.append(subprocess.Popen(cmd, cwd=REPO, env=loopback_env(),
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    codes = [p.wait(timeout=timeout) for p in procs]
+    cmds = [[*crawl_cmd(url, d, depth, concurrency), "-s", f"REDIS_URL={redis_url}",
+             "-s", "DISTRIBUTED_IDLE_CLOSE=1"] for d in dirs]
+    # Each worker measured as every other crawler is (CPU and memory of its process group),
+    # all of them at once.
+    with ThreadPoolExecutor(workers) as pool:
+        uses = list(pool.map(lambda c, d: measured(c, d.with_suffix(".log"), timeout),
+                             cmds, dirs))
+    codes = [use.code for use in uses]
     times, pages = [], 0
     for d in dirs:
         db = sqlite3.connect(d / "reports.db")
@@ -319,7 +322,7 @@ def _cluster(url: str, redis_url: str, workers: int, work: Path, depth: int,
         db.close()
         shutil.rmtree(d, ignore_errors=True)
     span = [datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (min(times), max(times))]
-    return pages, (span[1] - span[0]).total_seconds(), max(codes)
+    return pages, (span[1] - span[0]).total_seconds(), max(codes), uses
 
 
 def run_redis(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
@@ -334,8 +337,11 @@ def run_redis(url: str, n: int, work: Path, depth: int, concurrency: int = 32,
             two = _cluster(url, redis_url, 2, work, depth, concurrency, timeout)
     except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as e:
         return Run("scrapy-redis", n, returncode=-1, note=f"n/a ({e})"[:200])
-    rate = [p / s if s > 0 else 0.0 for p, s, _ in (one, two)]
+    rate = [p / s if s > 0 else 0.0 for p, s, _, _ in (one, two)]
+    uses = two[3]
     return Run("scrapy-redis", n, two[0], two[1], two[1], returncode=max(one[2], two[2]),
+               maxrss_mb=sum(u.maxrss_mb for u in uses), cpu=sum(u.cpu for u in uses),
+               pss_mb=sum(u.pss_mb for u in uses),
                note=f"1 worker: {rate[0]:.1f} pages/s; 2 workers: {rate[1]:.1f} pages/s "
                     f"({rate[1] / rate[0] if rate[0] else 0:.2f}x)")
 
