@@ -61,7 +61,7 @@ def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
     PDF/DOCX attachments (recognised by their bytes: servers often send them as
     application/octet-stream) go through the same stages as text (issue 9).
     """
-    # The cleaner (lxml, OpenCC) and fingerprints (numpy, datasketch) are imported where the
+    # The cleaner (lxml, OpenCC) and fingerprints (numpy) are imported where the
     # cleaning runs, to keep the crawl process lean: the workers have them from the start
     # (warm_up).
     from pipelines.clean.attachments import clean_attachment

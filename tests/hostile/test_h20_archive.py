@@ -99,7 +99,7 @@ def test_a_real_crawls_warcs_read_with_every_standard_reader(tmp_path, level):
     assert len(responses) >= len(PAGES)  # "/" is p0.html
 
 
-@pytest.mark.parametrize("module", ["opencc", "datasketch"])  # db-writer, clean workers
+@pytest.mark.parametrize("module", ["opencc", "numpy"])  # db-writer, clean workers
 def test_a_helper_that_cannot_import_what_it_needs_stops_the_crawl(tmp_path, module):
     # The module, hidden from every process of the crawl: whichever role imports it first
     # (the crawl process, the forkserver, a clean worker, a writer) must fail the crawl with

@@ -5,7 +5,8 @@ of a few reports, that is the whole of a cluster that keeps growing, and cluster
 quadratic.  Here each bucket maps a cluster to its copies in that bucket; a look-up counts, per
 cluster, the bands it shares with the query and returns a few copies of each of the clusters
 sharing the most bands.  The bands and rows are datasketch's optimum for the threshold (false
-positives and negatives weighed equally), so the same pairs of copies meet as before.
+positives and negatives weighed equally; pipelines/store/copies/minhash.py), so the same pairs
+of copies meet as before.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections import Counter
 from itertools import islice
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
+
+from pipelines.store.copies.minhash import Signature, bands_and_rows
 
 PER_CLUSTER = 3  # copies of one cluster compared with the query
 MAX_CLUSTERS = 50  # clusters compared with the query: those sharing the most bands with it
@@ -27,8 +29,7 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
 
 class BandIndex:
     def __init__(self, threshold: float, num_perm: int):
-        params = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.bands, self.rows = params.b, params.r
+        self.bands, self.rows = bands_and_rows(threshold, num_perm)
         if self.rows > len(_MIX):
             raise ValueError(f"clusters: {self.rows} rows per band is more than supported")
         self.tables: list[dict[int, dict[int, dict[int, None]]]] = [{} for _ in range(self.bands)]
@@ -37,13 +38,13 @@ class BandIndex:
     def __len__(self) -> int:
         return len(self.placed)
 
-    def keys(self, sig: LeanMinHash) -> list[int]:
+    def keys(self, sig: Signature) -> list[int]:
         values = np.asarray(sig.hashvalues[: self.bands * self.rows], dtype=np.uint64)
         with np.errstate(over="ignore"):  # wrapping arithmetic is the point
             mixed = (values.reshape(self.bands, self.rows) * _MIX[: self.rows]).sum(axis=1)
         return mixed.tolist()
 
-    def add(self, copy_id: int, cluster_id: int, sig: LeanMinHash) -> None:
+    def add(self, copy_id: int, cluster_id: int, sig: Signature) -> None:
         self.remove(copy_id)  # a row id reused after a delete or a rolled-back insert
         keys = self.keys(sig)
         for table, key in zip(self.tables, keys, strict=True):
@@ -64,7 +65,7 @@ class BandIndex:
                 if not bucket:
                     del table[key]
 
-    def candidates(self, sig: LeanMinHash, per_cluster: int = PER_CLUSTER,
+    def candidates(self, sig: Signature, per_cluster: int = PER_CLUSTER,
                    max_clusters: int = MAX_CLUSTERS) -> dict[int, list[int]]:
         """cluster -> a few of its copies, for the clusters sharing the most bands with sig."""
         hits: Counter[int] = Counter()

@@ -36,11 +36,12 @@ from pipelines.store.db import host, insert_row, now_iso, update_row
 from pipelines.store.sites import SitesFileError, load_sites
 
 if TYPE_CHECKING:
-    from datasketch import LeanMinHash
+    from pipelines.store.copies.minhash import Signature
 
 
-# fingerprint and bandindex (datasketch, scipy, numpy) are imported by the methods that use
-# them: the crawl process imports this module but clusters only in the database writer.
+# minhash and bandindex (numpy) are imported by the methods that use them: the crawl process
+# imports this module but clusters only in the database writer.  fingerprint (OpenCC, its
+# tables) only for a report that comes without its fingerprint: the cleaning workers send it.
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +117,9 @@ class Clusterer:
         self.threshold = threshold
         sites = db.execute("select name, region, level, kind, hosts from known_sites").fetchall()
         self.sites = SiteIndex.from_rows(sites)
-        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
+        from pipelines.store.copies import minhash as mh  # lazy: keeps the crawl process lean
         from pipelines.store.copies.bandindex import BandIndex  # lazy: the same
-        self.index = BandIndex(threshold, fp.NUM_PERM)
+        self.index = BandIndex(threshold, mh.NUM_PERM)
         # The rankings of recently touched clusters (least recently used dropped first).
         self.rankings: OrderedDict[int, Ranking] = OrderedDict()
         self.last_id = 0
@@ -131,23 +132,25 @@ class Clusterer:
     def _sync(self) -> None:
         """Index copies written since the last look (at first: all), also by another writer;
         after another connection's commit the cached rankings are read again."""
-        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
+        from pipelines.store.copies import minhash as mh  # lazy: keeps the crawl process lean
         version = self._data_version()
         if version != self.data_version:
             self.data_version = version
             self.rankings.clear()
         for copy_id, cluster_id, blob in self.db.execute(
                 "select id, cluster_id, minhash from report_copies where id > ? and shingles >= ?"
-                " and minhash is not null", [self.last_id, fp.MIN_SHINGLES]):
-            self.index.add(copy_id, cluster_id, fp.from_blob(blob))
+                " and minhash is not null", [self.last_id, mh.MIN_SHINGLES]):
+            self.index.add(copy_id, cluster_id, mh.from_blob(blob))
         self.last_id = self.db.execute("select coalesce(max(id), 0) from report_copies"
                                        ).fetchone()[0]
 
     def add(self, report_id: int, page_id: int, url: str, result: CleanResult,
             fingerprint: Fingerprint | None = None) -> int:
-        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
-        fingerprint = fingerprint or fp.fingerprint_of(result.text)
-        sig, shingles = fp.from_blob(fingerprint.minhash), fingerprint.shingles
+        from pipelines.store.copies import minhash as mh  # lazy: keeps the crawl process lean
+        if fingerprint is None:
+            from pipelines.store.copies.fingerprint import fingerprint_of
+            fingerprint = fingerprint_of(result.text)
+        sig, shingles = mh.from_blob(fingerprint.minhash), fingerprint.shingles
         self._sync()
         found = self.db.execute("select id, cluster_id from report_copies where report_id = ?",
                                 [report_id]).fetchone()
@@ -173,7 +176,7 @@ class Clusterer:
             update_row(self.db, "report_copies", copy_id, row)
         else:
             copy_id = insert_row(self.db, "report_copies", row)
-        if shingles >= fp.MIN_SHINGLES:
+        if shingles >= mh.MIN_SHINGLES:
             self.index.add(copy_id, cluster_id, sig)
         self.last_id = max(self.last_id, copy_id)
         marked = self.db.execute("select is_fragment from reports where id = ?",
@@ -190,10 +193,10 @@ class Clusterer:
                     rewrite=found is not None and ranking.best is copy)
         return cluster_id
 
-    def _match(self, sig: LeanMinHash, shingles: int, region: str | None, year: int | None,
+    def _match(self, sig: Signature, shingles: int, region: str | None, year: int | None,
                own: int | None) -> int | None:
-        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
-        if shingles < fp.MIN_SHINGLES:
+        from pipelines.store.copies import minhash as mh  # lazy: keeps the crawl process lean
+        if shingles < mh.MIN_SHINGLES:
             return None
         picks = self.index.candidates(sig)
         ids = {i for members in picks.values() for i in members}
@@ -213,7 +216,7 @@ class Clusterer:
                 continue  # two places' reports
             if year and c_year and year != c_year:
                 continue  # two years' reports of one place (or one place and another's)
-            sim = sig.jaccard(fp.from_blob(blob))
+            sim = sig.jaccard(mh.from_blob(blob))
             if sim >= self.threshold and (best is None or sim > best[0]):
                 best = (sim, cluster_id)
         return best[1] if best else None
@@ -281,9 +284,9 @@ class Clusterer:
             self.rankings.popitem(last=False)
 
     def _write(self, cluster_id: int, ranking: Ranking, touched: set[int],
-               sigs: dict[int, LeanMinHash], rewrite: bool = False) -> None:
+               sigs: dict[int, Signature], rewrite: bool = False) -> None:
         """Write the copies whose ranking changed and the cluster's row."""
-        from pipelines.store.copies import fingerprint as fp  # lazy: keeps the crawl process lean
+        from pipelines.store.copies import minhash as mh  # lazy: keeps the crawl process lean
         best = ranking.best
         if best is None:
             self.db.execute("delete from clusters where id = ?", [cluster_id])
@@ -294,14 +297,14 @@ class Clusterer:
             blobs = dict(self.db.execute("select id, minhash from report_copies where"
                                          " cluster_id = ? and minhash is not null",
                                          [cluster_id]).fetchall())
-            best_sig = fp.from_blob(blobs[best.id]) if best.id in blobs else None
-            sims = {i: self._similarity(best_sig, fp.from_blob(b)) for i, b in blobs.items()}
+            best_sig = mh.from_blob(blobs[best.id]) if best.id in blobs else None
+            sims = {i: self._similarity(best_sig, mh.from_blob(b)) for i, b in blobs.items()}
             touched = set(ranking.copies)
             ranking.canonical, rewrite = best.id, True
         elif sigs:
             best_blob = self.db.execute("select minhash from report_copies where id = ?",
                                         [best.id]).fetchone()
-            best_sig = fp.from_blob(best_blob[0]) if best_blob and best_blob[0] else None
+            best_sig = mh.from_blob(best_blob[0]) if best_blob and best_blob[0] else None
             sims = {i: self._similarity(best_sig, s) for i, s in sigs.items()}
         updates = []
         touched = touched | ranking.unchecked | {best.id}
@@ -339,5 +342,5 @@ class Clusterer:
         update_row(self.db, "clusters", cluster_id, row)
 
     @staticmethod
-    def _similarity(best: LeanMinHash | None, sig: LeanMinHash) -> float | None:
+    def _similarity(best: Signature | None, sig: Signature) -> float | None:
         return round(sig.jaccard(best), 3) if best is not None else None

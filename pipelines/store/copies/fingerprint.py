@@ -3,7 +3,7 @@
 A copy of a report differs from its original in ways that carry no content: traditional
 script, pinyin glosses from a broken converter, full-width forms, numbers or names blanked to
 ×, spacing and punctuation.  `normalise` removes all of that; the fingerprint is a MinHash
-(datasketch's "affine32" scheme, its values exactly) over the character k-shingles of what is
+(datasketch's "affine32" scheme, its values exactly: pipelines/store/copies/minhash.py) over the character k-shingles of what is
 left.
 
 Issue 20: on a 23,000-character report this took 18 ms, a third of a cleaning worker's time.
@@ -21,15 +21,21 @@ from collections import OrderedDict
 
 import numpy as np
 import opencc
-from datasketch import LeanMinHash, MinHash
 
 from pipelines.page import Fingerprint
+from pipelines.store.copies.minhash import (  # noqa: F401 - also named from here
+    EMPTY,
+    MIN_SHINGLES,
+    NUM_PERM,
+    SCHEME,
+    SEED,
+    Signature,
+    from_blob,
+    permutations,
+    to_blob,
+)
 
 SHINGLE = 5  # characters per shingle: Chinese words are 1-4 characters, so 5 spans a phrase
-NUM_PERM = 128
-SEED = 1
-SCHEME = "affine32"  # uint32 hash values: 4 bytes per permutation in the database
-MIN_SHINGLES = 20  # fewer than this: too short to compare, never merged with anything
 CACHED_TEXTS = 4096  # fingerprints of recent texts kept per process (about 3 MB)
 
 _T2S = opencc.OpenCC("t2s")
@@ -39,9 +45,7 @@ _PINYIN_RE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ
 _MASK_RE = re.compile(r"[0-9０-９×xX*＊○〇□]+(?:[.．%％][0-9×xX]*)*")
 _KEEP_RE = re.compile(r"[\w#]+")  # all but punctuation, symbols and spaces (and "_" of \w)
 _RUNS_RE = re.compile(r"#{2,}")
-# The permutations of datasketch's MinHash with these parameters, and its "empty" value.
-_A, _B = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-_EMPTY = np.uint32(0xFFFFFFFF)
+_A, _B = permutations(NUM_PERM, SEED)
 
 
 def _compat_forms() -> dict[str, str]:
@@ -104,7 +108,7 @@ def _minhash(hashes: np.ndarray) -> np.ndarray:
     """The hash values datasketch's MinHash.update_batch gives these hashes (identity hash
     function, scheme affine32): per permutation the least of a * fmix32(h) + b, mod 2**32.
     One permutation at a time over the hashes, in place, rather than a matrix of them all."""
-    out = np.full(NUM_PERM, _EMPTY, dtype=np.uint32)
+    out = np.full(NUM_PERM, EMPTY, dtype=np.uint32)
     if not len(hashes):
         return out
     h = hashes ^ (hashes >> np.uint32(16))  # the MurmurHash3 finaliser
@@ -120,10 +124,10 @@ def _minhash(hashes: np.ndarray) -> np.ndarray:
     return out
 
 
-def signature(text: str) -> tuple[LeanMinHash, int]:
+def signature(text: str) -> tuple[Signature, int]:
     """(MinHash of the normalised text's shingles, number of distinct shingles)."""
     hashes = shingle_hashes(normalise(text))
-    return LeanMinHash(seed=SEED, hashvalues=_minhash(hashes), scheme=SCHEME), len(hashes)
+    return Signature(_minhash(hashes)), len(hashes)
 
 
 # Fingerprints of recent texts, by a digest of the text: copies of one report are often
@@ -144,15 +148,6 @@ def fingerprint_of(text: str) -> Fingerprint:
     if len(_recent) > CACHED_TEXTS:
         _recent.popitem(last=False)
     return found
-
-
-def to_blob(sig: LeanMinHash) -> bytes:
-    return np.asarray(sig.hashvalues, dtype=np.uint32).tobytes()
-
-
-def from_blob(blob: bytes) -> LeanMinHash:
-    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(blob, dtype=np.uint32),
-                       scheme=SCHEME)
 
 
 def similarity(a: str, b: str) -> float:
