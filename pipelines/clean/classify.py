@@ -10,6 +10,7 @@ reporter's third person.
 
 from __future__ import annotations
 
+import math
 import re
 
 from pipelines.clean.memo import Memo
@@ -67,11 +68,11 @@ def _cjk_lines(lines: list[str]) -> int:
     return sum(map(_cjk_line, lines))
 
 
-def placeholders(text: str) -> int:
-    """How many placeholder runs `_PLACEHOLDER_RE.findall` finds, trying only the places
-    where one can begin."""
+def placeholders(text: str, enough: int | None = None) -> int:
+    """How many placeholder runs `_PLACEHOLDER_RE.findall` finds (at most `enough`), trying
+    only the places where one can begin."""
     n = pos = 0
-    while start := _PLACEHOLDER_START_RE.search(text, pos):
+    while n != enough and (start := _PLACEHOLDER_START_RE.search(text, pos)):
         if found := _PLACEHOLDER_RE.match(text, start.start()):
             n += 1
             pos = found.end()
@@ -82,8 +83,21 @@ def placeholders(text: str) -> int:
 
 def is_template(text: str) -> bool:
     """True when numbers/names were blanked to placeholder runs at a meaningful density."""
-    n = placeholders(text)
-    return n >= TEMPLATE_MIN_PLACEHOLDERS and n * 10000 / max(len(text), 1) >= TEMPLATE_PER_10K
+    # The verdict grows with the count: counting stops at the fewest that make a template
+    # (a template page has hundreds, all but the first few not searched for).
+    need = _fewest(max(len(text), 1))
+    return placeholders(text, need) >= need
+
+
+def _fewest(length: int) -> int:
+    """The smallest count `n` with n >= TEMPLATE_MIN_PLACEHOLDERS and
+    n * 10000 / length >= TEMPLATE_PER_10K, in the same float arithmetic."""
+    n = max(TEMPLATE_MIN_PLACEHOLDERS, math.ceil(TEMPLATE_PER_10K * length / 10000))
+    while n * 10000 / length < TEMPLATE_PER_10K:
+        n += 1
+    while n > TEMPLATE_MIN_PLACEHOLDERS and (n - 1) * 10000 / length >= TEMPLATE_PER_10K:
+        n -= 1
+    return n
 
 
 def report_score(title: str, lines: list[str]) -> int:

@@ -362,6 +362,23 @@ def _strip_learned(line: str, learned: set[str], brands: re.Pattern[str] | None,
 
 
 def _strip_line(text: str, removals: list[Removal]) -> str:
+    line, found = _stripped_lines(text)
+    removals += found
+    return line
+
+
+def _stripped(text: str) -> tuple[str, tuple[Removal, ...]]:
+    """(the line without its spam chains, their removals)."""
+    removals: list[Removal] = []
+    return _strip_chains(text, removals), tuple(removals)
+
+
+# A spam line is spliced into every copy of its page, and the chain pattern's scan costs
+# far more than the look-up: the answers are memoised by line.
+_stripped_lines = Memo(_stripped)
+
+
+def _strip_chains(text: str, removals: list[Removal]) -> str:
     chain_re, strong_re = _patterns()
 
     spans = _ordinary_spans(text)

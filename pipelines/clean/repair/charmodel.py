@@ -25,7 +25,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
@@ -357,7 +357,12 @@ def _others() -> tuple[re.Pattern[str], re.Pattern[str]]:
 def is_hant(text: str) -> bool:
     """Rough script vote for internal scoring (the script stage makes the real decision):
     more characters t2s would change than s2t would."""
-    sample = text[:4000]
+    return _vote(text[:4000])
+
+
+# The byte-slip and lost-character stages both ask about a page, mostly with the same start.
+@lru_cache(maxsize=4)
+def _vote(sample: str) -> bool:
     not_trad, not_simp = _others()
     return len(not_trad.sub("", sample)) > len(not_simp.sub("", sample))
 

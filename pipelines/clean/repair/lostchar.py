@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines.clean.memo import Memo
 from pipelines.clean.repair.pinyin import toneless
 from pipelines.clean.result import Removal
 
@@ -62,9 +63,8 @@ def restore_lost_chars(text: str, hant: bool | None = None) -> tuple[str, list[R
 def _with_tail(text: str, removals: list[Removal], hant: bool | None) -> str:
     if ")" not in text:
         return text
-    from pipelines.clean.repair.charmodel import is_hant, model, to_traditional
+    from pipelines.clean.repair.charmodel import is_hant, to_traditional
 
-    m = model()
     chosen: dict[tuple[str, str, str], str] = {}  # a page repeating a spot scores it once
 
     def sub(mt: re.Match[str]) -> str:
@@ -74,16 +74,32 @@ def _with_tail(text: str, removals: list[Removal], hant: bool | None) -> str:
         right = text[end : end + 3].split("\n")[0]
         key = (syllable, left, right)
         if key not in chosen:
-            chosen[key] = ""  # no character has that reading: the spot stays
-            if chars := m.chars_for(toneless(syllable))[:12]:
-                best = max(chars, key=lambda c: m.score(c, left, right))
+            # "": no character has that reading, the spot stays.
+            if best := _readings(key):
                 nonlocal hant
                 if hant is None:
                     hant = is_hant(text)
-                chosen[key] = to_traditional(best) if hant else best
+                best = to_traditional(best) if hant else best
+            chosen[key] = best
         if not (best := chosen[key]):
             return mt.group(0)
         removals.append(Removal(kind="lost_char", text=f"{mt.group(0)}→{best}"))
         return best
 
     return LOST_WITH_TAIL.sub(sub, text)
+
+
+def _reading(key: tuple[str, str, str]) -> str:
+    """The character (simplified) the model likes best with reading `syllable` between
+    `left` and `right`; "" when no character has that reading."""
+    from pipelines.clean.repair.charmodel import model
+
+    syllable, left, right = key
+    m = model()
+    if chars := m.chars_for(toneless(syllable))[:12]:
+        return max(chars, key=lambda c: m.score(c, left, right))
+    return ""
+
+
+# Copies of a page repeat its lost characters with their neighbours: each spot is scored once.
+_readings = Memo(_reading, budget=50_000, size=lambda key: sum(map(len, key)))

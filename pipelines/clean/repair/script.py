@@ -42,6 +42,19 @@ def _pairs(a: str, b: str) -> tuple[Sequence[str], Sequence[str]]:
     return chars, out
 
 
+def _changed(a: Sequence[str], b: Sequence[str]) -> int:
+    """Positions where `a` and `b` (equal lengths) differ, counted in C for strings of the
+    basic plane: their UTF-16 code units are XORed as two integers, and a position is
+    unchanged where both bytes of its unit came out zero."""
+    if isinstance(a, str) and isinstance(b, str):
+        x, y = a.encode("utf-16-le", "surrogatepass"), b.encode("utf-16-le", "surrogatepass")
+        if len(x) == len(y) == 2 * len(a):  # no pairs of surrogates: one unit per character
+            d = (int.from_bytes(x, "little") ^ int.from_bytes(y, "little")).to_bytes(len(x), "little")
+            either = int.from_bytes(d[0::2], "little") | int.from_bytes(d[1::2], "little")
+            return len(a) - either.to_bytes(len(a), "little").count(0)
+    return sum(map(operator.ne, a, b))
+
+
 def _mostly_traditional(text: str, converted: str) -> bool:
     """At least HANT_MIN and HANT_SHARE of the CJK characters changed.  Counted a chunk at
     a time: unchanged chunks compare equal in C, and a traditional page is decided as soon
@@ -52,7 +65,7 @@ def _mostly_traditional(text: str, converted: str) -> bool:
     for k in range(0, len(a), _CHUNK):
         x, y = a[k : k + _CHUNK], b[k : k + _CHUNK]
         if x != y:
-            changed += sum(map(operator.ne, x, y))
+            changed += _changed(x, y)
             if changed >= sure:
                 return True
     cjk = len(_NOT_CJK.sub("", text))  # CJK characters
