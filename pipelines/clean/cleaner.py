@@ -7,6 +7,7 @@ classify/metadata → assemble.  One lxml parse per page; every stage is a pure 
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 from collections.abc import Mapping
@@ -44,8 +45,9 @@ _HREFS = etree.XPath("//a/@href", smart_strings=False)
 MAX_CLEAN_BYTES = 8 * 1024 * 1024
 
 
-def parse(text: str, plain: bool = False) -> etree._Element | None:
-    """One lxml parse.  Plain text becomes one <p> per line so the same extractor runs."""
+def parse(text: str, plain: bool = False, utf8: bytes | None = None) -> etree._Element | None:
+    """One lxml parse.  Plain text becomes one <p> per line so the same extractor runs.
+    `utf8`: the text's UTF-8 bytes, if the caller has them (then they need not be made)."""
     if plain:
         # Blank lines would be empty <p>s, which hold no text: a page of line breaks alone
         # would be a million elements to walk.
@@ -53,8 +55,13 @@ def parse(text: str, plain: bool = False) -> etree._Element | None:
             f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip()
         ) + "</body></html>"
     # Control characters are invalid in XML text and lxml refuses them on every edit.
+    size = len(text)
     text = _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text))
-    if (data := _utf8_without_controls(text)) is None:
+    if utf8 is not None and not plain and len(text) == size:  # nothing was cut: still its bytes
+        data = _without_controls(utf8)
+    else:
+        data = _utf8_without_controls(text)
+    if data is None:
         text = _CONTROL_RE.sub("", text)
         data = text.encode("utf-8", "replace")
     if not data.strip():
@@ -77,6 +84,14 @@ def _utf8_without_controls(text: str) -> bytes | None:
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
+        return None
+    return _without_controls(data)
+
+
+def _without_controls(data: bytes) -> bytes | None:
+    """UTF-8 `data` if its text has nothing _CONTROL_RE finds, else None (valid UTF-8 holds
+    no surrogates, and U+FFFE/U+FFFF are these byte runs wherever they occur)."""
+    if b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
         return None
     return data if len(data.translate(None, _CONTROL_BYTES)) == len(data) else None
 
@@ -162,9 +177,13 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     if len(body) > MAX_CLEAN_BYTES:
         r.errors.append(f"body of {len(body)} bytes truncated to {MAX_CLEAN_BYTES} for cleaning")
         body = body[:MAX_CLEAN_BYTES]
-    text, r.encoding, slips = decode(bytes(body), headers, charset)
+    body = bytes(body)
+    text, r.encoding, slips = decode(body, headers, charset)
     r.removals += slips
-    root = parse(text, plain=_is_plain(text, headers))
+    # Strict UTF-8 without a BOM: the body is the text's UTF-8, which parse() needs.
+    utf8 = (body if r.encoding == "utf-8" and not slips and not body.startswith(codecs.BOM_UTF8)
+            else None)
+    root = parse(text, plain=_is_plain(text, headers), utf8=utf8)
     if root is None:
         return
     # lxml makes a Python object for an element each time a walk meets one no object is

@@ -113,12 +113,11 @@ def _gb_slip(err: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("gbslip", _gb_slip)
 
 
-def _is_utf8(body: bytes) -> bool:
+def _utf8(body: bytes) -> str | None:
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _utf8_mostly(body: bytes) -> bool:
@@ -137,11 +136,16 @@ def _detect(body: bytes) -> str:
 
 def sniff(body: bytes, headers: Any = None, override: str | None = None) -> str:
     """Choose the codec for `body`, in order: override, BOM, header, meta, detection."""
+    return _sniff(body, headers, override)[0]
+
+
+def _sniff(body: bytes, headers: Any, override: str | None) -> tuple[str, str | None]:
+    """(codec, the text if checking the codec decoded it strictly): a page is decoded once."""
     if override and (cs := normalize_charset(override)):
-        return cs
+        return cs, None
     for bom, cs in _BOMS:
         if body.startswith(bom):
-            return cs
+            return cs, None
     declared = None
     ctype = header_value(headers, "content-type")
     if ctype and (m := _HEADER_CS_RE.search(ctype)):
@@ -149,21 +153,21 @@ def sniff(body: bytes, headers: Any = None, override: str | None = None) -> str:
     if declared is None and (m := _META_RE.search(body[:8192])):
         declared = normalize_charset((m.group(1) or m.group(2)).decode("ascii", "ignore"))
     if body.isascii():
-        return declared or "utf-8"
-    # Strictly valid multibyte UTF-8 is almost never meant as anything else.
-    if _is_utf8(body):
-        return "utf-8"
+        return declared or "utf-8", None
+    # Strictly valid multibyte UTF-8 is almost never meant as anything else.  (No BOM here:
+    # the text is what utf-8-sig would make of it.)
+    if (text := _utf8(body)) is not None:
+        return "utf-8", text
     if declared == "utf-8":
-        return "utf-8" if _utf8_mostly(body) else _fallback(body)
+        return "utf-8" if _utf8_mostly(body) else _fallback(body), None
     if declared:
         try:
-            body.decode(declared)
-            return declared
+            return declared, body.decode(declared)
         except UnicodeDecodeError:
             if _utf8_mostly(body):
-                return "utf-8"
-            return declared
-    return "utf-8" if _utf8_mostly(body) else _fallback(body)
+                return "utf-8", None
+            return declared, None
+    return "utf-8" if _utf8_mostly(body) else _fallback(body), None
 
 
 def _frequency(text: str, common: frozenset[str]) -> float:
@@ -186,9 +190,11 @@ def decode(
     body: bytes, headers: Any = None, override: str | None = None
 ) -> tuple[str, str, list[Removal]]:
     """Return (text, codec, byte-slip removals).  Never raises on bytes input."""
-    codec = sniff(body, headers, override)
+    codec, text = _sniff(body, headers, override)
     removals: list[Removal] = []
-    if codec == "utf-8":
+    if text is not None:
+        pass  # decoded strictly while the codec was checked: "replace" would read the same
+    elif codec == "utf-8":
         try:
             text = body.decode("utf-8-sig")  # valid UTF-8: the error handler has no work
         except UnicodeDecodeError:
@@ -196,6 +202,6 @@ def decode(
             removals.append(Removal("byte_slip", "invalid UTF-8 bytes read as GB18030"))
     else:
         text = body.decode(codec, "replace")
-        if codec.startswith("utf-16") or codec.startswith("utf-32"):
-            text = text.lstrip("\ufeff")
+    if codec.startswith("utf-16") or codec.startswith("utf-32"):
+        text = text.lstrip("\ufeff")
     return text, codec, removals

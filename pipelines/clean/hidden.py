@@ -102,7 +102,7 @@ def zero_size_boxes(root: etree._Element) -> list[etree._Element]:
     # attribute mapping zero_size() reads being made.
     return [el for el in _STYLED(root) if (
         el.get("width") is not None or el.get("height") is not None
-        or _style_hides(el.get("style") or "") is not False) and zero_size(el)]
+        or _style_hides[el.get("style") or ""] is not False) and zero_size(el)]
 
 
 def remove_hidden_spam(root: etree._Element) -> list[Removal]:

@@ -67,7 +67,7 @@ class Line:
 
     @property
     def weight(self) -> float:
-        n, chrome, punct = _measures(self.text)
+        n, chrome, punct = _measures[self.text]  # a memo's subscript: its cheapest call
         if n == 0:
             return 0.0
         if self.link_chars > n / 2 or self.teaser or chrome:
@@ -135,7 +135,7 @@ def linearize(body: etree._Element) -> list[Line]:
         nonlocal link_chars
         raw = parts[0] if len(parts) == 1 else "".join(parts)
         # Half the flushes hold only the whitespace between block tags: no line, no cleaning.
-        text = "" if raw.isspace() else clean_line(raw)
+        text = "" if raw.isspace() else clean_line[raw]  # the memo's cheapest call
         if text:
             lines.append(Line(text, min(link_chars, len(text)), stack[-1], in_teaser > 0))
         parts.clear()
@@ -241,7 +241,7 @@ def _repeats(line: str, titles: list[str]) -> bool:
     """Whether the line repeats one of the titles (given as `_matchable` makes them)."""
     if not titles:
         return False
-    a = _matchable(line)
+    a = _matchable[line]
     return any(_same(a, b) for b in titles)
 
 
@@ -320,7 +320,7 @@ _INNER_CHROME_RE = re.compile(
 def _is_inner_chrome(t: str, titles: list[str], removals: list[Removal]) -> bool:
     """Furniture inside the article: tool bars, info and editor lines, captions, QR
     prompts, breadcrumbs, and the title repeated as a teaser."""
-    if _furniture(t) or _repeats(t, titles):
+    if _furniture[t] or _repeats(t, titles):
         removals.append(Removal("chrome", t[:200]))
         return True
     return False

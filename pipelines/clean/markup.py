@@ -91,7 +91,7 @@ _style_hides = Memo(lambda style: _names_hiding(style) and hides(style))
 def _hidden_candidates(root: etree._Element) -> list[etree._Element]:
     """Elements with a `hidden` attribute or an inline style that hides them, in order."""
     return [el for el in _STYLED_XPATH(root)
-            if el.get("hidden") is not None or _style_hides(el.get("style") or "")]
+            if el.get("hidden") is not None or _style_hides[el.get("style") or ""]]
 
 
 # Ids as plain strings (no element objects made): a soup needs one shared by _SOUP_MIN.

@@ -115,17 +115,23 @@ def meta_content(root: etree._Element, *names: str) -> str | None:
     return None
 
 
+_HEADING_TAGS = frozenset(["h1", "h2", "h3"])
+_PAGE_TITLE = etree.XPath("//head/title//text()")
+
+
 def _headings(root: etree._Element) -> list[etree._Element]:
     """Elements inside <body> that are h1-h3 or have `title` in their class or id, in
     document order (an XPath predicate over every element is several times slower)."""
     seen: set[etree._Element] = set()
     found = []
     for body in root.getroottree().iter("body"):
-        for el in body.iterdescendants():
-            if not isinstance(el.tag, str) or el in seen:
+        for el in body.iter(etree.Element):  # elements only, filtered in C
+            if el is body or el in seen:
                 continue
-            if el.tag in ("h1", "h2", "h3") or "title" in el.get("class", "") or (
-                    "title" in el.get("id", "")):
+            # keys() first: most elements have no attributes, and a get() costs more.
+            if el.tag in _HEADING_TAGS or (keys := el.keys()) and (
+                    "class" in keys and "title" in el.get("class")
+                    or "id" in keys and "title" in el.get("id")):
                 seen.add(el)
                 found.append(el)
     return found
@@ -141,7 +147,7 @@ def title_candidates(root: etree._Element) -> tuple[str, list[str], bool]:
     Trusted: an ArticleTitle-style meta, or a heading that the <title> also carries.  A bare
     <title> segment is only a fallback, as many sites put just their own name there.
     """
-    page_title = " ".join(root.xpath("//head/title//text()")).strip()
+    page_title = " ".join(_PAGE_TITLE(root)).strip()
     page_title = re.sub(r"\s+", " ", page_title)
     segments = [s for s in _TITLE_SPLIT_RE.split(page_title) if len(_norm(s)) >= 4]
     meta = meta_content(root, "ArticleTitle", "og:title", "title")
@@ -248,7 +254,8 @@ def title_year(title: str) -> int | None:
 
 def year_reviewed(lines: list[str], year: int | None, meeting_date: str | None) -> int | None:
     for line in lines[:80]:
-        if len(line) > 60 and "回顾" not in line[:30]:
+        # Both of _REVIEW_RE's forms hold 回顾 (which the translation leaves alone).
+        if "回顾" not in line or len(line) > 60 and "回顾" not in line[:30]:
             continue
         m = _REVIEW_RE.search(line.translate(_FULLWIDTH))
         if m:

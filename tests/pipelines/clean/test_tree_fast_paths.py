@@ -1,0 +1,162 @@
+"""The tree side's fast paths answer as the plain ways they replace, on real pages.
+
+Decoding keeps the text its codec check made (no second decode), parse() takes the body's
+own bytes for a strict UTF-8 page (no encode), the heading walk reads attribute names
+before values, year_reviewed() skips lines without 回顾, and a memo's subscript is its call:
+each is compared with the plain way on the fixture web, the hand gold pages, the shared
+corpus, pages of the generated sites, and pages of every odd encoding.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import pytest
+from lxml import etree
+
+from bench.clean import load_pages
+from pipelines.clean import metadata
+from pipelines.clean.cleaner import _utf8_without_controls, _without_controls, parse
+from pipelines.clean.decode import decode, sniff
+from pipelines.clean.memo import Memo
+from pipelines.clean.result import Removal
+from tests.cleanmemos import memos
+from tests.pipelines.clean.test_fast_paths import site_pages
+
+_Page = tuple[bytes, dict[str, str]]
+HTML = {"Content-Type": "text/html"}
+
+
+def odd_pages() -> list[_Page]:
+    text = "<html><body><p>二〇二三年工作回顾</p><p>各位代表：现在，我代表市人民政府作报告。</p></body></html>"
+    return [
+        (codecs.BOM_UTF8 + text.encode(), HTML),
+        (text.encode("gb18030"), {"Content-Type": "text/html; charset=gb2312"}),
+        (text.encode("gb18030"), HTML),
+        (text.encode("big5hkscs", "replace"), {"Content-Type": "text/html; charset=big5"}),
+        (text.encode("utf-16"), HTML),
+        (text.encode("utf-16-le"), {"Content-Type": "text/html; charset=utf-16le"}),
+        (text.encode() + "政府".encode("gb18030"), {"Content-Type": "text/html; charset=utf-8"}),
+        (text.encode("gb18030") + b"\xff\xfe\x81", {"Content-Type": "text/html; charset=gbk"}),
+        (b"<html><body><p>plain ascii</p></body></html>", HTML),
+        (text.replace("<p>各", "<p>\x07\x1f各").encode(), HTML),
+        (text.replace("<p>各", "<p>\ufffe各\uffff").encode(), HTML),
+        (text.replace("</p>", "</p></html></body>", 1).encode(), HTML),
+        (b'<?xml version="1.0" encoding="utf-8"?>' + text.encode(), HTML),
+    ]
+
+
+def all_pages() -> list[_Page]:
+    pages = [(p.body, p.headers) for p in load_pages()]
+    return pages + [(body, headers) for _, body, headers in site_pages()] + odd_pages()
+
+
+def _decode_plainly(body: bytes, headers: dict[str, str]) -> tuple[str, str, list[Removal]]:
+    """decode() as it was: the codec chosen first, the bytes decoded after."""
+    codec = sniff(body, headers)
+    removals = []
+    if codec == "utf-8":
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = body.decode("utf-8-sig", "gbslip")
+            removals.append(Removal("byte_slip", "invalid UTF-8 bytes read as GB18030"))
+    else:
+        text = body.decode(codec, "replace")
+        if codec.startswith("utf-16") or codec.startswith("utf-32"):
+            text = text.lstrip("\ufeff")
+    return text, codec, removals
+
+
+def _headings_plainly(root: etree._Element) -> list[etree._Element]:
+    seen: set[etree._Element] = set()
+    found = []
+    for body in root.getroottree().iter("body"):
+        for el in body.iterdescendants():
+            if not isinstance(el.tag, str) or el in seen:
+                continue
+            if el.tag in ("h1", "h2", "h3") or "title" in el.get("class", "") or (
+                    "title" in el.get("id", "")):
+                seen.add(el)
+                found.append(el)
+    return found
+
+
+_REVIEW_RE = re.compile(r"(\d{4})\s*年[^。；\n]{0,24}?工作回顾|回顾[^。；\n]{0,6}?(\d{4})\s*年")
+
+
+def _reviewed_plainly(lines: list[str]) -> int | None:
+    for line in lines[:80]:
+        if len(line) > 60 and "回顾" not in line[:30]:
+            continue
+        if m := _REVIEW_RE.search(line.translate(metadata._FULLWIDTH)):
+            return int(m.group(1) or m.group(2))
+    return None
+
+
+@pytest.fixture(scope="module")
+def pages() -> list[_Page]:
+    return all_pages()
+
+
+def test_decoding_once_reads_as_decoding_after_the_check(pages: list[_Page]) -> None:
+    codecs_seen = set()
+    for body, headers in pages:
+        assert decode(body, headers) == _decode_plainly(body, headers)
+        codecs_seen.add(decode(body, headers)[1])
+    assert {"utf-8", "gb18030", "big5hkscs", "utf-16"} <= codecs_seen, codecs_seen
+
+
+def test_parsing_the_bodys_own_bytes_parses_as_the_text(pages: list[_Page]) -> None:
+    given = 0
+    for body, headers in pages:
+        text, codec, slips = decode(body, headers)
+        expected = parse(text)
+        if codec == "utf-8" and not slips and not body.startswith(codecs.BOM_UTF8):
+            assert text.encode() == body  # what cleaner._clean hands parse() as its bytes
+            root = parse(text, utf8=body)
+            given += 1
+            assert (root is None) == (expected is None)
+            if root is not None:
+                assert etree.tostring(root) == etree.tostring(expected)
+        assert _without_controls(text.encode()) == (
+            _utf8_without_controls(text))
+    assert given > 100
+
+
+def test_the_heading_walk_finds_what_the_plain_walk_finds(pages: list[_Page]) -> None:
+    found = 0
+    for body, headers in pages:
+        root = parse(decode(body, headers)[0])
+        if root is None:
+            continue
+        headings = metadata._headings(root)
+        assert headings == _headings_plainly(root)
+        found += bool(headings)
+    assert found > 100
+
+
+def test_year_reviewed_skips_only_lines_it_would_not_match(pages: list[_Page]) -> None:
+    from pipelines.clean.cleaner import clean
+
+    years = 0
+    for body, headers in pages:
+        lines = clean(body, "http://127.0.0.1/a.html", headers).text.split("\n")
+        for start in (0, 5, 40):
+            expected = _reviewed_plainly(lines[start:])
+            assert metadata.year_reviewed(lines[start:], None, None) == expected
+            years += expected is not None
+    assert years > 20
+
+
+def test_a_memos_subscript_is_its_call_and_off_it_keeps_nothing() -> None:
+    calls: list[str] = []
+    memo = Memo(lambda s: calls.append(s) or s.upper())
+    try:
+        assert memo["ab"] == memo("ab") == "AB" and calls == ["ab"]
+        with memos(False):
+            assert memo("cd") == memo["cd"] == "CD" and calls == ["ab", "cd", "cd"]
+            assert len(memo) == 0
+    finally:
+        Memo._all.remove(memo)
