@@ -59,22 +59,20 @@ class PagePairs:
         if step < 0 and not self._reversed:
             self._reversed = self.text[::-1]  # what precedes is what follows, reversed
         text = self.text if step > 0 else self._reversed
-        # Most forms a search asks about (candidates) are not on the page at all.
-        forms = {f: ch for ch in chars for f in ("" if ch in simp else ch) + more.get(ch, "")
-                 if f in text}
-        found: dict[str, set[str]] = {ch: set() for ch in chars}
-        if sum(map(text.count, forms)) <= _FEW:
-            for form, ch in forms.items():
-                near, i = found[ch], text.find(form)
+        for ch in chars:
+            nxt: list[str] = []
+            for form in ("" if ch in simp else ch) + more.get(ch, ""):
+                # A few occurrences one by one (str.find), the rest by one regex scan; no
+                # count of them first, which would be a pass over the page of its own.
+                i, n = text.find(form), 0
                 while i != -1:
-                    near.add(text[i + 1 : i + 2])  # "" at the end
-                    i = text.find(form, i + 1)
-        else:  # one C scan for all of them
-            for form, nxt in set(_neighbour_re("".join(sorted(forms))).findall(text)):
-                found[forms[form]].add(nxt)
-        for ch, raw in found.items():
-            near = {simp.get(c, c) for c in raw}
-            near.discard("")
+                    if n == _FEW:
+                        nxt += _neighbour_re(form).findall(text, i)
+                        break
+                    nxt.append(text[i + 1 : i + 2])  # "" at the end
+                    i, n = text.find(form, i + 1), n + 1
+            # Simplified all at once, in C.
+            near = set(to_simplified("".join(nxt)))
             near.discard("\n")
             self._near[ch, step] = frozenset(near)
 
@@ -100,14 +98,14 @@ class PagePairs:
         return all(self._look(*key) == seen for key, seen in asked.items())
 
 
-_FEW = 64  # occurrences found one by one (str.find); more are found by a regex scan
+_FEW = 32  # occurrences of a form found one by one; the rest by a regex scan
 
 
 @lru_cache(maxsize=4096)
 def _neighbour_re(forms: str) -> re.Pattern[str]:
-    """Each of `forms` with the character after it; a lookahead, so that overlapping
-    spots (a form followed by a form) are all found."""
-    return re.compile("([" + "".join(map(re.escape, forms)) + "])(?=(.))", re.DOTALL)
+    """The character after each of `forms`: a lookahead, so that overlapping spots (a
+    form followed by a form) are all found."""
+    return re.compile("[" + "".join(map(re.escape, forms)) + "](?=(.))", re.DOTALL)
 
 
 class AskedPairs(PagePairs):

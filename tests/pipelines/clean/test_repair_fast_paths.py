@@ -114,3 +114,28 @@ def test_template_verdict_as_the_full_count_gives() -> None:
         assert classify.is_template(text) == full
         verdicts.add(full)
     assert verdicts == {True, False}
+
+
+@needs_shared
+def test_page_pairs_as_the_simplified_page_has_them() -> None:
+    from pipelines.clean.repair.charmodel import to_simplified
+    from pipelines.clean.repair.charsearch import _FEW, PagePairs
+
+    s2t = opencc.OpenCC("s2t")
+    seed = next(t for t in _seed_texts() if "?" in t)  # the slipped report
+    # Mixed scripts (several forms of one character), runs of a form (overlapping spots).
+    text = seed[:6000] + "\n" + s2t.convert(seed[6000:12000]) + "\n發发髮,,,??" + "x"
+    s = to_simplified(text)
+    after: dict[str, set[str]] = {}
+    before: dict[str, set[str]] = {}
+    for a, b in zip(s, s[1:], strict=False):
+        after.setdefault(a, set()).add(b)
+        before.setdefault(b, set()).add(a)
+    page = PagePairs(text)
+    among = frozenset(s) | {"\n"}
+    counts = [text.count(c) for c in set(s)]
+    assert max(counts) > _FEW and min(counts) < _FEW  # both ways of finding them run
+    for ch in set(s) - {"\n"}:
+        assert page.after(ch, among) == after.get(ch, set()) - {"\n"}, ch
+        assert page.before(ch, among) == before.get(ch, set()) - {"\n"}, ch
+    assert page.after("龘", among) == frozenset()
