@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-import redis
+from typing import TYPE_CHECKING, Any
 
 from archive.dedup import Original
+
+if TYPE_CHECKING:
+    import redis
 
 # One hash, digest -> original, kept across crawls like DATA_DIR/digests.db.
 DIGESTS_KEY = "gzbg:digests"
@@ -41,6 +42,10 @@ class RedisDigestIndex:
     def server(self) -> redis.Redis:
         # Created in the writer process on first use, like the SQLite index's connection.
         if self._server is None:
+            # Imported here: the WARC writer process imports this module in every crawl, and
+            # redis (6 MB resident) is used in distributed mode only.
+            import redis
+
             self._server = redis.Redis.from_url(self.url, socket_timeout=30)
         return self._server
 

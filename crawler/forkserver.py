@@ -10,8 +10,9 @@ Only the forkserver imports this module, never the crawl process.
 """
 
 import contextlib
+import gc
 
-from pipelines import clean_pipeline  # noqa: F401 - what the workers are sent and run
+from pipelines import clean_worker  # noqa: F401 - what the workers are sent and run
 from pipelines.clean import (
     attachments,  # noqa: F401 - PDF and DOCX pages
     cleaner,
@@ -19,6 +20,12 @@ from pipelines.clean import (
 from pipelines.store.copies import fingerprint  # noqa: F401 - a report's, made by its worker
 
 # A model that cannot load here must not take the forkserver, and every worker, down with it:
-# each worker then tries as it starts (pipelines.clean_pipeline.warm_up) and on its pages.
+# each worker then tries as it starts (pipelines.clean_worker.warm_up) and on its pages.
 with contextlib.suppress(Exception):
     cleaner.warm()
+
+# Out of the cyclic collector's view before any worker is forked (crawler/gcfreeze.py): a
+# collection in a worker writes to the header of every object it walks, and each page so
+# written stops being shared with the forkserver and its other workers.
+gc.collect()
+gc.freeze()

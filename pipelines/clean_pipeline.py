@@ -1,9 +1,9 @@
 """Item pipeline: run the cleaner on every fetched HTML page and report attachment.
 
 Cleaning is pure-Python CPU work (~5-10 ms a page), so it runs in CLEAN_WORKERS helper
-processes (pipelines.procs.Helper; default: one per core; 0 = inline, for debugging): on the
-reactor thread it would stop every download while it ran, and a thread pool gains nothing
-under the GIL.  The pipeline awaits the worker's result, so items still leave in their own
+processes (pipelines.procs.Helper, running pipelines/clean_worker.py; default: one per core;
+0 = inline, for debugging): on the reactor thread it would stop every download while it ran,
+and a thread pool gains nothing under the GIL.  The pipeline awaits the worker's result, so items still leave in their own
 time and the store sees each page cleaned.  `scrapy extract` uses the same workers.
 
 Every page gets CLEAN_TIMEOUT seconds of its worker's time: a page still being cleaned then
@@ -17,18 +17,17 @@ libxml2's parser or OpenCC to return.  Inline cleaning (CLEAN_WORKERS=0) has no 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-from collections.abc import Mapping
-from typing import Any, NamedTuple, Self
+from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from pipelines import procs
 from pipelines.clean.result import CleanResult
-from pipelines.page import Fingerprint, Page
+from pipelines.clean_worker import Cleaned, clean_fetched, warm_up
+from pipelines.page import Page
 from pipelines.store.urlstate import UNCHANGED
 
 logger = logging.getLogger(__name__)
@@ -42,52 +41,6 @@ def is_fetched(page: Page) -> bool:
 def is_cleanable(page: Page) -> bool:
     ctype = page.content_type.split(";")[0].strip().lower()
     return is_fetched(page) and ctype.startswith(_CLEANABLE)
-
-
-class Cleaned(NamedTuple):
-    """What a worker sends back for one fetched body."""
-
-    result: CleanResult | None
-    attachment: bool
-    # A report's near-duplicate fingerprint (issue 11), computed here rather than by the
-    # process writing the database, which is the crawl's reactor.
-    fingerprint: Fingerprint | None = None
-
-
-def clean_fetched(body: bytes, url: str, headers: Mapping[str, str],
-                  cleanable: bool) -> Cleaned:
-    """Clean one fetched body; runs in a worker process.
-
-    PDF/DOCX attachments (recognised by their bytes: servers often send them as
-    application/octet-stream) go through the same stages as text (issue 9).
-    """
-    # The cleaner (lxml, OpenCC) and fingerprints (numpy) are imported where the
-    # cleaning runs, to keep the crawl process lean: the workers have them from the start
-    # (warm_up).
-    from pipelines.clean.attachments import clean_attachment
-    from pipelines.clean.cleaner import clean
-    from pipelines.store.copies.fingerprint import fingerprint_of
-
-    result = clean_attachment(body, url, headers)
-    attachment = result is not None
-    if not attachment and cleanable:
-        result = clean(body, url, headers)
-    fingerprint = fingerprint_of(result.text) if result is not None and result.is_report else None
-    return Cleaned(result, attachment, fingerprint)
-
-
-def warm_up() -> None:
-    """A clean worker's set-up: the cleaner, its character model and OpenCC tables loaded
-    before the first page, which would otherwise pay about a second for them against
-    CLEAN_TIMEOUT.  Forked from the forkserver, which preloads them (crawler/forkserver.py),
-    a worker has them already; forked by `scrapy extract`, it loads them here."""
-    from pipelines.clean import attachments, cleaner  # noqa: F401
-    from pipelines.store.copies import fingerprint  # noqa: F401
-
-    # A model that cannot load must not keep the worker from starting: each page then
-    # tries again, and records why.
-    with contextlib.suppress(Exception):
-        cleaner.warm()
 
 
 def worker_count(value: int) -> int:

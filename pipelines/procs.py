@@ -8,7 +8,6 @@ instead: no second interpreter to start and import into (about a second, before 
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import fcntl
@@ -25,7 +24,10 @@ from collections.abc import Callable, Iterator
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 # Imported by the forkserver before it forks any helper: what the cleaning workers run, so
 # that they share it (see there).  The writers are spawned and import their own.
@@ -144,7 +146,11 @@ class Helper:
 
         With a timeout (seconds), a call still running that long fails with CallTimedOut.
         """
-        loop = asyncio.get_running_loop()
+        # Only the owner's side runs asyncio: a helper, which imports this module to serve,
+        # does without it (and the ssl module it loads: 9 MB resident in every helper).
+        from asyncio import get_running_loop
+
+        loop = get_running_loop()
         future = loop.create_future()
         if self._calls_out < 0:
             future.set_exception(HelperDied(f"{self.name} is gone"))
