@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from pipelines.clean.repair.charmodel import CharModel, is_hant, model, to_simplified
@@ -172,6 +172,14 @@ def _plausible(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff" or c in _CHINESE_PUNCT
 
 
+@lru_cache(maxsize=1024)
+def _leads_read(byte: int, syllable: str) -> tuple[int, ...]:
+    """Lead bytes X where the pair [byte X] is a character read as `syllable` (copies of a
+    page repeat their annotated spots)."""
+    m = model()
+    return tuple(x for x in _LEADS if (c := _dec(bytes([byte, x]))) and m.reads(c, syllable))
+
+
 class _Option(NamedTuple):
     """One reading to try: a run re-paired as it stands (drop None) or with the pair the
     decoder dropped hidden behind units[drop]."""
@@ -206,9 +214,7 @@ class _Slip:
             syllable = _toneless(tail.group()[:-1])
             before = _enc(text[i - 1]) or b""
             if len(before) == 2:
-                fits = [x for x in _LEADS if (c := _dec(bytes([before[1], x])))
-                        and self.m.reads(c, syllable)]
-                self.leads = fits or self.leads
+                self.leads = list(_leads_read(before[1], syllable)) or self.leads
 
     def pick(self, pool: Pool, prev: str, nxt: str, k: int = 1) -> list[tuple[int, str, float]]:
         """The k best of the pool's (byte, character) pairs between `prev` and `nxt`."""

@@ -60,18 +60,18 @@ class PagePairs:
             self._reversed = self.text[::-1]  # what precedes is what follows, reversed
         text = self.text if step > 0 else self._reversed
         for ch in chars:
-            nxt: list[str] = []
+            nxt: set[str] = set()
             for form in ("" if ch in simp else ch) + more.get(ch, ""):
                 # A few occurrences one by one (str.find), the rest by one regex scan; no
                 # count of them first, which would be a pass over the page of its own.
                 i, n = text.find(form), 0
                 while i != -1:
                     if n == _FEW:
-                        nxt += _neighbour_re(form).findall(text, i)
+                        nxt.update(_neighbour_re(form).findall(text, i))
                         break
-                    nxt.append(text[i + 1 : i + 2])  # "" at the end
+                    nxt.add(text[i + 1 : i + 2])  # "" at the end
                     i, n = text.find(form, i + 1), n + 1
-            # Simplified all at once, in C.
+            # The distinct ones simplified all at once, in C.
             near = set(to_simplified("".join(nxt)))
             near.discard("\n")
             self._near[ch, step] = frozenset(near)

@@ -139,3 +139,20 @@ def test_page_pairs_as_the_simplified_page_has_them() -> None:
         assert page.after(ch, among) == after.get(ch, set()) - {"\n"}, ch
         assert page.before(ch, among) == before.get(ch, set()) - {"\n"}, ch
     assert page.after("龘", among) == frozenset()
+
+
+def test_leads_read_as_every_lead_decoded() -> None:
+    from pipelines.clean.repair import byteslip
+    from pipelines.clean.repair.charmodel import model
+
+    m = model()
+    syllables = sorted(m.syllables())[::37] + ["nei", "jie", "chuang", "zzz"]
+    found = 0
+    for byte in (0x83, 0xB9, 0xC4, 0xD5, 0xE6, 0x41):
+        for syllable in syllables:
+            slow = [x for x in byteslip._LEADS if (c := byteslip._dec(bytes([byte, x])))
+                    and m.reads(c, syllable)]
+            for _ in range(2):  # the second answer from the cache
+                assert list(byteslip._leads_read(byte, syllable)) == slow
+            found += bool(slow)
+    assert found
