@@ -30,6 +30,11 @@ _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>")
 # both end tags, and they are optional, so they are dropped before parsing.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _END_TAGS_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+# Both, over UTF-8 bytes: \s as the UTF-8 of every character it matches (none lies above
+# U+3000; ASCII case folding is all the letters of the tags have).
+_SPACE = b"(?:%s)" % b"|".join(re.escape(chr(c).encode()) for c in range(0x3001) if chr(c).isspace())
+_XML_DECL_BYTES = re.compile(rb"^%s*<\?xml[^>]*>" % _SPACE)
+_END_TAGS_BYTES = re.compile(rb"</%s*(?:html|body)%s*>" % (_SPACE, _SPACE), re.IGNORECASE)
 _LOOKS_HTML_RE = re.compile(r"<\s*(?:html|head|body|div|p|br|table|meta|title|span|a|!doctype)\b",
                             re.IGNORECASE)
 # Hardened: no network access, no huge-tree mode (libxml2 then caps depth and text sizes).
@@ -55,15 +60,14 @@ def parse(text: str, plain: bool = False, utf8: bytes | None = None) -> etree._E
             f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip()
         ) + "</body></html>"
     # Control characters are invalid in XML text and lxml refuses them on every edit.
-    size = len(text)
-    text = _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text))
-    if utf8 is not None and not plain and len(text) == size:  # nothing was cut: still its bytes
-        data = _without_controls(utf8)
-    else:
-        data = _utf8_without_controls(text)
+    data = None
+    if utf8 is not None and not plain:
+        data = _without_controls(_END_TAGS_BYTES.sub(b"", _XML_DECL_BYTES.sub(b"", utf8)))
     if data is None:
-        text = _CONTROL_RE.sub("", text)
-        data = text.encode("utf-8", "replace")
+        text = _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text))
+        if (data := _utf8_without_controls(text)) is None:
+            text = _CONTROL_RE.sub("", text)
+            data = text.encode("utf-8", "replace")
     if not data.strip():
         return None
     try:

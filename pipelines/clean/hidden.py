@@ -24,6 +24,10 @@ _LINK_TEXT_MAX = 40  # a longer link is a sentence, not a spam anchor
 _STRING = etree.XPath("string(.)")
 # descendant-or-self rather than `//`, which steps through every node's children: slower.
 _STYLED = etree.XPath("descendant-or-self::body/descendant::*[@style or @width or @height]")
+# The same walk's style values as plain strings (no element objects made), and the elements
+# with size attributes alone (few): most pages repeat one or two harmless styles.
+_BODY_STYLES = etree.XPath("descendant-or-self::body/descendant::*/@style", smart_strings=False)
+_SIZED = etree.XPath("descendant-or-self::body/descendant::*[@width or @height]")
 _STYLE_HINTS = ("font-size", "opacity", "transparent", "max-")  # what zero_size() reads
 _LAYOUT_TAGS = frozenset(["img", "td", "th", "table", "col", "colgroup"])
 
@@ -98,6 +102,14 @@ def link_text(a: etree._Element) -> str:
 
 def zero_size_boxes(root: etree._Element) -> list[etree._Element]:
     """Elements in <body> whose attributes or inline style make their text unreadable."""
+    if all(_style_hides[s] is False for s in set(_BODY_STYLES(root))):
+        # No style can hide: only the size attributes can, on the elements that have them.
+        return [el for el in _SIZED(root) if zero_size(el)]
+    return styled_zero_size_boxes(root)
+
+
+def styled_zero_size_boxes(root: etree._Element) -> list[etree._Element]:
+    """zero_size_boxes() by a test of every element with a style or size attribute."""
     # Most styles on a page are paragraph layout: the memo rejects them without the
     # attribute mapping zero_size() reads being made.
     return [el for el in _STYLED(root) if (

@@ -86,10 +86,21 @@ def _names_hiding(style: str) -> bool:
 
 
 _style_hides = Memo(lambda style: _names_hiding(style) and hides(style))
+# Style values as plain strings (no element objects made): most pages repeat a few harmless
+# ones, and then only the elements with a `hidden` attribute (few) are candidates.
+_STYLES = etree.XPath("descendant-or-self::*/@style", smart_strings=False)
+_HIDDEN_ATTR = etree.XPath("descendant-or-self::*[@hidden]")
 
 
 def _hidden_candidates(root: etree._Element) -> list[etree._Element]:
     """Elements with a `hidden` attribute or an inline style that hides them, in order."""
+    if not any(_style_hides[s] for s in set(_STYLES(root))):
+        return _HIDDEN_ATTR(root)
+    return _styled_candidates(root)
+
+
+def _styled_candidates(root: etree._Element) -> list[etree._Element]:
+    """_hidden_candidates() by a test of every element with a style or `hidden` attribute."""
     return [el for el in _STYLED_XPATH(root)
             if el.get("hidden") is not None or _style_hides[el.get("style") or ""]]
 

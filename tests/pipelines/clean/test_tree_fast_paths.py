@@ -44,6 +44,8 @@ def odd_pages() -> list[_Page]:
         (text.replace("<p>各", "<p>\ufffe各\uffff").encode(), HTML),
         (text.replace("</p>", "</p></html></body>", 1).encode(), HTML),
         (b'<?xml version="1.0" encoding="utf-8"?>' + text.encode(), HTML),
+        ('\u3000\n<?xml version="1.0"?>'.encode() + text.encode(), HTML),
+        (text.replace("</p>", "</p></\u3000HTML\xa0><p>後</ BoDy\u2028>", 1).encode(), HTML),
     ]
 
 
@@ -125,6 +127,25 @@ def test_parsing_the_bodys_own_bytes_parses_as_the_text(pages: list[_Page]) -> N
     assert given > 100
 
 
+def test_the_byte_patterns_cut_what_the_text_patterns_cut() -> None:
+    from pipelines.clean import cleaner
+
+    spaces = [chr(c) for c in range(0x110000) if re.match(r"\s", chr(c))]
+    assert all(re.fullmatch(cleaner._SPACE, c.encode()) for c in spaces)
+    # No other character's UTF-8 is a space's, and no other character folds to a tag letter.
+    assert not any(re.fullmatch(cleaner._SPACE, chr(c).encode("utf-8", "surrogatepass"))
+                   for c in range(0x110000) if chr(c) not in spaces)
+    assert not any(re.fullmatch("[htmlbodyx]", chr(c), re.IGNORECASE)
+                   for c in range(128, 0x110000))
+    texts = [f"<p>a</{s}{tag}{t}>b</{tag}>{s}<br>" for s in ["", *spaces] for t in ["", " ", s]
+             for tag in ("html", "BODY", "Html", "bodyx")]
+    texts += [f"{s}<?xml v?><p>{s}</p>" for s in ["", "x", *spaces]]
+    for text in texts:
+        data = text.encode()
+        expected = cleaner._END_TAGS_RE.sub("", cleaner._XML_DECL_RE.sub("", text)).encode()
+        assert cleaner._END_TAGS_BYTES.sub(b"", cleaner._XML_DECL_BYTES.sub(b"", data)) == expected
+
+
 def test_the_heading_walk_finds_what_the_plain_walk_finds(pages: list[_Page]) -> None:
     found = 0
     for body, headers in pages:
@@ -160,3 +181,26 @@ def test_a_memos_subscript_is_its_call_and_off_it_keeps_nothing() -> None:
             assert len(memo) == 0
     finally:
         Memo._all.remove(memo)
+
+
+def test_style_value_prefilters_find_what_the_element_walks_find(pages: list[_Page]) -> None:
+    from pipelines.clean.hidden import styled_zero_size_boxes, zero_size_boxes
+    from pipelines.clean.markup import _hidden_candidates, _styled_candidates, despam
+
+    harmful = ('<p style="display:none">a</p><div hidden>b</div><p style="font-size:0">c</p>'
+               '<span width="1">d</span><p style="text-indent:2em">e</p>')
+    found = {"candidates": 0, "boxes": 0}
+    roots = [parse(decode(body, headers)[0]) for body, headers in pages]
+    roots += [parse(f"<html><body>{harmful}</body></html>"),
+              parse(f"<html><body>{harmful[-70:]}</body></html>")]
+    for root in roots:
+        if root is None:
+            continue
+        candidates = _hidden_candidates(root)
+        assert candidates == _styled_candidates(root)
+        despam(root)
+        boxes = zero_size_boxes(root)
+        assert boxes == styled_zero_size_boxes(root)
+        found["candidates"] += bool(candidates)
+        found["boxes"] += bool(boxes)
+    assert found["candidates"] and found["boxes"], found
