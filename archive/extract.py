@@ -130,6 +130,9 @@ class Extractor:
                                              fork=True)
             asyncio.run(self._extract(db, files))
             reason = "finished"
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the command turns it into one)
+            reason = "interrupted"
+            raise
         finally:
             self.cleaner.close_spider()
             if self.writer is not None:

@@ -246,10 +246,15 @@ class Helper:
         future = self._pending.pop(i, None)
         if future is None or future.done():
             return
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
+        try:
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        except RuntimeError:
+            # Its callbacks' loop is closed (a run stopped by Ctrl-C): no one is waiting.
+            if not future.get_loop().is_closed():
+                raise
 
     def _died(self, exc: BaseException) -> None:
         self._unwatch()
@@ -292,34 +297,41 @@ class Helper:
         last = next(self._ids)
         self._buffer += _message(last, fn or ready, args)
         self._buffer += _message(None)
+        calls, self._buffer = self._buffer, bytearray()  # the writer thread's from here on
+        writer = None
         try:
             os.set_blocking(self._calls_out, True)
             # Written from a thread: the child may be answering, and its answers must be read
-            # while the rest of the buffer goes in.
-            writer = threading.Thread(target=_write_all, args=(self._calls_out, self._buffer))
+            # while the rest of the calls go in.  A daemon: one left blocked on a killed
+            # child's pipe must not hold the interpreter's exit.
+            writer = threading.Thread(target=_write_all, args=(self._calls_out, calls),
+                                      daemon=True)
             writer.start()
-            try:
-                while True:
-                    message = self._answers_in.recv()
-                    if message[0] == last:
-                        ok, value = message[1:]
-                        if not ok:
-                            raise value
-                        return value
-                    self._answer(message)
-            finally:
-                writer.join()
+            while (message := self._answers_in.recv())[0] != last:
+                self._answer(message)
         except (EOFError, OSError) as exc:
+            if writer is not None:
+                writer.join()  # the child is gone: its pipe refuses the rest at once
             self._died(exc)
             if fn is not None:
                 raise HelperDied(f"{self.name} did not finish: {exc}") from exc
             return None
+        except BaseException:
+            # Ctrl-C (a second one, during shutdown): the child may be blocked sending
+            # answers no one reads now, and the writer on calls the child never reads.
+            self.process.kill()
+            raise
         finally:
-            self._buffer.clear()
+            if writer is not None:
+                writer.join()
             self.process.join(30)
             if self.process.is_alive():
                 self.process.kill()
             self._close_fds()
+        ok, value = message[1:]
+        if not ok:
+            raise value
+        return value
 
 
 # This process's ends of its helpers' pipes.
@@ -445,9 +457,15 @@ def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
     try:
         setup(*args)
     except Exception as exc:  # noqa: BLE001 - the owner reports it
-        answers.send((-1, False, f"{type(exc).__name__}: {exc}"))
+        ready = (-1, False, f"{type(exc).__name__}: {exc}")
+    else:
+        ready = (-1, True, None)
+    try:
+        answers.send(ready)
+    except BrokenPipeError:
+        return  # the owner stopped (Ctrl-C) while this one set up: no one to serve
+    if not ready[1]:
         return
-    answers.send((-1, True, None))
     calls = calls_in.fileno()
     while True:
         head = _read_exact(calls, _FRAME.size)

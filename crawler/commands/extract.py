@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -65,9 +66,18 @@ class Command(ScrapyCommand):
         def progress(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
 
-        stats = Extractor(self.settings, db, progress,
-                          self.settings.getfloat("PROGRESS_INTERVAL") or 5.0,
-                          worker_count(workers)).run()
+        # SIGTERM stops the run as Ctrl-C does: helpers closed, the crawls row marked.
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            stats = Extractor(self.settings, db, progress,
+                              self.settings.getfloat("PROGRESS_INTERVAL") or 5.0,
+                              worker_count(workers)).run()
+        except KeyboardInterrupt:
+            print(f"scrapy extract: interrupted; {db} holds the pages recorded so far (its "
+                  "crawls row says 'interrupted'): run it again to rebuild it whole",
+                  file=sys.stderr)
+            self.exitcode = 130
+            return
         for path in stats.unfinished:
             print(f"not read: {path.name}: {UNFINISHED_HELP}", file=sys.stderr)
         for problem in stats.problems:
@@ -84,3 +94,7 @@ class Command(ScrapyCommand):
         # Damage, or a file left out, is not fatal (the rest was extracted) but scripts
         # should notice it.  A duplicate costs nothing: its first copy was extracted.
         self.exitcode = 1 if stats.problems or stats.unfinished else 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -16,20 +16,22 @@ from fixtureweb.crawl import REPO, SCRAPY
 from tests.faultcrawl import tmpfs
 
 
-def archive(warc_dir: Path, pages: int) -> None:
-    """Report-like pages, far more text than the tiny filesystem holds once cleaned."""
+def archive(warc_dir: Path, pages: int, files: int = 1) -> None:
+    """Report-like pages, far more text than the tiny filesystem holds once cleaned, in
+    `files` files (responses without request records are read at the end of their file)."""
     rng = random.Random(5)
     warc_dir.mkdir(parents=True)
-    with open(warc_dir / "a-00001.warc.gz", "wb") as fh:
-        writer = WARCWriter(fh, gzip=True, warc_version="WARC/1.1")
-        for i in range(pages):
-            text = "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(3000))
-            body = f"<html><title>政府工作报告{i}</title><body><p>{text}。</p></body></html>"
-            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
-                                    protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(
-                f"http://www.example.gov.cn/{i}.html", "response",
-                payload=BytesIO(body.encode()), http_headers=http))
+    for f in range(files):
+        with open(warc_dir / f"a-{f + 1:05d}.warc.gz", "wb") as fh:
+            writer = WARCWriter(fh, gzip=True, warc_version="WARC/1.1")
+            for i in range(f * pages // files, (f + 1) * pages // files):
+                text = "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(3000))
+                body = f"<html><title>政府工作报告{i}</title><body><p>{text}。</p></body></html>"
+                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                        protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(
+                    f"http://www.example.gov.cn/{i}.html", "response",
+                    payload=BytesIO(body.encode()), http_headers=http))
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
