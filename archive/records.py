@@ -30,12 +30,25 @@ METADATA_PREFIX = "metadata://gzbg-archive/clean/"
 
 
 class RawHead(StatusAndHeaders):
-    """A parsed HTTP head (for lookups) that serialises as the exact bytes received."""
+    """A parsed HTTP head (for lookups) that serialises as the exact bytes received.
 
-    def __init__(self, raw: bytes):
-        parsed = StatusAndHeadersParser([], verify=False).parse(BytesIO(raw))
-        super().__init__(parsed.statusline, parsed.headers, parsed.protocol)
+    Parsed when first looked into, which is in the archive's writer process: the crawl process
+    only hands the raw bytes over (a pickle of the raw bytes alone)."""
+
+    _PARSED = frozenset(("statusline", "headers", "protocol", "total_len", "headers_buff"))
+
+    def __init__(self, raw: bytes):  # the parent's fields are filled in by __getattr__
         self.raw = raw
+
+    def __getattr__(self, name: str) -> Any:
+        """A parsed field, asked for the first time (anything else is not there)."""
+        if name not in RawHead._PARSED:
+            raise AttributeError(name)
+        parsed = StatusAndHeadersParser([], verify=False).parse(BytesIO(self.raw))
+        fields = StatusAndHeaders(parsed.statusline, parsed.headers, parsed.protocol)
+        for key, value in vars(fields).items():  # a field set before is left as it is
+            self.__dict__.setdefault(key, value)
+        return self.__dict__[name]
 
     def compute_headers_buffer(self, header_filter: Any = None) -> None:
         self.headers_buff = self.raw

@@ -32,6 +32,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.conf import build_component_list
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.request import RequestFingerprinter, fingerprint
 
 from crawler import sitedepth
@@ -79,7 +80,11 @@ class Probe(NamedTuple):
 def probe(url: str) -> Probe | None:
     """None: not a URL a request can have.  Remembered for URLs of ordinary length only, so
     the cache stays a few MB whatever the pages link to."""
-    return _cached_probe(url) if len(url) <= _CACHED_LENGTH else _probe(url)
+    p = _probes.get(url, _UNKNOWN)
+    if p is _UNKNOWN:
+        p = _probe(url)
+        _remember(url, p)
+    return p  # type: ignore[return-value]
 
 
 def _probe(url: str) -> Probe | None:
@@ -88,13 +93,35 @@ def _probe(url: str) -> Probe | None:
     except ValueError:
         return None
     parts = urlsplit(request.url)
-    host = sys.intern(parts.hostname or "")
-    literal = sys.intern(f"{parts.scheme}://{parts.netloc}") if ip_literal(host) else None
+    return _made(request, parts.scheme, parts.netloc, parts.hostname)
+
+
+def _made(request: Request, scheme: str, netloc: str, hostname: str | None) -> Probe:
+    host = sys.intern(hostname or "")
+    literal = sys.intern(f"{scheme}://{netloc}") if _is_literal(host) else None
     return Probe(len(request.url), host, fingerprint(request), literal)
 
 
-_cached_probe = lru_cache(maxsize=_CACHED)(_probe)
-probe.cache_clear = _cached_probe.cache_clear  # type: ignore[attr-defined]  # as lru_cache's
+# url -> its probe: at most _CACHED of them, of URLs up to _CACHED_LENGTH characters; once
+# full, it starts afresh (the links a site repeats are probed again once).
+_probes: dict[str, Probe | None] = {}
+_UNKNOWN = object()
+
+
+@lru_cache(maxsize=1024)  # the hosts linked to: few
+def _is_literal(host: str) -> bool:
+    return ip_literal(host) is not None
+
+
+def _remember(url: str, p: Probe | None) -> None:
+    if len(url) > _CACHED_LENGTH:
+        return
+    if len(_probes) >= _CACHED:
+        _probes.clear()
+    _probes[url] = p
+
+
+probe.cache_clear = _probes.clear  # type: ignore[attr-defined]  # as lru_cache's
 
 
 def _downloader_middleware(crawler: Crawler, cls: type) -> Any:
@@ -192,6 +219,14 @@ class KnownLinks:
             tally.duplicates += 1
             return True
         return False
+
+    def remember(self, url: str, request: Request) -> None:
+        """The request the spider built for a link (url): its probe, for when the link is met
+        again, taken from the request itself where the dupefilter fingerprints it alike (it
+        then finds the fingerprint worked out): no second request and fingerprint for it."""
+        if url not in _probes and self._dupefilter() is not None:
+            parts = urlparse_cached(request)  # the downloader's middlewares parse it too
+            _remember(url, _made(request, parts.scheme, parts.netloc, parts.hostname))
 
     def too_deep(self, depth: int) -> bool:
         """Whether Scrapy's DepthMiddleware drops every request at depth (DEPTH_LIMIT), and has

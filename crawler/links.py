@@ -5,7 +5,8 @@ LinkExtractor visits every element of the page in Python (a report page has hund
 paragraphs and a few dozen links) and parses each URL again for every filter: 3-4 ms a page,
 a third of what plain Scrapy spends on a whole page.  Here lxml picks out the <a> and <area>
 elements in C, and each distinct URL is made safe and judged once per process (the same
-navigation links recur on every page of a site).
+navigation links recur on every page of a site): an href whose link depends only on the page's
+origin is looked up whole, in one dict (_Resolved).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from urllib.parse import urljoin, urlparse, urlsplit
 
 from lxml import etree
 from parsel import Selector
-from scrapy.http import TextResponse, XmlResponse
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.selector import Selector as ScrapySelector
 from scrapy.utils.response import get_base_url
+from w3lib.encoding import http_content_type_encoding, read_bom
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
@@ -49,6 +51,36 @@ class Link(NamedTuple):
     text: str
 
 
+class _Resolved:
+    """href -> the link it makes (None: none to follow), per page context (the origins of the
+    page and of its base, its encoding, the denied extensions), for hrefs whose link depends on
+    nothing else: a path from the root or an absolute http(s) URL, the links every page of a
+    site repeats.  Holds at most `size` hrefs: once full, it starts afresh at the next page."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.held = 0
+        self.tables: dict[tuple[str, str, str, tuple[str, ...]], dict[str, str | None]] = {}
+
+    def clear(self) -> None:
+        self.tables.clear()
+        self.held = 0
+
+    def table(self, context: tuple[str, str, str, tuple[str, ...]]) -> dict[str, str | None]:
+        if self.held >= self.size:
+            self.clear()
+        return self.tables.setdefault(context, {})
+
+    def add(self, table: dict[str, str | None], href: str, link: str | None) -> None:
+        if self.held < self.size and len(href) <= _CACHED_LENGTH:
+            table[href] = link
+            self.held += 1
+
+
+_resolved = _Resolved(_CACHED)
+_UNKNOWN = ""  # no link is empty: a join with an absolute base never gives ""
+
+
 def extract_links(response: TextResponse, denied: Iterable[str] = DENIED_EXTENSIONS,
                   dealt_with: Callable[[str], bool] | None = None) -> list[Link]:
     """Each followable link of the page once, first occurrence first, with its text.
@@ -60,20 +92,20 @@ def extract_links(response: TextResponse, denied: Iterable[str] = DENIED_EXTENSI
     base_origin, origin = _origin(base), _origin(url)
     encoding = response.encoding
     denied = tuple(denied)
+    known = _resolved.table((base_origin, origin, encoding, denied))
     seen: set[str] = set()
     links: list[Link] = []
-    for element in _root(response).iter(*_TAGS):
+    for element in _root(response, encoding).iter(*_TAGS):
         href = element.get("href")
         if href is None:
             continue
-        try:
-            safe = _safe(_join(base, base_origin, strip_html5_whitespace(href)), encoding)
-        except ValueError:  # a bogus link: skipped, as LinkExtractor does
-            continue
-        if safe is None:
-            continue
-        link = _join(url, origin, safe)  # as LinkExtractor does, after making it safe
-        if link in seen or not _allowed(link, denied):
+        link = known.get(href, _UNKNOWN)
+        if link == _UNKNOWN:
+            link, same_everywhere = _resolve(href, base, base_origin, url, origin, encoding,
+                                             denied)
+            if same_everywhere:
+                _resolved.add(known, href, link)
+        if link is None or link in seen:
             continue
         seen.add(link)
         if dealt_with is None or not dealt_with(link):
@@ -81,17 +113,68 @@ def extract_links(response: TextResponse, denied: Iterable[str] = DENIED_EXTENSI
     return links
 
 
-def _root(response: TextResponse) -> etree._Element:
-    """The page's parse tree; Scrapy's own selector raises on an unusable <base href>.
+def _resolve(href: str, base: str, base_origin: str, url: str, origin: str, encoding: str,
+             denied: tuple[str, ...]) -> tuple[str | None, bool]:
+    """The link an href makes, as LinkExtractor makes it (None: a bogus or unfollowable one),
+    and whether it depends on the page only through its context (_Resolved)."""
+    href = strip_html5_whitespace(href)
+    same_everywhere = _origin_only(href, base_origin)
+    try:
+        safe = _safe(_join(base, base_origin, href), encoding)
+    except ValueError:  # a bogus link: skipped, as LinkExtractor does
+        return None, same_everywhere
+    if safe is None:
+        return None, same_everywhere
+    link = _join(url, origin, safe)  # as LinkExtractor does, after making it safe
+    return (link if _allowed(link, denied) else None), same_everywhere and _origin_only(safe, origin)
+
+
+def _root(response: TextResponse, encoding: str) -> etree._Element:
+    """The page's parse tree, as Scrapy's selector parses it; Scrapy's own selector raises on
+    an unusable <base href>.
 
     Not response.selector, which the response would keep: the selector refers back to it, a
     cycle only a full gc pass frees, holding the body, its text and its lxml tree (tens of MB
     for a large page) long after the page is done.  The links are all it is parsed for."""
+    if isinstance(response, HtmlResponse):
+        return _html_root(response, encoding)
     try:
         return ScrapySelector(response).root
     except ValueError:
         kind = "xml" if isinstance(response, XmlResponse) else "html"
         return Selector(text=response.text, type=kind, base_url=response.url).root
+
+
+def _html_root(response: HtmlResponse, encoding: str) -> etree._Element:
+    """What parsel's create_root_node builds for an HTML response's text, with lxml's plain
+    elements (no lxml.html class look-up for each) and without the text encoded back to UTF-8
+    where the body already is those bytes."""
+    text = response.text
+    data = _utf8_body(response, encoding, text)
+    if data is None:
+        data = text.strip().replace("\x00", "").encode("utf-8")
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True,
+                              collect_ids=False)
+    root = etree.fromstring(data or b"<html/>", parser=parser)
+    if root is None:  # nothing but a comment, say: parsel's stand-in
+        root = etree.fromstring(b"<html/>", parser=parser)
+    return root
+
+
+def _utf8_body(response: TextResponse, encoding: str, text: str) -> bytes | None:
+    """The body, if it is text.strip().replace("\x00", "").encode("utf-8") byte for byte: the
+    text was decoded from it as UTF-8 (as TextResponse.text decodes: no BOM, the encoding
+    named in a charset parameter) with nothing replaced, and nothing is stripped or removed."""
+    body = response.body
+    if (_is_utf8(encoding) and read_bom(body)[0] is None and "\ufffd" not in text
+            and "\x00" not in text and len(text.strip()) == len(text)):
+        return body
+    return None
+
+
+@lru_cache(maxsize=64)
+def _is_utf8(encoding: str) -> bool:
+    return http_content_type_encoding(f"charset={encoding}") == "utf-8"
 
 
 def _base(response: TextResponse) -> str:
@@ -114,10 +197,16 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def _join(base: str, origin: str, href: str) -> str:
-    """urljoin(base, href), from the cache when only base's scheme and host matter: for a
+def _origin_only(href: str, origin: str) -> bool:
+    """Whether urljoin(base, href) depends only on base's scheme and host (origin): for a
     path from the root or an absolute http(s) URL, which recur on every page of a site."""
-    if origin and ((href[:1] == "/" and href[1:2] != "/") or _ABSOLUTE.match(href)):
+    return bool(origin) and ((href[:1] == "/" and href[1:2] != "/")
+                             or _ABSOLUTE.match(href) is not None)
+
+
+def _join(base: str, origin: str, href: str) -> str:
+    """urljoin(base, href), from the cache when only base's origin matters (_origin_only)."""
+    if _origin_only(href, origin):
         return _cached_join(origin, href) if len(href) <= _CACHED_LENGTH else urljoin(origin, href)
     return urljoin(base, href)
 

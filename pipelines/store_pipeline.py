@@ -129,14 +129,16 @@ class SQLitePipeline:
             raise DropItem(f"not stored, its archive write failed: {item.url}")
         if self.writer is None:
             self._count(write(self.db, item, self.crawl_id))
-        else:
-            if not self.writer.alive:  # it died: its unanswered pages are counted lost
-                self.writer = self.writer.restarted()
-            future = self.writer.call(dbwriter.write_page, dbwriter.shipped(item))
-            self.unacked[future] = item.url
-            future.add_done_callback(self._acked)
-        # The body has been archived and cleaned; keep it out of memory from here on.
+            item.body = b""  # archived and cleaned: kept out of memory from here on
+            return item
+        if not self.writer.alive:  # it died: its unanswered pages are counted lost
+            self.writer = self.writer.restarted()
+        # The page as the writer needs it (dbwriter.shipped), without copying it: the body has
+        # been archived and cleaned, and is kept out of memory from here on.
         item.body = b""
+        future = self.writer.call(dbwriter.write_page, item)
+        self.unacked[future] = item.url
+        future.add_done_callback(self._acked)
         return item
 
     def _acked(self, future: asyncio.Future[Ack]) -> None:

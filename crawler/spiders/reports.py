@@ -9,7 +9,7 @@ crawled breadth-first within each site's page budget (DISCOVERY_MAX_PAGES).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -198,14 +198,31 @@ class ReportsSpider(Spider):
             self._known = KnownLinks.of(self.crawler)
         return self._known
 
-    def _dropped_anyway(self, url: str, depth: int, too_deep: bool, tally: Tally) -> bool:
-        """A link followed before that its request would only be filtered out again."""
-        if url not in self.budget.seen or self._known is None:
-            return False
+    def _dealt_with(self, depth: int, too_deep: bool, tally: Tally) -> Callable[[str], bool]:
+        """Whether a link of a page (its links at depth) was followed before, and its request
+        would only be filtered out again (counted in tally)."""
+        seen, known = self.budget.seen, self._known
+
+        def dealt_with(url: str) -> bool:
+            if known is None or url not in seen:
+                return False
+            if too_deep:
+                tally.too_deep += 1
+                return True
+            return known.skip(url, depth, tally)
+
+        return dealt_with
+
+    def _link_request(self, url: str, kind: str, too_deep: bool, tally: Tally) -> Request | None:
+        """The request of a link admitted: none for one too deep, counted in tally as
+        DepthMiddleware would count its request."""
         if too_deep:
             tally.too_deep += 1
-            return True
-        return self._known.skip(url, depth, tally)
+            return None
+        request = self._request(url, kind)
+        if self._known is not None:
+            self._known.remember(url, request)
+        return request
 
     def parse(self, response: Response) -> Iterable[Page | Request]:
         yield page_from_response(response, passed=True)
@@ -218,35 +235,30 @@ class ReportsSpider(Spider):
         # is built only for DepthMiddleware to drop it.
         too_deep = known is not None and known.too_deep(depth)
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
-        links = extract_links(response, dealt_with=lambda url: self._dropped_anyway(
-            url, depth, too_deep, tally))
+        dealt_with = self._dealt_with(depth, too_deep, tally)
+        links = extract_links(response, dealt_with=dealt_with)
         # An article's other parts are report links if the article is about a report.
         reportish = discovery.mentions_report(response.text, keywords)
         for link in links:
             kind = discovery.link_kind(link.text, link.url, response.url, page_kind, keywords,
                                        reportish)
-            if kind is None or not self._admit(link.url, kind):
-                continue
-            if too_deep:
-                tally.too_deep += 1
-            else:
-                yield self._request(link.url, kind)
+            if kind is not None and self._admit(link.url, kind) and (
+                    request := self._link_request(link.url, kind, too_deep, tally)):
+                yield request
         pager_kind = page_kind if page_kind in (REPORT, COLUMN) else GENERIC
         pagers = 0
         for url in discovery.js_pager_urls(response.text, response.url, self.pager_limit):
             if url == response.url:
                 continue
-            if self._dropped_anyway(url, depth, too_deep, tally):
+            if dealt_with(url):
                 pagers += 1  # a request _follow would have made
                 continue
             kind = discovery.part_kind(url, response.url, page_kind, reportish) or pager_kind
             if not self._admit(url, kind):
                 continue
             pagers += 1
-            if too_deep:
-                tally.too_deep += 1
-            else:
-                yield self._request(url, kind)
+            if request := self._link_request(url, kind, too_deep, tally):
+                yield request
         if pagers:
             self.crawler.stats.inc_value("discovery/js_pager_pages", pagers)
         if known is not None:

@@ -235,3 +235,29 @@ def test_rotation_and_unique_names(tmp_path: Path):
 def test_request_target_keeps_query():
     assert request_target("http://h/a/b.html?x=1&y=%E4") == "/a/b.html?x=1&y=%E4"
     assert request_target("http://h") == "/"
+
+
+def test_a_head_sent_to_the_writer_is_parsed_there_to_the_same_fields_and_bytes():
+    # The crawl process hands the writer the raw head alone; parsed on the other side, it
+    # reads and writes as one parsed on this side.
+    import pickle
+
+    from warcio.statusandheaders import StatusAndHeadersParser
+
+    here = archived_head(RAW_HEAD)
+    assert vars(here) == {"raw": here.raw}  # nothing parsed on the reactor
+    sent = pickle.loads(pickle.dumps(here))
+    parsed = StatusAndHeadersParser([], verify=False).parse(io.BytesIO(here.raw))
+    assert (sent.statusline, sent.headers, sent.protocol) == (
+        parsed.statusline, parsed.headers, parsed.protocol)
+    out = []
+    for head in (here, sent, archived_head(RAW_HEAD)):
+        buf = io.BytesIO()
+        WARCWriter(buf, gzip=False, warc_version="WARC/1.1").write_record(
+            response_record(URL, head, BODY, DATE, "127.0.0.1", RID))
+        out.append(buf.getvalue())
+    assert out[0] == out[1] == out[2]
+    # A field set before the others are parsed stays as set.
+    head = archived_head(RAW_HEAD)
+    head.headers_buff = b"kept"
+    assert head.get_statuscode() == "200" and head.headers_buff == b"kept"

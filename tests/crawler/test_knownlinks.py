@@ -280,6 +280,43 @@ def test_the_probe_cache_holds_urls_of_ordinary_length_only():
     assert not known.skip(too_long, 1)  # UrlLengthMiddleware's to drop, never probed
     long = f"{SITE}y/".ljust(limit - 10, "a")
     assert knownlinks.probe(long) == knownlinks._probe(long)  # probed, not remembered
-    assert knownlinks._cached_probe.cache_info().currsize == 0
+    assert len(knownlinks._probes) == 0
     assert knownlinks.probe(f"{SITE}a.html") is knownlinks.probe(f"{SITE}a.html")
-    assert knownlinks._cached_probe.cache_info().currsize == 1
+    assert len(knownlinks._probes) == 1
+
+
+def test_the_probe_of_a_request_built_is_the_probe_worked_out_for_its_link():
+    from crawler import knownlinks
+
+    crawler = _crawler()
+    spider, scheduler = crawler.spider, _scheduler(crawler)
+    known = KnownLinks.of(crawler)
+    urls = [*URLS, "http://127.0.0.1:8080/a.html", "http://[::1]:81/b?x=1", "https://10.0.0.1/",
+            f"{SITE}sp ace.html", f"{SITE}x#frag"]
+    for url in urls:
+        knownlinks.probe.cache_clear()
+        request = spider._request(url, GENERIC)
+        known.remember(url, request)
+        remembered = knownlinks._probes[url]
+        assert remembered == knownlinks._probe(url), url
+        # The dupefilter fingerprints the request as the probe did (and finds it worked out).
+        assert scheduler.df.fingerprinter.fingerprint(request) == remembered.fingerprint
+    # Without a dupefilter that answers for the spider (none has logged its first duplicate
+    # yet), nothing is remembered: the fingerprint might not be the one it takes.
+    crawler = _crawler()
+    Scheduler.from_crawler(crawler).open(crawler.spider)
+    knownlinks.probe.cache_clear()
+    KnownLinks.of(crawler).remember(SITE, crawler.spider._request(SITE, GENERIC))
+    assert knownlinks._probes == {}
+
+
+def test_the_probe_cache_is_bounded(monkeypatch):
+    from crawler import knownlinks
+
+    monkeypatch.setattr(knownlinks, "_CACHED", 3)
+    knownlinks.probe.cache_clear()
+    for i in range(3):
+        knownlinks.probe(f"{SITE}{i}.html")
+    assert len(knownlinks._probes) == 3
+    knownlinks.probe(f"{SITE}3.html")  # full: it starts afresh
+    assert list(knownlinks._probes) == [f"{SITE}3.html"]

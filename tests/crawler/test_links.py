@@ -6,8 +6,10 @@ import itertools
 from urllib.parse import urljoin
 
 import pytest
+from lxml import etree
 from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.selector import Selector
 
 from crawler import links
 
@@ -109,11 +111,75 @@ def test_long_links_are_worked_out_each_time_not_remembered() -> None:
     body = page(hrefs).encode()
     for cache in (links._cached_join, links._cached_safe, links._cached_allowed):
         cache.cache_clear()
+    links._resolved.clear()
     found = [(link.url, link.text) for link in
              links.extract_links(HtmlResponse(url, body=body, encoding="utf-8"))]
     assert found == scrapy_links(HtmlResponse(url, body=body, encoding="utf-8"))
     assert len(found) == 6  # and page()'s <area>
     # Only the short links were remembered (/x and /area.html, joined before and after
-    # they are made safe).
+    # they are made safe, and whole).
     assert [c.cache_info().currsize for c in (links._cached_join, links._cached_safe,
                                               links._cached_allowed)] == [4, 2, 2]
+    assert links._resolved.held == 2
+
+
+# Bodies whose text parsel would strip, clean of NULs or have decoded with replacements, and
+# others it takes as they are: the page's tree must be parsel's for each.
+BODIES = [
+    page(HREFS).encode(), b"\xef\xbb\xbf" + page(HREFS).encode(), b"\n  " + page(HREFS).encode(),
+    "\u3000".encode() + page(HREFS).encode(), page(HREFS).encode() + b"\x00\n",
+    page(HREFS).encode().replace(b"<p>", b"<p>\xff\xfe", 1), page(["/\ufffd.html"]).encode(),
+    page(HREFS).encode("gb18030"), b"", b" \n", b"<!-- nothing else -->", b"plain text",
+    b"\xff\xfe" + page(HREFS).encode("utf-16-le"),
+    b"<html><body><a href='/a'>\x00a</a></body></html>",
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "latin-1"])
+def test_the_page_is_parsed_as_scrapys_selector_parses_it(body: bytes, encoding: str) -> None:
+    url = "http://gov.example.cn/zwgk/index.html"
+    response = HtmlResponse(url, body=body, encoding=encoding)
+    ours = links._html_root(response, response.encoding)
+    theirs = Selector(HtmlResponse(url, body=body, encoding=encoding)).root
+    assert etree.tostring(ours) == etree.tostring(theirs)
+    # The body is parsed as it is only when it is the text's UTF-8 bytes exactly.
+    text = response.text
+    as_is = links._utf8_body(response, response.encoding, text)
+    assert as_is is None or as_is == text.strip().replace("\x00", "").encode("utf-8")
+    as_they_are = (BODIES[0], b"", b"<!-- nothing else -->", b"plain text")
+    assert (as_is is not None) == (encoding == "utf-8" and body in as_they_are)
+
+
+def test_an_href_remembered_whole_gives_the_link_of_every_page_it_is_on() -> None:
+    # The same hrefs on pages of other origins, other bases and other encodings, met in turn
+    # with the hrefs' links remembered from the pages before: each page's links are its own.
+    pages = [("http://gov.example.cn/a/b.html", "", "utf-8"),
+             ("https://gov.example.cn/a/b.html", "", "utf-8"),
+             ("http://other.example.org:8080/c/d.html", "", "utf-8"),
+             ("http://gov.example.cn/a/b.html", "http://mirror.example.org/base/dir/", "utf-8"),
+             ("http://gov.example.cn/a/b.html", "", "gb18030"),
+             ("http://gov.example.cn/x/y/z.html", "/rooted/", "utf-8"),
+             ("http://gov.example.cn/a/b.html", "http://[bad/", "utf-8")]
+    links._resolved.clear()
+    for _ in range(2):
+        for url, base, encoding in pages:
+            body = page(HREFS, base).encode(encoding)
+            found = links.extract_links(HtmlResponse(url, body=body, encoding=encoding))
+            expected = (scrapy_links(HtmlResponse(url, body=body, encoding=encoding))
+                        if "[bad" not in base else
+                        links.extract_links(HtmlResponse(url, body=page(HREFS).encode())))
+            assert [(link.url, link.text) for link in found] == expected, (url, base, encoding)
+    assert links._resolved.held > 0
+
+
+def test_the_whole_href_cache_is_bounded() -> None:
+    resolved = links._Resolved(3)
+    table = resolved.table(("http://a/", "http://a/", "utf-8", ()))
+    for i in range(5):
+        resolved.add(table, f"/{i}", f"http://a/{i}")
+    resolved.add(table, "/" + "x" * links._CACHED_LENGTH, None)  # too long to be held
+    assert len(table) == resolved.held == 3
+    # Full: the next page starts afresh.
+    assert resolved.table(("http://b/", "http://b/", "utf-8", ())) == {}
+    assert resolved.held == 0 and len(resolved.tables) == 1
