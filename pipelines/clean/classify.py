@@ -65,7 +65,7 @@ _cjk_line = Memo(cjk_len)
 
 def _cjk_lines(lines: list[str]) -> int:
     """cjk_len of the lines joined by line breaks (no CJK character themselves)."""
-    return sum(map(_cjk_line, lines))
+    return sum(map(_cjk_line.__getitem__, lines))
 
 
 def placeholders(text: str, enough: int | None = None) -> int:

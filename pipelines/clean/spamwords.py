@@ -202,7 +202,7 @@ def _strip(text: str, seeds: set[str]) -> tuple[str, list[Removal]]:
     # shorten a line, so none brings a bracket in).
     if Memo.enabled:
         lines = text.split("\n")
-        flags = [_line_flags(line) for line in lines]
+        flags = list(map(_line_flags.__getitem__, lines))
         strong_lines = {n for n, (has, _, _) in enumerate(flags) if has}
         if not strong_lines and not any(cue for _, cue, _ in flags):
             return text, []

@@ -71,7 +71,7 @@ def repair(text: str) -> tuple[str, str, list[Removal]]:
     removals += lost
     text, script = detect_and_simplify(text)
     if Memo.enabled:
-        done = [_normalized(line) for line in text.split("\n")]
+        done = list(map(_normalized.__getitem__, text.split("\n")))  # hits run no Python code
         text = "\n".join(line for line, _ in done)
         doubled = [d for _, ds in done for d in ds]
     else:
@@ -106,7 +106,7 @@ _before_slips_cached = Memo(_before_slips)
 def _before_slips_by_line(text: str, removals: list[Removal]) -> str:
     """The whole-text stages line by line, removals in the order the whole-text stages
     give them: every lost indent, then the pinyin of each round in text order."""
-    done = [_before_slips_cached(line) for line in text.split("\n")]
+    done = list(map(_before_slips_cached.__getitem__, text.split("\n")))
     for _, indent, _ in done:
         removals += indent
     for r in range(_MAX_PINYIN_ROUNDS):

@@ -85,7 +85,7 @@ def simplify(text: str) -> str:
     """OpenCC t2s of the text."""
     if not Memo.enabled:
         return _t2s().convert(text)
-    return "\n".join(map(_converted, text.split("\n")))
+    return "\n".join(map(_converted.__getitem__, text.split("\n")))
 
 
 def detect_and_simplify(text: str) -> tuple[str, str]:
