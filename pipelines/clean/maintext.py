@@ -129,6 +129,7 @@ def linearize(body: etree._Element) -> list[Line]:
     in_link = 0
     teasers = teaser_items(body)
     in_teaser = 0
+    leaf = None  # the childless block whose end event comes next
 
     def flush() -> None:
         # Only called with parts: link characters are only counted with a part.
@@ -148,6 +149,20 @@ def linearize(body: etree._Element) -> list[Line]:
         if tag.__class__ is not str:  # comments, processing instructions: no text of theirs
             tag = ""
         if event == "start":
+            if tag in blocks and not len(el) and el is not body:
+                # A block without children (most paragraphs): its line is its own text, and
+                # its end event, next, only adds its tail.
+                if parts:
+                    if len(parts) == 1 and parts[0].isspace():
+                        parts.clear()
+                    else:
+                        flush()
+                if (text := el.text) and not text.isspace() and (line := clean_line[text]):
+                    teaser = in_teaser > 0 or bool(teasers) and el in teasers
+                    n = len(text.strip()) if in_link else 0
+                    lines.append(Line(line, min(n, len(line)), el, teaser))
+                leaf = el
+                continue
             if tag in blocks:
                 if parts:
                     if len(parts) == 1 and parts[0].isspace():
@@ -164,6 +179,11 @@ def linearize(body: etree._Element) -> list[Line]:
                 add(text)
                 if in_link:
                     link_chars += len(text.strip())
+        elif el is leaf:
+            if tail := el.tail:
+                add(tail)
+                if in_link:
+                    link_chars += len(tail.strip())
         else:
             if tag in blocks:
                 if parts:
@@ -242,7 +262,11 @@ def _repeats(line: str, titles: list[str]) -> bool:
     if not titles:
         return False
     a = _matchable[line]
-    return any(_same(a, b) for b in titles)
+    # A loop, not any() over a generator (a frame per line); the substring test first.
+    for b in titles:  # noqa: SIM110
+        if b in a and _same(a, b):
+            return True
+    return False
 
 
 def _same(a: str, b: str) -> bool:
@@ -305,7 +329,7 @@ def _related_cut(texts: list[str], first: int, removals: list[Removal]) -> int:
     total = sum(sizes)
     seen = 0
     for i, t in enumerate(texts):
-        if i > first and is_related_heading(t) and seen > total - seen:
+        if i > first and seen > total - seen and is_related_heading(t):
             removals.append(Removal("chrome", f"related block of {len(texts) - i} lines: {t}"))
             return i
         seen += sizes[i]

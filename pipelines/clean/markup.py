@@ -131,10 +131,13 @@ def css_rules(css: str) -> list[tuple[str, str]]:
     return rules
 
 
+_STYLE_TEXTS = etree.XPath("//style/text()", smart_strings=False)
+
+
 def hidden_selectors(root: etree._Element) -> list[tuple[str, str]]:
     """Simple class/id selectors whose <style> rules hide the element."""
     found: list[tuple[str, str]] = []
-    for css in root.xpath("//style/text()"):
+    for css in _STYLE_TEXTS(root):
         for sel_group, decl in css_rules(css):
             if not hides(decl):
                 continue

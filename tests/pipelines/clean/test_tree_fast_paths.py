@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from bench.clean import load_pages
-from pipelines.clean import metadata
+from pipelines.clean import maintext, metadata
 from pipelines.clean.cleaner import _utf8_without_controls, _without_controls, parse
 from pipelines.clean.decode import decode, sniff
 from pipelines.clean.memo import Memo
@@ -204,3 +204,95 @@ def test_style_value_prefilters_find_what_the_element_walks_find(pages: list[_Pa
         found["candidates"] += bool(candidates)
         found["boxes"] += bool(boxes)
     assert found["candidates"] and found["boxes"], found
+
+
+def _linearize_plainly(body: etree._Element) -> list[maintext.Line]:
+    """linearize() as it was: every element through its start and end events."""
+    lines: list[maintext.Line] = []
+    parts: list[str] = []
+    add = parts.append
+    blocks = maintext.BLOCK_TAGS
+    link_chars = 0
+    stack: list[etree._Element] = [body]
+    in_link = 0
+    teasers = maintext.teaser_items(body)
+    in_teaser = 0
+
+    def flush() -> None:
+        # Only called with parts: link characters are only counted with a part.
+        nonlocal link_chars
+        raw = parts[0] if len(parts) == 1 else "".join(parts)
+        # Half the flushes hold only the whitespace between block tags: no line, no cleaning.
+        text = "" if raw.isspace() else maintext.clean_line[raw]  # the memo's cheapest call
+        if text:
+            lines.append(maintext.Line(text, min(link_chars, len(text)), stack[-1], in_teaser > 0))
+        parts.clear()
+        link_chars = 0
+
+    # At a block boundary most parts are one whitespace part (the newline between two block
+    # tags): dropped in place, no line and no link characters (whitespace adds none).
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        tag = el.tag
+        if tag.__class__ is not str:  # comments, processing instructions: no text of theirs
+            tag = ""
+        if event == "start":
+            if tag in blocks:
+                if parts:
+                    if len(parts) == 1 and parts[0].isspace():
+                        parts.clear()
+                    else:
+                        flush()
+                if el is not body:
+                    stack.append(el)
+                if teasers and el in teasers:
+                    in_teaser += 1
+            elif tag == "a":
+                in_link += 1
+            if tag and (text := el.text):
+                add(text)
+                if in_link:
+                    link_chars += len(text.strip())
+        else:
+            if tag in blocks:
+                if parts:
+                    if len(parts) == 1 and parts[0].isspace():
+                        parts.clear()
+                    else:
+                        flush()
+                if el is not body and stack and stack[-1] is el:
+                    stack.pop()
+                if teasers and el in teasers:
+                    in_teaser -= 1
+            elif tag == "a":
+                in_link -= 1
+            if (tail := el.tail) and el is not body:
+                add(tail)
+                if in_link:
+                    link_chars += len(tail.strip())
+    if parts:
+        flush()
+    return lines
+
+
+
+def test_childless_blocks_make_the_lines_their_two_events_made(pages: list[_Page]) -> None:
+    from pipelines.clean.hidden import remove_hidden_spam
+    from pipelines.clean.markup import despam
+
+    odd = ("<html><body><a href='x'><p> linked 段落 </p><p>  </p></a><ul><li><a>1</a></li>"
+           "<li><a>2</a></li><li><a>3</a></li><li><a>4</a></li><li></li></ul>"
+           "<div>a<p>b</p>c<br>d<p></p>e</div>text</body></html>")
+    roots = [parse(decode(body, headers)[0]) for body, headers in pages] + [parse(odd)]
+    lines = 0
+    for root in roots:
+        if root is None:
+            continue
+        despam(root)
+        remove_hidden_spam(root)
+        body = root.find(".//body")
+        body = root if body is None else body
+        fast = [(ln.text, ln.link_chars, ln.owner, ln.teaser) for ln in maintext.linearize(body)]
+        assert fast == [(ln.text, ln.link_chars, ln.owner, ln.teaser)
+                        for ln in _linearize_plainly(body)]
+        lines += len(fast)
+    assert lines > 10_000
