@@ -35,7 +35,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        # Clusters (datasketch, numpy, scipy): imported only when this command runs, to keep
+        # Clusters (numpy): imported only when this command runs, to keep
         # the crawl process lean (every scrapy command imports every command module).
         from pipelines.store.merge import cluster_merged, link_warcs, merge_db
 
