@@ -95,7 +95,10 @@ def extract_links(response: TextResponse, denied: Iterable[str] = DENIED_EXTENSI
     known = _resolved.table((base_origin, origin, encoding, denied))
     seen: set[str] = set()
     links: list[Link] = []
-    for element in _root(response, encoding).iter(*_TAGS):
+    root = _root(response, encoding)
+    if root is None:
+        return links
+    for element in root.iter(*_TAGS):
         href = element.get("href")
         if href is None:
             continue
@@ -129,9 +132,10 @@ def _resolve(href: str, base: str, base_origin: str, url: str, origin: str, enco
     return (link if _allowed(link, denied) else None), same_everywhere and _origin_only(safe, origin)
 
 
-def _root(response: TextResponse, encoding: str) -> etree._Element:
+def _root(response: TextResponse, encoding: str) -> etree._Element | None:
     """The page's parse tree, as Scrapy's selector parses it; Scrapy's own selector raises on
-    an unusable <base href>.
+    an unusable <base href>.  None for a body that parses as JSON (a JSON response, or text
+    that is JSON): it has no elements to hold links.
 
     Not response.selector, which the response would keep: the selector refers back to it, a
     cycle only a full gc pass frees, holding the body, its text and its lxml tree (tens of MB
@@ -139,10 +143,11 @@ def _root(response: TextResponse, encoding: str) -> etree._Element:
     if isinstance(response, HtmlResponse):
         return _html_root(response, encoding)
     try:
-        return ScrapySelector(response).root
+        root = ScrapySelector(response).root
     except ValueError:
         kind = "xml" if isinstance(response, XmlResponse) else "html"
-        return Selector(text=response.text, type=kind, base_url=response.url).root
+        root = Selector(text=response.text, type=kind, base_url=response.url).root
+    return root if isinstance(root, etree._Element) else None
 
 
 def _html_root(response: HtmlResponse, encoding: str) -> etree._Element:

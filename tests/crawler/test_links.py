@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 import pytest
 from lxml import etree
-from scrapy.http import HtmlResponse, XmlResponse
+from scrapy.http import HtmlResponse, JsonResponse, TextResponse, XmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.selector import Selector
 
@@ -183,3 +183,17 @@ def test_the_whole_href_cache_is_bounded() -> None:
     # Full: the next page starts afresh.
     assert resolved.table(("http://b/", "http://b/", "utf-8", ())) == {}
     assert resolved.held == 0 and len(resolved.tables) == 1
+
+
+@pytest.mark.parametrize(("cls", "body"), [(JsonResponse, b'{"a": "<a href=\\"/x\\">x</a>"}'),
+                                          (TextResponse, b"[1, 2]")])
+def test_a_json_body_has_no_links_and_no_error(cls: type[TextResponse], body: bytes) -> None:
+    # Scrapy's selector gives a JSON body a dict, not a tree: the callback raised on it.
+    response = cls("http://127.0.0.1/a.json", body=body, encoding="utf-8")
+    assert links.extract_links(response) == []
+
+
+def test_a_plain_text_body_with_markup_keeps_its_links() -> None:
+    response = TextResponse("http://127.0.0.1/a.txt", body=b'see <a href="/x">x</a>',
+                            encoding="utf-8")
+    assert [link.url for link in links.extract_links(response)] == ["http://127.0.0.1/x"]
