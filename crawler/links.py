@@ -55,7 +55,8 @@ class _Resolved:
     """href -> the link it makes (None: none to follow), per page context (the origins of the
     page and of its base, its encoding, the denied extensions), for hrefs whose link depends on
     nothing else: a path from the root or an absolute http(s) URL, the links every page of a
-    site repeats.  Holds at most `size` hrefs: once full, it starts afresh at the next page."""
+    site repeats.  Holds at most `size` hrefs and contexts: once full, it starts afresh at the
+    next page."""
 
     def __init__(self, size: int):
         self.size = size
@@ -69,7 +70,12 @@ class _Resolved:
     def table(self, context: tuple[str, str, str, tuple[str, ...]]) -> dict[str, str | None]:
         if self.held >= self.size:
             self.clear()
-        return self.tables.setdefault(context, {})
+        if (table := self.tables.get(context)) is None:
+            # A context counts as an href does: pages naming ever new bases (a content farm
+            # can) must not pile up empty tables, one per page.
+            table = self.tables[context] = {}
+            self.held += 1
+        return table
 
     def add(self, table: dict[str, str | None], href: str, link: str | None) -> None:
         if self.held < self.size and len(href) <= _CACHED_LENGTH:

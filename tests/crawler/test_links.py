@@ -117,10 +117,10 @@ def test_long_links_are_worked_out_each_time_not_remembered() -> None:
     assert found == scrapy_links(HtmlResponse(url, body=body, encoding="utf-8"))
     assert len(found) == 6  # and page()'s <area>
     # Only the short links were remembered (/x and /area.html, joined before and after
-    # they are made safe, and whole).
+    # they are made safe, and whole: two hrefs and their page context).
     assert [c.cache_info().currsize for c in (links._cached_join, links._cached_safe,
                                               links._cached_allowed)] == [4, 2, 2]
-    assert links._resolved.held == 2
+    assert links._resolved.held == 3
 
 
 # Bodies whose text parsel would strip, clean of NULs or have decoded with replacements, and
@@ -179,10 +179,10 @@ def test_the_whole_href_cache_is_bounded() -> None:
     for i in range(5):
         resolved.add(table, f"/{i}", f"http://a/{i}")
     resolved.add(table, "/" + "x" * links._CACHED_LENGTH, None)  # too long to be held
-    assert len(table) == resolved.held == 3
+    assert len(table) == 2 and resolved.held == 3  # the context counts as one
     # Full: the next page starts afresh.
     assert resolved.table(("http://b/", "http://b/", "utf-8", ())) == {}
-    assert resolved.held == 0 and len(resolved.tables) == 1
+    assert resolved.held == 1 and len(resolved.tables) == 1
 
 
 @pytest.mark.parametrize(("cls", "body"), [(JsonResponse, b'{"a": "<a href=\\"/x\\">x</a>"}'),
