@@ -125,23 +125,46 @@ class CleanPipeline:
         if not self.helpers:
             cleaned = clean_fetched(*args)
         else:
-            helper = min(self.helpers, key=lambda h: h.pending)
-            try:
-                cleaned = await helper.call(clean_fetched, *args, timeout=self.timeout or None)
-            except procs.CallTimedOut:
-                logger.warning("cleaning %s took over %g s: skipped, its worker replaced",
-                               item.url, self.timeout)
-                self.stats.inc_value("clean/timeouts")
-                cleaned = Cleaned(timed_out(self.timeout), False)
-            except Exception as exc:  # noqa: BLE001 - a worker's death must not lose the page
-                logger.error("cleaning %s failed in a worker: %s", item.url, exc)
-                self.stats.inc_value("clean/worker_errors")
-                # A dead worker is replaced (once, though every page it had reports it).
-                if not helper.alive and helper in self.helpers:
-                    self.helpers[self.helpers.index(helper)] = helper.restarted()
-                cleaned = Cleaned(failed(exc), False)
+            cleaned = await self._in_worker(item.url, args)
         self.record(item, cleaned)
         return item
+
+    async def _in_worker(self, url: str, args: tuple[Any, ...]) -> Cleaned:
+        """Cleaned by the least busy worker.  A worker that dies (killed, out of memory) takes
+        with it every page it held: each is tried once more on a live one, so only a page
+        that kills a worker twice is a recorded failure."""
+        retried = False
+        while True:
+            helper = min(self.helpers, key=lambda h: h.pending)
+            try:
+                return await helper.call(clean_fetched, *args, timeout=self.timeout or None)
+            except procs.CallTimedOut:
+                logger.warning("cleaning %s took over %g s: skipped, its worker replaced",
+                               url, self.timeout)
+                self.stats.inc_value("clean/timeouts")
+                return Cleaned(timed_out(self.timeout), False)
+            except Exception as exc:  # noqa: BLE001 - a worker's death must not lose the page
+                died = not helper.alive
+                self._replace_dead()
+                if died and not retried:
+                    logger.warning("cleaning %s: its worker died (%s); trying once more", url,
+                                   exc)
+                    self.stats.inc_value("clean/worker_retries")
+                    retried = True
+                    continue
+                logger.error("cleaning %s failed in a worker: %s", url, exc)
+                self.stats.inc_value("clean/worker_errors")
+                return Cleaned(failed(exc), False)
+
+    def _replace_dead(self) -> None:
+        """A new worker for each dead one (once, though every page one held reports it).  One
+        that cannot start stays dead: its pages fail at once, as recorded failures."""
+        for i, helper in enumerate(self.helpers):
+            if not helper.alive:
+                try:
+                    self.helpers[i] = helper.restarted()
+                except procs.HelperDied as exc:
+                    logger.error("a new clean worker could not start: %s", exc)
 
     def record(self, item: Page, cleaned: Cleaned) -> None:
         """Attach a result to its page and count it."""

@@ -1,5 +1,6 @@
 """CleanPipeline off the reactor: cleaning in worker processes gives the inline results, a
-dead worker costs a recorded failure (never the page), and the workers go away on close."""
+dead worker's pages are tried once more on a new one (a page that kills two is a recorded
+failure, never lost), and the workers go away on close."""
 
 from __future__ import annotations
 
@@ -74,18 +75,48 @@ def test_clean_result_survives_pickling():
     assert pickle.loads(pickle.dumps(result)) == result
 
 
-def test_a_dead_worker_is_a_recorded_failure_and_the_next_page_is_cleaned(pool2):
+def test_a_dead_workers_page_is_cleaned_by_a_new_one(pool2):
     cleaned(pool2, [page("report_gov.html")])  # the workers are up
-    for helper in pool2.helpers:
-        helper.process.kill()
-        helper.process.join()
+    dead = [h.process for h in pool2.helpers]
+    for process in dead:
+        process.kill()
+        process.join()
+    again = cleaned(pool2, [page("report_gov.html")])[0]
+    assert again.cleaned.is_report and not again.cleaned.errors
+    assert pool2.stats.get_value("clean/worker_retries") == 1
+    assert pool2.stats.get_value("clean/worker_errors") is None
+    # Both dead workers were replaced, by live ones.
+    assert all(h.alive and h.process not in dead for h in pool2.helpers)
+
+
+def test_a_page_whose_workers_keep_dying_is_a_recorded_failure(pool2, monkeypatch):
+    cleaned(pool2, [page("report_gov.html")])  # the workers are up
+
+    def kill_all() -> None:
+        for helper in pool2.helpers:
+            helper.process.kill()
+            helper.process.join()
+    kill_all()
+    # Every new worker dies too (as under a page that kills whoever cleans it).
+    restarted = type(pool2.helpers[0]).restarted
+
+    def dying(self):
+        new = restarted(self)
+        new.process.kill()
+        new.process.join()
+        return new
+    monkeypatch.setattr(type(pool2.helpers[0]), "restarted", dying)
     lost = cleaned(pool2, [page("report_gov.html")])[0]
     assert lost.cleaned is not None and not lost.cleaned.is_report
     assert any("clean worker failed" in e for e in lost.cleaned.errors)
+    assert pool2.stats.get_value("clean/worker_retries") == 1
     assert pool2.stats.get_value("clean/worker_errors") == 1
     assert pool2.stats.get_value("clean/errors") == 1
-    again = cleaned(pool2, [page("report_gov.html")])[0]  # a fresh worker takes over
-    assert again.cleaned.is_report and not again.cleaned.errors
+    monkeypatch.undo()
+    kill_all()
+    pool2._replace_dead()
+    ok = cleaned(pool2, [page("report_gov.html")])[0]  # fresh workers take over
+    assert ok.cleaned.is_report and not ok.cleaned.errors
 
 
 def test_close_stops_the_workers():
