@@ -174,6 +174,7 @@ CLEAN_TIMEOUT = 10.0
 SQLITE_ENABLED = True  # page rows into SQLite
 SQLITE_PATH = ""  # default: DATA_DIR/reports.db
 SQLITE_PROCESS = True  # write from a process of its own (pipelines/store/writer.py); False: inline
+SQLITE_BACKLOG = 256  # pages sent to the writer process and not yet written; past it, items wait
 # Every report page joins a near-duplicate cluster as it is recorded (also in `scrapy
 # extract`); copies match at an estimated Jaccard similarity of CLUSTER_THRESHOLD or more of
 # their normalised 5-character shingles.  Off: no clusters, report_copies or coverage rows.

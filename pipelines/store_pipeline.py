@@ -75,6 +75,7 @@ class SQLitePipeline:
         # Writes sent and not yet counted, by URL: counted as their acks come back, and all
         # of them at the close.
         self.unacked: dict[asyncio.Future[Ack], str] = {}
+        self.backlog = max(1, crawler.settings.getint("SQLITE_BACKLOG", 256))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -120,7 +121,7 @@ class SQLitePipeline:
                            threshold=self.target.cluster_threshold,
                            enabled=self.target.cluster_enabled)
 
-    def process_item(self, item: Page) -> Page:
+    async def process_item(self, item: Page) -> Page:
         if not isinstance(item, Page):
             return item
         if any(fetch.archive_error is not None for fetch in item.fetches):
@@ -139,6 +140,11 @@ class SQLitePipeline:
         future = self.writer.call(dbwriter.write_page, item)
         self.unacked[future] = item.url
         future.add_done_callback(self._acked)
+        # Back-pressure: a writer slower than the crawl (a large database, many reports) would
+        # otherwise have the pages it has not written pile up in this process's memory.
+        while len(self.unacked) > self.backlog:
+            # The oldest write; its _acked, registered first, has run when this wakes.
+            await asyncio.wait([next(iter(self.unacked))])
         return item
 
     def _acked(self, future: asyncio.Future[Ack]) -> None:

@@ -5,6 +5,8 @@ counted write error (they are in the WARC), never the crawl."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 
 from scrapy.utils.test import get_crawler
@@ -21,10 +23,11 @@ def page(i: int, report: bool = False) -> Page:
                 fetches=[Fetch(url, 200)], cleaned=result)
 
 
-def pipeline(tmp_path) -> SQLitePipeline:
+def pipeline(tmp_path, **settings) -> SQLitePipeline:
     crawler = get_crawler(settings_dict={"SQLITE_ENABLED": True, "SQLITE_PROCESS": True,
                                          "SQLITE_PATH": str(tmp_path / "r.db"),
-                                         "DATA_DIR": str(tmp_path), "CLUSTER_ENABLED": False})
+                                         "DATA_DIR": str(tmp_path), "CLUSTER_ENABLED": False,
+                                         **settings})
     crawler._apply_settings()
     return SQLitePipeline.from_crawler(crawler)
 
@@ -43,7 +46,7 @@ def test_pages_are_written_in_order_by_another_process(tmp_path):
     async def run() -> None:
         await p.open_spider()
         for i in range(30):
-            p.process_item(page(i, report=i % 3 == 0))
+            await p.process_item(page(i, report=i % 3 == 0))
         p.spider_closed("finished")  # on the loop, as in a crawl
     asyncio.run(run())
     writer = p.writer.process
@@ -60,15 +63,15 @@ def test_a_dead_writer_costs_its_pages_a_write_error_and_a_new_one_takes_over(tm
 
     async def run() -> None:
         await p.open_spider()
-        p.process_item(page(0))
+        await p.process_item(page(0))
         await asyncio.sleep(0.5)  # written and acknowledged
         first = p.writer
         for i in range(1, 4):
-            p.process_item(page(i))
+            await p.process_item(page(i))
         first.process.kill()  # what it had not written is lost with it
         first.process.join()
         await asyncio.sleep(0.5)  # its pipe's end is seen: its calls fail
-        p.process_item(page(4))
+        await p.process_item(page(4))
         assert p.writer is not first and p.writer.alive
         p.spider_closed("finished")
     asyncio.run(run())
@@ -77,3 +80,25 @@ def test_a_dead_writer_costs_its_pages_a_write_error_and_a_new_one_takes_over(tm
     # Every page is in the database or counted as a failed write; none is silently gone.
     lost = p.stats.get_value("store/write_errors", 0)
     assert len(urls) + lost == 5 and p.stats.get_value("store/pages") == len(urls)
+
+
+def test_items_wait_while_the_writer_is_behind_by_its_backlog(tmp_path):
+    p = pipeline(tmp_path, SQLITE_BACKLOG=2)
+
+    async def run() -> None:
+        await p.open_spider()
+        pid = p.writer.process.pid
+        os.kill(pid, signal.SIGSTOP)  # a writer that writes nothing for now
+        try:
+            items = [asyncio.ensure_future(p.process_item(page(i))) for i in range(3)]
+            await asyncio.wait(items[:2])  # within the backlog: passed on at once
+            await asyncio.sleep(0)
+            # The third waits for the writer, which cannot answer while stopped.
+            assert not items[2].done() and len(p.unacked) == 3
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        await items[2]
+        assert len(p.unacked) <= 2
+        p.spider_closed("finished")
+    asyncio.run(run())
+    assert len(stored(tmp_path)) == 3
