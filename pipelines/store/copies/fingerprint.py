@@ -23,16 +23,12 @@ import numpy as np
 import opencc
 
 from pipelines.page import Fingerprint
-from pipelines.store.copies.minhash import (  # noqa: F401 - also named from here
+from pipelines.store.copies.minhash import (
     EMPTY,
-    MIN_SHINGLES,
     NUM_PERM,
-    SCHEME,
     SEED,
     Signature,
-    from_blob,
     permutations,
-    to_blob,
 )
 
 SHINGLE = 5  # characters per shingle: Chinese words are 1-4 characters, so 5 spans a phrase
@@ -136,7 +132,7 @@ _recent: OrderedDict[bytes, Fingerprint] = OrderedDict()
 
 
 def fingerprint_of(text: str) -> Fingerprint:
-    """The text's signature as stored (`to_blob`) and its shingle count."""
+    """The text's signature as stored (`minhash.to_blob`) and its shingle count."""
     key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
     found = _recent.get(key)
     if found is not None:

@@ -14,7 +14,8 @@ from bench.cluster import insert_reports, reports
 from pipelines.store.copies import cluster
 from pipelines.store.copies.bandindex import PER_CLUSTER, BandIndex
 from pipelines.store.copies.canonical import Copy, Damage, ranked, tier
-from pipelines.store.copies.fingerprint import NUM_PERM, fingerprint_of, from_blob
+from pipelines.store.copies.fingerprint import fingerprint_of
+from pipelines.store.copies.minhash import NUM_PERM, from_blob
 from pipelines.store.copies.ranking import Ranking
 from pipelines.store.db import open_db
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.store.copies import fingerprint as fp
+from pipelines.store.copies.minhash import SCHEME, to_blob
 
 # Text where NFKC has work to do: full-width forms, compatibility ideographs, circled and
 # parenthesised numbers, combining marks (which compose), Hangul jamo, letters beyond the BMP.
@@ -41,7 +42,7 @@ def test_nfkc_is_unicodedata_nfkc_on_any_text(text):
 @given(values=st.lists(st.integers(0, 2**32 - 1), max_size=300, unique=True))
 def test_minhash_values_are_datasketchs(values):
     hashes = np.array(sorted(values), dtype=np.uint32)
-    reference = MinHash(num_perm=fp.NUM_PERM, seed=fp.SEED, hashfunc=int, scheme=fp.SCHEME)
+    reference = MinHash(num_perm=fp.NUM_PERM, seed=fp.SEED, hashfunc=int, scheme=SCHEME)
     reference.update_batch(hashes)
     assert fp._minhash(hashes).tolist() == reference.hashvalues.tolist()
 
@@ -71,7 +72,7 @@ def test_a_cached_fingerprint_equals_a_fresh_one_and_the_cache_is_bounded(monkey
     fresh = []
     for text in texts:
         sig, shingles = fp.signature(text)
-        fresh.append((fp.to_blob(sig), shingles))
+        fresh.append((to_blob(sig), shingles))
     monkeypatch.setattr(fp, "_recent", type(fp._recent)())
     monkeypatch.setattr(fp, "CACHED_TEXTS", 16)
     for _ in range(2):  # the second round partly from the cache
@@ -91,6 +92,6 @@ def test_fingerprints_of_copies_as_before():
         expected = fp._RUNS_RE.sub("#", re.sub(r"[^\w#]|_", "", fp._MASK_RE.sub("#", fp._T2S.convert(
             fp._PINYIN_RE.sub("", unicodedata.normalize("NFKC", text)))))).lower()
         assert norm == expected
-        reference = MinHash(num_perm=fp.NUM_PERM, seed=fp.SEED, hashfunc=int, scheme=fp.SCHEME)
+        reference = MinHash(num_perm=fp.NUM_PERM, seed=fp.SEED, hashfunc=int, scheme=SCHEME)
         reference.update_batch(former_shingle_hashes(norm))
         assert fp.fingerprint_of(text).minhash == reference.hashvalues.astype(np.uint32).tobytes()
