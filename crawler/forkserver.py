@@ -9,20 +9,14 @@ forked from here, the WARC writer peaked at 176 MB and the database writer at 18
 Only the forkserver imports this module, never the crawl process.
 """
 
-import contextlib
 import gc
 
-from pipelines import clean_worker  # noqa: F401 - what the workers are sent and run
-from pipelines.clean import (
-    attachments,  # noqa: F401 - PDF and DOCX pages
-    cleaner,
-)
-from pipelines.store.copies import fingerprint  # noqa: F401 - a report's, made by its worker
+from pipelines import clean_worker
 
-# A model that cannot load here must not take the forkserver, and every worker, down with it:
-# each worker then tries as it starts (pipelines.clean_worker.warm_up) and on its pages.
-with contextlib.suppress(Exception):
-    cleaner.warm()
+# What every worker runs and the tables it cleans with, loaded as a worker's set-up loads them:
+# a model that cannot load here does not take the forkserver, and every worker, down with it;
+# each worker then tries as it starts and on its pages.
+clean_worker.warm_up()
 
 # Out of the cyclic collector's view before any worker is forked (crawler/gcfreeze.py): a
 # collection in a worker writes to the header of every object it walks, and each page so
