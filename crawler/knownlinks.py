@@ -121,8 +121,6 @@ def _remember(url: str, p: Probe | None) -> None:
     _probes[url] = p
 
 
-probe.cache_clear = _probes.clear  # type: ignore[attr-defined]  # as lru_cache's
-
 
 def _downloader_middleware(crawler: Crawler, cls: type) -> Any:
     try:

@@ -275,7 +275,7 @@ def test_the_probe_cache_holds_urls_of_ordinary_length_only():
     crawler = _crawler()
     known = KnownLinks.of(crawler)
     limit = crawler.settings.getint("URLLENGTH_LIMIT")
-    knownlinks.probe.cache_clear()
+    knownlinks._probes.clear()
     too_long = f"{SITE}x/" + "a" * limit
     assert not known.skip(too_long, 1)  # UrlLengthMiddleware's to drop, never probed
     long = f"{SITE}y/".ljust(limit - 10, "a")
@@ -294,7 +294,7 @@ def test_the_probe_of_a_request_built_is_the_probe_worked_out_for_its_link():
     urls = [*URLS, "http://127.0.0.1:8080/a.html", "http://[::1]:81/b?x=1", "https://10.0.0.1/",
             f"{SITE}sp ace.html", f"{SITE}x#frag"]
     for url in urls:
-        knownlinks.probe.cache_clear()
+        knownlinks._probes.clear()
         request = spider._request(url, GENERIC)
         known.remember(url, request)
         remembered = knownlinks._probes[url]
@@ -305,7 +305,7 @@ def test_the_probe_of_a_request_built_is_the_probe_worked_out_for_its_link():
     # yet), nothing is remembered: the fingerprint might not be the one it takes.
     crawler = _crawler()
     Scheduler.from_crawler(crawler).open(crawler.spider)
-    knownlinks.probe.cache_clear()
+    knownlinks._probes.clear()
     KnownLinks.of(crawler).remember(SITE, crawler.spider._request(SITE, GENERIC))
     assert knownlinks._probes == {}
 
@@ -314,7 +314,7 @@ def test_the_probe_cache_is_bounded(monkeypatch):
     from crawler import knownlinks
 
     monkeypatch.setattr(knownlinks, "_CACHED", 3)
-    knownlinks.probe.cache_clear()
+    knownlinks._probes.clear()
     for i in range(3):
         knownlinks.probe(f"{SITE}{i}.html")
     assert len(knownlinks._probes) == 3

@@ -10,8 +10,9 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from crawler import knownlinks
 from crawler.discovery import GENERIC
-from crawler.knownlinks import KnownLinks, probe
+from crawler.knownlinks import KnownLinks
 from crawler.spiders.reports import ReportsSpider
 
 SITE = "http://www.example.gov.cn/"
@@ -30,7 +31,7 @@ def _crawler():
 
 def _held_by(fn) -> int:
     """Bytes still allocated after fn() ran (and a full collection)."""
-    probe.cache_clear()
+    knownlinks._probes.clear()
     gc.collect()
     tracemalloc.start()
     try:
@@ -40,7 +41,7 @@ def _held_by(fn) -> int:
         return tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-        probe.cache_clear()
+        knownlinks._probes.clear()
 
 
 def test_links_too_long_to_be_fetched_hold_no_memory_in_the_shortcut():
