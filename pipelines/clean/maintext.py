@@ -142,8 +142,6 @@ def linearize(body: etree._Element) -> list[Line]:
         parts.clear()
         link_chars = 0
 
-    # At a block boundary most parts are one whitespace part (the newline between two block
-    # tags): dropped in place, no line and no link characters (whitespace adds none).
     for event, el in etree.iterwalk(body, events=("start", "end")):
         tag = el.tag
         if tag.__class__ is not str:  # comments, processing instructions: no text of theirs
@@ -153,10 +151,7 @@ def linearize(body: etree._Element) -> list[Line]:
                 # A block without children (most paragraphs): its line is its own text, and
                 # its end event, next, only adds its tail.
                 if parts:
-                    if len(parts) == 1 and parts[0].isspace():
-                        parts.clear()
-                    else:
-                        flush()
+                    flush()
                 if (text := el.text) and not text.isspace() and (line := clean_line[text]):
                     teaser = in_teaser > 0 or bool(teasers) and el in teasers
                     n = len(text.strip()) if in_link else 0
@@ -165,10 +160,7 @@ def linearize(body: etree._Element) -> list[Line]:
                 continue
             if tag in blocks:
                 if parts:
-                    if len(parts) == 1 and parts[0].isspace():
-                        parts.clear()
-                    else:
-                        flush()
+                    flush()
                 if el is not body:
                     stack.append(el)
                 if teasers and el in teasers:
@@ -187,10 +179,7 @@ def linearize(body: etree._Element) -> list[Line]:
         else:
             if tag in blocks:
                 if parts:
-                    if len(parts) == 1 and parts[0].isspace():
-                        parts.clear()
-                    else:
-                        flush()
+                    flush()
                 if el is not body and stack and stack[-1] is el:
                     stack.pop()
                 if teasers and el in teasers:
