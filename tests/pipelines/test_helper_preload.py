@@ -13,7 +13,7 @@ from pipelines.clean_pipeline import start_helpers
 def loaded_here() -> dict[str, int]:
     """In the worker, before any page: which of the cleaner's tables it already holds."""
     return {"model": charmodel.model.cache_info().currsize,
-            "simplified": charmodel.simp_table.cache_info().currsize,
+            "script vote": charmodel._others.cache_info().currsize,
             "pid": os.getpid()}
 
 
@@ -28,4 +28,4 @@ def test_a_new_clean_worker_already_holds_the_character_model() -> None:
             worker.close()
     assert len({a["pid"] for a in answers} | {os.getpid()}) == 3  # two worker processes
     for answer in answers:
-        assert answer["model"] == 1 and answer["simplified"] == 1, answer
+        assert answer["model"] == 1 and answer["script vote"] == 1, answer

@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
+from importlib.metadata import version
 from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
@@ -60,10 +61,15 @@ FLOOR_LOGP = math.log(1e-8)  # '?', kana, PUA, unknown characters: as unlikely a
 
 
 class CharModel:
-    def __init__(self, uni: dict[str, int], words: dict[str, int], readings: dict[str, str]):
+    def __init__(self, uni: dict[str, int], words: dict[str, int], readings: dict[str, str],
+                 simp: dict[str, str], trad: dict[str, str]):
+        # `words` (word, single characters too -> frequency as a word) becomes log
+        # probabilities below and is not kept.
         self.uni = uni  # character -> frequency of the words it occurs in
-        self.words = words  # word (single characters too) -> frequency as a word
         self.readings = readings
+        # OpenCC's character tables (see simp_table), kept with the model so that a process
+        # loading a saved model builds no s2t converter (27 MB resident) just for them.
+        self.simp, self.trad = simp, trad
         self.total = sum(uni.values()) or 1
         self.word_total = sum(words.values()) or 1
         self._by_reading: dict[str, list[str]] | None = None
@@ -78,6 +84,10 @@ class CharModel:
         tok1.update(_PUNCT_LOGP)
         self.tok1 = tok1  # single-character tokens
         self.tokn = {w: math.log(n) - lw for w, n in words.items() if len(w) > 1}
+        # The indexes below are keyed by slices of words, most of them characters or words
+        # already held: one string object each instead of a copy per index (a saved model
+        # keeps the sharing), about 5 MB less in every process that loads it.
+        self._strings = {**{c: c for c in tok1}, **{w: w for w in self.tokn}}
         # Word beginnings: prefix -> the characters that continue it (to stop lookups early
         # and to find, for a context, the few candidates that can form a word with it).
         after: dict[str, str] = {}
@@ -86,13 +96,17 @@ class CharModel:
             for n in range(1, len(w)):
                 if w[: n + 1] not in seen:
                     seen.add(w[: n + 1])
-                    after[w[:n]] = after.get(w[:n], "") + w[n]
+                    key = self._shared(w[:n])
+                    after[key] = after.get(key, "") + w[n]
         self.after = after
         self._before: dict[str, str] | None = None
         self._edges: tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]] | None = None
 
-    _STATE = ("uni", "words", "readings", "total", "word_total", "char_logp", "tok1", "tokn",
-              "after", "_before", "_edges")
+    _STATE = ("uni", "readings", "simp", "trad", "total", "word_total", "char_logp", "tok1",
+              "tokn", "after", "_before", "_edges")
+
+    def _shared(self, s: str) -> str:
+        return self._strings.setdefault(s, s)
 
     def state(self) -> dict[str, Any]:
         """What a copy needs (marshal-able: dicts, tuples, strings and numbers)."""
@@ -103,7 +117,7 @@ class CharModel:
         if not isinstance(state, dict) or set(state) != set(cls._STATE):
             raise ValueError("not a saved CharModel")
         m = cls.__new__(cls)
-        m.__dict__.update(state, _by_reading=None)
+        m.__dict__.update(state, _by_reading=None, _strings={})
         return m
 
     def before(self) -> dict[str, str]:
@@ -111,7 +125,8 @@ class CharModel:
         if self._before is None:
             idx: dict[str, str] = {}
             for w in self.tokn:
-                idx[w[1:]] = idx.get(w[1:], "") + w[0]
+                key = self._shared(w[1:])
+                idx[key] = idx.get(key, "") + w[0]
             self._before = idx
         return self._before
 
@@ -253,7 +268,9 @@ def model() -> CharModel:
 
 def _cache_file() -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    source = TABLE.read_bytes() + (files("pipelines.clean.repair") / "charmodel.py").read_bytes()
+    # The character tables come from OpenCC: another version may map some differently.
+    source = (TABLE.read_bytes() + (files("pipelines.clean.repair") / "charmodel.py").read_bytes()
+              + version("opencc").encode())
     return base / "gzbg-archive" / f"charmodel-{hashlib.sha256(source).hexdigest()[:16]}"
 
 
@@ -289,9 +306,13 @@ def _built() -> CharModel:
                     readings[c] = parts[3]
             else:
                 words[parts[0]] = int(parts[1])
-    m = CharModel(uni, words, readings)
+    import opencc
+
+    simp, trad = _char_table(opencc.OpenCC("t2s")), _char_table(opencc.OpenCC("s2t"))
+    m = CharModel(uni, words, readings, simp, trad)
     m.before()
     m.edge_words()
+    m._strings = {}  # only needed while the indexes are built
     return m
 
 
@@ -299,20 +320,6 @@ WRONG_SCRIPT = 4.0  # nats: a character of the other script is rare but not impo
 # Every BMP ideograph (and compatibility ideograph): converted once, as one OpenCC call
 # with a line break between characters so that no phrase rule applies.
 _IDEOGRAPHS = [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]
-
-
-@cache
-def _t2s():  # noqa: ANN202 - opencc has no type stubs
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-@cache
-def _s2t():  # noqa: ANN202
-    import opencc
-
-    return opencc.OpenCC("s2t")
 
 
 def _char_table(conv) -> dict[str, str]:  # noqa: ANN001
@@ -323,16 +330,14 @@ def _char_table(conv) -> dict[str, str]:  # noqa: ANN001
     return {c: s for c, s in zip(chars, out, strict=True) if s != c and len(s) == 1}
 
 
-@cache
 def simp_table() -> dict[str, str]:
     """Traditional -> simplified, character by character (OpenCC t2s, first choice)."""
-    return _char_table(_t2s())
+    return model().simp
 
 
-@cache
 def _trad_table() -> dict[str, str]:
     """Simplified -> traditional, character by character (OpenCC s2t, first choice)."""
-    return _char_table(_s2t())
+    return model().trad
 
 
 def wrong_script(ch: str, hant: bool) -> bool:

@@ -73,3 +73,25 @@ def test_no_home_directory_is_no_error(monkeypatch, fresh):
 
 def _no_home(cls):
     raise RuntimeError("Could not determine home directory.")
+
+
+def test_a_saved_model_carries_the_character_tables(cache_home, monkeypatch):
+    """A process loading a saved model builds no OpenCC converter for its character tables
+    (the s2t one alone is 27 MB resident)."""
+    built = charmodel.model()
+    charmodel.model.cache_clear()
+
+    def no_converter(config):
+        raise AssertionError(f"OpenCC({config!r}) built")
+
+    import opencc
+    monkeypatch.setattr(opencc, "OpenCC", no_converter)
+    assert charmodel.simp_table() == built.simp and charmodel.simp_table()["這"] == "这"
+    assert charmodel.to_traditional("这") == "這"
+    assert charmodel.wrong_script("这", hant=True) and not charmodel.wrong_script("这", hant=False)
+
+
+def test_another_opencc_version_is_another_saved_model(cache_home, monkeypatch):
+    path = charmodel._cache_file()
+    monkeypatch.setattr(charmodel, "version", lambda name: "0.0.1")
+    assert charmodel._cache_file() != path
