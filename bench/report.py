@@ -260,8 +260,8 @@ def render(res: Results) -> str:
              "process's own peak (VmHWM from /proc) over the run's process group, worker "
              "processes included (shared pages counted once per process, so an upper bound; "
              "not ru_maxrss, which Linux inflates with the forking harness's own RSS); CPU s "
-             "likewise include the workers. ours runs with CLEAN_WORKERS = cores (the "
-             "default).", "",
+             "likewise include the workers. ours runs with its default CLEAN_WORKERS (one "
+             "per core but the reactor's, at least one).", "",
              *throughput(res), "", *cleaning(res), "", *extraction(res), "", *scale(res), "",
              *clustering(res), ""]
     if res.components:

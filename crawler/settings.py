@@ -164,7 +164,7 @@ WARC_PYWB_VENV = ".venv-pywb"  # pywb and py-wacz live in their own venv (see Ma
 
 # --- cleaning (pipelines/clean/, pipelines/clean_pipeline.py) -------------------------------
 CLEAN_ENABLED = True  # clean every page (text, title, region, year)
-CLEAN_WORKERS = -1  # cleaning processes beside the reactor; -1: one per core, 0: inline
+CLEAN_WORKERS = -1  # cleaning processes beside the reactor; -1: one per other core, 0: inline
 EXTRACT_WORKERS = -1  # `scrapy extract` cleaning processes; -1: one per core, 1: no pool
 # Seconds (wall clock) a cleaning worker may spend on one page (crawl and `scrapy extract`); a
 # page over it is recorded with a `timeout` error and skipped, its worker replaced.  0: none.

@@ -1,8 +1,8 @@
 """Item pipeline: run the cleaner on every fetched HTML page and report attachment.
 
 Cleaning is pure-Python CPU work (~5-10 ms a page), so it runs in CLEAN_WORKERS helper
-processes (pipelines.procs.Helper, running pipelines/clean_worker.py; default: one per core;
-0 = inline, for debugging): on the reactor thread it would stop every download while it ran,
+processes (pipelines.procs.Helper, running pipelines/clean_worker.py; default: one per core
+but the reactor's; 0 = inline, for debugging): on the reactor thread it would stop every download while it ran,
 and a thread pool gains nothing under the GIL.  The pipeline awaits the worker's result, so items still leave in their own
 time and the store sees each page cleaned.  `scrapy extract` uses the same workers.
 
@@ -43,9 +43,15 @@ def is_cleanable(page: Page) -> bool:
     return is_fetched(page) and ctype.startswith(_CLEANABLE)
 
 
-def worker_count(value: int) -> int:
-    """A *_WORKERS setting: negative means one per core."""
-    return (os.cpu_count() or 1) if value < 0 else value
+def worker_count(value: int, beside_reactor: bool = False) -> int:
+    """A *_WORKERS setting: negative means one per core, or beside a crawl's reactor, which
+    keeps a core busy, one per other core (at least one).  On two cores one worker cleaned
+    the report-heavy bench site as fast as two and saved their memory: each holds its own
+    ~110 MB of cleaning tables (docs/crawling.md)."""
+    if value >= 0:
+        return value
+    cores = os.cpu_count() or 1
+    return max(1, cores - 1) if beside_reactor else cores
 
 
 # Below the writers too: a writer is one serial stage that no other process can take over,
@@ -58,8 +64,11 @@ def start_helpers(workers: int, fork: bool = False) -> list[procs.Helper]:
     helpers: list[procs.Helper] = []
     try:
         for i in range(workers):
+            # A lone worker has nobody to share the forkserver's preloaded tables with: from
+            # there it would only add the forkserver's own ~100 MB.  Spawned, it loads them
+            # itself (about 0.7 s, also when one replaces it).
             helpers.append(procs.Helper(f"clean-worker-{i}", warm_up, fork=fork,
-                                        niceness=NICENESS))
+                                        niceness=NICENESS, spawn=workers == 1))
     except BaseException:
         for helper in helpers:  # the ones started: nobody else would close them
             helper.close()
@@ -96,7 +105,7 @@ class CleanPipeline:
         s = crawler.settings
         if not s.getbool("CLEAN_ENABLED"):
             raise NotConfigured("CLEAN_ENABLED is off")
-        return cls(crawler, worker_count(s.getint("CLEAN_WORKERS", -1)),
+        return cls(crawler, worker_count(s.getint("CLEAN_WORKERS", -1), beside_reactor=True),
                    max(0.0, s.getfloat("CLEAN_TIMEOUT", 10.0)))
 
     async def open_spider(self) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
+
+import pytest
 
 from pipelines.clean.repair import charmodel
-from pipelines.clean_pipeline import start_helpers
+from pipelines.clean_pipeline import start_helpers, worker_count
 
 
 def loaded_here() -> dict[str, int]:
@@ -29,3 +32,31 @@ def test_a_new_clean_worker_already_holds_the_character_model() -> None:
     assert len({a["pid"] for a in answers} | {os.getpid()}) == 3  # two worker processes
     for answer in answers:
         assert answer["model"] == 1 and answer["script vote"] == 1, answer
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_lone_clean_worker_is_spawned_and_warm_before_its_first_page() -> None:
+    """With nobody to share them with, one worker loads the tables itself: no forkserver,
+    whose own copy would only add to the memory."""
+    (worker,) = start_helpers(1)
+    try:
+        assert parent_of(worker.process.pid) == os.getpid()
+
+        async def ask() -> dict[str, int]:
+            return await worker.call(loaded_here)
+        answer = asyncio.run(ask())
+    finally:
+        worker.close()
+    assert answer["pid"] == worker.process.pid
+    assert answer["model"] == 1 and answer["script vote"] == 1, answer
+
+
+@pytest.mark.parametrize(("cores", "crawl", "extract"), [(1, 1, 1), (2, 1, 2), (8, 7, 8)])
+def test_the_default_worker_count_leaves_the_reactor_a_core(monkeypatch, cores, crawl, extract):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert worker_count(-1, beside_reactor=True) == crawl
+    assert worker_count(-1) == extract
+    assert worker_count(3, beside_reactor=True) == worker_count(3) == 3
