@@ -18,7 +18,6 @@ import logging
 from pathlib import Path
 from typing import Self
 
-import sqlite_utils
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -30,7 +29,7 @@ from archive.service import WarcService
 from crawler.discovery import COLUMN, PAGER_URL_RE, is_attachment
 from pipelines.page import Fetch
 from pipelines.store import urlstate
-from pipelines.store.db import crawl_db_path
+from pipelines.store.db import connect, crawl_db_path
 from pipelines.store.urlstate import UrlState
 
 logger = logging.getLogger(__name__)
@@ -44,11 +43,11 @@ def read_state(path: Path) -> dict[str, UrlState]:
     """The remembered state of every URL, read once (a crawl fetches each URL once)."""
     if not path.exists():
         return {}
-    db = sqlite_utils.Database(path)
+    conn = connect(path)
     try:
-        return urlstate.load(db)
+        return urlstate.load(conn)
     finally:
-        db.close()
+        conn.close()
 
 
 def is_leaf(request: Request, state: UrlState) -> bool:

@@ -13,9 +13,8 @@ import json
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import sqlite_utils
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
@@ -27,13 +26,11 @@ from pipelines.procs import Helper, HelperDied
 from pipelines.store import urlstate
 from pipelines.store import writer as dbwriter
 from pipelines.store.copies import cluster
-from pipelines.store.db import (
-    crawl_db_path,
-    finish_crawl,
-    open_db,
-    start_crawl,
-)
+from pipelines.store.db import CrawlStart, connect, crawl_db_path, finish_crawl, open_db
 from pipelines.store.record import Ack, write
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +65,10 @@ class SQLitePipeline:
         self.stats = crawler.stats
         self.path = path
         self.writer: Helper | None = None
-        self.target: dbwriter.Target | None = None
-        self.db: sqlite_utils.Database | None = None  # None until opened: see spider_closed
-        self.crawl_id: int | None = None
+        # Written on the reactor thread (SQLITE_PROCESS off) only; the writer process opens
+        # it otherwise, and this one opens a plain connection to finish the crawls row.
+        self.db: sqlite_utils.Database | None = None
+        self.crawl_id: int | None = None  # None until opened: see spider_closed
         self._starting: asyncio.Future[Helper] | None = None
         # Writes sent and not yet counted, by URL: counted as their acks come back, and all
         # of them at the close.
@@ -96,30 +94,31 @@ class SQLitePipeline:
             if self.db is not None:
                 self.db.close()
                 self.db = None
+            self.crawl_id = None
             raise writefailed.open_failed(
                 self.crawler, writefailed.STORE,
                 f"the database {self.path} could not be opened ({exc})") from exc
 
     async def _open(self) -> None:
         s = self.crawler.settings
-        self.db = open_db(self.path)
         spider = self.crawler.spider
-        self.crawl_id = start_crawl(self.db, spider.name if spider else "",
-                                    settings=crawl_settings(self.crawler),
-                                    crawl_key=s.get("CRAWL_ID") or None)
+        new_crawl = CrawlStart(spider.name if spider else "", crawl_settings(self.crawler),
+                               s.get("CRAWL_ID") or None)
         # issue 11: clusters of copies (pipelines/store/copies/cluster.py), kept by the writing connection
-        self.target = dbwriter.Target(self.path, self.crawl_id, s.get("SITES_FILE"),
-                                      s.getfloat("CLUSTER_THRESHOLD"),
-                                      s.getbool("CLUSTER_ENABLED"))
+        target = dbwriter.Target(self.path, None, s.get("SITES_FILE"),
+                                 s.getfloat("CLUSTER_THRESHOLD"), s.getbool("CLUSTER_ENABLED"),
+                                 new_crawl=new_crawl)
         if s.getbool("SQLITE_PROCESS"):
             # Started in a thread: the forkserver may still be starting (see CleanPipeline).
-            self._starting = asyncio.ensure_future(asyncio.to_thread(dbwriter.start,
-                                                                     self.target))
+            # The writer opens the database (schema migrations) and inserts the crawls row.
+            self._starting = asyncio.ensure_future(asyncio.to_thread(dbwriter.start, target))
             self.writer = await self._starting
+            self.crawl_id = await self.writer.call(dbwriter.crawl_id)
         else:
-            cluster.attach(self.db, self.target.sites_file,
-                           threshold=self.target.cluster_threshold,
-                           enabled=self.target.cluster_enabled)
+            self.db = open_db(self.path)
+            self.crawl_id = new_crawl.insert(self.db)
+            cluster.attach(self.db, target.sites_file, threshold=target.cluster_threshold,
+                           enabled=target.cluster_enabled)
 
     async def process_item(self, item: Page) -> Page:
         if not isinstance(item, Page):
@@ -185,14 +184,20 @@ class SQLitePipeline:
                 logger.error("the database writer did not close cleanly: %s", exc)
             for future in list(self.unacked):  # answered by now, their callbacks not run
                 self._acked(future)
-        if self.db is None:  # never opened: nothing to finish
+        if self.crawl_id is None:  # never opened: nothing to finish
             return
+        conn = None
         try:
-            urlstate.record_counts(self.db, self.crawl_id, self.stats.get_stats())  # issue 6
-            finish_crawl(self.db, self.crawl_id, reason, self.stats.get_stats())
+            conn = self.db.conn if self.db is not None else connect(self.path)
+            urlstate.record_counts(conn, self.crawl_id, self.stats.get_stats())  # issue 6
+            finish_crawl(conn, self.crawl_id, reason, self.stats.get_stats())
         except sqlite3.Error as exc:  # the crawls row stays unfinished, as after a kill
             writefailed.write_failed(self.crawler, writefailed.STORE,
                                      f"the crawl's row could not be finished ({exc})")
         finally:
-            self.db.close()
-            self.db = None
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+            elif conn is not None:
+                conn.close()
+            self.crawl_id = None

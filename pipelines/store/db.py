@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,13 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import sqlite_utils
-
 from pipelines.clean.result import SPAM_KINDS, CleanResult
 from pipelines.page import Fetch, Page
-from pipelines.store import migrations, searchindex
+from pipelines.store import searchindex
 
 if TYPE_CHECKING:
+    import sqlite_utils
     from scrapy.settings import BaseSettings
 
 # Readers (Datasette, `scrapy summary`) may hold the database while the crawl writes; WAL lets
@@ -38,6 +38,12 @@ def crawl_db_path(settings: BaseSettings) -> Path:
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the crawl database in WAL mode with its schema up to date."""
+    # Imported here: the crawl process imports this module, and with the database written by
+    # its own process (SQLITE_PROCESS) never opens it so; sqlite_utils brings numpy (15 MB).
+    import sqlite_utils
+
+    from pipelines.store import migrations
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
@@ -49,6 +55,26 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     db.execute("pragma foreign_keys = on")
     migrations.apply(db)
     return db
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A plain connection to a database open_db has set up (WAL, schema): for the crawl
+    process's few statements while the writer process holds the database."""
+    conn = sqlite3.connect(path)
+    conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+@dataclasses.dataclass(frozen=True)
+class CrawlStart:
+    """start_crawl's arguments, for the process that opens the database to insert the row."""
+
+    spider: str
+    settings: Mapping[str, object] | None = None
+    crawl_key: str | None = None
+
+    def insert(self, db: sqlite_utils.Database) -> int:
+        return start_crawl(db, self.spider, settings=self.settings, crawl_key=self.crawl_key)
 
 
 def now_iso() -> str:
@@ -72,19 +98,21 @@ def start_crawl(db: sqlite_utils.Database, spider: str, *, source: str = "crawl"
     return int(table.last_pk)
 
 
-def finish_crawl(db: sqlite_utils.Database, crawl_id: int, reason: str,
+def finish_crawl(db: sqlite_utils.Database | sqlite3.Connection, crawl_id: int, reason: str,
                  stats: Mapping[str, object] | None = None) -> None:
-    counts = db.execute(
+    """Close a run's crawls row; on open_db's database or a plain connection (connect)."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    counts = conn.execute(
         "select (select count(*) from pages where crawl_id = :id),"
         " (select count(*) from reports where crawl_id = :id)", {"id": crawl_id}).fetchone()
-    with db.atomic():
-        db["crawls"].update(crawl_id, {
-            "finished_at": now_iso(), "finish_reason": reason,
-            "pages": counts[0], "reports": counts[1],
-            "stats": json.dumps(stats or {}, ensure_ascii=False, default=str, sort_keys=True),
-        })
+    with conn:
+        conn.execute("update crawls set finished_at = ?, finish_reason = ?, pages = ?, "
+                     "reports = ?, stats = ? where id = ?",
+                     [now_iso(), reason, counts[0], counts[1],
+                      json.dumps(stats or {}, ensure_ascii=False, default=str, sort_keys=True),
+                      crawl_id])
     # Fold the WAL into the database file, so a read-only (immutable) Datasette sees it all.
-    db.execute("pragma wal_checkpoint(truncate)")
+    conn.execute("pragma wal_checkpoint(truncate)")
 
 
 # What a column takes from a server: an HTTP status in 100..999 (RFC 9110 gives it three

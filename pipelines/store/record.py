@@ -7,9 +7,10 @@ and re-extraction from WARC both call it, so both produce the same rows.
 from __future__ import annotations
 
 import sqlite3
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import sqlite_utils
+if TYPE_CHECKING:  # for annotations only: the crawl process imports this module, and
+    import sqlite_utils  # sqlite_utils brings numpy (15 MB resident there)
 
 from pipelines.page import Fetch, Page
 from pipelines.store import stitch, urlstate

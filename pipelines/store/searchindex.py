@@ -21,8 +21,10 @@ that text takes the entry over.  The index's external content is the view
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # for annotations only: the crawl process imports this module, and
+    import sqlite_utils  # sqlite_utils brings numpy (15 MB resident there)
 
 VIEW = "reports_fts_texts"
 

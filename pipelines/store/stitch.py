@@ -15,9 +15,10 @@ and `scrapy extract` (which reads every part from the WARC) stitch alike.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:  # for annotations only: the crawl process imports this module, and
+    import sqlite_utils  # sqlite_utils brings numpy (15 MB resident there)
 
 from pipelines.clean import classify
 from pipelines.clean.result import CleanResult, Removal

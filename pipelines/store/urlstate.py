@@ -9,12 +9,14 @@ path, in the same transaction as the page's rows.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from pipelines.page import Page
+
+if TYPE_CHECKING:  # annotations only: the crawl process reads and counts with plain sqlite3
+    import sqlite_utils
 
 NEW, CHANGED, UNCHANGED, FAILED = "new", "changed", "unchanged", "failed"
 KINDS = (NEW, CHANGED, UNCHANGED, FAILED)
@@ -29,9 +31,10 @@ class UrlState:
     discovery: str | None
 
 
-def load(db: sqlite_utils.Database) -> dict[str, UrlState]:
+def load(db: sqlite_utils.Database | sqlite3.Connection) -> dict[str, UrlState]:
     """Every URL's state (empty for a database older than the url_state table)."""
-    if not db["url_state"].exists():
+    if db.execute("select 1 from sqlite_master where type = 'table' and name = 'url_state'"
+                  ).fetchone() is None:
         return {}
     return {url: UrlState(etag, lm, digest, bool(rep), kind) for url, etag, lm, digest, rep, kind
             in db.execute("select url, etag, last_modified, payload_digest, is_report, "
@@ -91,10 +94,10 @@ def record_state(db: sqlite_utils.Database, page: Page, crawl_id: int | None) ->
                     f"on conflict(url) do update set {updates}", list(row.values()))
 
 
-def record_counts(db: sqlite_utils.Database, crawl_id: int, stats: dict[str, Any]) -> None:
+def record_counts(conn: sqlite3.Connection, crawl_id: int, stats: dict[str, Any]) -> None:
     """The crawl's new/changed/unchanged/failed page counts into its crawls row."""
-    with db.atomic():
-        db.conn.execute(
+    with conn:
+        conn.execute(
             "update crawls set pages_new = ?, pages_changed = ?, pages_unchanged = ?, "
             "pages_failed = ? where id = ?",
             [int(stats.get(f"incremental/{kind}", 0)) for kind in KINDS] + [crawl_id])

@@ -23,7 +23,7 @@ from typing import Any
 from pipelines.page import Page
 from pipelines.procs import Helper
 from pipelines.store.copies import cluster
-from pipelines.store.db import open_db
+from pipelines.store.db import CrawlStart, open_db
 from pipelines.store.record import Ack, write
 
 
@@ -36,6 +36,10 @@ class Target:
     sites_file: str | None = None
     cluster_threshold: float = cluster.THRESHOLD
     cluster_enabled: bool = True
+    # With crawl_id None: the crawls row the writer inserts once it has opened the database
+    # (crawl_id() then answers its id), so that a crawl process never opens it with
+    # sqlite_utils and its schema migrations itself (numpy with them: 15 MB resident).
+    new_crawl: CrawlStart | None = None
 
 
 def start(target: Target, fork: bool = False) -> Helper:
@@ -59,7 +63,11 @@ def _open(target: Target) -> None:
     _db = open_db(target.path)
     cluster.attach(_db, target.sites_file, threshold=target.cluster_threshold,
                    enabled=target.cluster_enabled)
-    _crawl_id = target.crawl_id
+    _crawl_id = target.crawl_id if target.new_crawl is None else target.new_crawl.insert(_db)
+
+
+def crawl_id() -> int | None:
+    return _crawl_id
 
 
 def write_page(page: Page) -> Ack:

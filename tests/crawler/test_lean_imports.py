@@ -7,16 +7,26 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.utils.project import get_project_settings
+
+from fixtureweb.crawl import crawl
+from fixtureweb.server import Running
 from pipelines.clean_pipeline import clean_fetched, start_helpers
+from tests.faultcrawl import START
 from tests.paths import PAGES, REPO
 
-# Loaded by the cleaner (OpenCC), the fingerprints and clusters (numpy's heavier neighbours
-# datasketch and scipy), `scrapy export` (pyarrow) and the plots (matplotlib).  numpy itself
-# is not listed: sqlite_utils, which the store pipeline needs, imports it when installed.
-HEAVY = ("scipy", "datasketch", "opencc", "pyarrow", "matplotlib")
+# Loaded by the cleaner (OpenCC), the fingerprints and clusters (numpy, datasketch, scipy),
+# `scrapy export` (pyarrow), the plots (matplotlib) and whatever opens the database with
+# sqlite_utils (which imports numpy when installed): the database writer process, not the
+# crawl process (SQLITE_PROCESS).
+HEAVY = ("scipy", "datasketch", "opencc", "pyarrow", "matplotlib", "numpy", "sqlite_utils")
 
 CRAWL_SIDE = """
 import importlib, json, pkgutil, sys
@@ -69,3 +79,39 @@ def test_the_clean_workers_still_get_them_from_the_forkserver() -> None:
     # Fingerprints need no datasketch (and its scipy): pipelines/store/copies/minhash.py.
     assert held == sorted(["pipelines.clean.cleaner", "pipelines.store.copies.fingerprint",
                            "opencc"])
+
+
+class HeavyAtClose:
+    """Extension for the crawl below: the heavy modules the crawl process holds once the
+    spider has closed (its database row finished), written to the file HEAVY_AT_CLOSE names."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HeavyAtClose:
+        ext = cls(crawler.settings.get("HEAVY_AT_CLOSE"))
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def engine_stopped(self) -> None:
+        held = sorted(name for name in sys.modules if name.split(".")[0] in HEAVY)
+        Path(self.path).write_text(json.dumps(held))
+
+
+def test_a_crawl_with_the_default_settings_loads_none_of_them(web: Running,
+                                                               tmp_path: Path) -> None:
+    """A real crawl: the database opened, migrated, written and finished (by the writer
+    process, and by this one with plain sqlite3), incremental state read at the start."""
+    out = tmp_path / "heavy.json"
+    extensions = {**get_project_settings().getdict("EXTENSIONS"),
+                  f"{__name__}.HeavyAtClose": 999}
+    for _ in range(2):  # a new database, then one with url_state rows to read
+        proc = crawl(tmp_path / "data", web.proxy_url, "-a", f"start_urls={START}",
+                     "-s", f"EXTENSIONS={json.dumps(extensions)}", "-s", f"HEAVY_AT_CLOSE={out}")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert json.loads(out.read_text()) == []
+    with sqlite3.connect(tmp_path / "data" / "reports.db") as db:
+        rows = db.execute("select id, finish_reason, pages from crawls order by id").fetchall()
+    assert [(i, reason) for i, reason, _ in rows] == [(1, "finished"), (2, "finished")]
+    assert all(pages > 0 for _, _, pages in rows)

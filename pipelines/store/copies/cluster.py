@@ -26,8 +26,6 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from pipelines.clean.result import CleanResult, Removal
 from pipelines.page import Fingerprint
 from pipelines.store.copies.canonical import Copy, Damage, SiteIndex, tier
@@ -36,6 +34,8 @@ from pipelines.store.db import host, insert_row, now_iso, update_row
 from pipelines.store.sites import SitesFileError, load_sites
 
 if TYPE_CHECKING:
+    import sqlite_utils  # annotations only: the crawl process imports this module
+
     from pipelines.store.copies.minhash import Signature
 
 
