@@ -104,7 +104,6 @@ def test_scheduled_crawl_archives_and_stores_the_reports(deployed):
     job = api(base, "schedule.json", [
         ("project", "gzbg"), ("spider", "reports"), ("sites", ",".join(SEED_SITES)),
         ("setting", f"DATA_DIR={data}"), ("setting", "AUTOTHROTTLE_ENABLED=False"),
-        ("setting", "CLEAN_WORKERS=0"),
     ])
     assert job["status"] == "ok"
     deadline = time.monotonic() + 240
