@@ -74,6 +74,7 @@ ITEM_PIPELINES = {
     "pipelines.store_pipeline.SQLitePipeline": 800,  # page rows into SQLite
 }
 EXTENSIONS = {
+    "crawler.malloctune.MallocTune": 90,  # glibc's malloc gives freed memory back sooner
     "crawler.gcfreeze.GcFreeze": 100,  # the set-up's objects out of the collector's way
     "crawler.progress.Progress": 500,  # progress lines
     "crawler.distributed.Worker": 600,  # distributed mode only (REDIS_URL): heartbeat, requeue
@@ -91,6 +92,11 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2  # requests in flight per host
 # one item and its links, and each of the 100 was an asyncio task started per response: a
 # tenth of the reactor's CPU.
 CONCURRENT_ITEMS = 8
+# Bytes of responses the spider and the item pipelines hold at once (Scrapy's default: 5 MB);
+# past it no new request is sent.  Each waits there for its cleaning worker with its body,
+# its decoded text and the pickled call: 5 MB of bodies was ~25 MB of the crawl process's
+# peak on the mixed bench site; 2 MB keeps the workers as busy (1 MB starved them).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2_000_000
 AUTOTHROTTLE_ENABLED = True  # adapt each host's delay to its response times
 AUTOTHROTTLE_START_DELAY = 1.0  # seconds, each host's first delay
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # requests AutoThrottle aims at per host
