@@ -166,12 +166,14 @@ class CleanPipeline:
                 return Cleaned(failed(exc), False)
 
     def _replace_dead(self) -> None:
-        """A new worker for each dead one (once, though every page one held reports it).  One
-        that cannot start stays dead: its pages fail at once, as recorded failures."""
+        """A new worker for each dead one (once, though every page one held reports it),
+        started without waiting for its set-up (a spawned one takes most of a second, and
+        the reactor would wait).  One that cannot start fails the pages sent to it, as
+        recorded failures, and is replaced again when the next page finds it dead."""
         for i, helper in enumerate(self.helpers):
             if not helper.alive:
                 try:
-                    self.helpers[i] = helper.restarted()
+                    self.helpers[i] = helper.restarted(wait=False)
                 except procs.HelperDied as exc:
                     logger.error("a new clean worker could not start: %s", exc)
 

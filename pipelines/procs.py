@@ -76,7 +76,7 @@ class Helper:
     """
 
     def __init__(self, name: str, setup: Callable[..., Any], *args: Any, fork: bool = False,
-                 niceness: int = NICENESS, spawn: bool = False):
+                 niceness: int = NICENESS, spawn: bool = False, wait: bool = True):
         """spawn: start in an interpreter of its own, not from the forkserver, for a helper
         that needs little of the cleaner the forkserver holds (its pages would all count in
         the helper's resident set): the writers."""
@@ -90,10 +90,13 @@ class Helper:
         self._timer: asyncio.TimerHandle | None = None
         self._timed: int | None = None  # the call the timer is for
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._start()
+        self._start(wait)
 
-    def _start(self) -> None:
-        """Start the process and wait for its set-up."""
+    def _start(self, wait: bool = True) -> None:
+        """Start the process and wait for its set-up, or with wait=False, not: the owner's
+        loop goes on (a set-up can take a second) and calls sent meanwhile queue in the pipe,
+        their time limits counting the set-up; one that fails comes as an answer
+        (see _answer)."""
         name, ctx = self.name, context(self.fork, self.spawn)
         calls_in, self._calls = ctx.Pipe(duplex=False)
         self._answers_in, answers_out = ctx.Pipe(duplex=False)
@@ -114,6 +117,8 @@ class Helper:
         self._calls_out = self._calls.fileno()
         os.set_blocking(self._calls_out, False)
         self._buffer = bytearray()  # calls the pipe could not take yet
+        if not wait:
+            return
         try:
             _, ok, value = self._answers_in.recv()  # set-up done, or why it failed
         except EOFError:
@@ -129,11 +134,12 @@ class Helper:
     def alive(self) -> bool:
         return self._calls_out >= 0 and self.process.is_alive()
 
-    def restarted(self) -> Helper:
-        """A new process in place of this one (closed, its unanswered calls failed)."""
+    def restarted(self, wait: bool = True) -> Helper:
+        """A new process in place of this one (closed, its unanswered calls failed); wait:
+        as for _start."""
         self.close()
         return Helper(self.name, self.setup, *self.args, fork=self.fork,
-                      niceness=self.niceness, spawn=self.spawn)
+                      niceness=self.niceness, spawn=self.spawn, wait=wait)
 
     @property
     def pending(self) -> int:
@@ -207,13 +213,10 @@ class Helper:
         if not late.done():
             late.set_exception(CallTimedOut(
                 f"{self.name}: {getattr(fn, '__name__', fn)} ran over {timeout:g} s"))
-        try:
-            self._start()
-        except HelperDied as exc:
-            for _, future, _ in queued:
-                if not future.done():
-                    future.set_exception(exc)
-            return
+        # Not waiting, on this loop's thread, for the new process's set-up: a spawned one
+        # imports and loads for most of a second, and hostile pages in a row would each stop
+        # every download for that long.
+        self._start(wait=False)
         for j, future, (fn, args, timeout) in queued:
             self._send(j, future, fn, args, timeout)
 
@@ -233,7 +236,7 @@ class Helper:
 
     def _answers(self) -> None:
         try:
-            while self._answers_in.poll():
+            while self._calls_out >= 0 and self._answers_in.poll():  # not failed meanwhile
                 self._answer(self._answers_in.recv())
         except (EOFError, OSError) as exc:
             self._died(exc)
@@ -242,6 +245,11 @@ class Helper:
 
     def _answer(self, message: tuple[int, bool, Any]) -> None:
         i, ok, value = message
+        if i == _SET_UP:  # of a process not waited for (_start): done, or why it failed
+            if not ok:
+                self.process.join(5)
+                self._failed(HelperDied(f"{self.name} could not start: {value}"))
+            return
         self._sent.pop(i, None)
         future = self._pending.pop(i, None)
         if future is None or future.done():
@@ -257,9 +265,12 @@ class Helper:
                 raise
 
     def _died(self, exc: BaseException) -> None:
-        self._unwatch()
         self.process.join(5)
-        error = HelperDied(f"{self.name} died (exit code {self.process.exitcode}): {exc}")
+        self._failed(HelperDied(f"{self.name} died (exit code {self.process.exitcode}): {exc}"))
+
+    def _failed(self, error: HelperDied) -> None:
+        """The process is gone: every pending call fails with `error`."""
+        self._unwatch()
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(error)
@@ -355,6 +366,7 @@ def _orphan_at_exit() -> None:
 
 
 _FRAME = struct.Struct("!Q")
+_SET_UP = -1  # the id of a helper's first message, its set-up's outcome (calls count from 0)
 # What a terminal (Ctrl-C), `timeout`, systemd or Scrapyd send to the whole process group.
 # Acting on them is the owner's job: it drains its helpers in order as it shuts down.
 GROUP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -366,10 +378,11 @@ def _start_deaf(process: multiprocessing.process.BaseProcess, ctx: BaseContext) 
     A child inherits the starting thread's signal mask: the helper cannot be killed by them
     before it ignores them, and the forkserver, which would otherwise die of a SIGTERM and
     make every helper look dead, never sees them.  CPython's resource tracker, started with
-    the forkserver, unblocks both when it starts: it is started first.
+    the forkserver or the first spawned helper, unblocks both in the starting thread while it
+    starts: it is started first.
     """
     method = ctx.get_start_method()
-    if method == "forkserver":
+    if method != "fork":
         resource_tracker.ensure_running()
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
     try:
@@ -457,9 +470,9 @@ def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
     try:
         setup(*args)
     except Exception as exc:  # noqa: BLE001 - the owner reports it
-        ready = (-1, False, f"{type(exc).__name__}: {exc}")
+        ready = (_SET_UP, False, f"{type(exc).__name__}: {exc}")
     else:
-        ready = (-1, True, None)
+        ready = (_SET_UP, True, None)
     try:
         answers.send(ready)
     except BrokenPipeError:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from pipelines import clean_pipeline as cleaning
 
@@ -19,6 +21,19 @@ _clean_fetched = cleaning.clean_fetched  # the real one, whatever install() late
 
 def hang() -> None:
     threading.Event().wait()  # forever: helpers ignore SIGINT and SIGTERM, only SIGKILL ends it
+
+
+def gated(gate: str, fails: bool = False) -> None:
+    """A helper's set-up: the first process's returns at once; each later one's (a
+    replacement's) waits until `gate`.open exists, then returns, or with `fails`, raises."""
+    started = Path(f"{gate}.started")
+    if not started.exists():
+        started.touch()
+        return
+    while not Path(f"{gate}.open").exists():
+        time.sleep(0.01)
+    if fails:
+        raise RuntimeError("tables missing")
 
 
 def echo(value: str) -> tuple[str, int]:

@@ -153,3 +153,26 @@ def test_a_process_that_never_closes_its_helpers_still_exits():
     helper = int(proc.stdout.readline())
     assert exit_code(proc) == 0
     assert helper not in group_members(proc.pid)
+
+
+FIRST_SPAWNED = r"""
+import os, signal, sys, threading
+signal.signal(signal.SIGTERM, lambda *a: None)  # the owner acts on it, as Scrapy does
+from pipelines import procs
+threading.Timer(float(sys.argv[1]), os.killpg, (os.getpgid(0), signal.SIGTERM)).start()
+try:
+    helper = procs.Helper("first-spawned", procs.ready, spawn=True)
+except procs.HelperDied as exc:
+    sys.exit(f"died: {exc}")
+helper.close()
+"""
+
+
+@pytest.mark.parametrize("after", [0.0, 0.02, 0.05, 0.1])
+def test_the_first_spawned_helper_outlives_a_group_signal_while_it_starts(after):
+    """Spawning starts CPython's resource tracker, which unblocks the group's signals in the
+    starting thread: started any later than first, it would let a SIGTERM sent to the group
+    kill the helper before it ignores them."""
+    proc = subprocess.run([sys.executable, "-c", FIRST_SPAWNED, str(after)], cwd=REPO,
+                          capture_output=True, text=True, start_new_session=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -100,8 +100,8 @@ def test_a_page_whose_workers_keep_dying_is_a_recorded_failure(pool2, monkeypatc
     # Every new worker dies too (as under a page that kills whoever cleans it).
     restarted = type(pool2.helpers[0]).restarted
 
-    def dying(self):
-        new = restarted(self)
+    def dying(self, wait=True):
+        new = restarted(self, wait)
         new.process.kill()
         new.process.join()
         return new

@@ -8,10 +8,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import pytest
 
-from pipelines.procs import Helper, HelperDied, ready
+from pipelines.procs import CallTimedOut, Helper, HelperDied, ready
+from tests import hangclean
 from tests.paths import REPO
 
 
@@ -133,3 +136,37 @@ def test_fork_is_used_only_by_a_process_without_threads(threads, expected):
                           text=True, timeout=60, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == expected
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["sets-up", "cannot-set-up"])
+def test_a_replacement_sets_up_while_its_owner_goes_on(tmp_path, fails):
+    """A call over its time limit gets its helper replaced; the owner's loop does not wait
+    for the new process's set-up (a spawned cleaner's takes most of a second), and the calls
+    queued behind go to it, or fail with the reason it could not start."""
+    gate = str(tmp_path / "gate")
+    opened = Path(f"{gate}.open")
+    helper = Helper("gated", hangclean.gated, gate, fails)
+    first = helper.process.pid
+    # Should the owner wait after all, this opens the gate, and the test fails, not hangs.
+    failsafe = threading.Timer(60, opened.touch)
+    failsafe.start()
+
+    async def run() -> None:
+        hanging = helper.call(hangclean.echo, "hang", timeout=0.2)
+        queued = helper.call(hangclean.echo, "queued")
+        with pytest.raises(CallTimedOut):
+            await hanging
+        # Back on the loop while the replacement is still held in its set-up.
+        assert not opened.exists()
+        assert helper.alive and helper.process.pid != first
+        opened.touch()
+        if fails:
+            with pytest.raises(HelperDied, match="could not start: RuntimeError: tables missing"):
+                await asyncio.wait_for(queued, 60)
+        else:
+            assert await asyncio.wait_for(queued, 60) == ("queued", helper.process.pid)
+    try:
+        asyncio.run(run())
+    finally:
+        failsafe.cancel()
+        helper.close()
