@@ -26,6 +26,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Any
 
+from pipelines import malloctune
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -467,6 +469,7 @@ def _serve(calls_in: Connection, answers: Connection, setup: Callable[..., Any],
         signal.signal(sig, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_SIGNALS)
     os.nice(niceness)
+    malloctune.tune()  # each moves pages' bodies and texts through: see there
     try:
         setup(*args)
     except Exception as exc:  # noqa: BLE001 - the owner reports it

@@ -20,9 +20,10 @@ PRODUCTION = ("crawler", "archive", "pipelines")
 HARNESS = ("fixtureweb", "bench", "tests")
 
 # (layer name, module-name prefixes), lowest first.  pipelines.page is the record every
-# room passes on; pipelines.procs the helper processes; both are plumbing for all.
+# room passes on; pipelines.procs the helper processes (and pipelines.malloctune how they
+# allocate); plumbing for all.
 LAYERS = [
-    ("plumbing", ("pipelines.page", "pipelines.procs")),
+    ("plumbing", ("pipelines.page", "pipelines.procs", "pipelines.malloctune")),
     ("clean stages", ("pipelines.clean",)),
     ("store stages", ("pipelines.store",)),
     ("archive", ("archive",)),
