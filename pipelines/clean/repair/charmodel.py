@@ -112,9 +112,30 @@ class CharModel:
         """What a copy needs (marshal-able: dicts, tuples, strings and numbers)."""
         return {name: getattr(self, name) for name in self._STATE}
 
+    # What each saved table holds: (key type, value type) of its entries.
+    _TABLES = {"uni": (str, int), "readings": (str, str), "simp": (str, str),
+               "trad": (str, str), "char_logp": (str, float), "tok1": (str, float),
+               "tokn": (str, float), "after": (str, str), "_before": (str, str)}
+
     @classmethod
     def restored(cls, state: dict[str, Any]) -> CharModel:
+        """The model a state() gives back; ValueError for anything else, such as a file of
+        another format that marshal reads just as well (each table is checked by its type
+        and its first entry's)."""
         if not isinstance(state, dict) or set(state) != set(cls._STATE):
+            raise ValueError("not a saved CharModel")
+        tables = [(state[name], types) for name, types in cls._TABLES.items()]
+        edges = state["_edges"]
+        if isinstance(edges, tuple) and len(edges) == 2:
+            tables += [(table, (tuple, float)) for table in edges]
+        else:
+            tables.append((edges, (tuple, float)))  # not a pair: fails below
+        for table, (key_type, value_type) in tables:
+            first = next(iter(table.items()), None) if isinstance(table, dict) else None
+            if (first is None or type(first[0]) is not key_type
+                    or type(first[1]) is not value_type):
+                raise ValueError("not a saved CharModel")
+        if not all(type(state[n]) is int and state[n] > 0 for n in ("total", "word_total")):
             raise ValueError("not a saved CharModel")
         m = cls.__new__(cls)
         m.__dict__.update(state, _by_reading=None, _strings={})

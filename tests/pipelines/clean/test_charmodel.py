@@ -95,3 +95,23 @@ def test_another_opencc_version_is_another_saved_model(cache_home, monkeypatch):
     path = charmodel._cache_file()
     monkeypatch.setattr(charmodel, "version", lambda name: "0.0.1")
     assert charmodel._cache_file() != path
+
+
+WRONG = {  # a saved state with one table replaced: marshal reads it, but it is no model
+    "simp": None, "trad": ["這"], "tokn": {"政府": 1}, "after": {}, "char_logp": None,
+    "_edges": ({}, {}), "total": -1, "readings": {1: "zheng"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_a_well_formed_copy_of_the_wrong_shape_is_rebuilt(cache_home, name):
+    built = charmodel.model()
+    saved = charmodel._cache_file()
+    state = marshal.loads(saved.read_bytes())
+    with pytest.raises(ValueError):
+        charmodel.CharModel.restored({**state, name: WRONG[name]})
+    saved.write_bytes(marshal.dumps({**state, name: WRONG[name]}))
+    charmodel.model.cache_clear()
+    again = charmodel.model()
+    assert again.state() == built.state()
+    assert charmodel.CharModel.restored(marshal.loads(saved.read_bytes())).state() == built.state()
