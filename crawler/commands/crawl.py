@@ -5,6 +5,9 @@ or database could not be written (archive/writefailed.py) exits 1 here, so a she
 or Scrapyd sees the failure; its finish reason says which.  A bad spider argument (a spider
 with ``check_arguments``) is one line and exit code 2, before anything starts.
 
+A crawl stopped by force (Ctrl-C or SIGTERM twice: Scrapy then stops the reactor under the
+crawl, whose close path never runs) exits 1 too: what was in flight may be lost.
+
 A Ctrl-C or SIGTERM while the spider is still opening (the pipelines start their helper
 processes) closes it as soon as it is open, with finish reason ``shutdown``.  Scrapy's own
 crawler does nothing then (its engine is not running yet) and stops the reactor under the
@@ -112,7 +115,18 @@ class Command(ScrapyCrawl):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         super().run(args, opts)
-        failed = writefailed.failure(self.crawler.stats if self.crawler else None)
+        stats = self.crawler.stats if self.crawler else None
+        if (stats is not None and stats.get_value("start_time") is not None
+                and stats.get_value("finish_reason") is None and not self.exitcode):
+            # Opened and never closed: a forced shutdown (a second Ctrl-C or SIGTERM) stopped
+            # the reactor under the crawl, so the pages in flight, and those its helpers had
+            # not written yet, may be lost.
+            self.exitcode = 1
+            logger.error("the crawl was stopped by force before it closed: pages in flight "
+                         "may be neither archived nor stored; run it again with the same "
+                         "JOBDIR to fetch them")
+            return
+        failed = writefailed.failure(stats)
         if failed and not self.exitcode:
             self.exitcode = 1
             if not self.crawler.stats.get_value("response_received_count"):

@@ -176,3 +176,31 @@ def test_the_first_spawned_helper_outlives_a_group_signal_while_it_starts(after)
     proc = subprocess.run([sys.executable, "-c", FIRST_SPAWNED, str(after)], cwd=REPO,
                           capture_output=True, text=True, start_new_session=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_a_crawl_stopped_by_force_never_exits_0_unless_it_closed(web, tmp_path):
+    """Ctrl-C twice: Scrapy stops the reactor under the crawl, whose close path (draining the
+    helpers, finishing the WARC file and the crawls row) never runs, and pages in flight may
+    be lost: a non-zero exit then.  Only a crawl that closed before the second signal
+    (graceful shutdown was quicker) may exit 0, with everything it stored archived."""
+    data, log = tmp_path / "data", tmp_path / "forced.log"
+    proc = start_crawl(data, web.proxy_url, log, "-a", f"start_urls={START}")
+    try:
+        deadline = time.monotonic() + 120
+        while stored(data / "reports.db") < STOP_AFTER // 4:
+            assert proc.poll() is None, "the crawl ended before the signal"
+            assert time.monotonic() < deadline, "the crawl made no progress"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)
+        wait_for_line(proc, log, "shutting down gracefully")
+        os.killpg(proc.pid, signal.SIGINT)
+    finally:
+        code = exit_code(proc)
+    text = log.read_text()
+    if "Spider closed" in text:
+        assert code == 0, text[-3000:]
+        check_archive(data / "warc", data / "reports.db").close()
+    else:
+        assert "forcing unclean shutdown" in text
+        assert code == 1, text[-3000:]
+        assert "the crawl was stopped by force before it closed" in text
