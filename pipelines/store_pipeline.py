@@ -9,6 +9,7 @@ could not be archived is not stored, and a page that could not be stored stops t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -65,6 +66,7 @@ class SQLitePipeline:
         self.stats = crawler.stats
         self.path = path
         self.writer: Helper | None = None
+        self._target: dbwriter.Target | None = None
         # Written on the reactor thread (SQLITE_PROCESS off) only; the writer process opens
         # it otherwise, and this one opens a plain connection to finish the crawls row.
         self.db: sqlite_utils.Database | None = None
@@ -114,6 +116,8 @@ class SQLitePipeline:
             self._starting = asyncio.ensure_future(asyncio.to_thread(dbwriter.start, target))
             self.writer = await self._starting
             self.crawl_id = await self.writer.call(dbwriter.crawl_id)
+            # What a writer started after this one dies goes on with: the same crawls row.
+            self._target = dataclasses.replace(target, crawl_id=self.crawl_id, new_crawl=None)
         else:
             self.db = open_db(self.path)
             self.crawl_id = new_crawl.insert(self.db)
@@ -132,7 +136,8 @@ class SQLitePipeline:
             item.body = b""  # archived and cleaned: kept out of memory from here on
             return item
         if not self.writer.alive:  # it died: its unanswered pages are counted lost
-            self.writer = self.writer.restarted()
+            self.writer.close()
+            self.writer = dbwriter.start(self._target)
         # The page as the writer needs it (dbwriter.shipped), without copying it: the body has
         # been archived and cleaned, and is kept out of memory from here on.
         item.body = b""

@@ -80,6 +80,14 @@ def test_a_dead_writer_costs_its_pages_a_write_error_and_a_new_one_takes_over(tm
     # Every page is in the database or counted as a failed write; none is silently gone.
     lost = p.stats.get_value("store/write_errors", 0)
     assert len(urls) + lost == 5 and p.stats.get_value("store/pages") == len(urls)
+    # The new writer goes on with the crawl's row: no second one, every page linked to it.
+    con = sqlite3.connect(tmp_path / "r.db")
+    try:
+        crawls = con.execute("select id, finish_reason from crawls").fetchall()
+        linked = {c for (c,) in con.execute("select crawl_id from pages")}
+    finally:
+        con.close()
+    assert len(crawls) == 1 and crawls[0][1] == "finished" and linked == {crawls[0][0]}
 
 
 def test_items_wait_while_the_writer_is_behind_by_its_backlog(tmp_path):
