@@ -54,6 +54,8 @@ class Run:
     site: str = "mixed"  # bench.sitegen.KINDS
     pss_mb: float = 0.0  # peak of the group's summed PSS (0: not measured)
     main_cpu: float = 0.0  # CPU seconds of the started process alone (a crawl's reactor)
+    main_mb: float = 0.0  # its own peak RSS (0: not measured)
+    largest_mb: float = 0.0  # the largest peak RSS of any one process of the run
 
     @property
     def ok(self) -> bool:
@@ -84,6 +86,8 @@ class Usage:
     cpu: float
     pss_mb: float = 0.0
     main_cpu: float = 0.0
+    main_mb: float = 0.0  # the started process's own peak RSS (a crawl's reactor process)
+    largest_mb: float = 0.0  # the largest peak RSS of any one process of the group
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -167,7 +171,8 @@ def measured(cmd: list[str], log: Path, timeout: float) -> Usage:
     # miss each member's last 0.5 s: the larger of the two is the closer.
     total_cpu = max(usage.ru_utime + usage.ru_stime, sum(cpu.values()))
     # The started process's own CPU as last sampled (wait4 folds in the descendants it reaped).
-    return Usage(proc.returncode, wall, sum(hwm.values()), total_cpu, pss, cpu.get(proc.pid, 0.0))
+    return Usage(proc.returncode, wall, sum(hwm.values()), total_cpu, pss, cpu.get(proc.pid, 0.0),
+                 hwm[proc.pid], max(hwm.values()))
 
 
 def crawl_settings(depth: int, concurrency: int) -> list[str]:
@@ -208,7 +213,8 @@ def _scrapy_run(name: str, n: int, cmd: list[str], log: Path, timeout: float) ->
     stats = scrapy_stats(text)
     run = Run(name, n, int(stats.get("response_received_count", 0)),
               stats.get("elapsed_time_seconds", use.wall), use.wall, use.maxrss_mb, use.cpu,
-              pss_mb=use.pss_mb, main_cpu=use.main_cpu, returncode=use.code, log=log)
+              pss_mb=use.pss_mb, main_cpu=use.main_cpu, returncode=use.code, log=log,
+              main_mb=use.main_mb, largest_mb=use.largest_mb)
     if stats.get("log_count/ERROR"):
         run.note = f"{int(stats['log_count/ERROR'])} errors logged"
     if use.code != 0:
