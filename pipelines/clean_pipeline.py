@@ -2,9 +2,10 @@
 
 Cleaning is pure-Python CPU work (~5-10 ms a page), so it runs in CLEAN_WORKERS helper
 processes (pipelines.procs.Helper, running pipelines/clean_worker.py; default: one per core
-but the reactor's; 0 = inline, for debugging): on the reactor thread it would stop every download while it ran,
-and a thread pool gains nothing under the GIL.  The pipeline awaits the worker's result, so items still leave in their own
-time and the store sees each page cleaned.  `scrapy extract` uses the same workers.
+but the reactor's; 0 = inline, for debugging): on the reactor thread it would stop every
+download while it ran, and a thread pool gains nothing under the GIL.  The pipeline awaits
+the worker's result, so items still leave in their own time and the store sees each page
+cleaned.  `scrapy extract` uses the same workers.
 
 Every page gets CLEAN_TIMEOUT seconds of its worker's time: a page still being cleaned then
 (a hostile one) has its worker killed and replaced, and is recorded with a `timeout` error
@@ -174,7 +175,7 @@ class CleanPipeline:
             if not helper.alive:
                 try:
                     self.helpers[i] = helper.restarted(wait=False)
-                except procs.HelperDied as exc:
+                except OSError as exc:  # no process to be had: its pages fail at once
                     logger.error("a new clean worker could not start: %s", exc)
 
     def record(self, item: Page, cleaned: Cleaned) -> None:

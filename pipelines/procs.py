@@ -81,7 +81,8 @@ class Helper:
                  niceness: int = NICENESS, spawn: bool = False, wait: bool = True):
         """spawn: start in an interpreter of its own, not from the forkserver, for a helper
         that needs little of the cleaner the forkserver holds (its pages would all count in
-        the helper's resident set): the writers."""
+        the helper's resident set): the writers, and a lone clean worker.  wait: see
+        _start."""
         self.name = name
         self.setup, self.args, self.fork, self.niceness = setup, args, fork, niceness
         self.spawn = spawn
@@ -218,7 +219,13 @@ class Helper:
         # Not waiting, on this loop's thread, for the new process's set-up: a spawned one
         # imports and loads for most of a second, and hostile pages in a row would each stop
         # every download for that long.
-        self._start(wait=False)
+        try:
+            self._start(wait=False)
+        except OSError as exc:  # no process to be had (out of memory, of processes)
+            for _, future, _ in queued:
+                if not future.done():
+                    future.set_exception(HelperDied(f"{self.name} could not start: {exc}"))
+            return
         for j, future, (fn, args, timeout) in queued:
             self._send(j, future, fn, args, timeout)
 

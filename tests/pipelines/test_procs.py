@@ -170,3 +170,26 @@ def test_a_replacement_sets_up_while_its_owner_goes_on(tmp_path, fails):
     finally:
         failsafe.cancel()
         helper.close()
+
+
+def test_a_replacement_that_cannot_be_had_fails_the_calls_queued_for_it(monkeypatch):
+    """No process to be had (fork refused: out of memory or processes): the calls queued
+    behind the one that ran over fail, none waits forever."""
+    helper = Helper("no-more", ready)
+
+    def refused(self: Helper, wait: bool = True) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    async def run() -> None:
+        hanging = helper.call(hangclean.echo, "hang", timeout=0.2)
+        queued = helper.call(hangclean.echo, "queued")
+        monkeypatch.setattr(Helper, "_start", refused)
+        with pytest.raises(CallTimedOut):
+            await hanging
+        with pytest.raises(HelperDied, match="could not start: .*temporarily unavailable"):
+            await asyncio.wait_for(queued, 60)
+    try:
+        asyncio.run(run())
+    finally:
+        helper.close()
+    assert not helper.alive
