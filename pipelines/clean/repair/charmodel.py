@@ -26,7 +26,7 @@ import os
 import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
@@ -289,10 +289,19 @@ def model() -> CharModel:
 
 def _cache_file() -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    # The character tables come from OpenCC: another version may map some differently.
     source = (TABLE.read_bytes() + (files("pipelines.clean.repair") / "charmodel.py").read_bytes()
-              + version("opencc").encode())
+              + _opencc_version().encode())
     return base / "gzbg-archive" / f"charmodel-{hashlib.sha256(source).hexdigest()[:16]}"
+
+
+def _opencc_version() -> str:
+    """The character tables come from OpenCC: another version may map some differently."""
+    try:
+        return version("opencc")
+    except PackageNotFoundError:  # installed without its metadata
+        import opencc
+
+        return str(getattr(opencc, "__version__", "unknown"))
 
 
 def _save(path: Path, data: bytes) -> None:
