@@ -229,8 +229,6 @@ def _linearize_plainly(body: etree._Element) -> list[maintext.Line]:
         parts.clear()
         link_chars = 0
 
-    # At a block boundary most parts are one whitespace part (the newline between two block
-    # tags): dropped in place, no line and no link characters (whitespace adds none).
     for event, el in etree.iterwalk(body, events=("start", "end")):
         tag = el.tag
         if tag.__class__ is not str:  # comments, processing instructions: no text of theirs
@@ -238,10 +236,7 @@ def _linearize_plainly(body: etree._Element) -> list[maintext.Line]:
         if event == "start":
             if tag in blocks:
                 if parts:
-                    if len(parts) == 1 and parts[0].isspace():
-                        parts.clear()
-                    else:
-                        flush()
+                    flush()
                 if el is not body:
                     stack.append(el)
                 if teasers and el in teasers:
@@ -255,10 +250,7 @@ def _linearize_plainly(body: etree._Element) -> list[maintext.Line]:
         else:
             if tag in blocks:
                 if parts:
-                    if len(parts) == 1 and parts[0].isspace():
-                        parts.clear()
-                    else:
-                        flush()
+                    flush()
                 if el is not body and stack and stack[-1] is el:
                     stack.pop()
                 if teasers and el in teasers:
