@@ -211,7 +211,7 @@ class Extractor:
         if meta.get("page") is False:
             return  # robots.txt: fetched by Scrapy itself, never a page
         if is_redirect_hop(entry) and not final:
-            self.hops[archived_fetch(entry).url] = (entry, meta, referer)
+            self.hops[archived_fetch(entry, meta).url] = (entry, meta, referer)
             return
         try:
             source: Entry | Unreadable = payload_source(entry, self.warc_dir, self._locate,
@@ -223,7 +223,7 @@ class Extractor:
                                                    "revisit of a payload not in this archive",
                                                    entry.length))
         urls = meta.get("redirect_urls")
-        hops = [archived_fetch(self.hops.pop(u)[0]) for u in urls
+        hops = [archived_fetch(*self.hops.pop(u)[:2]) for u in urls
                 if isinstance(u, str) and u in self.hops] if isinstance(urls, list) else []
         page = page_from_records(entry, source, meta, referer, hops, self.max_body)
         if final and is_redirect_hop(entry):  # the crawl's reason (refused, loop...) is not kept

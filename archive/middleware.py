@@ -24,7 +24,7 @@ from warcio.timeutils import datetime_to_iso_date
 
 from archive.archiver import Exchange
 from archive.http import RAW_HEAD_META
-from archive.pages import request_meta
+from archive.pages import latency, request_meta
 from archive.records import archived_head, header_pairs, rebuilt_head
 from archive.service import ArchiveWriteError, WarcService
 from pipelines.page import Fetch
@@ -81,6 +81,7 @@ class WarcArchiveMiddleware:
             self.stats.inc_value("archive/revisits_written")
         else:
             self.stats.inc_value("archive/bytes_archived", len(response.body))
-        fetch = Fetch(response.url, response.status, now, **written)
+        fetch = Fetch(response.url, response.status, now, **written,
+                      download_latency=latency(exchange.crawl_meta))
         request.meta.setdefault("warc_fetches", []).append(fetch)
         return response

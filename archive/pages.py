@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
@@ -71,6 +72,10 @@ def request_meta(request: Request, allowed_codes: Collection[int] = (),
         meta[ALLOWED] = list(codes)
     if request.meta.get(ALL_ALLOWED) or (allow_all and not own):
         meta[ALL_ALLOWED] = True
+    # Scrapy's seconds from sending the request to the response head: kept, as no HTTP
+    # message says it (the pages row's download_latency, also when rebuilt).
+    if isinstance(latency := request.meta.get("download_latency"), float | int):
+        meta["download_latency"] = round(latency, 6)
     return meta
 
 
@@ -227,14 +232,23 @@ def _status(entry: Entry) -> tuple[int | None, str]:
     return (int(said) if said.isascii() and said.isdigit() else None), said
 
 
-def archived_fetch(entry: Entry) -> Fetch:
-    """The Fetch of a response or revisit record, as archive.middleware recorded it."""
+def latency(meta: Meta) -> float | None:
+    """The download latency a request record's meta keeps (request_meta), if any."""
+    value = meta.get("download_latency")
+    ok = type(value) in (float, int) and 0 <= value < math.inf  # a hand-made record: anything
+    return float(value) if ok else None
+
+
+def archived_fetch(entry: Entry, meta: Meta) -> Fetch:
+    """The Fetch of a response or revisit record, as archive.middleware recorded it; meta:
+    its request record's."""
     h = entry.record.rec_headers
     return Fetch(url=h.get_header("WARC-Target-URI"), status=_status(entry)[0],
                  fetched_at=h.get_header("WARC-Date"), warc_type=entry.record.rec_type,
                  warc_record_id=h.get_header("WARC-Record-ID"), warc_file=entry.file,
                  warc_offset=entry.offset, warc_length=entry.length,
-                 payload_digest=h.get_header("WARC-Payload-Digest"))
+                 payload_digest=h.get_header("WARC-Payload-Digest"),
+                 download_latency=latency(meta))
 
 
 def is_redirect_hop(entry: Entry) -> bool:
@@ -251,7 +265,7 @@ def page_from_records(entry: Entry, source: Entry | Unreadable, meta: Meta,
     """
     url = entry.record.rec_headers.get_header("WARC-Target-URI")
     status, said = _status(entry)
-    fetches = [*hops, archived_fetch(entry)]
+    fetches = [*hops, archived_fetch(entry, meta)]
     headers = Headers([(k, v) for k, v in entry.record.http_headers.headers
                        if k.title().encode() not in HOP_BY_HOP])
     try:

@@ -20,6 +20,7 @@ from archive.pages import (
     Unreadable,
     http_error,
     is_redirect_hop,
+    latency,
     page_from_failure,
     page_from_records,
     page_from_response,
@@ -212,3 +213,12 @@ def test_request_metadata_that_is_no_json_object_counts_as_none() -> None:
     assert read_request_meta('{"depth": 3}') == {"depth": 3}
     for text in (None, "", "[1]", "{", "[" * 100000):
         assert read_request_meta(text) == {}
+
+
+def test_a_latency_kept_in_metadata_is_read_back_only_when_it_is_a_duration():
+    assert latency({"download_latency": 0.25}) == 0.25
+    assert latency({"download_latency": 2}) == 2.0
+    # A hand-made or damaged record's metadata: no latency rather than a wrong one.
+    for bad in ("0.25", -1.0, float("nan"), float("inf"), True, None, [0.1]):
+        assert latency({"download_latency": bad}) is None, bad
+    assert latency({}) is None

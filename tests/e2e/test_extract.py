@@ -54,6 +54,9 @@ def test_extract_gives_the_archived_pages(crawled_web, tmp_path):
     live = table(crawled_web / "reports.db", "pages")
     again = table(rebuilt, "pages")
     assert len(live) > 100 and again == live
+    # Scrapy's download latency, kept in the request record's metadata for the rebuild.
+    latencies = [row["download_latency"] for row in again.values()]
+    assert all(isinstance(s, float) and 0 < s < 60 for s in latencies), latencies
     assert any(url.endswith("/sitemap.xml") and row["status"] == 404 and row["error"] is None
                for url, row in again.items())
     # And what the next crawl remembers of each archived URL (validators, digest, discovery).
