@@ -24,6 +24,7 @@ import marshal
 import math
 import os
 import re
+import time
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -304,14 +305,21 @@ def _opencc_version() -> str:
         return str(getattr(opencc, "__version__", "unknown"))
 
 
+_STALE_AFTER = 7 * 24 * 3600.0  # seconds
+
+
 def _save(path: Path, data: bytes) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, path)  # whole or not at all, whoever else writes it at once
-        for stale in path.parent.glob("charmodel-*"):  # of an older table or model
-            if stale != path and not stale.name.endswith(".tmp"):
+        # Copies of an older table or model go, once unused for a while: not at once, as
+        # another checkout or a Scrapyd egg of another version may be using its own.
+        unused = time.time() - _STALE_AFTER
+        for stale in path.parent.glob("charmodel-*"):
+            if (stale != path and not stale.name.endswith(".tmp")
+                    and stale.stat().st_atime < unused and stale.stat().st_mtime < unused):
                 stale.unlink(missing_ok=True)
     except OSError:
         with contextlib.suppress(OSError):

@@ -4,6 +4,8 @@ a damaged or unwritable copy never stops a repair."""
 from __future__ import annotations
 
 import marshal
+import os
+import time
 
 import pytest
 
@@ -27,11 +29,17 @@ def cache_home(tmp_path, monkeypatch, fresh):
 
 
 def test_the_saved_copy_is_the_model_the_table_gives(cache_home):
-    stale = cache_home / "gzbg-archive" / "charmodel-0123456789abcdef"  # an older model's
-    stale.parent.mkdir(parents=True)
+    folder = cache_home / "gzbg-archive"
+    folder.mkdir(parents=True)
+    stale = folder / "charmodel-0123456789abcdef"  # an older model's, unused for a month
     stale.write_bytes(b"old")
+    month_ago = time.time() - 30 * 24 * 3600
+    os.utime(stale, (month_ago, month_ago))
+    other = folder / "charmodel-fedcba9876543210"  # another version's, in use
+    other.write_bytes(b"other")
     built = charmodel.model()
     assert not stale.exists()
+    assert other.read_bytes() == b"other"
     saved = charmodel._cache_file()
     assert saved.is_relative_to(cache_home) and saved.stat().st_size > 1_000_000
     charmodel.model.cache_clear()
