@@ -69,7 +69,9 @@ class ResumeMiddleware:
         # A body the crawl would have refused (a bomb) is not inflated to rebuild links.
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.rebuild = False
-        self._index: DigestIndex | None = None  # open while the frontier is rebuilt
+        # Both open while the frontier is rebuilt.
+        self._index: DigestIndex | None = None
+        self._stored: stored.RecordLocations | None = None
         previous = self._read_marker()
         self.since = previous.get("since", stored.last_crawl_id(self.db))
         if previous.get("running"):
@@ -140,6 +142,7 @@ class ResumeMiddleware:
         # One connection to the digest index for the whole pass (Redis' index, in distributed
         # mode, keeps no locations: a path that is no file has none to give).
         self._index = DigestIndex(self.digests) if self.digests.is_file() else None
+        self._stored = stored.RecordLocations(self.db)
         try:
             for page in stored.pages_stored_since(self.db, self.since):
                 try:
@@ -159,6 +162,8 @@ class ResumeMiddleware:
                     out.headers.setdefault("Referer", page.url)
                     yield out
         finally:
+            self._stored.close()
+            self._stored = None
             if self._index is not None:
                 self._index.close()
                 self._index = None
@@ -183,7 +188,7 @@ class ResumeMiddleware:
     def _locate(self, refers_to: str | None, digest: str | None) -> tuple[str, int] | None:
         """Where a revisit's original is: by id among stored pages, else through the digest
         index."""
-        location = stored.record_location(self.db, refers_to)
+        location = self._stored(refers_to) if self._stored is not None else None
         if location is None and self._index is not None:
             location = self._index.location(digest)
         return location

@@ -62,8 +62,25 @@ def pages_stored_since(path: Path, crawl_id: int) -> list[StoredPage]:
             for url, depth, file, offset, kind in rows]
 
 
-def record_location(path: Path, record_id: str | None) -> tuple[str, int] | None:
-    """Where the response record with this WARC-Record-ID is, if a stored page names it."""
-    rows = _rows(path, "select warc_file, warc_offset from pages where warc_record_id = ? "
-                 "and warc_file is not null", [record_id or ""])
-    return (str(rows[0][0]), int(rows[0][1] or 0)) if rows else None
+class RecordLocations:
+    """Where the response record with a WARC-Record-ID is, if a stored page names it: asked
+    once per revisit a resumed crawl reads, so through one connection (close() it)."""
+
+    _SQL = ("select warc_file, warc_offset from pages where warc_record_id = ? "
+            "and warc_file is not null limit 1")
+
+    def __init__(self, path: Path):
+        self.conn = sqlite3.connect(path, timeout=30) if path.exists() else None
+
+    def __call__(self, record_id: str | None) -> tuple[str, int] | None:
+        if self.conn is None or not record_id:
+            return None
+        try:
+            row = self.conn.execute(self._SQL, [record_id]).fetchone()
+        except sqlite3.OperationalError:  # a database without the tables yet
+            return None
+        return (str(row[0]), int(row[1] or 0)) if row else None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
