@@ -37,12 +37,21 @@ _XML_DECL_BYTES = re.compile(rb"^%s*<\?xml[^>]*>" % _SPACE)
 _END_TAGS_BYTES = re.compile(rb"</%s*(?:html|body)%s*>" % (_SPACE, _SPACE), re.IGNORECASE)
 _LOOKS_HTML_RE = re.compile(r"<\s*(?:html|head|body|div|p|br|table|meta|title|span|a|!doctype)\b",
                             re.IGNORECASE)
-# Hardened: no network access, no huge-tree mode (libxml2 then caps depth and text sizes).
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
-                           default_doctype=False, no_network=True, huge_tree=False)
-# Every element an lxml.html element (drop_tag, text_content ...), its class given in C:
-# lxml.html's own lookup is Python code run for every element object made.
-_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement))
+
+
+def _parser(huge: bool) -> etree.HTMLParser:
+    # Hardened: no network access.  Without huge-tree mode, libxml2 caps the depth at 256
+    # and text nodes at 10 MB; with it, at 2048 (and MAX_CLEAN_BYTES bounds the text).
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                              default_doctype=False, no_network=True, huge_tree=huge)
+    # Every element an lxml.html element (drop_tag, text_content ...), its class given in
+    # C: lxml.html's own lookup is Python code run for every element object made.
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement))
+    return parser
+
+
+_PARSER, _DEEP_PARSER = _parser(huge=False), _parser(huge=True)
 # Links as plain strings: "smart" ones each carry a reference to their element.
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
 # Bytes beyond this are not cleaned (the archive still holds them all): bounds time and memory
@@ -53,6 +62,13 @@ MAX_CLEAN_BYTES = 8 * 1024 * 1024
 def parse(text: str, plain: bool = False, utf8: bytes | None = None) -> etree._Element | None:
     """One lxml parse.  Plain text becomes one <p> per line so the same extractor runs.
     `utf8`: the text's UTF-8 bytes, if the caller has them (then they need not be made)."""
+    return parsed(text, plain, utf8)[0]
+
+
+def parsed(text: str, plain: bool = False,
+           utf8: bytes | None = None) -> tuple[etree._Element | None, str | None]:
+    """parse(), and why the tree lacks part of the page, if it does: libxml2 stopped at
+    its depth limit (the rest of the page is not in the tree)."""
     if plain:
         # Blank lines would be empty <p>s, which hold no text: a page of line breaks alone
         # would be a million elements to walk.
@@ -69,11 +85,26 @@ def parse(text: str, plain: bool = False, utf8: bytes | None = None) -> etree._E
             text = _CONTROL_RE.sub("", text)
             data = text.encode("utf-8", "replace")
     if not data.strip():
-        return None
+        return None, None
     try:
-        return lxml.html.document_fromstring(data, parser=_PARSER)
+        root = lxml.html.document_fromstring(data, parser=_PARSER)
+        if not _cut(_PARSER):
+            return root, None
+        # Word and FrontPage exports leave a <font> or <span> open in every paragraph, and
+        # layouts nest tables in tables: libxml2 nests the rest of the page in them and
+        # stops at depth 256, the page cut there.  Only such pages pay a second parse.
+        root = lxml.html.document_fromstring(data, parser=_DEEP_PARSER)
     except (etree.ParserError, ValueError):
-        return None
+        return None, None
+    if _cut(_DEEP_PARSER):
+        return root, ("HTML nested too deep (libxml2's limit, 2048 elements): the text past "
+                      "that depth was not parsed")
+    return root, None
+
+
+def _cut(parser: etree.HTMLParser) -> bool:
+    """Whether the parser's last run stopped at one of libxml2's limits."""
+    return bool(parser.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]))
 
 
 # What _CONTROL_RE matches, found without its scan: ASCII controls are single bytes in
@@ -188,7 +219,9 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     # Strict UTF-8 without a BOM: the body is the text's UTF-8, which parse() needs.
     utf8 = (body if r.encoding == "utf-8" and not slips and not body.startswith(codecs.BOM_UTF8)
             else None)
-    root = parse(text, plain=_is_plain(text, headers), utf8=utf8)
+    root, cut = parsed(text, plain=_is_plain(text, headers), utf8=utf8)
+    if cut:
+        r.errors.append(cut)
     if root is None:
         return
     # lxml makes a Python object for an element each time a walk meets one no object is
