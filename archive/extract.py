@@ -49,12 +49,13 @@ from archive.pages import (
     read_request_meta,
 )
 from archive.reader import Entry, Problem, read_entries, unfinished_files, warc_files
-from pipelines.clean_pipeline import CleanPipeline, start_helpers
+from pipelines.clean_pipeline import ChangedOnlyCleanPipeline, start_helpers
 from pipelines.page import Page
 from pipelines.procs import Helper, HelperDied
 from pipelines.store import writer as dbwriter
 from pipelines.store.db import finish_crawl, open_db, start_crawl
 from pipelines.store.record import Ack, record_page
+from pipelines.store.urlstate import UNCHANGED
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ class Extractor:
         self.workers = max(1, workers)
         # The crawl's own cleaning pipeline, with its workers (none: clean in this process).
         # A time limit needs one even for --workers 1: only a worker can be killed mid-page.
-        self.cleaner = CleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
+        # The incremental one: a page fetched again unchanged is not cleaned again (_page).
+        self.cleaner = ChangedOnlyCleanPipeline.from_crawler(self.run_)  # type: ignore[arg-type]
         self.cleaner.workers = self.workers if self.workers > 1 or self.cleaner.timeout else 0
         # Pages being cleaned, oldest first; bounded so bodies in flight stay few, and long
         # enough that a slow page at its head leaves the other workers pages to clean.
@@ -226,6 +228,13 @@ class Extractor:
         hops = [archived_fetch(*self.hops.pop(u)[:2]) for u in urls
                 if isinstance(u, str) and u in self.hops] if isinstance(urls, list) else []
         page = page_from_records(entry, source, meta, referer, hops, self.max_body)
+        if (entry.record.rec_type == "revisit" and isinstance(source, Entry)
+                and source.record.rec_headers.get_header("WARC-Target-URI") == page.url):
+            # The URL fetched again with the payload an earlier fetch of it archived: what the
+            # crawl's incremental middleware calls unchanged, and does not clean again (so
+            # no second report row); also a page refetched after a crawl stopped before
+            # storing its first fetch.
+            page.final_fetch.change = UNCHANGED
         if final and is_redirect_hop(entry):  # the crawl's reason (refused, loop...) is not kept
             location = entry.record.http_headers.get_header("Location")
             page.error = f"{page.error}: redirect to {location} with no archived response"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtureweb.crawl import REPO
+from fixtureweb.crawl import REPO, crawl_fixture_web
 from tests.e2e.test_archive_crawl import REPORT_URLS, records
 from tests.shared import CORPUS as SHARED_CORPUS
 
@@ -205,3 +205,29 @@ def test_an_unfinished_open_file_is_named_and_not_read(crawled_web, tmp_path):
     proc = extract(data, data / "reports.db")
     assert proc.returncode != 0 and "1 unfinished .open files" in proc.stdout + proc.stderr
 
+
+
+def test_a_page_archived_again_unchanged_is_not_a_second_report(tmp_path):
+    # The crawl's rows of a first crawl are lost (as when a crawl stops before storing what
+    # it archived); the next crawl fetches every page again, and the digest index makes each
+    # unchanged payload a revisit of the first crawl's response.
+    data = tmp_path / "data"
+    crawl_fixture_web(data)
+    (data / "reports.db").unlink()
+    crawl_fixture_web(data)
+    live = table(data / "reports.db", "reports")
+    assert set(live) == REPORT_URLS
+    rebuilt = tmp_path / "rebuilt.db"
+    proc = extract(data, rebuilt)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    con = sqlite3.connect(rebuilt)
+    try:
+        # Both fetches of each report page are rows; the second, unchanged, is not cleaned
+        # again, as the crawl's incremental middleware would not clean it.
+        fetched = dict(con.execute("select url, count(*) from pages where url in "
+                                   "(select url from reports) group by url"))
+        reports = [u for (u,) in con.execute("select url from reports")]
+    finally:
+        con.close()
+    assert fetched == dict.fromkeys(REPORT_URLS, 2)
+    assert sorted(reports) == sorted(REPORT_URLS)
