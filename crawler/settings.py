@@ -8,6 +8,8 @@ in docs/settings.md (tests/test_docs.py checks that).
 
 import os
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 # Scrapy's cookie middleware asks tldextract for public suffixes, which fetches the list from
 # the web on first use: through a crawl's proxy, or on a machine without internet, that is a
 # page of tracebacks, and a crawler should fetch nothing it was not asked to.  An empty list
@@ -167,6 +169,11 @@ WARC_DEDUP_PATH = ""  # default: DATA_DIR/digests.db (the digest index, kept acr
 WARC_CONVERSIONS_ENABLED = True  # conversion + metadata records for every report
 WARC_REPLAY_PORT = 8090  # `scrapy replay` (pywb on 127.0.0.1)
 WARC_PYWB_VENV = ".venv-pywb"  # pywb and py-wacz live in their own venv (see Makefile)
+# Bodies are archived as received: only the encodings every WARC reader and replay decodes are
+# asked for.  Scrapy also asks for br and zstd, which warcio 1.8 fails on (br) or does not know
+# (zstd, and so pywb cannot rewrite such a page for replay).
+DEFAULT_REQUEST_HEADERS = {**_scrapy_defaults.DEFAULT_REQUEST_HEADERS,
+                           "Accept-Encoding": "gzip, deflate"}
 
 # --- cleaning (pipelines/clean/, pipelines/clean_pipeline.py) -------------------------------
 CLEAN_ENABLED = True  # clean every page (text, title, region, year)
