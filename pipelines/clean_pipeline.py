@@ -18,6 +18,7 @@ libxml2's parser or OpenCC to return.  Inline cleaning (CLEAN_WORKERS=0) has no 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from typing import Any, Self
@@ -68,8 +69,15 @@ def start_helpers(workers: int, fork: bool = False) -> list[procs.Helper]:
             # A lone worker has nobody to share the forkserver's preloaded tables with: from
             # there it would only add the forkserver's own ~100 MB.  Spawned, it loads them
             # itself (about 0.7 s, also when one replaces it).
-            helpers.append(procs.Helper(f"clean-worker-{i}", warm_up, fork=fork,
-                                        niceness=NICENESS, spawn=workers == 1))
+            start = functools.partial(procs.Helper, f"clean-worker-{i}", warm_up, fork=fork,
+                                      niceness=NICENESS, spawn=workers == 1)
+            try:
+                helpers.append(start())
+            except procs.HelperDied as exc:
+                # Killed while it loaded (the OOM killer, an operator), as a worker may be
+                # killed later: one more start, as a dead worker's pages get one more try.
+                logger.warning("%s; starting it once more", exc)
+                helpers.append(start())
     except BaseException:
         for helper in helpers:  # the ones started: nobody else would close them
             helper.close()

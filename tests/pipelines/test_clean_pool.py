@@ -197,3 +197,53 @@ def test_cleaning_workers_give_way_to_the_writers_and_both_to_their_owner(tmp_pa
     finally:
         workers[0].close()
         writer.close(dbwriter.close)
+
+
+def _spawned_children() -> set[int]:
+    """This process's children that multiprocessing spawned (not its resource tracker)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != os.getpid():
+                continue
+            if b"spawn_main" in (stat.parent / "cmdline").read_bytes():
+                found.add(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def test_a_worker_killed_while_it_starts_is_started_once_more():
+    import threading
+
+    from pipelines.clean_pipeline import start_helpers
+    from pipelines.clean_worker import clean_fetched
+
+    before = _spawned_children()
+    killed: list[int] = []
+
+    def kill_the_first_to_start() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            for pid in _spawned_children() - before:
+                os.kill(pid, signal.SIGKILL)  # it takes most of a second to load: mid-start
+                killed.append(pid)
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_the_first_to_start)
+    killer.start()
+    (worker,) = start_helpers(1)  # a lone worker: spawned, as in a crawl on two cores
+    killer.join()
+    try:
+        assert killed and worker.process.pid != killed[0] and worker.alive
+
+        async def clean_one() -> object:
+            body = "<html><body><p>各位代表：现在我代表市人民政府向大会报告工作。</p></body></html>"
+            return await worker.call(clean_fetched, body.encode(), "http://a.gov.cn/x.html",
+                                     {"Content-Type": "text/html; charset=utf-8"}, True)
+
+        result, _, _ = asyncio.run(clean_one())
+        assert "各位代表" in result.text
+    finally:
+        worker.close()
