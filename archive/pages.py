@@ -17,11 +17,10 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from scrapy import Request
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.http import Headers, Response
 from scrapy.http.request import NO_CALLBACK
-from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
+from archive.contentcoding import BrokenEncoding, InflatedTooLarge, decode
 from archive.reader import Entry, read_entry
 from archive.warcfile import OPEN_SUFFIX
 from pipelines.page import Fetch, Page, absence_expected
@@ -199,31 +198,25 @@ def payload_source(entry: Entry, warc_dir: Path, locate: Locate, max_payload: in
 
 
 def decoded(body: bytes, headers: Headers, max_size: int = 0) -> tuple[bytes, Headers]:
-    """Content-decode as Scrapy's HttpCompressionMiddleware does for the spider.
-
-    Scrapy's decoders inflate in 64 KiB steps and stop once max_size (0: no limit) is
-    crossed, so a bomb costs at most max_size of memory; that raises BodyTooLarge.
-    """
+    """Content-decode as the crawl's ContentDecodingMiddleware does for the spider, through
+    the same archive.contentcoding.decode: a body not in its claimed encoding is kept as it
+    came; a cut or damaged one raises BrokenEncoding; one inflating past max_size (0: no
+    limit) raises BodyTooLarge, having cost at most max_size of memory."""
     encodings = headers.getlist("Content-Encoding")
-    if not encodings or not body:
+    if not encodings:
         return body, headers
-    to_decode, to_keep = HttpCompressionMiddleware._split_encodings(encodings)
-    raw = body
     try:
-        for encoding in to_decode:
-            body = HttpCompressionMiddleware._decode(body, encoding, max_size)
-    except _DecompressionMaxSizeExceeded as exc:  # the middleware's words, for the same row
-        raise BodyTooLarge(f"its body ({len(raw)} B compressed, {exc.decompressed_size} B "
+        result = decode(body, encodings, max_size)
+    except InflatedTooLarge as exc:  # the crawl's words, for the same row
+        raise BodyTooLarge(f"its body ({len(body)} B compressed, {exc.decompressed_size} B "
                            f"decompressed so far) exceeded DOWNLOAD_MAXSIZE ({max_size} B) "
                            "during decompression") from None
-    except Exception:  # undecodable: the spider would have failed on it too; keep the bytes
-        return raw, headers
     headers = headers.copy()
-    if to_keep:
-        headers["Content-Encoding"] = to_keep
+    if result.remaining:
+        headers["Content-Encoding"] = result.remaining
     else:
         del headers["Content-Encoding"]
-    return body, headers
+    return result.body, headers
 
 
 def _status(entry: Entry) -> tuple[int | None, str]:
@@ -276,8 +269,10 @@ def page_from_records(entry: Entry, source: Entry | Unreadable, meta: Meta,
             raise BodyTooLarge(f"its body ({source.too_large} B as archived) exceeded "
                                f"DOWNLOAD_MAXSIZE ({max_size} B)")
         body, headers = decoded(source.payload, headers, max_size)
-    except BodyTooLarge as exc:  # as HttpCompressionMiddleware's IgnoreRequest in the crawl
+    except BodyTooLarge as exc:  # as ContentDecodingMiddleware's IgnoreRequest in the crawl
         return failed_page(url, status, meta, referer, fetches,
                            f"IgnoreRequest: Ignored response <{said} {url}> because {exc}.")
+    except BrokenEncoding as exc:  # as the crawl's errback words the middleware's exception
+        return failed_page(url, status, meta, referer, fetches, f"BrokenEncoding: {exc}")
     return _page(url, status, headers, body, meta, referer, fetches,
                  http_error(status, said, _kind(meta), _allowed(meta, status)))

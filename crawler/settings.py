@@ -48,6 +48,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawldelay.CrawlDelayMiddleware": 555,
     # Sees responses before RetryMiddleware (550) turns them into retries.
     "crawler.backoff.BackoffMiddleware": 560,
+    # Replaces Scrapy's HttpCompressionMiddleware (same place, 590): decodes as `scrapy
+    # extract` does (archive/contentcoding.py); a cut or damaged stream is an error.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.contentcoding.ContentDecodingMiddleware": 590,
     # Sees redirects before RedirectMiddleware (600) follows them.
     "crawler.redirectloop.RedirectLoopMiddleware": 610,
     # After HttpProxyMiddleware (750), which decides proxying; before the archive (950).
@@ -130,6 +134,10 @@ PROMPTCLOSE_ENABLED = True
 # Breadth-first within a depth limit: home page → column → list pages → reports.
 DEPTH_LIMIT = 6  # link depth from a start URL; a site's max_depth overrides it
 DEPTH_PRIORITY = 1  # positive: breadth-first
+# Scrapy's scheduler, but a JOBDIR write that fails (a full disk) stops the crawl as a failed
+# WARC or database write does, and loses no request (crawler/scheduler.py).  Distributed mode
+# puts in scrapy-redis's.
+SCHEDULER = "crawler.scheduler.JobdirScheduler"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"  # FIFO: breadth-first (JOBDIR)
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # FIFO: breadth-first
 # Scrapy's dupefilter, which the spider also asks about a link met before, so a duplicate is

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request, Spider
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError, HttpErrorMiddleware
 from scrapy.utils.test import get_crawler
 
+from archive.contentcoding import BrokenEncoding
 from archive.middleware import WarcArchiveMiddleware
 from archive.pages import (
     Unreadable,
@@ -29,6 +29,7 @@ from archive.pages import (
 )
 from archive.reader import Entry, read_entries
 from archive.service import WarcService
+from crawler.contentcoding import ContentDecodingMiddleware
 from pipelines.page import SITEMAP, Fetch, Page
 from tests.shared import CORPUS
 
@@ -40,7 +41,7 @@ HTML = "<html><title>政府工作报告</title><body>现在，我代表市人民
 # -- the live crawl and the archive build the same page ------------------------------------
 def crawl(tmp_path: Path, exchanges: list[tuple[Request, Response]],
           **settings: object) -> list[Page]:
-    """Each exchange through the archive middleware, Scrapy's decompression and its
+    """Each exchange through the archive middleware, the crawl's decoding and Scrapy's
     HttpErrorMiddleware, into the spider's builders, as a crawl takes it."""
     crawler = get_crawler(settings_dict={
         "DATA_DIR": str(tmp_path), "WARC_ENABLED": True, "WARC_DEDUP_ENABLED": True,
@@ -48,7 +49,7 @@ def crawl(tmp_path: Path, exchanges: list[tuple[Request, Response]],
     crawler._apply_settings()
     service = WarcService.of(crawler)
     archive = WarcArchiveMiddleware(crawler, service)
-    decompress = HttpCompressionMiddleware.from_crawler(crawler)
+    decompress = ContentDecodingMiddleware.from_crawler(crawler)
     crawler.spider = Spider("reports")
     errors = HttpErrorMiddleware.from_crawler(crawler)
 
@@ -56,8 +57,8 @@ def crawl(tmp_path: Path, exchanges: list[tuple[Request, Response]],
         response = await archive.process_response(request, response)
         try:
             response = decompress.process_response(request, response)
-        except IgnoreRequest as exc:  # the spider's errback, for a failure without response
-            return page_from_failure(request, f"IgnoreRequest: {exc}")
+        except (IgnoreRequest, BrokenEncoding) as exc:  # the spider's errback's words
+            return page_from_failure(request, f"{type(exc).__name__}: {exc}")
         try:
             errors.process_spider_input(response)
         except HttpError:  # the errback, for a refused status
@@ -131,6 +132,30 @@ def test_a_live_and_an_archived_page_of_the_same_exchange_are_equal(tmp_path: Pa
     assert (same.status, same.error) == (304, None)  # the request accepted a 304
     assert too_large.status == 200 and too_large.body == b""
     assert too_large.error is not None and "exceeded DOWNLOAD_MAXSIZE" in too_large.error
+
+
+def test_lying_and_broken_content_encodings_make_the_same_page_live_and_archived(
+        tmp_path: Path) -> None:
+    report = HTML.encode() * 200
+    packed = gzip.compress(report)
+    site = "http://www.example.gov.cn"
+    exchanges = [
+        exchange(f"{site}/lie.html", 200, report, **{"Content-Encoding": "gzip"}),
+        exchange(f"{site}/unknown.html", 200, report, **{"Content-Encoding": "x-foo, gzip"}),
+        exchange(f"{site}/cut.html", 200, packed[:len(packed) // 2],
+                 **{"Content-Encoding": "gzip"}),
+        exchange(f"{site}/damaged.html", 200, packed[:-8] + b"\0" * 8,  # wrong CRC, length
+                 **{"Content-Encoding": "gzip"}),
+    ]
+    live = crawl(tmp_path, exchanges)
+    assert rebuild(tmp_path / "warc") == live
+    lie, unknown, cut, damaged = live
+    assert lie.body == unknown.body == report  # not in the claimed encoding: as it came
+    assert lie.error is None and unknown.error is None
+    assert unknown.headers["Content-Encoding"] == "x-foo, gzip"  # what is still claimed
+    assert (cut.status, cut.body) == (200, b"")
+    assert cut.error is not None and cut.error.startswith("BrokenEncoding: truncated gzip")
+    assert damaged.error is not None and damaged.error.startswith("BrokenEncoding: damaged gzip")
 
 
 @pytest.mark.parametrize("settings", [{"HTTPERROR_ALLOWED_CODES": [404, 410]},
