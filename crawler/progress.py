@@ -13,8 +13,12 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from archive import writefailed
+from pipelines import procs
 
 logger = logging.getLogger(__name__)
+# Seconds a helper process may owe an answer before each progress line warns of it: more
+# than CLEAN_TIMEOUT, which ends a clean worker's longest wait by replacing it.
+SILENT_WARNING = 30.0
 
 
 class Progress:
@@ -66,6 +70,13 @@ class Progress:
 
     def log(self) -> None:
         logger.info(self.line())
+        self.warn_silent()
+
+    @staticmethod
+    def warn_silent() -> None:
+        for name, seconds in procs.silent(SILENT_WARNING):
+            logger.warning("%s has not answered for %.0f s (a stalled disk, a stopped or hung "
+                           "process?): the crawl waits for it", name, seconds)
 
     def spider_closed(self) -> None:
         if self.loop is not None and self.loop.running:

@@ -19,6 +19,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from multiprocessing import resource_tracker
@@ -93,6 +94,7 @@ class Helper:
         self._timer: asyncio.TimerHandle | None = None
         self._timed: int | None = None  # the call the timer is for
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._heard = time.monotonic()  # its last answer, or the first call it got since
         self._start(wait)
 
     def _start(self, wait: bool = True) -> None:
@@ -149,6 +151,10 @@ class Helper:
         """Calls sent and not answered yet."""
         return len(self._pending)
 
+    def silent_for(self) -> float:
+        """Seconds it has owed an answer without giving any (0: it owes none)."""
+        return time.monotonic() - self._heard if self._pending and self.alive else 0.0
+
     def call(self, fn: Callable[..., Any], *args: Any,
              timeout: float | None = None) -> asyncio.Future[Any]:
         """Send fn(*args) (fn importable by name); the future gets its result or exception.
@@ -174,6 +180,8 @@ class Helper:
             self._unwatch()
             self._loop = loop
             loop.add_reader(self._answers_in.fileno(), self._answers)
+        if not self._pending:
+            self._heard = time.monotonic()  # it owed nothing until now
         self._pending[i] = future
         self._sent[i] = (fn, args, timeout)
         was_empty = not self._buffer
@@ -254,6 +262,7 @@ class Helper:
 
     def _answer(self, message: tuple[int, bool, Any]) -> None:
         i, ok, value = message
+        self._heard = time.monotonic()
         if i == _SET_UP:  # of a process not waited for (_start): done, or why it failed
             if not ok:
                 self.process.join(5)
@@ -358,6 +367,12 @@ class Helper:
 _OWNER_FDS: set[int] = set()
 # Every helper started here, until it is gone: see _orphan_at_exit.
 _LIVE: weakref.WeakSet[Helper] = weakref.WeakSet()
+
+
+def silent(longer_than: float) -> list[tuple[str, float]]:
+    """(name, seconds) of every live helper that has owed an answer for longer than that: a
+    stalled disk under a writer, a stopped or hung process."""
+    return [(h.name, s) for h in list(_LIVE) if (s := h.silent_for()) > longer_than]
 
 
 @atexit.register  # registered after multiprocessing's own exit hook, so run before it

@@ -193,3 +193,34 @@ def test_a_replacement_that_cannot_be_had_fails_the_calls_queued_for_it(monkeypa
     finally:
         helper.close()
     assert not helper.alive
+
+
+def test_a_helper_owing_an_answer_it_does_not_give_is_named_by_the_progress_line(
+        helper, monkeypatch, caplog):
+    # A stopped process (SIGSTOP: as a writer on a stalled disk) answers nothing.
+    from crawler import progress
+    from pipelines import procs
+
+    monkeypatch.setattr(progress, "SILENT_WARNING", 0.2)
+    assert helper.silent_for() == 0.0  # owes nothing
+
+    def named() -> list[str]:
+        return [name for name, _ in procs.silent(0.2) if name == helper.name]
+
+    async def run() -> bytes:
+        os.kill(helper.process.pid, signal.SIGSTOP)
+        try:
+            answer = helper.call(echo, b"x")
+            deadline = asyncio.get_running_loop().time() + 60
+            while not named() and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
+            progress.Progress.warn_silent()
+        finally:
+            os.kill(helper.process.pid, signal.SIGCONT)
+        return await answer
+
+    with caplog.at_level("WARNING", logger="crawler.progress"):
+        assert asyncio.run(run()) == b"x"
+    assert any(r.getMessage().startswith("test-helper has not answered for")
+               for r in caplog.records), caplog.text
+    assert helper.silent_for() == 0.0 and named() == []  # answered: nothing owed
