@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -52,6 +53,7 @@ from archive.pages import Unreadable, page_from_records, payload_source, read_ar
 from archive.service import dedup_path
 from crawler.discovery import GENERIC, PRIORITY, REPORT
 from crawler.incremental import FULL_FETCH
+from crawler.scheduler import JOBDIR
 from pipelines.page import SITEMAP
 from pipelines.store import stored
 from pipelines.store.db import crawl_db_path
@@ -103,11 +105,25 @@ class ResumeMiddleware:
         state: dict[str, Any] = {"since": self.since, "running": running}
         if failed:
             state["failed"] = failed
-        self.marker.write_text(json.dumps(state))
+        # Written aside and renamed: a write that fails (a full disk) leaves the marker as it
+        # was, never empty, which would read as a run that closed cleanly.
+        aside = self.marker.with_name(MARKER + ".new")
+        try:
+            aside.write_text(json.dumps(state))
+            os.replace(aside, self.marker)
+        except OSError:
+            aside.unlink(missing_ok=True)
+            raise
 
     def engine_stopped(self) -> None:
         failed = writefailed.failure(self.crawler.stats)
-        self._write_marker(running=failed is not None, failed=failed)
+        try:
+            self._write_marker(running=failed is not None, failed=failed)
+        except OSError as exc:
+            # The marker still says "running" (written when the run started): the next run
+            # rebuilds the frontier, as after a failed run.
+            writefailed.write_failed(self.crawler, JOBDIR, f"the JOBDIR {self.jobdir}: its "
+                                     f"resume marker could not be written ({exc})")
 
     # -- after a killed run ------------------------------------------------------------
     def _reset_jobdir(self, failed: str | None) -> None:

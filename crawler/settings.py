@@ -84,6 +84,9 @@ EXTENSIONS = {
     "crawler.gcfreeze.GcFreeze": 100,  # the set-up's objects out of the collector's way
     "crawler.progress.Progress": 500,  # progress lines
     "crawler.distributed.Worker": 600,  # distributed mode only (REDIS_URL): heartbeat, requeue
+    # spider.state in the JOBDIR, written aside and renamed: a full disk leaves it whole.
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "crawler.spiderstate.JobdirSpiderState": 0,
 }
 # With REDIS_URL set, puts in scrapy-redis's scheduler, dupefilter and the Redis digest index.
 ADDONS = {"crawler.distributed.Distributed": 0}

@@ -1,0 +1,83 @@
+"""Scheduler (SCHEDULER): Scrapy's, whose JOBDIR writes may fail without losing a request.
+
+With JOBDIR, Scrapy's scheduler pushes each request into a queue on disk and its dupefilter
+appends each fingerprint to ``requests.seen``.  On a full disk (or an I/O error, a read-only
+remount) those writes raise inside the engine's scheduling task: the request was dropped,
+the error surfaced only as asyncio's "Task exception was never retrieved", and the crawl
+hung.  Here a failed JOBDIR write, or a queued request that cannot be read back, is a write
+failure like the archive's or the database's (archive/writefailed.py): the crawl stops with
+finish reason ``jobdir_write_failed``, ``scrapy crawl`` exits 1, and the JOBDIR is not marked
+done, so the next run rebuilds the frontier from the stored pages (crawler/resume.py).  The
+request whose write failed, and every one after it, is kept in the memory queue, so nothing
+scheduled is lost while the crawl stops.
+
+Distributed mode puts in its own scheduler (crawler/distributed.py).
+"""
+
+from __future__ import annotations
+
+import pickle
+
+from scrapy import Request
+from scrapy.core.scheduler import Scheduler
+from scrapy.utils.job import job_dir
+from twisted.internet.defer import Deferred
+
+from archive import writefailed
+
+JOBDIR = "jobdir_write_failed"
+
+
+class JobdirScheduler(Scheduler):
+    failed = False  # once a JOBDIR write failed, the queue stays in memory
+
+    def enqueue_request(self, request: Request) -> bool:
+        try:
+            return super().enqueue_request(request)
+        except OSError as exc:
+            # Only the dupefilter's write gets here (_dqpush catches its own): RFPDupeFilter
+            # adds the fingerprint before writing it, so the request is new, and queued.
+            self._failed("its seen set (requests.seen) could not be written", exc)
+            self._mqpush(request)
+            assert self.stats is not None
+            self.stats.inc_value("scheduler/enqueued/memory")
+            self.stats.inc_value("scheduler/enqueued")
+            return True
+
+    def _dqpush(self, request: Request) -> bool:
+        if self.failed:
+            return False
+        try:
+            return super()._dqpush(request)
+        except OSError as exc:
+            self._failed("its request queue could not be written", exc)
+            return False  # the caller queues it in memory
+
+    def _dqpop(self) -> Request | None:
+        try:
+            return super()._dqpop()
+        # A request cut short by a partial write before the disk filled cannot be unpickled.
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
+            self._failed("a queued request could not be read back", exc)
+            return None
+
+    def close(self, reason: str) -> Deferred[None] | None:
+        # Scrapy's close, each step on its own: a failed queue state write must not keep the
+        # dupefilter's file from being closed, and neither may reach the engine as a traceback.
+        if self.dqs is not None:
+            assert self.dqdir is not None
+            try:
+                self._write_dqs_state(self.dqdir, self.dqs.close())
+            except OSError as exc:
+                self._failed("its request queue's state could not be written", exc)
+        try:
+            return self.df.close(reason)
+        except OSError as exc:
+            self._failed("its seen set (requests.seen) could not be written", exc)
+            return None
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        self.failed = True
+        assert self.crawler is not None
+        jobdir = job_dir(self.crawler.settings)
+        writefailed.write_failed(self.crawler, JOBDIR, f"the JOBDIR {jobdir}: {what} ({exc})")
