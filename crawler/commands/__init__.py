@@ -1,14 +1,29 @@
-"""The project's `scrapy` commands; what they share."""
+"""The project's `scrapy` commands; what they share: the one-line error, and the checks of
+settings, folders, databases and ports that turn a bad argument into one instead of a
+traceback."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import os
+import sqlite3
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    from scrapy.settings import BaseSettings
 
 # Every command reads and writes the crawl's files through these settings.
 SETTINGS_HELP = ("Reads the crawl of -s DATA_DIR=DIR (default: data): DIR/warc/*.warc.gz and "
                  "DIR/reports.db, or -s SQLITE_PATH=FILE when the crawl used one.")
+
+PORTS = range(1, 65536)
 
 
 def fail(command: ScrapyCommand, name: str, message: str) -> None:
@@ -16,3 +31,128 @@ def fail(command: ScrapyCommand, name: str, message: str) -> None:
     does, without Scrapy's usage text or a traceback."""
     print(f"scrapy {name}: error: {message}", file=sys.stderr)
     command.exitcode = 2
+
+
+class SettingsChecked:
+    """Mixin of a command (before ScrapyCommand in its bases): a setting whose value its
+    getter cannot read is one line and exit code 2 before the command runs, not a traceback
+    wherever the setting is first read."""
+
+    settings: BaseSettings | None
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)  # ScrapyCommand's: applies -s
+        assert self.settings is not None
+        if why := setting_problem(self.settings):
+            # Scrapy names a command after its module.
+            print(f"scrapy {type(self).__module__.rpartition('.')[2]}: error: {why}",
+                  file=sys.stderr)
+            sys.exit(2)
+
+
+def port_number(text: str) -> int:
+    """argparse type of a loopback port to listen on (0, "any free port", would leave the
+    printed address wrong)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if number not in PORTS:
+        raise argparse.ArgumentTypeError(f"port {number} is not in 1..65535")
+    return number
+
+
+def _typed_defaults() -> dict[str, type]:
+    """Each setting whose default is a bool, int or float (Scrapy's, then the project's
+    settings module, which wins), with that type."""
+    from scrapy.settings import default_settings
+
+    modules = [default_settings]
+    if project := os.environ.get("SCRAPY_SETTINGS_MODULE"):  # set by Scrapy from scrapy.cfg
+        modules.append(importlib.import_module(project))
+    kinds: dict[str, type | None] = {}
+    for module in modules:
+        for name, value in vars(module).items():
+            if name.isupper():
+                kinds[name] = type(value) if type(value) in (bool, int, float) else None
+    return {name: kind for name, kind in kinds.items() if kind is not None}
+
+
+def setting_problem(settings: BaseSettings) -> str | None:
+    """Why a setting's value cannot be read as the type of its default (None: all can).
+
+    The same getters Scrapy's components use decide, so whatever they accept passes
+    ("True", "0", "false" for a bool; an int for a float).  An int default takes any number:
+    several (DOWNLOAD_TIMEOUT, DOWNLOAD_DELAY) are read with getfloat.
+    """
+    readers = {bool: [settings.getbool], int: [settings.getint, settings.getfloat],
+               float: [settings.getfloat]}
+    for name, kind in sorted(_typed_defaults().items()):
+        if settings.get(name) is None:
+            continue
+        for getter in readers[kind]:
+            try:
+                getter(name)
+                break
+            except (ValueError, TypeError, OverflowError):
+                continue
+        else:
+            what = "true or false (1/0, True/False)" if kind is bool else "a number"
+            return f"setting {name}={settings.get(name)!r} is not {what}"
+    return None
+
+
+def sqlite_problem(path: Path) -> str | None:
+    """Why the existing file path cannot be read as an SQLite database (None: it can)."""
+    try:
+        # Read-only: a file that is something else is never touched.
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            con.execute("select count(*) from sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return f"{path} cannot be read as an SQLite database ({exc})"
+    return None
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why folder can neither be written nor created (None: it can), creating nothing."""
+    for existing in (folder, *folder.absolute().parents):
+        if existing.exists() or existing.is_symlink():
+            break
+    if not existing.is_dir():
+        why = "is not a folder"
+    elif os.access(existing, os.W_OK | os.X_OK):  # as root, false only on a read-only mount
+        return None
+    else:
+        why = "is not writable"
+    return f"{existing} {why}" if existing == folder else f"cannot create {folder}: {existing} {why}"
+
+
+def database_problem(path: Path, written: bool) -> str | None:
+    """Why path is no database to read (and with written, to write; None: it is one)."""
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            return f"{path} is not a file"
+        if why := sqlite_problem(path):
+            return why
+        if written and not os.access(path, os.R_OK | os.W_OK):
+            return f"{path} is not writable"
+    # Its folder also takes SQLite's -wal and -shm files.
+    return folder_problem(path.parent) if written else None
+
+
+def open_crawl_db(path: Path) -> sqlite_utils.Database:
+    """open_db, where what it cannot open or migrate (a file that is not SQLite, another
+    program's database, an older schema) raises UsageError saying why."""
+    from pipelines.store.db import open_db
+
+    if path.exists() and (why := sqlite_problem(path)):
+        raise UsageError(why)
+    try:
+        return open_db(path)
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    except ValueError as exc:  # migrations' refusal names the file and what to do
+        raise UsageError(str(exc)) from None

@@ -20,18 +20,23 @@ import argparse
 import logging
 import sys
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 from scrapy.spiders import Spider
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred, inlineCallbacks
 
 from archive import writefailed
-from crawler.commands import fail
+from archive.dedup_redis import is_redis
+from archive.service import dedup_path
+from crawler.commands import SettingsChecked, database_problem, fail, folder_problem
+from pipelines.store.db import crawl_db_path
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +96,7 @@ class StopWhenOpenCrawler(Crawler):
             over.callback(None)
 
 
-class Command(ScrapyCrawl):
+class Command(SettingsChecked, ScrapyCrawl):
     crawler: Crawler | None = None
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
@@ -142,11 +147,36 @@ class Command(ScrapyCrawl):
             fail(self, "crawl", f"no spider named {args[0]!r} (`scrapy list` names them)")
             return False
         check = getattr(spidercls, "check_arguments", None)
-        if check is None:
-            return True
         try:
-            check(self.settings, **opts.spargs)
+            if check is not None:
+                check(self.settings, **opts.spargs)
         except ValueError as exc:  # SpiderArgumentError, SitesFileError
             fail(self, "crawl", str(exc))
             return False
+        if why := paths_problem(self.settings):
+            fail(self, "crawl", why)
+            return False
         return True
+
+
+def paths_problem(settings: BaseSettings) -> str | None:
+    """Why a crawl with these settings could not write its files (None: it could), before any
+    helper process starts; each component only when it is on."""
+    s = settings
+    checks: list[tuple[str, str | None]] = []
+    if s.get("JOBDIR"):
+        checks.append(("JOBDIR", folder_problem(Path(s.get("JOBDIR")))))
+    if s.getbool("WARC_ENABLED"):
+        checks.append(("DATA_DIR", folder_problem(Path(s.get("DATA_DIR")) / "warc")))
+    # An existing database is read (resume, incremental) even when nothing is written to it.
+    checks.append((_named(s, "SQLITE_PATH"),
+                   database_problem(crawl_db_path(s), s.getbool("SQLITE_ENABLED"))))
+    if not is_redis(s.get("WARC_DEDUP_PATH")):
+        checks.append((_named(s, "WARC_DEDUP_PATH"), database_problem(
+            dedup_path(s), s.getbool("WARC_ENABLED") and s.getbool("WARC_DEDUP_ENABLED"))))
+    return next((f"{name}: {why}" for name, why in checks if why), None)
+
+
+def _named(settings: BaseSettings, name: str) -> str:
+    """The setting a file's path came from: name, or DATA_DIR when name is empty."""
+    return name if settings.get(name) else "DATA_DIR"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands import SETTINGS_HELP, fail
+from crawler.commands import SETTINGS_HELP, SettingsChecked, fail
 from pipelines.store.db import crawl_db_path
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     default_settings = {"LOG_ENABLED": False}
 

@@ -10,14 +10,14 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from archive.reader import unfinished_files, warc_files
-from crawler.commands import SETTINGS_HELP, fail
+from crawler.commands import SETTINGS_HELP, SettingsChecked, database_problem, fail, folder_problem
 from pipelines.store.db import crawl_db_path
 
 UNFINISHED_HELP = ("an unfinished file of a running or killed crawl: run a crawl in DATA_DIR "
                    "to recover it (archive/recovery.py), or rename it without .open")
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     default_settings = {"LOG_ENABLED": False}
 
@@ -59,6 +59,12 @@ class Command(ScrapyCommand):
                 f" ({len(unfinished)} unfinished .open files: {UNFINISHED_HELP})"
                 if unfinished else ""))
         db = Path(opts.db) if opts.db else crawl_db_path(self.settings)
+        if opts.keep_db:  # what it adds to must be a database
+            why = database_problem(db, written=True)
+        else:  # a broken database is what a rebuild replaces, but a folder is none
+            why = f"{db} is not a file" if db.is_dir() else folder_problem(db.parent)
+        if why:
+            return fail(self, "extract", why)
         if not opts.keep_db:
             for suffix in ("", "-wal", "-shm"):
                 db.with_name(db.name + suffix).unlink(missing_ok=True)

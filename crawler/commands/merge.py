@@ -10,15 +10,16 @@ duplicate and what happens to url_state.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
 
-from crawler.commands import fail
-from pipelines.store.db import open_db
+from crawler.commands import SettingsChecked, database_problem, fail, open_crawl_db, sqlite_problem
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
     default_settings = {"LOG_ENABLED": False}
@@ -50,11 +51,21 @@ class Command(ScrapyCommand):
                 return fail(self, "merge", f"{arg}: no reports.db there")
             if db.resolve() == out_path.resolve():
                 return fail(self, "merge", f"{arg} is the output database itself")
+            if why := sqlite_problem(db):
+                return fail(self, "merge", why)
             sources.append((arg, db))
-        out = open_db(out_path)
+        if why := database_problem(out_path, written=True):
+            return fail(self, "merge", why)
+        try:
+            out = open_crawl_db(out_path)
+        except UsageError as exc:
+            return fail(self, "merge", str(exc))
         try:
             for arg, db in sources:
-                done = merge_db(out, db)
+                try:
+                    done = merge_db(out, db)
+                except sqlite3.Error as exc:  # a database of something else: rolled back
+                    return fail(self, "merge", f"{db}: {exc}")
                 linked = link_warcs(arg / "warc", out_dir / "warc") if arg.is_dir() else 0
                 print(f"{arg}: +{done.crawls} crawls, +{done.pages} pages, +{done.reports} "
                       f"reports ({done.duplicates['pages']} pages and "

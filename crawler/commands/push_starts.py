@@ -16,7 +16,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.utils.conf import arglist_to_dict
 from scrapy_redis import connection
 
-from crawler.commands import fail
+from crawler.commands import SettingsChecked, fail
 from crawler.distributed import encode_start, keys
 from crawler.redisqueue import inflight_key, starting_key
 
@@ -25,7 +25,7 @@ async def start_requests(spider: Spider) -> list[Request]:
     return [r async for r in spider.start() if isinstance(r, Request)]
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     default_settings = {"LOG_LEVEL": "WARNING"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from archive.replay import COLLECTION, replay_url, serving
-from crawler.commands import SETTINGS_HELP, fail
+from crawler.commands import PORTS, SETTINGS_HELP, SettingsChecked, fail, port_number
 from pipelines.store.db import crawl_db_path
 
 
@@ -29,7 +29,7 @@ def _report_urls(db: Path, base: str) -> list[str]:
     return [replay_url(url, date, base) for url, date in rows if date]
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     default_settings = {"LOG_ENABLED": False}
 
@@ -45,13 +45,15 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--port", type=int, default=None,
+        parser.add_argument("--port", type=port_number, default=None,
                             help="loopback port (default: WARC_REPLAY_PORT)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         data_dir = Path(self.settings.get("DATA_DIR"))
         port = opts.port or self.settings.getint("WARC_REPLAY_PORT")
+        if port not in PORTS:
+            return fail(self, "replay", f"WARC_REPLAY_PORT={port} is not in 1..65535")
         # SIGTERM ends the command like Ctrl-C does, so pywb is always stopped with it.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it off

@@ -9,8 +9,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import SETTINGS_HELP, fail
-from pipelines.store.db import crawl_db_path, open_db
+from crawler.commands import SETTINGS_HELP, SettingsChecked, fail, open_crawl_db
+from pipelines.store.db import crawl_db_path
 
 
 def summarize(data_dir: Path, db_path: Path | None = None) -> str:
@@ -19,7 +19,7 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
     db_path = db_path or data_dir / "reports.db"
     if not db_path.exists():
         raise UsageError(f"no database at {db_path}: run a crawl with -s DATA_DIR={data_dir}")
-    db = open_db(db_path)
+    db = open_crawl_db(db_path)
     try:
         pages = db["pages"].count
         errors = db.execute("select error, count(*) from pages where error is not null "
@@ -60,7 +60,7 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
     return "\n".join(lines)
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     default_settings = {"LOG_ENABLED": False}
 
@@ -95,7 +95,7 @@ class Command(ScrapyCommand):
 def draw(db_path: Path, out_dir: Path) -> str:
     from pipelines.store import plots  # matplotlib loads only when asked for
 
-    db = open_db(db_path)
+    db = open_crawl_db(db_path)
     try:
         written = plots.write_plots(db, out_dir)
     finally:

@@ -22,6 +22,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from twisted.python.failure import Failure
 
 from crawler import discovery
+from crawler.commands import SettingsChecked
 from crawler.discovery import COLUMN, GENERIC, REPORT
 from pipelines.store.sites import Site, SitesFileError, load_sites, select_sites
 
@@ -102,7 +103,7 @@ class ValidateSpider(Spider):
             check.status = f"unreachable: {failure.type.__name__}: {failure.getErrorMessage()}"
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:

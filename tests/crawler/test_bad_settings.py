@@ -1,0 +1,229 @@
+"""A setting, a path or a port the commands cannot use is one line `scrapy CMD: error: …` and
+exit code 2 before anything starts, not a traceback (hostile-7 F2); values Scrapy accepts
+still crawl.  Every case runs the real `scrapy` command."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fixtureweb.crawl import REPO, SCRAPY, crawl
+from fixtureweb.server import Running
+from tests.shared import CORPUS
+
+# Nothing listens there: a crawl that got past the checks would only fail to connect.
+NOWHERE = "start_urls=http://127.0.0.1:1/"
+
+
+def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SCRAPY, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], command: str, *words: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    # One line: no Scrapy log either, so no crawler (nor helper process) was started.
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert proc.stderr.startswith(f"scrapy {command}: error: "), proc.stderr
+    for word in words:
+        assert word in proc.stderr, proc.stderr
+
+
+def not_a_database(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"garbage, not SQLite\n" * 10)
+    return path
+
+
+def crawl_with(data: Path, *settings: str) -> subprocess.CompletedProcess[str]:
+    args = [a for s in settings for a in ("-s", s)]
+    return scrapy("crawl", "reports", "-a", NOWHERE, "-s", f"DATA_DIR={data}", *args)
+
+
+@pytest.mark.parametrize("setting, words", [
+    ("CLEAN_WORKERS=abc", "CLEAN_WORKERS='abc' is not a number"),
+    ("CONCURRENT_REQUESTS=x", "CONCURRENT_REQUESTS='x' is not a number"),
+    ("DEPTH_LIMIT=", "DEPTH_LIMIT='' is not a number"),
+    ("WARC_ENABLED=maybe", "WARC_ENABLED='maybe' is not true or false"),
+    ("ROBOTSTXT_OBEY=yes", "ROBOTSTXT_OBEY='yes' is not true or false"),
+    ("CLEAN_TIMEOUT=soon", "CLEAN_TIMEOUT='soon' is not a number"),
+    ("DOWNLOAD_TIMEOUT=1m", "DOWNLOAD_TIMEOUT='1m' is not a number"),
+])
+def test_a_setting_of_the_wrong_type(tmp_path, setting, words):
+    data = tmp_path / "data"
+    one_line_error(crawl_with(data, setting), "crawl", words)
+    assert not data.exists()
+
+
+@pytest.mark.parametrize("command, args, words", [
+    ("extract", ["-s", "CLEAN_TIMEOUT=soon"], "CLEAN_TIMEOUT='soon' is not a number"),
+    ("summary", ["-s", "CLUSTER_ENABLED=perhaps"], "CLUSTER_ENABLED='perhaps' is not true"),
+    ("replay", ["-s", "WARC_REPLAY_PORT=http"], "WARC_REPLAY_PORT='http' is not a number"),
+])
+def test_every_command_checks_the_settings(tmp_path, command, args, words):
+    one_line_error(scrapy(command, "-s", f"DATA_DIR={tmp_path}", *args), command, words)
+
+
+def file_in_the_way(tmp: Path) -> Path:
+    """A path whose parent is a file, so it can never be created."""
+    (tmp / "file").write_text("a file\n")
+    return tmp / "file" / "sub"
+
+
+@pytest.mark.parametrize("name", ["JOBDIR", "DATA_DIR"])
+def test_a_folder_that_cannot_be_created(tmp_path, name):
+    path = file_in_the_way(tmp_path)
+    proc = crawl_with(tmp_path / "data", f"{name}={path}")
+    one_line_error(proc, "crawl", name, f"cannot create {path}", "is not a folder")
+    proc = crawl_with(tmp_path / "data", f"{name}=/dev/null/x")
+    one_line_error(proc, "crawl", name, "/dev/null is not a folder")
+
+
+def test_a_folder_on_a_read_only_filesystem(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(ro)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a read-only tmpfs was refused ({mounted.stderr.strip()}): "
+                    "root bypasses permission bits, so only a read-only mount is unwritable")
+    try:
+        for setting in (f"DATA_DIR={ro / 'data'}", f"JOBDIR={ro}",
+                        f"SQLITE_PATH={ro / 'db' / 'reports.db'}"):
+            proc = crawl_with(tmp_path / "data", setting)
+            one_line_error(proc, "crawl", setting.split("=")[0], f"{ro} is not writable")
+    finally:
+        subprocess.run(["umount", "-l", str(ro)], capture_output=True)
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("name", ["SQLITE_PATH", "WARC_DEDUP_PATH"])
+def test_a_database_setting_naming_something_else(tmp_path, name):
+    garbage = not_a_database(tmp_path / "x.db")
+    proc = crawl_with(tmp_path / "data", f"{name}={garbage}")
+    one_line_error(proc, "crawl", name, f"{garbage} cannot be read as an SQLite database",
+                   "file is not a database")
+    assert garbage.read_bytes().startswith(b"garbage")  # left as it was
+    one_line_error(crawl_with(tmp_path / "data", f"{name}={tmp_path}"), "crawl",
+                   f"{tmp_path} is not a file")
+    path = file_in_the_way(tmp_path) / "x.db"
+    one_line_error(crawl_with(tmp_path / "data", f"{name}={path}"), "crawl",
+                   f"cannot create {path.parent}")
+    assert not (tmp_path / "data").exists()
+
+
+def test_the_default_database_in_data_dir_is_checked_too(tmp_path):
+    not_a_database(tmp_path / "reports.db")
+    one_line_error(crawl_with(tmp_path), "crawl", "DATA_DIR:",
+                   f"{tmp_path / 'reports.db'} cannot be read as an SQLite database")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports.db"]
+
+
+def test_summary_of_a_file_that_is_not_a_database(tmp_path):
+    db = not_a_database(tmp_path / "reports.db")
+    one_line_error(scrapy("summary", "-s", f"DATA_DIR={tmp_path}"), "summary",
+                   f"{db} cannot be read as an SQLite database")
+    assert db.read_bytes().startswith(b"garbage")
+
+
+def another_programs_database(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as con:
+        con.execute("create table pages (x)")
+    con.close()
+    return path
+
+
+def test_summary_and_merge_into_another_programs_database(tmp_path):
+    db = another_programs_database(tmp_path / "reports.db")
+    proc = scrapy("summary", "-s", f"DATA_DIR={tmp_path}")
+    one_line_error(proc, "summary", f"{db}: database from an older, unversioned schema")
+    good = tmp_path / "good.db"
+    sqlite3.connect(good).close()
+    proc = scrapy("merge", "-s", f"DATA_DIR={tmp_path}", str(good))
+    one_line_error(proc, "merge", f"{db}: database from an older, unversioned schema")
+
+
+def test_merge_of_files_that_are_not_databases(tmp_path):
+    worker = tmp_path / "worker"
+    db = not_a_database(worker / "reports.db")
+    for source in (worker, db):
+        proc = scrapy("merge", "-s", f"DATA_DIR={tmp_path / 'out'}", str(source))
+        one_line_error(proc, "merge", f"{db} cannot be read as an SQLite database")
+    assert not (tmp_path / "out").exists()
+    # The output database, too, is checked before anything is merged into it.
+    good = tmp_path / "good.db"
+    sqlite3.connect(good).close()
+    out = not_a_database(tmp_path / "out2" / "reports.db")
+    proc = scrapy("merge", "-s", f"DATA_DIR={out.parent}", str(good))
+    one_line_error(proc, "merge", f"{out} cannot be read as an SQLite database")
+
+
+def test_merge_of_an_sqlite_database_of_something_else(tmp_path):
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as con:
+        con.execute("create table crawls (x)")
+        con.execute("insert into crawls values (1)")
+    proc = scrapy("merge", "-s", f"DATA_DIR={tmp_path / 'out'}", str(other))
+    one_line_error(proc, "merge", f"{other}: no such column")
+    with sqlite3.connect(tmp_path / "out" / "reports.db") as out:  # rolled back
+        assert out.execute("select count(*) from crawls").fetchone() == (0,)
+
+
+def test_extract_adds_to_no_file_that_is_not_a_database(tmp_path):
+    warc = next((CORPUS / "warc").rglob("*.warc.gz"))
+    (tmp_path / "warc").mkdir()
+    shutil.copy(warc, tmp_path / "warc" / warc.name)
+    notes = not_a_database(tmp_path / "notes.txt")
+    proc = scrapy("extract", "-s", f"DATA_DIR={tmp_path}", "--db", str(notes), "--keep-db")
+    one_line_error(proc, "extract", f"{notes} cannot be read as an SQLite database")
+    assert notes.read_bytes().startswith(b"garbage")
+    # Without --keep-db a broken database is replaced (tests/e2e/test_extract.py), but a
+    # folder in its place, or under a file, is no database to write.
+    for db in (tmp_path / "warc", file_in_the_way(tmp_path) / "x.db"):
+        proc = scrapy("extract", "-s", f"DATA_DIR={tmp_path}", "--db", str(db))
+        one_line_error(proc, "extract", "is not a")
+
+
+@pytest.mark.parametrize("port, words", [
+    ("99999", "port 99999 is not in 1..65535"),
+    ("0", "port 0 is not in 1..65535"),
+    ("-5", "port -5 is not in 1..65535"),
+    ("http", "'http' is not a port number"),
+])
+def test_replay_port_out_of_range(tmp_path, port, words):
+    proc = scrapy("replay", "-s", f"DATA_DIR={tmp_path}", "--port", port)
+    # argparse's own error: its usage lines, then the one error line.
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == f"scrapy: error: argument --port: {words}"
+
+
+def test_replay_port_setting_out_of_range(tmp_path):
+    proc = scrapy("replay", "-s", f"DATA_DIR={tmp_path}", "-s", "WARC_REPLAY_PORT=70000")
+    one_line_error(proc, "replay", "WARC_REPLAY_PORT=70000 is not in 1..65535")
+
+
+def test_values_scrapy_accepts_still_crawl(web: Running, tmp_path):
+    # Ints for floats, a float for an int default read with getfloat, bools as 0/False/true,
+    # a negative number, and folders that do not exist yet but can be created.
+    data = tmp_path / "new" / "data"
+    db = tmp_path / "other" / "db" / "crawl.db"
+    start = "http://www.taonan.gov.cn/"
+    proc = crawl(data, web.proxy_url, "-a", f"start_urls={start}",
+                 "-s", "CLEAN_WORKERS=0", "-s", "WARC_ENABLED=False",
+                 "-s", "SQLITE_PROCESS=0", "-s", "ROBOTSTXT_OBEY=true",
+                 "-s", "CLEAN_TIMEOUT=30", "-s", "DOWNLOAD_TIMEOUT=30.5",
+                 "-s", "DEPTH_PRIORITY=-1", "-s", "DEPTH_LIMIT=1",
+                 "-s", "DISCOVERY_SITEMAP=0", "-s", f"JOBDIR={tmp_path / 'new' / 'job'}",
+                 "-s", f"SQLITE_PATH={db}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from pages where url = ?", [start]).fetchone()[0]
+    assert not (data / "warc").exists()  # WARC_ENABLED=False was read as false
