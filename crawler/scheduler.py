@@ -11,15 +11,27 @@ done, so the next run rebuilds the frontier from the stored pages (crawler/resum
 request whose write failed, and every one after it, is kept in the memory queue, so nothing
 scheduled is lost while the crawl stops.
 
+Its disk queue (SCHEDULER_DISK_QUEUE) is Scrapy's FIFO one, but a push that the disk fills
+within writes nothing: queuelib ignores a short write, which left a request cut short that
+could not be read back; and the queue of a priority, emptied by a pop, writes its state
+before deleting it, which on a full disk lost the request just popped.
+
 Distributed mode puts in its own scheduler (crawler/distributed.py).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import pickle
+import struct
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
 
 from scrapy import Request
 from scrapy.core.scheduler import Scheduler
+from scrapy.squeues import PickleFifoDiskQueue
 from scrapy.utils.job import job_dir
 from twisted.internet.defer import Deferred
 
@@ -81,3 +93,43 @@ class JobdirScheduler(Scheduler):
         assert self.crawler is not None
         jobdir = job_dir(self.crawler.settings)
         writefailed.write_failed(self.crawler, JOBDIR, f"the JOBDIR {jobdir}: {what} ({exc})")
+
+
+class WholeRecordFifoDiskQueue(PickleFifoDiskQueue):
+    """PickleFifoDiskQueue whose push leaves a whole record in its file, or none (OSError),
+    and which writes no state when it closes empty."""
+
+    def push(self, obj: Any) -> None:
+        head, size = list(self.info["head"]), self.info["size"]
+        path = self.headf.name
+        start = os.stat(path).st_size
+        super().push(obj)
+        # Each record is its length (szhdr_format), then its bytes.
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            header = fh.read(self.szhdr_size)
+            end = fh.seek(0, os.SEEK_END)
+        if len(header) == self.szhdr_size:
+            (length,) = struct.unpack(self.szhdr_format, header)
+            if end == start + self.szhdr_size + length:
+                return
+        os.truncate(path, start)
+        if self.headf.name != path:  # it moved on to its next chunk file: back to this one
+            self.headf.close()
+            self.headf = self._openchunk(head[0], "ab+")
+        self.info["head"], self.info["size"] = head, size
+        raise OSError(errno.ENOSPC, f"a request cut short in {path} ({end - start} bytes "
+                      "written): no space left on device")
+
+    def close(self) -> None:
+        if len(self):
+            super().close()
+            return
+        # Empty: nothing to keep, so no state is written (queuelib writes it, then deletes it).
+        self.headf.close()
+        self.tailf.close()
+        for chunk in Path(self.path).glob("q*"):
+            chunk.unlink()
+        Path(self.path, "info.json").unlink(missing_ok=True)
+        with suppress(OSError):
+            Path(self.path).rmdir()

@@ -141,7 +141,9 @@ DEPTH_PRIORITY = 1  # positive: breadth-first
 # WARC or database write does, and loses no request (crawler/scheduler.py).  Distributed mode
 # puts in scrapy-redis's.
 SCHEDULER = "crawler.scheduler.JobdirScheduler"
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"  # FIFO: breadth-first (JOBDIR)
+# FIFO: breadth-first (JOBDIR); Scrapy's PickleFifoDiskQueue, but a push the disk fills within
+# leaves no request cut short (crawler/scheduler.py).
+SCHEDULER_DISK_QUEUE = "crawler.scheduler.WholeRecordFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # FIFO: breadth-first
 # Scrapy's dupefilter, which the spider also asks about a link met before, so a duplicate is
 # dropped before a request is built for it (crawler/knownlinks.py).  Distributed mode puts in

@@ -13,6 +13,16 @@ fetches the rest, and the two runs together equal one uninterrupted crawl.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
+
+from scrapy import Request, Spider
+from scrapy.utils.misc import load_object
+from scrapy.utils.test import get_crawler
+
+from crawler import settings as project_settings
+from crawler.spiderstate import JobdirSpiderState
 from tests.faultcrawl import (
     START,
     check_archive,
@@ -63,3 +73,66 @@ def test_jobdir_disk_fills(web, reference, tmp_path):
         assert "Traceback" not in text, text[-3000:]
         assert not marker(jobdir)["running"]
     check_complete(data / "warc", data / "reports.db", reference).close()
+
+
+def fill(disk: Path) -> None:
+    """Take every free byte of a tmpfs."""
+    with open(disk / "filler", "wb", buffering=0) as fh, contextlib.suppress(OSError):
+        while True:
+            fh.write(os.urandom(4096))
+
+
+def jobdir_crawler(jobdir: Path):
+    settings = {name: getattr(project_settings, name) for name in (
+        "SCHEDULER", "DUPEFILTER_CLASS", "SCHEDULER_DISK_QUEUE", "SCHEDULER_MEMORY_QUEUE")}
+    # Scrapy's default priority queue asks the engine for its downloader: none here.
+    crawler = get_crawler(Spider, {**settings, "JOBDIR": str(jobdir),
+                                   "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue"})
+    crawler.spider = crawler._create_spider("s")
+    return crawler
+
+
+def test_no_request_is_lost_on_a_full_jobdir(tmp_path):
+    """The queue's and the seen set's writes fail: every request still comes out, once."""
+    with tmpfs(tmp_path / "small", "64k") as full:
+        crawler = jobdir_crawler(full / "job")
+        scheduler = load_object(project_settings.SCHEDULER).from_crawler(crawler)
+        scheduler.open(crawler.spider)
+        urls = [f"http://a.cn/{i}" for i in range(1000)]
+        for url in urls[:10]:
+            assert scheduler.enqueue_request(Request(url))
+        fill(full)
+        for url in urls[10:] + urls[:10]:  # the first ten again: duplicates, filtered
+            scheduler.enqueue_request(Request(url))
+        out = []
+        while (request := scheduler.next_request()) is not None:
+            out.append(request.url)
+        scheduler.close("finished")
+    assert sorted(out) == sorted(urls)
+    stats = crawler.stats
+    assert stats.get_value("write_failed") == "jobdir_write_failed"
+    # What the disk could take went there (whole requests only), the rest into memory.
+    assert stats.get_value("scheduler/enqueued") == len(urls)
+    assert stats.get_value("scheduler/enqueued/disk") >= 10
+    assert stats.get_value("scheduler/enqueued/memory") > 0
+    # The seen set's buffered writes failed too once its buffer had to go to disk.
+    assert stats.get_value("write_failed/jobdir_write_failed") > 1
+
+
+def test_a_full_jobdir_keeps_the_spider_state(tmp_path):
+    """spider.state cannot be written: the previous state stays whole and readable."""
+    with tmpfs(tmp_path / "small", "16k") as full:
+        crawler = jobdir_crawler(full / "job")
+        ext = JobdirSpiderState.from_crawler(crawler)
+        spider = crawler.spider
+        ext.spider_opened(spider)
+        spider.state["page"] = 1
+        ext.spider_closed(spider)
+        assert crawler.stats.get_value("write_failed") is None
+        fill(full)
+        spider.state["page"] = 2
+        ext.spider_closed(spider)
+        assert crawler.stats.get_value("write_failed") == "jobdir_write_failed"
+        again = crawler._create_spider("s")
+        ext.spider_opened(again)
+        assert again.state == {"page": 1}
