@@ -101,14 +101,18 @@ class WholeRecordFifoDiskQueue(PickleFifoDiskQueue):
 
     def push(self, obj: Any) -> None:
         head, size = list(self.info["head"]), self.info["size"]
-        path = self.headf.name
-        start = os.stat(path).st_size
+        headf = self.headf
+        path = headf.name
+        start = os.fstat(headf.fileno()).st_size
         super().push(obj)
         # Each record is its length (szhdr_format), then its bytes.
-        with open(path, "rb") as fh:
-            fh.seek(start)
-            header = fh.read(self.szhdr_size)
-            end = fh.seek(0, os.SEEK_END)
+        fd = headf.fileno() if headf is self.headf else os.open(path, os.O_RDONLY)
+        try:
+            header = os.pread(fd, self.szhdr_size, start)
+            end = os.fstat(fd).st_size
+        finally:
+            if headf is not self.headf:  # it moved on to its next chunk file
+                os.close(fd)
         if len(header) == self.szhdr_size:
             (length,) = struct.unpack(self.szhdr_format, header)
             if end == start + self.szhdr_size + length:
