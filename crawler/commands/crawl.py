@@ -34,8 +34,10 @@ from twisted.internet.defer import Deferred, inlineCallbacks
 
 from archive import writefailed
 from archive.dedup_redis import is_redis
-from archive.service import dedup_path
+from archive.service import dedup_path, gzip_level
+from archive.warcfile import GZIP_LEVELS
 from crawler.commands import SettingsChecked, database_problem, fail, folder_problem
+from crawler.ssrf import Allowlist
 from pipelines.store.db import crawl_db_path
 
 logger = logging.getLogger(__name__)
@@ -153,10 +155,26 @@ class Command(SettingsChecked, ScrapyCrawl):
         except ValueError as exc:  # SpiderArgumentError, SitesFileError
             fail(self, "crawl", str(exc))
             return False
+        try:
+            check_values(self.settings)
+        except ValueError as exc:  # each names its setting
+            fail(self, "crawl", str(exc))
+            return False
         if why := paths_problem(self.settings):
             fail(self, "crawl", why)
             return False
         return True
+
+
+def check_values(settings: BaseSettings) -> None:
+    """The settings a component parses beyond their type, parsed as it does, so a bad value
+    stops the crawl here and not in the component's start (a traceback, or a helper process
+    that died); each only when its component is on."""
+    if settings.getbool("SSRF_ENABLED"):
+        Allowlist(settings.getlist("SSRF_ALLOWED"))
+    if settings.getbool("WARC_ENABLED") and (level := gzip_level(settings)) not in GZIP_LEVELS:
+        raise ValueError(f"WARC_GZIP_LEVEL: {GZIP_LEVELS.start} to {GZIP_LEVELS.stop - 1} "
+                         f"(ISA-L's levels), got {level}")
 
 
 def paths_problem(settings: BaseSettings) -> str | None:

@@ -60,6 +60,18 @@ def test_a_setting_of_the_wrong_type(tmp_path, setting, words):
     assert not data.exists()
 
 
+@pytest.mark.parametrize("setting, words", [
+    ("SSRF_ALLOWED=10.0.0.1,999.1.1.1/99", "SSRF_ALLOWED: '999.1.1.1/99' is not a network"),
+    ("SSRF_ALLOWED=host:abc", "SSRF_ALLOWED: 'host:abc' is not a host, host:port or network"),
+    ("WARC_GZIP_LEVEL=99", "WARC_GZIP_LEVEL: 0 to 3 (ISA-L's levels), got 99"),
+    ("WARC_GZIP_LEVEL=2.5", "WARC_GZIP_LEVEL: an integer, got '2.5'"),
+])
+def test_a_value_its_component_refuses(tmp_path, setting, words):
+    data = tmp_path / "data"
+    one_line_error(crawl_with(data, setting), "crawl", words)
+    assert not data.exists()  # no helper process started: nothing written
+
+
 @pytest.mark.parametrize("command, args, words", [
     ("extract", ["-s", "CLEAN_TIMEOUT=soon"], "CLEAN_TIMEOUT='soon' is not a number"),
     ("summary", ["-s", "CLUSTER_ENABLED=perhaps"], "CLUSTER_ENABLED='perhaps' is not true"),
@@ -159,6 +171,9 @@ def test_merge_of_files_that_are_not_databases(tmp_path):
     # The output database, too, is checked before anything is merged into it.
     good = tmp_path / "good.db"
     sqlite3.connect(good).close()
+    afile = file_in_the_way(tmp_path).parent
+    proc = scrapy("merge", "-s", f"DATA_DIR={afile}", str(good))
+    one_line_error(proc, "merge", f"{afile} is not a folder")
     out = not_a_database(tmp_path / "out2" / "reports.db")
     proc = scrapy("merge", "-s", f"DATA_DIR={out.parent}", str(good))
     one_line_error(proc, "merge", f"{out} cannot be read as an SQLite database")
