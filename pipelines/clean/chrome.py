@@ -115,6 +115,9 @@ _RELATED_RE = re.compile(
     r"|热点推荐|往期回顾)[】\]]?\s*(?:$|[:：])"
 )
 _RELATED_MAX = 80  # the heading, perhaps with its first link on the same line
+# An editor's note introducing the report (编者按：…全文如下：): the site's words, not the report's.
+_NOTE_RE = re.compile(r"^[\s(（【\[]*(?:编者按语?|编者注|编者的话|编辑按|编按)\s*[)）】\]]?\s*[:：】\]]")
+_NOTE_MAX = 600
 _SENTENCE_RE = re.compile(r"[。；！？]")
 
 
@@ -122,15 +125,23 @@ def inner_chrome(line: str) -> str | None:
     """Why `line` is page furniture even in the middle of an article, or None.
 
     Judged by shape only: short, opening with a label and colon, a caption byline, a QR
-    prompt, a breadcrumb, a tool bar.  A report sentence (it has 。；！？) is never one,
+    prompt, a breadcrumb, a tool bar; or an editor's note (编者按：…) of any length.  A report sentence (it has 。；！？) is never one,
     except a caption, which often is a sentence ending in its byline.
     """
-    return None if len(line) > _CAPTION_MAX else _inner_chrome(line)
+    if len(line) > _CAPTION_MAX:
+        # Only a note's opening is looked at: long report paragraphs pay no conversion.
+        head = line[:16]
+        note = len(line) <= _NOTE_MAX and ("编" in head or "編" in head) and bool(
+            _NOTE_RE.match(for_matching(head)))
+        return "editor's note" if note else None
+    return _inner_chrome(line)
 
 
 @lru_cache(maxsize=4096)
 def _inner_chrome(line: str) -> str | None:
     s = for_matching(line).strip()
+    if _NOTE_RE.match(s):
+        return "editor's note"
     if _CAPTION_RE.search(s):
         return "caption"
     if len(s) > _FIELD_MAX or len(_SENTENCE_RE.findall(s)) > 1:
@@ -151,3 +162,26 @@ def _inner_chrome(line: str) -> str | None:
 
 def is_related_heading(line: str) -> bool:
     return len(line) <= _RELATED_MAX and bool(_RELATED_RE.match(for_matching(line)))
+
+
+# An attachments label (附件下载：, 相关附件：) whose list was taken out as links.
+_ATTACHMENT_LABEL_RE = re.compile(r"^[\s【\[]*(?:相关|下载)?附件(?:下载|列表|清单)?[】\]]?\s*[:：]?\s*$")
+
+
+def is_attachment_label(line: str) -> bool:
+    """A line that is only an attachments label: chrome when nothing follows it."""
+    return len(line) <= 12 and bool(_ATTACHMENT_LABEL_RE.match(for_matching(line)))
+
+
+# A file name with its extension (and perhaps its size) ending a short line: an attachment's link.
+_ATTACHMENT_FILE_RE = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt)\s*(?:[(（\[【]\s*[\d.]+\s*[KMG]?B\s*[)）\]】])?$",
+    re.IGNORECASE,
+)
+_ATTACHMENT_FILE_MAX = 100
+
+
+def is_attachment_file(line: str) -> bool:
+    """A line naming an attached file (2023年政府工作报告.pdf), no sentence of its own."""
+    return (len(line) <= _ATTACHMENT_FILE_MAX and not _SENTENCE_RE.search(line)
+            and bool(_ATTACHMENT_FILE_RE.search(line)))

@@ -249,6 +249,6 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     parts.mark(r, url, hrefs, text, lines)
     r.is_template = done.is_template
     metadata.describe(r, lines, ext.before, ext.all_lines)
-    r.published = metadata.published(root, ext.all_lines[:60])
+    r.published = metadata.published(root, ext.all_lines[:60], ext.below, url or "")
     del held
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
 from pipelines.clean.chrome import (
     for_matching,
     inner_chrome,
+    is_attachment_file,
+    is_attachment_label,
     is_chrome,
     is_edge_junk,
     is_related_heading,
@@ -303,10 +305,13 @@ def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> 
         edge = i < first or i > last
         if edge and (is_chrome(t) or is_edge_junk(t)) or (
             i < first and _repeats(t, titles)
-        ):
+        ) or i > last and is_attachment_file(t):
             removals.append(Removal("chrome", t[:200]))
         elif not _is_inner_chrome(t, titles, removals):
             kept.append(t)
+    # A label left ending the text labels attachments taken out as links: nothing of the report.
+    while kept and is_attachment_label(kept[-1]):
+        removals.append(Removal("chrome", kept.pop()))
     return kept
 
 
@@ -346,12 +351,16 @@ def _is_furniture(t: str) -> bool:
 _furniture = Memo(_is_furniture)
 
 
+_BELOW_LINES = 8
+
+
 @dataclass
 class Extraction:
     paragraphs: list[str]
     removals: list[Removal]
     all_lines: list[str]  # every line of the page body, for metadata outside the article
     before: list[str]  # plain lines just above the article (title candidates), nearest last
+    below: list[str] = field(default_factory=list)  # page lines after its last paragraph
 
 
 def extract(root: etree._Element, titles: list[str] | None = None) -> Extraction:
@@ -366,9 +375,13 @@ def extract(root: etree._Element, titles: list[str] | None = None) -> Extraction
     if container is None:
         return Extraction([], hidden, all_lines, [])
     inside = {container, *container.iter()}
-    texts = [ln.text for ln in lines if ln.owner in inside]
-    start = next((i for i, ln in enumerate(lines) if ln.owner in inside), 0)
+    at = [i for i, ln in enumerate(lines) if ln.owner in inside]
+    texts = [lines[i].text for i in at]
+    start = at[0] if at else 0
     before = [ln.text for ln in lines[max(0, start - 6) : start]
               if ln.link_chars * 2 < len(ln.text) and not is_chrome(ln.text)]
+    # Where sites put a byline under the article: the lines after its last paragraph.
+    end = next((at[i] for i in range(len(at) - 1, -1, -1) if _is_prose(texts[i])), at[-1] if at else 0)
+    below = all_lines[end + 1 : end + 1 + _BELOW_LINES]
     removals: list[Removal] = hidden
-    return Extraction(trim_edges(texts, titles or [], removals), removals, all_lines, before)
+    return Extraction(trim_edges(texts, titles or [], removals), removals, all_lines, before, below)

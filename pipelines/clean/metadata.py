@@ -2,7 +2,8 @@
 
 Parsed from the title, the first lines of the report (and the plain lines just above the
 article, where many sites put the dateline and byline), the page's <meta> tags and, for
-the speaker, a photo caption anywhere on the page (pipelines/clean/byline.py).  Place names and
+the speaker, a photo caption anywhere on the page (pipelines/clean/byline.py), and for the
+publication date, a byline under the article, else the URL.  Place names and
 levels come from the divisions list (pipelines/clean/divisions.py).  Every field is optional: a
 page that does not say something leaves it None.
 
@@ -13,6 +14,7 @@ the title names, else the year after the year reviewed.  The session number alon
 
 from __future__ import annotations
 
+import datetime
 import re
 from urllib.parse import urlsplit
 
@@ -187,6 +189,23 @@ def choose_title(fallback: str, before: list[str]) -> str:
     return fallback
 
 
+# A page title that names nothing: empty, the site's name, or a word or two (正文, 详细内容).
+_BLANK_TITLE_MAX = 6
+
+
+def first_line_title(title: str, lines: list[str]) -> str:
+    """The article's first line when it is the report's name (a heading-shaped line naming a
+    报告, no dateline or byline) and the page title says nothing; else `title`."""
+    norm = _norm(title)
+    if norm and not _SITE_NAME_RE.search(norm) and (len(norm) > _BLANK_TITLE_MAX or "报告" in norm):
+        return title
+    first = lines[0] if lines else ""
+    if ("报告" in first and _HEADING_LINE_RE.match(first) and not first.endswith(("：", ":"))
+            and not _SESSION_RE.search(first) and byline.office_line(first) is None):
+        return first
+    return title
+
+
 def _place(candidate: str | None) -> tuple[str, str] | None:
     """(region, level) of a candidate place name, or None if it is no place name."""
     if not candidate or len(candidate) < 2 or _NOT_REGION_RE.search(candidate):
@@ -224,7 +243,10 @@ def region_level(title: str, head: list[str], byline_prefix: str = "") -> tuple[
 
 def meeting(head: list[str]) -> tuple[str | None, str | None]:
     """(ISO meeting date, session) from the dateline of the report: the date on the session's
-    line, or on the line just before or after it (在…会议上 / 2023年1月5日)."""
+    line, or on the line just before or after it (在…会议上 / 2023年1月5日).  A line naming the
+    session without a date (an editor's note: 1月12日，…第三次会议开幕) gives way to one
+    further on that has it."""
+    first = None
     for i, line in enumerate(head):
         m = _SESSION_RE.search(line)
         if not m:
@@ -233,7 +255,11 @@ def meeting(head: list[str]) -> tuple[str | None, str | None]:
         for j in (i + 1, i - 1):
             if date is None and 0 <= j < len(head) and len(head[j]) <= 30:
                 date = parse_date(head[j])
-        return date, m.group(0)
+        if date is not None:
+            return date, m.group(0)
+        first = first or m.group(0)
+    if first:
+        return None, first
     # A dateline with a date alone: （2023年1月10日） under the title.
     for line in head:
         if len(line) <= 20 and _DATE_ONLY_RE.match(line):
@@ -266,22 +292,64 @@ def year_reviewed(lines: list[str], year: int | None, meeting_date: str | None) 
     return None
 
 
-def published(root: etree._Element, all_lines: list[str]) -> str | None:
+# Dates Chinese government CMSs write into article URLs, and only those (a bare run of
+# digits may be an id): TRS's /t20230118_123456.html, /2023-01/18/, Hanweb's /2023/1/18/.
+_URL_DATE_RES = (
+    re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+"),
+    re.compile(r"/(\d{4})-(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})/"),
+)
+
+
+_DIGIT_RE = re.compile(r"\d")
+
+
+def url_date(url: str) -> str | None:
+    """The ISO date a page's URL path carries in one of the CMS shapes above, if it is a real
+    calendar date in the years government sites have existed."""
+    try:
+        path = urlsplit(url).path if url else ""
+    except ValueError:
+        return None
+    for pattern in _URL_DATE_RES:
+        for m in pattern.finditer(path):
+            y, mo, d = (int(g) for g in m.groups())
+            if 1990 <= y <= 2100:
+                try:
+                    return datetime.date(y, mo, d).isoformat()
+                except ValueError:
+                    continue
+    return None
+
+
+def _labelled_date(lines: list[str]) -> str | None:
+    for line in lines:
+        m = _PUBLISHED_RE.search(line)
+        if m and (iso := iso_datetime(line[m.end():])):
+            return iso
+    # Unlabelled info bars: "铁东区人民政府 2021-01-12 13:23 来源: 区政府办"
+    for line in lines:
+        if len(line) <= 80 and _INFO_BAR_RE.search(line) and (iso := iso_datetime(line)):
+            return iso
+    return None
+
+
+def published(root: etree._Element, all_lines: list[str], below: list[str] = (),
+              url: str = "") -> str | None:
+    """The publication date: a page meta, an info bar at the top of the page (`all_lines`),
+    one just below the article (`below`: （来源：… 发布日期：…） after its last paragraph),
+    else the date the article's URL carries."""
     meta = meta_content(root, "PubDate", "publishdate", "pubdate", "article:published_time",
                         "firstpublishedtime", "publishtime")
     if meta and (iso := iso_datetime(meta)):
         return iso
     # Info bars are matched as simplified text without pinyin glosses (發(fā)布時間 → 发布时间).
-    all_lines = [for_matching(ln) for ln in all_lines]
-    for line in all_lines:
-        m = _PUBLISHED_RE.search(line)
-        if m and (iso := iso_datetime(line[m.end():])):
-            return iso
-    # Unlabelled info bars: "铁东区人民政府 2021-01-12 13:23 来源: 区政府办"
-    for line in all_lines:
-        if len(line) <= 80 and _INFO_BAR_RE.search(line) and (iso := iso_datetime(line)):
-            return iso
-    return None
+    if iso := _labelled_date([for_matching(ln) for ln in all_lines]):
+        return iso
+    # Below the article only lines with a digit can hold a date: the rest need no conversion.
+    if iso := _labelled_date([for_matching(ln) for ln in below if _DIGIT_RE.search(ln)]):
+        return iso
+    return url_date(url)
 
 
 def source_site(url: str) -> str | None:
@@ -296,6 +364,7 @@ def describe(r: CleanResult, lines: list[str], before: list[str], page_lines: li
     lines just above the article (`before`) and every line of the page (`page_lines`)."""
     # The dateline and speaker sit between the title and the 各位代表 salutation, or in their
     # own elements just above the article.
+    r.title = first_line_title(r.title, lines)
     k = next((i for i, ln in enumerate(lines[:40]) if "各位代表" in ln), 12)
     head = [r.title, *lines[: k + 1], *before]
     found = byline.find(lines[: k + 1], before, page_lines)

@@ -1,0 +1,111 @@
+"""Metadata and chrome in page shapes the fixtures lack (hostile-7 F12): the report's name
+as the article's first line, a byline under the article, an editor's note above the
+dateline, an attachments label left alone at the end, a date only in the URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.clean import metadata
+from pipelines.clean.cleaner import clean
+from pipelines.clean.result import CleanResult
+
+_PROSE = [
+    f"过去一年，全县上下齐心协力，第{i}项重点任务按期完成，城乡居民收入稳步增长，"
+    f"营商环境持续改善，人民群众获得感幸福感安全感进一步增强。"
+    for i in range(1, 41)
+]
+# Past the lines an info bar above the article is looked for in.
+_LONG = [*_PROSE, *(x.replace("全县", "全县各乡镇") for x in _PROSE)]
+_LAST = "让我们携手并进，为建设美丽富饶的青岭而努力奋斗！"
+_DATELINE = "——2024年2月20日在青岭县第八届人民代表大会第四次会议上"
+
+
+def _clean(html: str, url: str = "http://www.qingling.gov.cn/a/b.html") -> CleanResult:
+    page = f"<html><head><meta charset='utf-8'>{html}</body></html>"
+    return clean(page.encode("utf-8"), url, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def _paragraphs(lines: list[str]) -> str:
+    return "".join(f"<p>{x}</p>" for x in lines)
+
+
+def test_title_from_the_articles_first_line_when_the_page_title_says_nothing() -> None:
+    lines = ["网站首页 &gt; 政务信息 &gt; 规划报告", "<b>2024年青岭县人民政府工作报告</b>",
+             "发布时间：2024年03月01日 信息来源：县政府办", _DATELINE, "县长 欧阳明", "各位代表：",
+             *_PROSE, _LAST]
+    r = _clean(f"<title>详情</title></head><body><div id='main'>{'<br>'.join(lines)}</div>")
+    assert r.title == "2024年青岭县人民政府工作报告"
+    assert (r.region, r.year, r.speaker) == ("青岭县", 2024, "欧阳明")
+
+
+def test_a_page_title_that_names_the_report_is_kept() -> None:
+    assert metadata.first_line_title("青岭县政府工作报告", ["2024年青岭县人民政府工作报告"]) == \
+        "青岭县政府工作报告"
+    # A first line that is the dateline or a byline is no title.
+    assert metadata.first_line_title("", [_DATELINE]) == ""
+    assert metadata.first_line_title("", ["各位代表：", "报告"]) == ""
+
+
+def test_published_from_a_byline_under_the_article() -> None:
+    body = (f"<h2>青岭县2024年政府工作报告</h2><div class='article'>{_paragraphs([_DATELINE, '各位代表：'])}"
+            f"{_paragraphs(_LONG)}<p>{_LAST}</p><p>（稿源：县府办 发布时间：2024年3月2日）</p></div>"
+            "<div>上一篇：<a href='/1.html'>关于春耕备耕的通知</a><br>下一篇：<a href='/2.html'>全县安全生产会议召开</a></div>")
+    r = _clean(f"<title>青岭县2024年政府工作报告</title></head><body>{body}")
+    assert r.published == "2024-03-02"
+    assert "稿源" not in r.text and r.text.endswith(_LAST)
+
+
+def test_an_editors_note_is_chrome_and_does_not_hide_the_meeting_date() -> None:
+    note = "编者注：2月20日，青岭县第八届人民代表大会第四次会议召开，县长欧阳明作政府工作报告。报告全文如下："
+    body = f"<h1>青岭县政府工作报告</h1><div>{_paragraphs([note, _DATELINE, '县长 欧阳明', '各位代表：', *_PROSE])}</div>"
+    r = _clean(f"<title>青岭县政府工作报告</title></head><body>{body}")
+    assert r.meeting_date == "2024-02-20"
+    assert "编者注" not in r.text and r.text.startswith("——2024年2月20日")
+    assert any(x.kind == "chrome" and x.text.startswith("编者注") for x in r.removals)
+
+
+def test_a_session_line_without_a_date_gives_way_to_the_dateline() -> None:
+    undated = "3月5日，第八届人民代表大会第四次会议开幕"
+    assert metadata.meeting([undated, _DATELINE]) == ("2024-02-20", "第八届人民代表大会第四次会议")
+    assert metadata.meeting([undated]) == (None, "第八届人民代表大会第四次会议")
+
+
+@pytest.mark.parametrize("tail", [
+    "<p>相关附件：</p>",  # its list taken out elsewhere
+    "<p>附件下载：</p><p><a href='/f/1.pdf'>政府工作报告全文.pdf</a></p><p><a href='/f/2.doc'>名词解释.DOC</a></p>",
+])
+def test_an_attachments_label_left_at_the_end_is_chrome(tail: str) -> None:
+    body = f"<div>{_paragraphs([_DATELINE, '各位代表：', *_PROSE, _LAST])}{tail}</div>"
+    r = _clean(f"<title>青岭县政府工作报告</title></head><body>{body}")
+    assert r.text.endswith(_LAST)
+    assert "附件" not in r.text and ".pdf" not in r.text
+
+
+def test_an_attachment_label_before_appended_text_stays() -> None:
+    glossary = ["附件：", "名词解释", "1.高标准农田：指田块平整、集中连片、设施完善、农电配套的耕地，能够旱涝保收。"]
+    body = f"<div>{_paragraphs([_DATELINE, '各位代表：', *_PROSE, *glossary])}</div>"
+    r = _clean(f"<title>青岭县政府工作报告</title></head><body>{body}")
+    assert r.text.endswith("\n".join(glossary))
+
+
+@pytest.mark.parametrize(("url", "date"), [
+    ("http://www.a.gov.cn/zwgk/202402/t20240226_998877.html", "2024-02-26"),
+    ("http://www.a.gov.cn/xxgk/2019-12/31/content_5566.htm", "2019-12-31"),
+    ("http://www.a.gov.cn/art/2021/3/9/art_77_8899.html", "2021-03-09"),
+    ("http://www.a.gov.cn/zwgk/t20230231_1.html", None),  # no such day
+    ("http://www.a.gov.cn/zwgk/t18990101_1.html", None),  # before any government site
+    ("http://www.a.gov.cn/content_20240226.html", None),  # digits that may be an id
+    ("http://www.a.gov.cn/news/20240226/123.html", None),
+    ("http://[bad", None),
+])
+def test_date_from_url_only_in_cms_shapes(url: str, date: str | None) -> None:
+    assert metadata.url_date(url) == date
+
+
+def test_published_from_the_url_as_the_last_resort() -> None:
+    body = f"<h1>2024年青岭县政府工作报告</h1><div>{_paragraphs([*_PROSE, _LAST])}</div>"
+    page = f"<title>2024年青岭县政府工作报告</title></head><body>{body}"
+    assert _clean(page, "http://www.qingling.gov.cn/zwgk/202402/t20240226_4321.html").published == "2024-02-26"
+    dated = page.replace("<div>", "<div><p>发布日期：2024-02-28</p>", 1)
+    assert _clean(dated, "http://www.qingling.gov.cn/zwgk/202402/t20240226_4321.html").published == "2024-02-28"
