@@ -8,6 +8,13 @@ next ``WARC/1.`` line in an uncompressed file.  So one flipped bit costs one rec
 rest of the file.  A record whose block is intact but whose digest does not match is skipped
 alone.
 
+Files other tools make are read too.  Empty gzip members are skipped without a word.  An
+uncompressed WARC is read as one, whatever its name.  A gzip member holding several records
+(what ``gzip file.warc`` makes: one stream over the whole file) is read record by record; since
+nothing inside a deflate stream can be sought to, its records are located by the member's start
+plus their index in it (record k of the member starting at byte M: offset M + k, length its size
+decompressed), and read_entry finds them again by inflating the member from its start.
+
 warcio (1.8) has no way to go on after damage: inside a gzip member it writes the zlib error to
 stderr, ends the record short, and then takes the file for a single-stream gzip and stops
 (its pull request for skipping bad records was never merged).  So warcio's ArchiveIterator
@@ -17,9 +24,10 @@ about damage (bare lines with no file or offset) are silenced: the Problems say 
 
 from __future__ import annotations
 
+import io
 import os
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,6 +41,8 @@ from archive.warcfile import OPEN_SUFFIX
 SCAN = 1 << 16
 GZIP_MAGIC = b"\x1f\x8b\x08"
 RECORD_STARTS = (b"WARC/1.", b"filedesc:", b"http", b"dns:")  # WARC; ARC's first and others
+RUNS_ON = "gzip member runs on past its record (one gzip stream over many records?)"
+EMPTY_MEMBER_MAX = 512  # bytes an empty gzip member is looked for in (20 without a name)
 QUOTE_MAX = 100  # characters of a damaged file's own text (an error quoting it) in a message
 
 
@@ -91,13 +101,17 @@ class Entry:
     too_large: int = 0
 
 
-def _gzip_starts_record(fh: BinaryIO, pos: int) -> bool:
+def _inflated_head(fh: BinaryIO, pos: int) -> bytes:
+    """The first bytes of the gzip member at pos, inflated (b"" if there is none)."""
     fh.seek(pos)
     try:
-        out = zlib.decompressobj(wbits=31).decompress(fh.read(4096), 16)
+        return zlib.decompressobj(wbits=31).decompress(fh.read(4096), 16)
     except zlib.error:
-        return False
-    return out.startswith(RECORD_STARTS)
+        return b""
+
+
+def _gzip_starts_record(fh: BinaryIO, pos: int) -> bool:
+    return _inflated_head(fh, pos).startswith(RECORD_STARTS)
 
 
 def _member_fault(fh: BinaryIO, pos: int, length: int) -> str | None:
@@ -121,7 +135,7 @@ def _member_fault(fh: BinaryIO, pos: int, length: int) -> str | None:
             while inflater.unconsumed_tail and not inflater.eof:
                 inflater.decompress(inflater.unconsumed_tail, SCAN)
         if not inflater.eof:
-            return "gzip member runs on past its record (one gzip stream over many records?)"
+            return RUNS_ON
         if fed - len(inflater.unused_data) != length:
             return "gzip member ends inside its record"
         return None
@@ -129,6 +143,80 @@ def _member_fault(fh: BinaryIO, pos: int, length: int) -> str | None:
         return f"damaged gzip member ({exc})"
     finally:
         fh.seek(here)
+
+
+def _past_empty_members(fh: BinaryIO, pos: int) -> int:
+    """The first offset at or after pos that is not an empty gzip member."""
+    here = fh.tell()
+    try:
+        while True:
+            fh.seek(pos)
+            head = fh.read(EMPTY_MEMBER_MAX)
+            if not head.startswith(GZIP_MAGIC):
+                return pos
+            inflater = zlib.decompressobj(wbits=31)
+            try:
+                if inflater.decompress(head, 1) or not inflater.eof:
+                    return pos
+            except zlib.error:
+                return pos
+            pos += len(head) - len(inflater.unused_data)
+    finally:
+        fh.seek(here)
+
+
+class _MemberDamage(Exception):
+    """A gzip member that breaks off or fails its checks while read as a stream."""
+
+
+class _MemberStream(io.RawIOBase):
+    """One gzip member's decompressed bytes, inflated as they are read (in bounded steps);
+    its end in the file is known once it is read through.  Keeps the last SCAN bytes
+    inflated, to tell trailing blank lines from a cut-off record."""
+
+    def __init__(self, fh: BinaryIO, start: int):
+        super().__init__()
+        self.fh = fh
+        self.pos = start  # the next byte of the file to feed
+        self.inflater = zlib.decompressobj(wbits=31)
+        self.pending = b""
+        self.produced = 0
+        self.tail = b""
+        self.end: int | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def _more(self) -> bytes:
+        try:
+            if self.inflater.unconsumed_tail:
+                return self.inflater.decompress(self.inflater.unconsumed_tail, SCAN)
+            self.fh.seek(self.pos)
+            chunk = self.fh.read(SCAN)
+            if not chunk:
+                raise _MemberDamage("truncated gzip member")
+            self.pos += len(chunk)
+            return self.inflater.decompress(chunk, SCAN)
+        except zlib.error as exc:
+            raise _MemberDamage(f"damaged gzip member ({exc})") from exc
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            if self.inflater.eof:
+                self.end = self.pos - len(self.inflater.unused_data)
+                return 0
+            self.pending = self._more()
+            self.produced += len(self.pending)
+            self.tail = (self.tail + self.pending)[-SCAN:]
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def fed_to(self) -> int:
+        """The offset up to which the file has gone into the inflater (the member's end at
+        most)."""
+        return self.pos - len(self.inflater.unconsumed_tail) - len(self.inflater.unused_data)
 
 
 def next_record_start(fh: BinaryIO, pos: int, gzipped: bool) -> int | None:
@@ -174,6 +262,8 @@ Damage = tuple[int, str]  # where a damaged region starts, and why
 def _read_run(fh: BinaryIO, name: str, start: int, gzipped: bool, cap: int,
               problems: list[Problem]) -> Generator[Entry, None, Damage | None]:
     """The good records from start on, up to the first damage (returned) or the end."""
+    if gzipped:
+        start = _past_empty_members(fh, start)
     fh.seek(start)
     it = _QuietIterator(fh, check_digests=True, arc2warc=True)
     good_end = start
@@ -185,6 +275,10 @@ def _read_run(fh: BinaryIO, name: str, start: int, gzipped: bool, cap: int,
             # warcio's offsets are absolute (it starts from fh.tell()).
             offset = max(it.get_record_offset(), good_end)
             length = it.get_record_length()
+            if gzipped:  # warcio counts empty members before a record as part of it
+                end = offset + length
+                offset = _past_empty_members(fh, offset)
+                length = end - offset
             if record.rec_headers.get_header("Content-Length") is None:
                 return offset, "truncated: incomplete record header (no Content-Length)"
             if gzipped and (fault := _member_fault(fh, offset, length)):
@@ -200,15 +294,85 @@ def _read_run(fh: BinaryIO, name: str, start: int, gzipped: bool, cap: int,
                         size if size > len(payload) else 0)
     except Exception as e:  # warcio raises many kinds on damaged input
         return good_end, f"{type(e).__name__}: {quoted(' '.join(str(e).split()))}"
-    fh.seek(good_end)
+    fh.seek(_past_empty_members(fh, good_end) if gzipped else good_end)
     if fh.read(SCAN).strip(b"\r\n\x00"):  # warcio stops quietly at a cut header
         return good_end, "truncated: an incomplete record after the last whole one"
     return None
 
 
+def _read_stream(fh: BinaryIO, name: str, start: int, cap: int, problems: list[Problem]
+                 ) -> Generator[Entry, None, int | Damage]:
+    """The records of the gzip member at start when it holds several (one stream over many
+    records): the file offset after the member, or the damage met.  Until a second record
+    parses, the member counts as the one record it ran on past (damage, reported as before):
+    a Content-Length too short is not taken for a stream."""
+    warc = _inflated_head(fh, start).startswith(b"WARC/")
+    member = _MemberStream(fh, start)
+    it = _QuietIterator(member, check_digests=True, arc2warc=True)
+    if warc:  # or warcio takes any line of a record that ran on for an ARC record's header
+        it.known_format = "warc"
+    first: tuple[Entry, Problem | None] | None = None
+    done = 0  # records read whole
+    last_end = 0  # in the member's decompressed bytes
+
+    def damage(message: str) -> Damage:
+        return (start, RUNS_ON) if done < 2 else (start + done, message)
+
+    try:
+        for record in it:
+            payload, size = _read_payload(record.raw_stream, cap)
+            it.read_to_end(record)
+            offset = start + done
+            if record.rec_headers.get_header("Content-Length") is None:
+                return damage("truncated: incomplete record header (no Content-Length)")
+            if missing := getattr(record.raw_stream, "limit", 0):
+                return damage(f"truncated: {missing} bytes of the record missing")
+            if offset >= member.fed_to():  # offsets would run into the next member's
+                return damage("more records in one gzip member than it has bytes")
+            last_end = it.get_record_offset() + it.get_record_length()
+            entry = Entry(name, offset, it.get_record_length(), record, payload,
+                          size if size > len(payload) else 0)
+            problem = None
+            if record.digest_checker.passed is False:
+                problem = Problem(name, offset, "; ".join(record.digest_checker.problems)
+                                  or "digest mismatch", entry.length)
+            done += 1
+            if done == 1:  # held back until the member proves to be a stream
+                first = (entry, problem)
+                continue
+            ready = [first, (entry, problem)] if done == 2 and first else [(entry, problem)]
+            for good, bad in ready:
+                if bad is None:
+                    yield good
+                else:
+                    problems.append(bad)
+        while member.read(SCAN):  # to its end, and its CRC check
+            pass
+    except _MemberDamage as e:
+        return damage(str(e))
+    except Exception as e:  # warcio raises many kinds on damaged input
+        return damage(f"{type(e).__name__}: {quoted(' '.join(str(e).split()))}")
+    left = member.produced - last_end
+    if done < 2 or left > len(member.tail) or member.tail[len(member.tail) - left:].strip(
+            b"\r\n\x00"):
+        return damage("truncated: an incomplete record after the last whole one")
+    assert member.end is not None  # read through above
+    return member.end
+
+
+def _is_gzip(fh: BinaryIO, name: str) -> bool:
+    """By the magic; by the name when it does not open on a record either (the first
+    member's header is what got damaged), so an uncompressed WARC named .gz reads as one."""
+    head = fh.read(EMPTY_MEMBER_MAX)
+    if head.startswith(GZIP_MAGIC[:2]):
+        return True
+    return name.endswith(".gz") and not head.lstrip(b"\r\n").startswith(RECORD_STARTS)
+
+
 def read_entries(path: Path, problems: list[Problem], start: int = 0,
-                 max_payload: int = 0) -> Iterator[Entry]:
-    """Every readable record of path from offset start on; damage is added to problems.
+                 max_payload: int = 0) -> Generator[Entry, None, None]:
+    """Every readable record of path from offset start (a record's, outside a many-record
+    gzip member) on; damage is added to problems.
 
     A payload larger than max_payload bytes (0: no limit) is not held in memory: its entry
     has an empty payload and too_large set to its size.
@@ -216,11 +380,16 @@ def read_entries(path: Path, problems: list[Problem], start: int = 0,
     name = path.name
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
-        # By the magic, or by the name when the first member's header is what got damaged.
-        gzipped = fh.read(2) == GZIP_MAGIC[:2] or name.endswith(".gz")
+        gzipped = _is_gzip(fh, name)
         pos: int | None = start
         while pos is not None:
             damage = yield from _read_run(fh, name, pos, gzipped, max_payload, problems)
+            if damage is not None and damage[1] == RUNS_ON:
+                after = yield from _read_stream(fh, name, damage[0], max_payload, problems)
+                if isinstance(after, int):
+                    pos = after
+                    continue
+                damage = after
             if damage is None:
                 return
             at, message = damage
@@ -228,10 +397,37 @@ def read_entries(path: Path, problems: list[Problem], start: int = 0,
             problems.append(Problem(name, at, message, (size if pos is None else pos) - at))
 
 
+def _member_holding(path: Path, offset: int) -> int | None:
+    """The start of the gzip member offset may be a record of (M + k: its k-th record), the
+    nearest member start before offset; None if offset is a record start or not gzip."""
+    with open(path, "rb") as fh:
+        if not _is_gzip(fh, path.name) or _gzip_starts_record(fh, offset):
+            return None
+        end = offset  # candidates start before it
+        while end > 0:
+            begin = max(0, end - SCAN)
+            fh.seek(begin)
+            block = fh.read(end - begin + len(GZIP_MAGIC) - 1)
+            i = block.rfind(GZIP_MAGIC)
+            while i >= 0:
+                if _gzip_starts_record(fh, begin + i):
+                    return begin + i
+                i = block.rfind(GZIP_MAGIC, 0, i + len(GZIP_MAGIC) - 1)
+            end = begin
+    return None
+
+
 def read_entry(path: Path, offset: int, max_payload: int = 0) -> Entry | None:
     """The record at exactly offset, or None if it is damaged (not the next good one)."""
-    entry = next(iter(read_entries(path, [], offset, max_payload)), None)
-    return entry if entry is not None and entry.offset == offset else None
+    member = _member_holding(path, offset)
+    entries = read_entries(path, [], offset if member is None else member, max_payload)
+    try:
+        for entry in entries:
+            if entry.offset >= offset or member is None:
+                return entry if entry.offset == offset else None
+        return None
+    finally:
+        entries.close()
 
 
 WARC_PATTERNS = ("*.warc.gz", "*.warc", "*.arc.gz", "*.arc")
