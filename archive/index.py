@@ -1,18 +1,31 @@
 """The CDXJ index of a crawl's WARC files, built with cdxj-indexer from the pywb venv.
 
 The index lists response and revisit records (what replay serves); conversion and metadata
-records stay out of it so that they never shadow the page they describe.
+records stay out of it so that they never shadow the page they describe.  cdxj-indexer stops
+at the first record it cannot read, so a damaged file is left out of the index (and named)
+instead of keeping every other file from being served.
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import itertools
 import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from archive.reader import warc_files
 
 REPO = Path(__file__).resolve().parents[1]
 INDEXED_RECORDS = "response,revisit"
+MESSAGE_CHARS = 300  # an indexer message quotes the bad line, which may be a whole file
+
+
+class NothingIndexed(RuntimeError):
+    """No WARC file of the crawl could be indexed."""
 
 
 def tool(settings_venv: str, name: str) -> Path:
@@ -29,18 +42,97 @@ def finished_warcs(warc_dir: Path) -> list[Path]:
     return [p for p in warc_files(warc_dir) if not p.name.endswith(".open")]
 
 
-def build_cdxj(data_dir: Path, venv: str) -> Path:
-    """Write DATA_DIR/indexes/reports.cdxj (sorted) for every closed WARC in DATA_DIR/warc."""
+def indexer_message(stderr: str) -> str:
+    """What a failed cdxj-indexer said, on one bounded, printable line: the exception its last
+    traceback ends with (whose message may span lines), else all it printed."""
+    text = stderr.rpartition("Traceback (most recent call last):")[2]
+    lines = text.splitlines()
+    # A traceback's frames are indented; the exception starts at its first unindented line.
+    start = next((i for i, line in enumerate(lines) if line and not line[0].isspace()), 0)
+    message = " ".join(" ".join(lines[start:]).split()) or "no message"
+    message = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)
+    return message if len(message) <= MESSAGE_CHARS else message[:MESSAGE_CHARS] + "…"
+
+
+def _index(indexer: Path, warc_dir: Path, names: list[str], out: Path) -> str | None:
+    """Index names (files of warc_dir) into out, sorted; None, or the indexer's message."""
+    # Run in the WARC dir so the index names files relative to it, as pywb expects.
+    proc = subprocess.run([str(indexer), "--records", INDEXED_RECORDS, "--sort",
+                           "-o", str(out.resolve()), *names],
+                          cwd=warc_dir, capture_output=True, text=True, errors="replace")
+    return None if proc.returncode == 0 else indexer_message(proc.stderr)
+
+
+def _merge(parts: list[Path], out: Path) -> None:
+    """Merge sorted CDXJ files as cdxj-indexer sorts one: by line, equal lines once."""
+    with contextlib.ExitStack() as stack, open(out, "w", encoding="utf-8") as fh:
+        files = [stack.enter_context(open(p, encoding="utf-8")) for p in parts]
+        last = None
+        for line in heapq.merge(*files):
+            if line != last:
+                fh.write(line)
+            last = line
+
+
+def to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def index_apart(indexer: Path, warc_dir: Path, names: list[str], parts_dir: Path,
+                warn: Callable[[str], None] = to_stderr) -> tuple[list[str], list[Path]]:
+    """Index names, which one run failed on, in halves into parts_dir, halving again a half
+    that fails: the files that index and their indexes.  Each file that fails alone gets one
+    `damaged: FILE: …` line to warn.  k damaged files among n cost about 2k·log2(n) runs,
+    not one interpreter start per file."""
+    good: list[str] = []
+    parts: list[Path] = []
+    numbers = itertools.count()
+
+    def split(group: list[str]) -> None:
+        middle = len(group) // 2
+        visit(group[:middle])
+        visit(group[middle:])
+
+    def visit(group: list[str]) -> None:
+        part = parts_dir / f"{next(numbers)}.cdxj"
+        message = _index(indexer, warc_dir, group, part)
+        if message is None:
+            good.extend(group)
+            parts.append(part)
+        elif len(group) == 1:
+            warn(f"damaged: {group[0]}: left out (cdxj-indexer: {message})")
+        else:
+            split(group)
+
+    if len(names) == 1:
+        visit(names)  # for the indexer's message about it
+    else:
+        split(names)
+    if not good:
+        raise NothingIndexed(f"none of the {len(names)} WARC files in {warc_dir} "
+                             "could be indexed")
+    return good, parts
+
+
+def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stderr) -> Path:
+    """Write DATA_DIR/indexes/reports.cdxj (sorted) for every closed WARC in DATA_DIR/warc.
+
+    A file the indexer fails on is left out (see index_apart); NothingIndexed if that leaves
+    no file."""
     warc_dir = data_dir / "warc"
     files = finished_warcs(warc_dir)
     if not files:
         raise FileNotFoundError(f"no WARC files in {warc_dir}")
+    indexer = tool(venv, "cdxj-indexer")
     out = data_dir / "indexes" / "reports.cdxj"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".cdxj.tmp")
-    # Run in the WARC dir so the index names files relative to it, as pywb expects.
-    subprocess.run([str(tool(venv, "cdxj-indexer")), "--records", INDEXED_RECORDS, "--sort",
-                    "-o", str(tmp.resolve()), *(p.name for p in files)],
-                   cwd=warc_dir, check=True, capture_output=True, text=True)
+    names = [p.name for p in files]
+    # One run over all files is the fast path; only when it fails are they indexed apart to
+    # find the ones it failed on.
+    if _index(indexer, warc_dir, names, tmp) is not None:
+        with tempfile.TemporaryDirectory(dir=out.parent) as parts_dir:
+            _, parts = index_apart(indexer, warc_dir, names, Path(parts_dir), warn)
+            _merge(parts, tmp)
     tmp.replace(out)
     return out

@@ -8,15 +8,19 @@ no live web, no recording, no proxy.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
+import signal
 import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from archive.index import build_cdxj, tool
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 TEMPLATE = Path(__file__).with_name("pywb") / "config.yaml"
 COLLECTION = "reports"
 
@@ -44,10 +48,26 @@ def prepare(data_dir: Path, venv: str) -> Path:
     return root
 
 
+def _die_with(parent: int) -> Callable[[], None]:
+    """A preexec_fn asking Linux to send the child SIGTERM when its parent dies, so a replay
+    killed with SIGKILL (or by the OOM killer) does not leave pywb holding the port.  Its
+    libc function is looked up before the fork: the child only makes the call."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def set_deathsig() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the call took effect
+            os._exit(1)
+    return set_deathsig
+
+
 def check_port_free(port: int) -> None:
     """Refuse a port something already listens on: pywb would fail to bind, and the other
     program would answer the readiness check in its place."""
     with socket.socket() as s:
+        # As pywb binds: connections of an earlier server on the port, closed and waiting
+        # out TIME_WAIT, do not keep it from listening there.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError as exc:
@@ -75,9 +95,11 @@ def serving(data_dir: Path, port: int, venv: str, timeout: float = 60) -> Iterat
     root = prepare(data_dir, venv)
     log = root / "pywb.log"
     with open(log, "wb") as out:
+        # Its own session: Ctrl-C reaches the command, which stops pywb in the finally below.
         proc = subprocess.Popen([str(tool(venv, "wayback")), "--bind", "127.0.0.1",
                                  "--port", str(port)], cwd=root, stdout=out,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_die_with(os.getpid()))
     try:
         _wait_ready(proc, port, log, timeout)
         yield f"http://127.0.0.1:{port}"
