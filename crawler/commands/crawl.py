@@ -3,7 +3,8 @@
 Scrapy's own command exits 0 whatever the finish reason.  A crawl stopped because its archive
 or database could not be written (archive/writefailed.py) exits 1 here, so a shell, systemd
 or Scrapyd sees the failure; its finish reason says which.  A bad spider argument (a spider
-with ``check_arguments``) is one line and exit code 2, before anything starts.
+with ``check_arguments``) is one line and exit code 2, before anything starts; so is a
+DATA_DIR another crawl is writing (crawler/datalock.py).
 
 A crawl stopped by force (Ctrl-C or SIGTERM twice: Scrapy then stops the reactor under the
 crawl, whose close path never runs) exits 1 too: what was in flight may be lost.
@@ -37,6 +38,7 @@ from archive.dedup_redis import is_redis
 from archive.service import dedup_path, gzip_level
 from archive.warcfile import GZIP_LEVELS
 from crawler.commands import SettingsChecked, database_problem, fail, folder_problem
+from crawler.datalock import DataDirInUse, lock_data_dir
 from crawler.ssrf import Allowlist
 from pipelines.store.db import crawl_db_path
 
@@ -163,6 +165,13 @@ class Command(SettingsChecked, ScrapyCrawl):
         if why := paths_problem(self.settings):
             fail(self, "crawl", why)
             return False
+        # Last, once nothing else can refuse the crawl: a refused one leaves no lock file.
+        if self.settings.getbool("WARC_ENABLED") or self.settings.getbool("SQLITE_ENABLED"):
+            try:
+                lock_data_dir(Path(self.settings.get("DATA_DIR")), "crawl")
+            except DataDirInUse as exc:
+                fail(self, "crawl", str(exc))
+                return False
         return True
 
 

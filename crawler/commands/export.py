@@ -37,7 +37,8 @@ class Command(SettingsChecked, ScrapyCommand):
         parser.add_argument("--table", choices=tuple(TABLES), default="reports",
                             help="what to export (default: reports)")
         parser.add_argument("--bom", action="store_true",
-                            help="csv: start with a UTF-8 byte order mark, for Excel")
+                            help="csv for Excel: start with a UTF-8 byte order mark, and put "
+                                 "a ' before a text cell starting with = + - @ (a formula)")
         parser.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ from scrapy.commands import ScrapyCommand
 
 from archive.reader import unfinished_files, warc_files
 from crawler.commands import SETTINGS_HELP, SettingsChecked, database_problem, fail, folder_problem
+from crawler.datalock import DataDirInUse, lock_data_dir
 from pipelines.store.db import crawl_db_path
 
 UNFINISHED_HELP = ("an unfinished file of a running or killed crawl: run a crawl in DATA_DIR "
@@ -65,6 +66,12 @@ class Command(SettingsChecked, ScrapyCommand):
             why = f"{db} is not a file" if db.is_dir() else folder_problem(db.parent)
         if why:
             return fail(self, "extract", why)
+        if db.resolve() == crawl_db_path(self.settings).resolve():
+            # DATA_DIR's own database: not while a crawl (or another extract) writes it.
+            try:
+                lock_data_dir(data_dir, "extract")
+            except DataDirInUse as exc:
+                return fail(self, "extract", str(exc))
         if not opts.keep_db:
             for suffix in ("", "-wal", "-shm"):
                 db.with_name(db.name + suffix).unlink(missing_ok=True)

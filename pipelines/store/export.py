@@ -3,6 +3,10 @@
 Rows stream from SQLite in batches, so an export of a national crawl does not hold the
 table in memory.  The file is written beside its target and renamed when complete: an
 interrupted export never leaves a half file under the name asked for.
+
+A CSV for Excel (``--bom``) neutralises formulas: a text cell starting with = + - @, a tab or
+a carriage return, which Excel would run as a formula (CSV injection; the texts come from
+hacked pages), starts with a ' there, as OWASP advises.  Plain CSV keeps every cell as stored.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ TABLES = {
     "clusters": set(),
 }
 BATCH = 500
+# What makes Excel read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(Exception):
@@ -58,12 +64,20 @@ def _jsonl(out: IO[str], names: list[str], batches: Iterator[list[tuple]]) -> in
     return n
 
 
-def _csv(out: IO[str], names: list[str], batches: Iterator[list[tuple]]) -> int:
+def excel_safe(value: Any) -> Any:
+    """value, with a ' before a text Excel would take for a formula; numbers as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv(out: IO[str], names: list[str], batches: Iterator[list[tuple]],
+         excel: bool = False) -> int:
     writer = csv.writer(out)
     writer.writerow(names)
     n = 0
     for batch in batches:
-        writer.writerows(batch)
+        writer.writerows([[excel_safe(v) for v in row] for row in batch] if excel else batch)
         n += len(batch)
     return n
 
@@ -126,15 +140,18 @@ def export(db_path: Path, fmt: str, output: Path | None, table: str = "reports",
         names = [name for name, _ in cols]
         batches = rows(con, table, names)
         if output is None:
-            write = _jsonl if fmt == "jsonl" else _csv
-            return write(sys.stdout, names, batches)
+            if fmt == "jsonl":
+                return _jsonl(sys.stdout, names, batches)
+            return _csv(sys.stdout, names, batches, excel=bom)
         with _replacing(output) as tmp:
             if fmt == "parquet":
                 return _parquet(tmp, cols, batches)
             # utf-8-sig: Excel on Chinese Windows reads a CSV without a BOM as GBK.
             encoding = "utf-8-sig" if bom else "utf-8"
             with open(tmp, "w", encoding=encoding, newline="") as out:
-                return (_jsonl if fmt == "jsonl" else _csv)(out, names, batches)
+                if fmt == "jsonl":
+                    return _jsonl(out, names, batches)
+                return _csv(out, names, batches, excel=bom)
     except sqlite3.Error as exc:
         raise ExportError(f"{db_path}: {exc}") from exc
     finally:

@@ -25,6 +25,10 @@ Merging copies their rows into one database with new ids, foreign keys remapped:
   database written before clustering existed.
 
 Merging the same input twice adds nothing, so a merge can be re-run as workers finish.
+
+The WARC files a source's rows point at should be in the merged warc/ folder afterwards
+(``link_warcs``); ``missing_warcs`` names those that are not (a worker whose disk lost them,
+a database copied without its WARCs), whose pages replay and ``scrapy extract`` cannot see.
 """
 
 from __future__ import annotations
@@ -197,3 +201,19 @@ def link_warcs(source: Path, target: Path) -> int:
             dest.symlink_to(path.resolve())
         linked += 1
     return linked
+
+
+def missing_warcs(source: Path, warc_dir: Path) -> list[str]:
+    """The WARC file names source's pages and reports refer to that warc_dir lacks."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        names: set[str] = set()
+        for table in ("pages", "reports"):
+            if "warc_file" in {row[1] for row in src.execute(f"pragma table_info({table})")}:
+                names.update(name for (name,) in src.execute(
+                    f"select distinct warc_file from {table} where warc_file is not null"))
+    finally:
+        src.close()
+    # A name with a folder in it is no file of warc_dir, wherever it points.
+    return sorted(name for name in names
+                  if not (name == Path(name).name and (warc_dir / name).is_file()))
