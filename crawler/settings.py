@@ -122,6 +122,10 @@ REDIRECT_MAX_TIMES = 10  # redirects followed per request (loops are cut earlier
 # pages are recorded as not crawled (RFC 9309), instead of Scrapy's allow-all.
 ROBOTS_RETRY_TIMES = 2
 ROBOTS_RETRY_DELAY = 300.0
+# robots.txt is parsed and matched on the reactor: only its first 500 KiB are parsed (RFC 9309
+# 2.5 allows ignoring the rest), and its download stops after 1 MiB (crawler/robots.py).
+ROBOTSTXT_MAX_BYTES = 500 * 1024
+ROBOTSTXT_DOWNLOAD_MAXSIZE = 1024 * 1024
 CRAWLDELAY_ENABLED = True  # honour robots.txt Crawl-delay per host
 CRAWLDELAY_MAX = 60.0  # seconds: a longer Crawl-delay is capped to this
 # Retries (RETRY_TIMES) wait: the host's delay doubles on every 5xx/429/timeout.
@@ -154,6 +158,11 @@ DUPEFILTER_CLASS = "crawler.knownlinks.SeenFilter"
 DISCOVERY_MAX_PAGES = 1000
 DISCOVERY_MAX_FOCUSED = 5000  # safety limit on report/column pages per site (pager traps)
 DISCOVERY_MAX_PAGER = 200  # list pages generated from one createPageHTML(...) JS pager
+# Links are extracted on the reactor: from one page, only its first LINKS_MAX_BYTES are parsed
+# and its first LINKS_MAX_PER_PAGE hrefs read; the rest are counted (links/bytes_cut,
+# links/cut) and the page logged.  Government list pages have a few hundred links.
+LINKS_MAX_PER_PAGE = 10_000
+LINKS_MAX_BYTES = 8 * 1024 * 1024
 DISCOVERY_SITEMAP = True  # probe /sitemap.xml on every start host (a 404 is no failure)
 SITEDEPTH_ENABLED = True  # honour the sites file's per-site max_depth (crawler/sitedepth.py)
 VALIDATE_TIMEOUT = 30  # `scrapy validate_sites`: seconds to wait for each fetch

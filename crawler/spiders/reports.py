@@ -22,7 +22,7 @@ from archive.pages import page_from_failure, page_from_response
 from crawler import discovery
 from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
 from crawler.knownlinks import KnownLinks, Tally
-from crawler.links import extract_links
+from crawler.links import Link, page_links
 from pipelines.page import SITEMAP, Page
 from pipelines.store.sites import Site, load_sites, select_sites
 
@@ -109,6 +109,8 @@ class ReportsSpider(Spider):
         spider.budget = Budget(s.getint("DISCOVERY_MAX_PAGES"), s.getint("DISCOVERY_MAX_FOCUSED"))
         spider.sitemaps = s.getbool("DISCOVERY_SITEMAP")
         spider.pager_limit = s.getint("DISCOVERY_MAX_PAGER")
+        spider.links_limit = s.getint("LINKS_MAX_PER_PAGE")
+        spider.links_max_bytes = s.getint("LINKS_MAX_BYTES")
         spider._scope(s.get("SITES_FILE"))
         return spider
 
@@ -224,6 +226,26 @@ class ReportsSpider(Spider):
             self._known.remember(url, request)
         return request
 
+    def _page_links(self, response: TextResponse, dealt_with: Callable[[str], bool]) -> list[Link]:
+        """The page's links within LINKS_MAX_BYTES and LINKS_MAX_PER_PAGE; what the limits
+        left is not lost silently: counted, and the page named so it can be looked at."""
+        found = page_links(response, self.links_limit, self.links_max_bytes,
+                           dealt_with=dealt_with)
+        stats = self.crawler.stats
+        if found.bytes_left:
+            stats.inc_value("links/bytes_cut", found.bytes_left)
+            logger.warning("links: only the first %d bytes of %s read for links, %d more left "
+                           "(LINKS_MAX_BYTES)", self.links_max_bytes, response.url,
+                           found.bytes_left)
+        if found.hrefs_left:
+            stats.inc_value("links/cut", found.hrefs_left)
+            logger.warning("links: only the first %d links of %s followed, %d more left "
+                           "(LINKS_MAX_PER_PAGE)", self.links_limit, response.url,
+                           found.hrefs_left)
+        if found.bytes_left or found.hrefs_left:
+            stats.inc_value("links/pages_cut")
+        return found.links
+
     def parse(self, response: Response) -> Iterable[Page | Request]:
         yield page_from_response(response, passed=True)
         if not isinstance(response, TextResponse):
@@ -236,7 +258,7 @@ class ReportsSpider(Spider):
         too_deep = known is not None and known.too_deep(depth)
         keywords = self.keywords.get(self._site_key(response.url), discovery.DEFAULT_KEYWORDS)
         dealt_with = self._dealt_with(depth, too_deep, tally)
-        links = extract_links(response, dealt_with=dealt_with)
+        links = self._page_links(response, dealt_with)
         # An article's other parts are report links if the article is about a report.
         reportish = discovery.mentions_report(response.text, keywords)
         for link in links:

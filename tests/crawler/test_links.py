@@ -140,7 +140,7 @@ BODIES = [
 def test_the_page_is_parsed_as_scrapys_selector_parses_it(body: bytes, encoding: str) -> None:
     url = "http://gov.example.cn/zwgk/index.html"
     response = HtmlResponse(url, body=body, encoding=encoding)
-    ours = links._html_root(response, response.encoding)
+    ours, _ = links._html_root(response, response.encoding, None)
     theirs = Selector(HtmlResponse(url, body=body, encoding=encoding)).root
     assert etree.tostring(ours) == etree.tostring(theirs)
     # The body is parsed as it is only when it is the text's UTF-8 bytes exactly.
