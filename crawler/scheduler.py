@@ -68,7 +68,7 @@ class JobdirScheduler(Scheduler):
     def _dqpop(self) -> Request | None:
         try:
             return super()._dqpop()
-        # A request cut short by a partial write before the disk filled cannot be unpickled.
+        # A read error, or a queue file damaged (another SCHEDULER_DISK_QUEUE's short write).
         except (OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
             self._failed("a queued request could not be read back", exc)
             return None
