@@ -157,7 +157,9 @@ def _is_plain(text: str, headers: Any) -> bool:
     ctype = (header_value(headers, "content-type") or "").lower()
     if ctype.startswith("text/plain"):
         return True
-    return not _LOOKS_HTML_RE.search(text[:20000])
+    # The whole text: a page's kind must not depend on how long it is (a tag first met past
+    # a prefix turned a page into plain text once it grew).  An HTML page matches at once.
+    return not _LOOKS_HTML_RE.search(text)
 
 
 def clean(body: bytes, url: str, headers: Mapping | None = None,

@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from pipelines.clean.markup import is_revealed_content
 from pipelines.clean.memo import Memo
 from pipelines.clean.result import Removal
 from pipelines.clean.spamwords import is_spam_link
@@ -130,6 +131,8 @@ def remove_hidden_spam(root: etree._Element) -> list[Removal]:
         if el in gone or el.getparent() is None or any(a in gone for a in el.iterancestors()):
             continue
         text = _text(el)
+        if kind == "hidden" and is_revealed_content(text, root):
+            continue
         _drop(el)
         gone.add(el)
         if text:

@@ -151,6 +151,15 @@ def _text_len(el: etree._Element) -> int:
     return len("".join(el.itertext()).strip())
 
 
+_REVEALED_MIN = 2000  # characters: spam blocks are short next to an article
+
+
+def is_revealed_content(text: str, root: etree._Element) -> bool:
+    """Whether a hidden block's text is most of the page's: content a script reveals (some
+    CMSs hide the article until one runs; fade-ins start at opacity 0), not spam: kept."""
+    return len(text) > _REVEALED_MIN and len(text) > 0.5 * _text_len(root)
+
+
 def _drop(el: etree._Element) -> None:
     """Remove an element but keep its tail text, which belongs to the parent."""
     parent = el.getparent()
@@ -203,7 +212,6 @@ def remove_hidden(root: etree._Element) -> list[Removal]:
                 "//body//*[contains(concat(' ', normalize-space(@class), ' '), $n)]",
                 n=f" {name} ",
             )
-    body_len = 0
     removals: list[Removal] = []
     dropped: set[etree._Element] = set()
     for el in candidates:
@@ -212,12 +220,8 @@ def remove_hidden(root: etree._Element) -> list[Removal]:
         if any(a in dropped for a in el.iterancestors()):
             continue
         text = re.sub(r"\s+", " ", "".join(el.itertext())).strip()
-        if len(text) > 2000:
-            # A hidden block holding most of the page is content revealed by script
-            # (some CMSs do this), not spam: keep it.
-            body_len = body_len or _text_len(root)
-            if len(text) > 0.5 * body_len:
-                continue
+        if is_revealed_content(text, root):
+            continue
         _drop(el)
         dropped.add(el)
         if text:

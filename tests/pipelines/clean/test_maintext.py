@@ -190,6 +190,17 @@ def test_zero_size_and_marquee_text_goes_with_an_audit(hidden: str) -> None:
     assert result.spam_removed >= 1
 
 
+@pytest.mark.parametrize("style", ["opacity:0", "max-height:0;overflow:hidden",
+                                   "display:none", "visibility:hidden"])
+def test_a_hidden_box_holding_the_article_is_content_a_script_reveals(style: str) -> None:
+    # Fade-ins start at opacity 0, "read more" boxes at height 0: the whole report, not spam,
+    # which is short next to it.
+    report = "BODY" * 5  # past 2,000 characters: a spam block is shorter
+    result = clean(_article(f'<div style="{style}">{report}</div>').encode(),
+                   "http://x.gov.cn/a.html")
+    assert result.text.count("扎实推进") == 60 and result.spam_removed == 0
+
+
 def test_a_visible_marquee_is_a_notice_bar_not_spam() -> None:
     inner = "<marquee>通知：本网站将于周六进行系统维护</marquee>BODY"
     result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
