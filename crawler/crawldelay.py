@@ -22,6 +22,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.robots import cut_robots
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,6 +32,7 @@ class CrawlDelayMiddleware:
         self.crawler = crawler
         self.user_agent = user_agent
         self.max_delay = max_delay
+        self.max_bytes = crawler.settings.getint("ROBOTSTXT_MAX_BYTES")
         self.delays: dict[str, float] = {}  # slot key → Crawl-delay in seconds
 
     @classmethod
@@ -53,7 +56,9 @@ class CrawlDelayMiddleware:
 
     def _read_robots(self, request: Request, response: Response) -> None:
         try:
-            text = response.body.decode("utf-8", "replace")
+            # What the robots middleware parses, no more: a hostile robots.txt of megabytes
+            # would otherwise be parsed twice on the reactor (crawler/robots.py).
+            text = cut_robots(response.body, self.max_bytes).decode("utf-8", "replace")
             delay = Protego.parse(text).crawl_delay(self.user_agent)
         except Exception as exc:  # a broken robots.txt must not break the crawl
             logger.warning("crawl-delay: cannot read %s: %s", request.url, exc)

@@ -37,7 +37,11 @@ def test_cut_at_the_last_whole_line(body: bytes, limit: int, whole: bool,
 # The robots.txt the site serves: a rule within the first 500 KiB, filler rules, then a rule
 # past the parsing limit that would disallow a page linked from the home page.
 FILLER = "".join(f"Disallow: /a{i}/*b*c*d*e*f$\n" for i in range(100_000))
-ROBOTS = ("User-agent: *\nDisallow: /private/\n" + FILLER + "Disallow: /late/\n").encode()
+# A Crawl-delay past the parsing limit but within the download (about 700 KB in) is ignored
+# as well: the crawl-delay middleware parses what the robots middleware parses.
+_DELAY_AT = FILLER.index("\n", 700 * KIB) + 1
+ROBOTS = ("User-agent: *\nDisallow: /private/\n" + FILLER[:_DELAY_AT] + "Crawl-delay: 3\n"
+          + FILLER[_DELAY_AT:] + "Disallow: /late/\n").encode()
 EXTRA_LINKS = 7  # more than LINKS_MAX_PER_PAGE=3 allows after the three that matter
 HOME = ("<html><body><a href='/late/report.html'>政府工作报告</a>"
         "<a href='/private/secret.html'>内部</a><a href='/ok.html'>政务公开</a>"
@@ -93,6 +97,7 @@ def test_huge_robots_txt_is_cut_and_the_rules_past_the_cut_ignored(
     assert "/late/report.html" in seen
     assert "/ok.html" in seen
     assert seen.count("/robots.txt") == 1
+    assert "crawl-delay:" not in log
     # The log names the cut: the host, the bytes received (download stopped) and parsed.
     cut = [line for line in log.splitlines() if "ROBOTSTXT_MAX_BYTES" in line]
     assert len(cut) == 1, log[-3000:]
