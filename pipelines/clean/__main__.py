@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from pipelines.clean.result import CleanResult
 # escape); a share of them in the first block is a binary file.
 _CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1b")
 _PROBE = 8192
+MAX_FILE = 64 * 1024 * 1024  # the crawl's DOWNLOAD_MAXSIZE: read no more (a sparse file)
 
 
 class NotAPage(ValueError):
@@ -52,9 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         with open(args.file, "rb") as fh:
-            body = fh.read()
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                # A FIFO would block, /dev/zero never end.
+                print(f"error: {args.file} is not a regular file", file=sys.stderr)
+                return 2
+            body = fh.read(MAX_FILE + 1)
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if len(body) > MAX_FILE:
+        print(f"error: {args.file} is larger than {MAX_FILE >> 20} MiB, the crawl's "
+              "DOWNLOAD_MAXSIZE: a crawl would not have kept it", file=sys.stderr)
         return 2
     try:
         result = clean_file(body, args.url or Path(args.file).resolve().as_uri(), args.charset)

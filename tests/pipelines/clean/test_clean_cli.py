@@ -4,6 +4,7 @@ on a binary file, 2 on an unreadable one."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,32 @@ def test_utf16_text_is_not_binary(tmp_path: Path) -> None:
     page.write_bytes("<html><title>通知</title><p>现在，我代表市人民政府向大会报告工作。</p>"
                      .encode("utf-16"))
     assert run(str(page)).returncode == 0
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/urandom"])
+def test_a_device_is_refused_not_read_without_end(path: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([path]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "page.html"
+    os.mkfifo(fifo)
+    # Opening a FIFO for reading blocks until a writer comes: one is kept open meanwhile.
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    try:
+        assert main([str(fifo)]) == 2
+    finally:
+        os.close(writer)
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_file_over_the_crawls_size_limit_is_refused_unread(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sparse = tmp_path / "huge.html"
+    with open(sparse, "wb") as fh:
+        fh.truncate(3 * 1024**3)  # 3 GiB, sparse: no disk used
+    assert main([str(sparse)]) == 2
+    assert "larger than 64 MiB" in capsys.readouterr().err
