@@ -6,7 +6,9 @@ lines just above the article, where many sites put the byline in its own element
 1. an office and a name: ``市长 张雪冬``, ``洮南市人民政府市长 高熙礼``, ``北京市市长 殷勇``,
    ``代区长 申洪业``, ``主席 …`` of an autonomous region, ``州长`` / ``盟长`` / ``旗长``;
    names may be spaced (``龚 正``) or ethnic names joined by a middle dot (``…·…``);
-2. a bare name on its own line next to the dateline;
+   also the name first with the office in brackets (``李某某（县长）``), a deputy's
+   ``（受县长委托）`` after the name, and the office alone on a line above the name;
+2. a bare name on its own line next to the dateline (never a lone office);
 3. a photo caption anywhere on the page: ``…市长王建华作政府工作报告。记者 李明 摄`` (the
    one reporting, never the photographer).
 """
@@ -28,10 +30,18 @@ OFFICE = r"(?:代理|代|副)?(?:[省市县区旗州盟乡镇]长|主席|专员)
 # What may stand before the office: nothing, a government (…人民政府), a place name, or
 # other posts held (市委副书记、市长).
 _PREFIX = r"(?:[\u4e00-\u9fff、]{0,20}?(?:人民政府|政府|行政公署|行署|省|市|县|区|旗|州|盟|乡|镇|、))?"
+# A deputy delivering the report for the head: 副县长 某某（受县长委托）.
+_ENTRUSTED = rf"(?:{_SP}*[（(]受[^（()）]{{0,16}}委托[）)])"
 _BYLINE_RE = re.compile(
     rf"^[（(【\[—\-－\s]*(?P<prefix>{_PREFIX}){_SP}*(?P<office>{OFFICE}){_SP}*[:：]?{_SP}*"
-    rf"(?P<name>{OFFICE_NAME}){_SP}*[）)】\]]?$"
+    rf"(?P<name>{OFFICE_NAME}){_SP}*[）)】\]]?{_ENTRUSTED}?$"
 )
+# The name first, the office after it in brackets: 李某某（县长）.
+_NAME_OFFICE_RE = re.compile(
+    rf"^[（(—\-－\s]*(?P<name>{NAME}){_SP}*[（(](?P<prefix>{_PREFIX})(?P<office>{OFFICE})[）)]$"
+)
+# An office on a line of its own, the name on the next (<p>县长<br>某某</p>).
+_OFFICE_ONLY_RE = re.compile(rf"^[（(—\-－\s]*(?P<prefix>{_PREFIX}){_SP}*(?P<office>{OFFICE}){_SP}*[:：]?$")
 _BARE_RE = re.compile(rf"^[（(—\-－\s]*(?P<name>{NAME}){_SP}*[）)]?$")
 # Words a two-to-four character line is more likely to be than a name.
 _NOT_NAME_RE = re.compile(
@@ -64,10 +74,23 @@ def office_line(line: str) -> Byline | None:
     line = line.strip()
     if len(line) > 48:
         return None
-    m = _BYLINE_RE.match(line)
+    m = _BYLINE_RE.match(line) or _NAME_OFFICE_RE.match(line)
     if not m:
         return None
     return Byline(clean_name(m.group("name")), m.group("office"), m.group("prefix"))
+
+
+def split_line(office: str, name: str) -> Byline | None:
+    """An office alone on one line and a bare name on the next."""
+    if len(office) > 40 or len(name) > 20:
+        return None
+    m = _OFFICE_ONLY_RE.match(office.strip())
+    if m is None:
+        return None
+    n = _BARE_RE.match(name.strip())
+    if n is None or _NOT_NAME_RE.search(name) or _OFFICE_ONLY_RE.match(name.strip()):
+        return None
+    return Byline(clean_name(n.group("name")), m.group("office"), m.group("prefix"))
 
 
 def bare_name(lines: list[str]) -> str | None:
@@ -80,7 +103,7 @@ def bare_name(lines: list[str]) -> str | None:
                 continue
             cand = lines[j].strip()
             m = _BARE_RE.match(cand)
-            if m and not _NOT_NAME_RE.search(cand):
+            if m and not _NOT_NAME_RE.search(cand) and not _OFFICE_ONLY_RE.match(cand):
                 return clean_name(m.group("name"))
     return None
 
@@ -98,11 +121,13 @@ def from_caption(lines: list[str]) -> Byline | None:
 
 def find(head: list[str], around: list[str] = (), page: list[str] = ()) -> Byline:
     """The byline from the head of the text, the lines just above it, or the page."""
-    for line in [*around, *head]:
+    lines = [*around, *head]
+    for i, line in enumerate(lines):
         # The byline may end the dateline's own line: （…会议上  北京市市长 殷勇）.
         _, said, rest = line.partition("会议上")
         if (found := office_line(line)) is not None or (
-                said and (found := office_line(rest.strip(" \u3000）)"))) is not None):
+                said and (found := office_line(rest.strip(" \u3000）)"))) is not None) or (
+                i + 1 < len(lines) and (found := split_line(line, lines[i + 1])) is not None):
             return found
     name = bare_name([*around, *head])
     if name:

@@ -27,6 +27,18 @@ _GOV_RE = re.compile(
     r"|代表[^。，,]{0,12}?(?:人民)?政府[，,]?\s*向(?:本次)?大会报告"
 )
 _NOT_GOV_RE = re.compile(r"受[^。]{0,12}?(?:常务委员会|常委会|法院|检察院|政协)[^。]{0,6}?委托")
+# The other reports of the same session share the report's shape (dateline, 各位代表): a
+# title or heading naming another body's report, or the plan's or budget's, is not one.
+_OTHER_REPORT_RE = re.compile(
+    r"法院|检察院|常务委员会|常委会|政协|计划执行|计划草案|预算执行|预算草案|预算调整|决算"
+)
+# ... and neither is one delivered by another body's head (a court president, a committee
+# chairman, a bureau chief).
+_OTHER_SPEAKER_RE = re.compile(
+    r"(?:法院|检察院|常务委员会|常委会|政协|局|发展和改革委员会|发改委)[^。，,]{0,8}?"
+    r"(?:院长|检察长|主任|主席|局长)\s*[:：]?\s*[\u4e00-\u9fff]"
+)
+_HEADING_END_RE = re.compile(r"报告[\s（()）]*$")
 # The dateline under the title: (2021年1月9日在铁东区第九届人民代表大会第六次会议上)
 _DATELINE_RE = re.compile(r"在[^。，]{0,20}?第[^。，]{1,6}届人民代表大会第[^。，]{1,4}次(?:全体)?会议上")
 _SPEAKER_RE = re.compile(r"(?:市|县|区|旗|州|省|盟)长\s*[\u4e00-\u9fff]{1}\s*[\u4e00-\u9fff]{1,2}\s*[)）]?$")
@@ -108,7 +120,7 @@ def report_score(title: str, lines: list[str]) -> int:
         return 0
     head = lines[:15]
     opening = "\n".join(lines[:25])
-    if _NOT_GOV_RE.search(opening):
+    if _NOT_GOV_RE.search(opening) or _other_report(title, head):
         return 0  # people's congress standing committee, court, procuratorate reports
     score = 0
     score += 2 if "政府工作报告" in title else 0
@@ -119,6 +131,24 @@ def report_score(title: str, lines: list[str]) -> int:
     score += 1 if any(len(ln) <= 40 and _SPEAKER_RE.search(ln) for ln in head) else 0
     score += 1 if n >= FULL_REPORT_CHARS else 0
     return score
+
+
+def _names_other_report(heading: str) -> bool:
+    return "政府工作报告" not in heading and bool(_OTHER_REPORT_RE.search(heading))
+
+
+def _other_report(title: str, head: list[str]) -> bool:
+    """Another report of the session: so titled, so headed above its salutation (the page
+    title may be the site's name only), or delivered by another body's head."""
+    if _names_other_report(title):
+        return True
+    for line in head:
+        if _ADDRESS_RE.match(line):
+            break
+        if len(line) <= 60 and ((_HEADING_END_RE.search(line) and _names_other_report(line))
+                                or (len(line) <= 40 and _OTHER_SPEAKER_RE.search(line))):
+            return True
+    return False
 
 
 def is_report(title: str, lines: list[str]) -> bool:

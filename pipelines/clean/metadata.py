@@ -42,6 +42,12 @@ _DATE_RE = re.compile(
 _GOV_REGION_RE = re.compile(
     r"(?:^|[\s（(【\[》]|\d{4}\s*年度?)(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")(?:人民)?政府(?:工作报告)?"
 )
+# The site's owner in the page footer: 版权所有：X人民政府, 主办单位：X人民政府办公室.
+_FOOTER_GOV_RE = re.compile(
+    r"(?:版权所有|主办单位|主办|承办单位|承办|©|Copyright)[^\u4e00-\u9fff]{0,8}"
+    r"(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")(?:人民)?政府"
+)
+FOOTER_LINES = 30  # the page's last lines, where its footer sits
 _REVIEW_RE = re.compile(r"(\d{4})\s*年[^。；\n]{0,24}?工作回顾|回顾[^。；\n]{0,6}?(\d{4})\s*年")
 _ISO_RE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
@@ -55,7 +61,9 @@ _TAG_RE = re.compile(r"<[^>]*>")
 # A place name opening a title, before its year: 北山市2023年政府工作报告.
 _TITLE_PLACE_RE = re.compile(r"^(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")\s*\d{4}\s*年")
 _TITLE_YEAR_RE = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)\s*年")
-_DATE_ONLY_RE = re.compile(r"^[（(—\-\s]*[\d〇零○Ｏ一二三四五六七八九十]{4}\s*年[^。，]{2,8}日[）)]?$")
+_DATE_ONLY_RE = re.compile(r"^[（(—\-\s]*[\dOo〇零○Ｏ一二三四五六七八九十]{4}\s*年[^。，]{2,8}日[）)]?$")
+# 〇 typed as a Latin O or a digit 0 inside a Chinese-numeral year: 二O二三年, 二0二0年.
+_LATIN_ZERO_RE = re.compile(r"(?<=[〇零○Ｏ一二三四五六七八九])[Oo0]+(?=[〇零○Ｏ一二三四五六七八九年])")
 
 
 def _cn_number(s: str) -> int | None:
@@ -72,7 +80,10 @@ def _cn_number(s: str) -> int | None:
 
 
 def parse_date(s: str) -> str | None:
-    m = _DATE_RE.search(s.translate(_FULLWIDTH))
+    s = s.translate(_FULLWIDTH)
+    if "O" in s or "o" in s or "0" in s:
+        s = _LATIN_ZERO_RE.sub(lambda z: "〇" * len(z.group()), s)
+    m = _DATE_RE.search(s)
     if not m:
         return None
     y, mo, d = (_cn_number(m.group(k)) for k in "ymd")
@@ -215,10 +226,12 @@ def _place(candidate: str | None) -> tuple[str, str] | None:
     return (region, level) if level else None
 
 
-def region_level(title: str, head: list[str], byline_prefix: str = "") -> tuple[str | None, str | None]:
+def region_level(title: str, head: list[str], byline_prefix: str = "",
+                 footer: list[str] = ()) -> tuple[str | None, str | None]:
     """Region and level from, in order: the dateline (在X第…届人民代表大会), the byline's
     place (X人民政府市长, X市长), X人民政府 / X政府工作报告 in the head or title, a place name
-    the divisions list knows in the title, a place name opening the title (X2022年…)."""
+    the divisions list knows in the title, a place name opening the title (X2022年…), and
+    last the government owning the site, named in the footer (版权所有：X人民政府)."""
     candidates: list[str | None] = []
     for line in head:
         m = _MEETING_RE.search(line)
@@ -237,6 +250,10 @@ def region_level(title: str, head: list[str], byline_prefix: str = "") -> tuple[
     candidates.append(m.group("region") if m else None)
     for candidate in candidates:
         if (found := _place(candidate)) is not None:
+            return found
+    for line in reversed(footer):
+        m = _FOOTER_GOV_RE.search(line) if len(line) <= 200 else None
+        if m and (found := _place(m.group("region"))) is not None:
             return found
     return None, None
 
@@ -369,7 +386,7 @@ def describe(r: CleanResult, lines: list[str], before: list[str], page_lines: li
     head = [r.title, *lines[: k + 1], *before]
     found = byline.find(lines[: k + 1], before, page_lines)
     r.speaker, r.office = found.name, found.office
-    r.region, r.level = region_level(r.title, head, found.prefix)
+    r.region, r.level = region_level(r.title, head, found.prefix, page_lines[-FOOTER_LINES:])
     r.meeting_date, r.session = meeting([*before, *lines[: k + 1]])
     if r.session and r.meeting_date is None:
         # A date on a line of its own may have gone as page furniture: look at the page.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.clean import byline
 from pipelines.clean.cleaner import clean
 from tests.pages.bylines import build
 from tests.paths import PAGES
@@ -44,3 +45,22 @@ def test_pages_are_rebuilt_byte_for_byte() -> None:
         build.build(build.SEEDS, Path(tmp))
         for path in sorted(Path(tmp).iterdir()):
             assert path.read_bytes() == (PAGES / path.name).read_bytes(), path.name
+
+
+@pytest.mark.parametrize(("head", "name", "office"), [
+    (["——2023年3月2日在白溪县第九届人民代表大会第一次会议上", "县长", "欧阳明", "各位代表："],
+     "欧阳明", "县长"),  # office above the name: <p>县长<br>欧阳明</p>
+    (["白溪市人民政府市长：", "孙晓东", "各位代表："], "孙晓东", "市长"),
+    (["——2023年3月2日在白溪县第九届人民代表大会第一次会议上", "欧阳明（县长）", "各位代表："],
+     "欧阳明", "县长"),
+    (["孙晓东（白溪市市长）", "各位代表："], "孙晓东", "市长"),
+    (["副区长 高丽娟（受区长委托）", "各位代表："], "高丽娟", "副区长"),
+    (["白溪区人民政府副区长 高丽娟(受区人民政府委托)", "各位代表："], "高丽娟", "副区长"),
+])
+def test_office_and_name_split_or_reversed(head: list[str], name: str, office: str) -> None:
+    assert byline.find(head)[:2] == (name, office)
+
+
+def test_a_lone_office_is_never_the_speaker() -> None:
+    head = ["——2023年3月2日在白溪县第九届人民代表大会第一次会议上", "县长", "各位代表："]
+    assert byline.find(head)[:2] == (None, None)

@@ -117,3 +117,33 @@ def test_fragment_page_from_the_seed_is_a_report_with_its_year() -> None:
                    "http://www.beipiao.gov.cn/zwgk/zfgzbg/202201/t20220112_1.html")
     assert (result.is_report, result.is_fragment) == (True, True)
     assert (result.year, result.region, result.level) == (2022, "北票市", "市")
+
+
+_OTHER_REPORTS = [
+    # (title, byline): the session's other reports, shaped like a government work report
+    ("2022年北票市人民法院工作报告", "市人民法院院长 孙立新"),
+    ("北票市人民检察院工作报告", "市人民检察院检察长 周晓红"),
+    ("北票市人民代表大会常务委员会工作报告", "市人大常委会主任 郑国强"),
+    ("政协北票市委员会常务委员会工作报告", "市政协主席 吴建军"),
+    ("关于北票市2021年国民经济和社会发展计划执行情况与2022年计划草案的报告", "市发展和改革局局长 冯伟"),
+    ("关于北票市2021年预算执行情况和2022年预算草案的报告", "市财政局局长 陈静"),
+]
+
+
+@pytest.mark.parametrize(("title", "speaker"), _OTHER_REPORTS)
+def test_the_sessions_other_reports_are_not_government_reports(title: str, speaker: str) -> None:
+    lines = [REPORT[0], speaker, *REPORT[2:]]
+    assert not is_report(title, lines)
+    # ... nor when the page title is the site's name and the report's name heads the text
+    assert not is_report("北票市人民政府", [title, *lines])
+    # ... nor with a neutral title, known only by who delivers it
+    assert not is_report("北票市人民政府", lines)
+
+
+@pytest.mark.parametrize("title", [
+    "2022年北票市人民政府工作报告", "北票市政府工作报告（全文）", "关于2022年政府工作报告的说明",
+    "北票市人民政府", "",
+])
+def test_government_reports_stay_reports(title: str) -> None:
+    assert is_report(title, REPORT)
+    assert is_report(title, ["2022年北票市人民政府工作报告", *REPORT])

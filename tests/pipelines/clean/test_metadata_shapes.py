@@ -109,3 +109,32 @@ def test_published_from_the_url_as_the_last_resort() -> None:
     assert _clean(page, "http://www.qingling.gov.cn/zwgk/202402/t20240226_4321.html").published == "2024-02-26"
     dated = page.replace("<div>", "<div><p>发布日期：2024-02-28</p>", 1)
     assert _clean(dated, "http://www.qingling.gov.cn/zwgk/202402/t20240226_4321.html").published == "2024-02-28"
+
+
+@pytest.mark.parametrize(("dateline", "date"), [
+    ("——二O二四年二月二十日在青岭县第八届人民代表大会第四次会议上", "2024-02-20"),  # Latin O
+    ("——二o二四年二月二十日在青岭县第八届人民代表大会第四次会议上", "2024-02-20"),
+    ("——二0二四年二月二十日在青岭县第八届人民代表大会第四次会议上", "2024-02-20"),  # digit 0
+    ("——二OO九年一月八日在青岭县第八届人民代表大会第四次会议上", "2009-01-08"),
+    ("——二0一0年一月八日在青岭县第八届人民代表大会第四次会议上", "2010-01-08"),
+])
+def test_a_zero_typed_as_latin_o_or_digit_in_a_chinese_year(dateline: str, date: str) -> None:
+    r = _clean(f"<title>青岭县政府工作报告</title></head><body>"
+               f"{_paragraphs([dateline, '县长 欧阳明', '各位代表：', *_PROSE, _LAST])}")
+    assert (r.meeting_date, r.year) == (date, int(date[:4]))
+
+
+def test_latin_o_elsewhere_is_not_a_zero() -> None:
+    assert metadata.parse_date("2O24年2月20日") is None  # only between Chinese numerals
+    assert metadata.parse_date("十O年二月二十日") is None
+
+
+def test_region_from_the_site_owner_in_the_footer_when_the_text_names_no_place() -> None:
+    lines = ["——2024年2月20日在县第八届人民代表大会第四次会议上", "县长 欧阳明", "各位代表：", *_PROSE, _LAST]
+    body = f"<title>政府工作报告</title></head><body><h1>政府工作报告</h1>{_paragraphs(lines)}"
+    footer = "<div class='foot'>版权所有：青岭县人民政府 &nbsp; 主办：青岭县人民政府办公室</div>"
+    assert (_clean(body).region, _clean(body).level) == (None, None)
+    assert (_clean(body + footer).region, _clean(body + footer).level) == ("青岭县", "县")
+    # a place the text names still comes first
+    named = body.replace("在县第八届", "在白溪县第八届")
+    assert _clean(named + footer).region == "白溪县"
