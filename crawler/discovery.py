@@ -13,7 +13,8 @@ of the page it was found on:
 * ``generic`` — everything else, crawled breadth-first within the site's page budget.
 
 Report and column links jump the queue (request priority) and are not charged to the budget,
-so a small budget still reaches every report.  Per-site overrides (extra column keywords,
+so a small budget still reaches every report; report links only while they pay off
+(crawler.reportcredit: a link farm of report-looking links is charged once it yields none).  Per-site overrides (extra column keywords,
 report column URLs) come from crawler/sites.toml.
 """
 

@@ -157,6 +157,11 @@ DUPEFILTER_CLASS = "crawler.knownlinks.SeenFilter"
 # links are not charged to it. A site's max_pages in the sites file overrides it.
 DISCOVERY_MAX_PAGES = 1000
 DISCOVERY_MAX_FOCUSED = 5000  # safety limit on report/column pages per site (pager traps)
+# Report links stay uncharged while they pay off: once a site's report links not (yet) judged
+# reports reach max(DISCOVERY_MAX_FALSE_REPORTS, DISCOVERY_FALSE_REPORT_RATIO x its reports
+# found), its further ones are charged to DISCOVERY_MAX_PAGES (link farms; 0: never charged).
+DISCOVERY_MAX_FALSE_REPORTS = 50
+DISCOVERY_FALSE_REPORT_RATIO = 10.0
 DISCOVERY_MAX_PAGER = 200  # list pages generated from one createPageHTML(...) JS pager
 # Links are extracted on the reactor: from one page, only its first LINKS_MAX_BYTES are parsed
 # and its first LINKS_MAX_PER_PAGE hrefs read; the rest are counted (links/bytes_cut,

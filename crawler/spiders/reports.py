@@ -3,7 +3,9 @@
 It holds no cleaning logic: whether a page is a report is decided downstream by
 pipelines.clean, on the same bytes the archive holds.  Which links to follow, and in what
 order, is crawler.discovery's: report and column links jump the queue, everything else is
-crawled breadth-first within each site's page budget (DISCOVERY_MAX_PAGES).
+crawled breadth-first within each site's page budget (DISCOVERY_MAX_PAGES).  Report links
+stay free only while they pay off (crawler.reportcredit): the spider hears each page's
+verdict from the item_scraped signal, after the item pipelines have cleaned it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -23,8 +25,10 @@ from crawler import discovery
 from crawler.discovery import COLUMN, GENERIC, PRIORITY, REPORT, Keywords
 from crawler.knownlinks import KnownLinks, Tally
 from crawler.links import Link, page_links
+from crawler.reportcredit import ReportCredit
 from pipelines.page import SITEMAP, Page
 from pipelines.store.sites import Site, load_sites, select_sites
+from pipelines.store.urlstate import UNCHANGED
 
 logger = logging.getLogger(__name__)
 
@@ -53,24 +57,37 @@ def site_domain(url: str) -> str:
 
 class Budget:
     """Pages scheduled per site: generic ones up to the site's limit, focused ones (report
-    and column links) up to a larger safety limit against pager traps."""
+    and column links) up to a larger safety limit against pager traps.  Report links the
+    site's report credit does not cover are charged like generic ones."""
 
-    def __init__(self, max_generic: int, max_focused: int):
+    def __init__(self, max_generic: int, max_focused: int,
+                 credit: ReportCredit | None = None):
         self.max_generic, self.max_focused = max_generic, max_focused
+        self.credit = credit or ReportCredit(0, 0)
         self.limits: dict[str, int] = {}  # per-site max_pages from the sites file
         self.seen: set[str] = set()
         self.counts: dict[tuple[str, bool], int] = {}
+        self.charged_reports: set[str] = set()  # report links admitted as generic ones
+
+    def charged(self, site: str, kind: str) -> bool:
+        """Whether a new link of this kind is charged to the site's page budget."""
+        return kind == GENERIC or (kind == REPORT and not self.credit.is_free(site))
 
     def admit(self, site: str, url: str, kind: str) -> bool:
         if url in self.seen:
             return True  # the dupefilter drops it; charging it again would drain the budget
-        focused = kind != GENERIC
+        focused = not self.charged(site, kind)
         limit = self.max_focused if focused else self.limits.get(site, self.max_generic)
         used = self.counts.get((site, focused), 0)
         if used >= limit:
             return False
         self.counts[(site, focused)] = used + 1
         self.seen.add(url)
+        if kind == REPORT:
+            if focused:
+                self.credit.spend(site, url)
+            else:
+                self.charged_reports.add(url)
         return True
 
 
@@ -100,13 +117,19 @@ class ReportsSpider(Spider):
         self.allowed_domains = [site_domain(u) for u in self._start_arg]
         self.keywords: dict[str, Keywords] = {}
         self._exhausted: set[str] = set()
+        self._unpaid: set[str] = set()  # sites whose report links are charged now
         self._known: KnownLinks | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> ReportsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.budget = Budget(s.getint("DISCOVERY_MAX_PAGES"), s.getint("DISCOVERY_MAX_FOCUSED"))
+        credit = ReportCredit(s.getint("DISCOVERY_MAX_FALSE_REPORTS"),
+                              s.getfloat("DISCOVERY_FALSE_REPORT_RATIO"))
+        spider.budget = Budget(s.getint("DISCOVERY_MAX_PAGES"), s.getint("DISCOVERY_MAX_FOCUSED"),
+                               credit)
+        crawler.signals.connect(spider.item_judged, signal=signals.item_scraped)
+        crawler.signals.connect(spider.item_judged, signal=signals.item_dropped)
         spider.sitemaps = s.getbool("DISCOVERY_SITEMAP")
         spider.pager_limit = s.getint("DISCOVERY_MAX_PAGER")
         spider.links_limit = s.getint("LINKS_MAX_PER_PAGE")
@@ -173,13 +196,43 @@ class ReportsSpider(Spider):
                               meta={"discovery": SITEMAP}, priority=PRIORITY[REPORT])
 
     def _request(self, url: str, kind: str) -> Request:
+        # A report link charged to the budget waits its turn like a generic one.
+        charged = kind == REPORT and url in self.budget.charged_reports
+        priority = PRIORITY[GENERIC] if charged else PRIORITY[kind]
         return Request(url, callback=self.parse, errback=self.failed,
-                       meta={"discovery": kind}, priority=PRIORITY[kind])
+                       meta={"discovery": kind}, priority=priority)
+
+    def item_judged(self, item: Any, response: Any = None, **kwargs: Any) -> None:
+        """A page through the item pipelines (or dropped by one): whether it was a report
+        settles the report credit of its site."""
+        if not isinstance(item, Page):
+            return
+        if item.cleaned is not None:
+            verdict: bool | None = item.cleaned.is_report
+        else:  # unchanged since the last crawl: not judged again; else failed: a miss
+            verdict = None if item.final_fetch.change == UNCHANGED else False
+        meta = getattr(response, "meta", None) or {}
+        urls = [*meta.get("redirect_urls", []), *(f.url for f in item.fetches), item.url]
+        self.budget.credit.judged(self._site_key(item.url), urls, verdict)
+
+    def _charge_report_links(self, site: str) -> None:
+        """Counted, and said once per site, when its report links start being charged."""
+        self.crawler.stats.inc_value("discovery/report_links_charged")
+        if site not in self._unpaid:
+            self._unpaid.add(site)
+            credit = self.budget.credit.sites[site]
+            self.crawler.stats.inc_value("discovery/report_credit_spent_sites")
+            logger.warning("discovery: %d report links of %s led to no report yet (%d reports "
+                           "found; DISCOVERY_MAX_FALSE_REPORTS, DISCOVERY_FALSE_REPORT_RATIO): "
+                           "its further report links are charged to its page budget",
+                           len(credit.pending) + credit.misses, site, credit.reports)
 
     def _admit(self, url: str, kind: str) -> bool:
         """Whether a link is followed: charged to its site's budget, and counted."""
         site = self._site_key(url)
         new = url not in self.budget.seen
+        if new and kind == REPORT and self.budget.charged(site, kind):
+            self._charge_report_links(site)
         if not self.budget.admit(site, url, kind):
             self.crawler.stats.inc_value("discovery/over_budget")
             if site not in self._exhausted:
