@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from pipelines.clean.result import Removal
@@ -61,6 +63,28 @@ _FREQUENT = (
 _HANS = frozenset(_FREQUENT)
 _HANT = frozenset(_FREQUENT + "這為個國們來時對會發過說產種後與關動當學與開應還樣體點從業現實數變結問題黨總農"
                   "見計別頭圖邊級運統論員設資區強決幾條實際經濟報設務議縣區")
+# An HTML tag in single ASCII bytes: how markup reads in every ASCII-compatible charset.
+_TAG = r"<(?:!doctype|html|head|meta|title|body|div|p|br|table|script|link|span)[\s/>]"
+_TAG_BYTES_RE = re.compile(_TAG.encode(), re.IGNORECASE)
+_TAG_TEXT_RE = re.compile(_TAG, re.IGNORECASE)
+# Byte sequences that mean a character in any 8-bit charset (GB, Big5, UTF-8, Latin...).
+_HIGH_SAMPLES = (b"\xb0\xa1", b"\xc2\xa0", b"\xa4\x40", b"\xe4\xb8\xad")
+# The two charsets Chinese sites swap: most GBK bytes are valid Big5 and the reverse, so a
+# wrong declaration of either decodes without error into rare-character soup.
+_CJK_PAIR = {"gb18030": "big5hkscs", "big5hkscs": "gb18030"}
+_PAIR_SAMPLE = 65536  # bytes searched for the start of the text
+_PAIR_BYTES = 4096  # bytes decoded both ways
+_PAIR_CHARS = 600  # CJK characters scored: the two readings differ by ~5 nats each
+_PAIR_MIN_CHARS = 20  # fewer CJK characters than this cannot tell prose from soup
+_HIGH_RE = re.compile(rb"[\x80-\xff]")
+_NOT_CJK_RE = re.compile(r"[^\u3400-\u9fff\ufffd]+")
+# Mean log probability per character: real prose (either script) scores about -6.5 to -7.5,
+# the other charset's reading of it about -12 to -13.
+_PROSE_LOGP = -9.5
+_PROSE_SHARE = 0.2  # prose in either script: 0.3-0.7 frequent characters; soup under 0.05
+_PAIR_MARGIN = 3.0  # nats per character the undeclared reading must gain to be taken
+_UNKNOWN_LOGP = -16.0  # a character the model does not know (below its rarest, about -15)
+_FREQUENT_RE = re.compile("[" + "".join(sorted(_HANT)) + "]")
 _HEADER_CS_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -139,35 +163,119 @@ def sniff(body: bytes, headers: Any = None, override: str | None = None) -> str:
     return _sniff(body, headers, override)[0]
 
 
-def _sniff(body: bytes, headers: Any, override: str | None) -> tuple[str, str | None]:
-    """(codec, the text if checking the codec decoded it strictly): a page is decoded once."""
+def _sniff(body: bytes, headers: Any, override: str | None) -> tuple[str, str | None, str | None]:
+    """(codec, the text if checking the codec decoded it strictly, why a declared charset
+    was not used): a page is decoded once."""
     if override and (cs := normalize_charset(override)):
-        return cs, None
+        return cs, None, None
     for bom, cs in _BOMS:
         if body.startswith(bom):
-            return cs, None
-    declared = None
-    ctype = header_value(headers, "content-type")
-    if ctype and (m := _HEADER_CS_RE.search(ctype)):
-        declared = normalize_charset(m.group(1))
-    if declared is None and (m := _META_RE.search(body[:8192])):
-        declared = normalize_charset((m.group(1) or m.group(2)).decode("ascii", "ignore"))
+            return cs, None, None
+    # The first known declaration the bytes can be; a refused one counts as undeclared.
+    declared = note = None
+    for label in _declarations(body, headers):
+        if label is None:
+            continue
+        if _impossible(label, body):
+            note = note or f"declared {label}, impossible for these bytes"
+            continue
+        declared = label
+        break
     if body.isascii():
-        return declared or "utf-8", None
+        return declared or "utf-8", None, note
     # Strictly valid multibyte UTF-8 is almost never meant as anything else.  (No BOM here:
     # the text is what utf-8-sig would make of it.)
     if (text := _utf8(body)) is not None:
-        return "utf-8", text
+        return "utf-8", text, note
     if declared == "utf-8":
-        return "utf-8" if _utf8_mostly(body) else _fallback(body), None
+        return "utf-8" if _utf8_mostly(body) else _fallback(body), None, note
+    if declared in _CJK_PAIR and _reads_better(body, _CJK_PAIR[declared], declared):
+        note = f"declared {declared}, bytes read as {_CJK_PAIR[declared]}"
+        declared = _CJK_PAIR[declared]
     if declared:
         try:
-            return declared, body.decode(declared)
+            return declared, body.decode(declared), note
         except UnicodeDecodeError:
             if _utf8_mostly(body):
-                return "utf-8", None
-            return declared, None
-    return "utf-8" if _utf8_mostly(body) else _fallback(body), None
+                return "utf-8", None, note
+            return declared, None, note
+    return "utf-8" if _utf8_mostly(body) else _fallback(body), None, note
+
+
+def _declarations(body: bytes, headers: Any) -> Iterator[str | None]:
+    """The header's charset, then the <meta> (or XML) one, looked for only when needed."""
+    ctype = header_value(headers, "content-type")
+    if ctype and (m := _HEADER_CS_RE.search(ctype)):
+        yield normalize_charset(m.group(1))
+    if m := _META_RE.search(body[:8192]):
+        yield normalize_charset((m.group(1) or m.group(2)).decode("ascii", "ignore"))
+
+
+@cache
+def _markup_blind(codec: str) -> bool:
+    """True for codecs in which ASCII markup bytes are not markup (UTF-16/32, EBCDIC)."""
+    probe = '<html><meta charset="x"><p>'
+    return probe.encode("ascii").decode(codec, "replace") != probe
+
+
+@cache
+def _seven_bit(codec: str) -> bool:
+    """True for codecs that use no byte above 0x7F (UTF-7, ISO-2022)."""
+    for seq in _HIGH_SAMPLES:
+        try:
+            seq.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return False
+    return True
+
+
+def _impossible(codec: str, body: bytes) -> bool:
+    """A declaration the bytes contradict outright: markup in ASCII bytes that the declared
+    codec would not read as markup, or high bytes under a 7-bit codec."""
+    if _markup_blind(codec):
+        head = body[:8192]
+        return bool(_TAG_BYTES_RE.search(head)) and not _TAG_TEXT_RE.search(
+            head.decode(codec, "replace"))
+    return _seven_bit(codec) and not body[:_PAIR_SAMPLE].isascii()
+
+
+def _cjk(text: str) -> str:
+    return _NOT_CJK_RE.sub("", text)[:_PAIR_CHARS]
+
+
+def _cjk_logp(cjk: str) -> float | None:
+    """Mean log probability per CJK character under the character model (traditional
+    characters scored as their simplified forms), None with too few to judge."""
+    from pipelines.clean.repair.charmodel import model, to_simplified
+
+    if len(cjk) < _PAIR_MIN_CHARS:
+        return None
+    logp = model().char_logp
+    counts = Counter(to_simplified(cjk))
+    return sum(logp.get(c, _UNKNOWN_LOGP) * n for c, n in counts.items()) / len(cjk)
+
+
+def _text_bytes(body: bytes) -> bytes:
+    """A bounded slice from the first non-ASCII byte: where the text starts, and a lead
+    byte in both GB and Big5, so both read it aligned."""
+    m = _HIGH_RE.search(body, 0, _PAIR_SAMPLE)
+    start = m.start() if m else 0
+    return body[start : start + _PAIR_BYTES]
+
+
+def _reads_better(body: bytes, other: str, declared: str) -> bool:
+    """True when the bytes read clearly more like Chinese prose as `other` than as declared."""
+    sample = _text_bytes(body)
+    mine = _cjk(sample.decode(declared, "replace"))
+    # Most declarations are right: a share of frequent characters shows it cheaply.
+    if _FREQUENT_RE.subn("", mine)[1] >= _PROSE_SHARE * len(mine):
+        return False
+    mine_logp = _cjk_logp(mine)
+    if mine_logp is None or mine_logp > _PROSE_LOGP:
+        return False
+    theirs = _cjk_logp(_cjk(sample.decode(other, "replace")))
+    return theirs is not None and theirs > mine_logp + _PAIR_MARGIN
 
 
 def _frequency(text: str, common: frozenset[str]) -> float:
@@ -189,9 +297,11 @@ def _fallback(body: bytes) -> str:
 def decode(
     body: bytes, headers: Any = None, override: str | None = None
 ) -> tuple[str, str, list[Removal]]:
-    """Return (text, codec, byte-slip removals).  Never raises on bytes input."""
-    codec, text = _sniff(body, headers, override)
-    removals: list[Removal] = []
+    """Return (text, codec, removals: byte slips, declared charsets not followed).  Never
+    raises on bytes input."""
+    codec, text, note = _sniff(body, headers, override)
+    # A declaration not followed is recorded, so the choice can be audited.
+    removals = [Removal("charset", note)] if note else []
     if text is not None:
         pass  # decoded strictly while the codec was checked: "replace" would read the same
     elif codec == "utf-8":
