@@ -11,7 +11,8 @@ class Removal:
     """One thing the cleaner stripped or changed, kept so a user can audit it.
 
     kind: a short machine name, e.g. "tag_soup", "hidden", "spam_word", "chrome",
-    "pinyin", "byte_slip", "lost_char".  text: what was removed (or "old→new" for repairs).
+    "pinyin", "byte_slip", "lost_char", "charset".  text: what was removed (or "old→new" for
+    repairs; for "charset", the declaration not followed and why).
     """
 
     kind: str
