@@ -35,6 +35,12 @@ class InflatedTooLarge(ValueError):
         self.decompressed_size = decompressed_size
         self.max_size = max_size
 
+    def reason(self, compressed_size: int) -> str:
+        """Why the response is ignored, in the words the crawl's row and extract's share."""
+        return (f"its body ({compressed_size} B compressed, {self.decompressed_size} B "
+                f"decompressed so far) exceeded DOWNLOAD_MAXSIZE ({self.max_size} B) during "
+                "decompression")
+
 
 class _NotEncoded(Exception):
     """The body is not in this encoding at all."""

@@ -20,7 +20,7 @@ from scrapy import Request
 from scrapy.http import Headers, Response
 from scrapy.http.request import NO_CALLBACK
 
-from archive.contentcoding import BrokenEncoding, InflatedTooLarge, decode
+from archive.contentcoding import BrokenEncoding, Decoded, InflatedTooLarge, decode
 from archive.reader import Entry, read_entry
 from archive.warcfile import OPEN_SUFFIX
 from pipelines.page import Fetch, Page, absence_expected
@@ -208,15 +208,18 @@ def decoded(body: bytes, headers: Headers, max_size: int = 0) -> tuple[bytes, He
     try:
         result = decode(body, encodings, max_size)
     except InflatedTooLarge as exc:  # the crawl's words, for the same row
-        raise BodyTooLarge(f"its body ({len(body)} B compressed, {exc.decompressed_size} B "
-                           f"decompressed so far) exceeded DOWNLOAD_MAXSIZE ({max_size} B) "
-                           "during decompression") from None
+        raise BodyTooLarge(exc.reason(len(body))) from None
+    return result.body, decoded_headers(headers, result)
+
+
+def decoded_headers(headers: Headers, result: Decoded) -> Headers:
+    """A copy of headers whose Content-Encoding lists only the encodings decode left."""
     headers = headers.copy()
     if result.remaining:
         headers["Content-Encoding"] = result.remaining
     else:
         del headers["Content-Encoding"]
-    return result.body, headers
+    return headers
 
 
 def _status(entry: Entry) -> tuple[int | None, str]:

@@ -19,6 +19,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 
 from archive.contentcoding import BrokenEncoding, InflatedTooLarge, decode
+from archive.pages import decoded_headers
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -52,9 +53,7 @@ class ContentDecodingMiddleware:
         try:
             result = decode(response.body, encodings, max_size)
         except InflatedTooLarge as exc:  # Scrapy's words, so the row reads as it did
-            msg = (f"Ignored response {response} because its body ({len(response.body)} B "
-                   f"compressed, {exc.decompressed_size} B decompressed so far) exceeded "
-                   f"DOWNLOAD_MAXSIZE ({max_size} B) during decompression.")
+            msg = f"Ignored response {response} because {exc.reason(len(response.body))}."
             logger.warning(msg)
             raise IgnoreRequest(msg) from None
         except BrokenEncoding:
@@ -72,12 +71,7 @@ class ContentDecodingMiddleware:
         if result.body is not response.body:  # Scrapy's counts of decoded responses
             self.stats.inc_value("httpcompression/response_bytes", len(result.body))
             self.stats.inc_value("httpcompression/response_count")
-        # Content-Encoding as decode leaves it, as archive.pages.decoded writes it.
-        headers = response.headers.copy()
-        if result.remaining:
-            headers["Content-Encoding"] = result.remaining
-        else:
-            del headers["Content-Encoding"]
+        headers = decoded_headers(response.headers, result)  # as extract's pages have them
         respcls = responsetypes.from_args(headers=headers, url=response.url, body=result.body)
         kwargs: dict[str, Any] = {"body": result.body, "headers": headers}
         if issubclass(respcls, TextResponse):
