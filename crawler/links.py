@@ -176,7 +176,10 @@ def _root(response: TextResponse, encoding: str,
     if isinstance(response, HtmlResponse):
         return _html_root(response, encoding, max_bytes)
     kind = "xml" if isinstance(response, XmlResponse) else "html"
-    data = response.text.encode("utf-8") if max_bytes is not None else b""
+    # Encoded only when it may be over the limit (UTF-8 takes at most 4 bytes a character):
+    # a sitemap is otherwise encoded again by the selector.
+    may_be_over = max_bytes is not None and 4 * len(response.text) > max_bytes
+    data = response.text.encode("utf-8") if may_be_over else b""
     if max_bytes is not None and len(data) > max_bytes:
         head = _head(data, max_bytes)
         root = Selector(text=head.decode("utf-8"), type=kind, base_url=response.url).root
