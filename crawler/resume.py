@@ -28,6 +28,10 @@ warning, counted (stat ``resume/unreadable_records``) and fetched again, past th
 Its payload digest is dropped from the digest index first: the only copy is unreadable, so the
 new fetch is archived as a full response, not as a revisit of the lost one (the old row stays,
 pointing at the damaged record, as the history of that fetch).
+
+A JOBDIR that cannot be written when the run starts (its disk full already) closes the crawl
+as soon as it is open, as a JOBDIR write failure (crawler/scheduler.py), before anything is
+fetched; the marker is left as it was.
 """
 
 from __future__ import annotations
@@ -76,9 +80,19 @@ class ResumeMiddleware:
         self._stored: stored.RecordLocations | None = None
         previous = self._read_marker()
         self.since = previous.get("since", stored.last_crawl_id(self.db))
-        if previous.get("running"):
-            self._reset_jobdir(previous.get("failed"))
-        self._write_marker(running=True)
+        # Why the JOBDIR could not be prepared (a disk full before the run started): the crawl
+        # is closed as soon as it is open (spider_opened), not ended by a traceback here,
+        # where no engine exists yet to close it.
+        self.open_error: str | None = None
+        try:
+            if previous.get("running"):
+                self._reset_jobdir(previous.get("failed"))
+            self._write_marker(running=True)
+        except OSError as exc:
+            # The old marker is left as it was (still "running" after a failed run), so the
+            # next run resets the JOBDIR again.
+            self.open_error = (f"the JOBDIR {jobdir}: its resume marker and seen set could "
+                               f"not be written when the run started ({exc})")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -91,7 +105,12 @@ class ResumeMiddleware:
         # After every spider_closed handler: the database writer's last pages are only
         # known to be stored (or not) once the store's handler has drained it.
         crawler.signals.connect(mw.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         return mw
+
+    def spider_opened(self) -> None:
+        if self.open_error is not None:
+            raise writefailed.open_failed(self.crawler, JOBDIR, self.open_error)
 
     # -- the marker: which crawls rows belong to this job, and whether its last run closed --
     def _read_marker(self) -> dict[str, Any]:

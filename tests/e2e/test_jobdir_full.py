@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import time
 from pathlib import Path
 
 from scrapy import Request, Spider
@@ -22,6 +24,7 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
+from crawler.resume import MARKER
 from crawler.spiderstate import JobdirSpiderState
 from tests.faultcrawl import (
     START,
@@ -136,3 +139,47 @@ def test_a_full_jobdir_keeps_the_spider_state(tmp_path):
         again = crawler._create_spider("s")
         ext.spider_opened(again)
         assert again.state == {"page": 1}
+
+
+def check_stopped_at_start(code: int, text: str, jobdir: Path) -> None:
+    assert code == 1, text[-3000:]
+    assert "Spider closed (jobdir_write_failed)" in text, text[-3000:]
+    errors = [line for line in text.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and f"jobdir_write_failed: the JOBDIR {jobdir}" in errors[0] \
+        and "No space left on device" in errors[0], errors
+    assert "Traceback" not in text and "never retrieved" not in text, text[-3000:]
+
+
+def test_jobdir_full_before_the_run(web, reference, tmp_path):
+    """The JOBDIR's disk is full when the run starts: the resume marker cannot be written.
+    The crawl stops as for any JOBDIR write failure, fetching nothing; once there is room,
+    the same command goes on as after the killed run it follows."""
+    data = tmp_path / "data"
+    with tmpfs(tmp_path / "small", JOBDIR_SIZE) as full:
+        fresh, resumed = full / "fresh", full / "job"
+        # A killed run's JOBDIR: its marker still says running.
+        proc = start_crawl(data, web.proxy_url, tmp_path / "killed.log", "-s",
+                           f"JOBDIR={resumed}", "-a", f"start_urls={START}")
+        deadline = time.monotonic() + DEADLINE
+        while not (resumed / MARKER).exists() and proc.poll() is None:
+            assert time.monotonic() < deadline, "the crawl never wrote its marker"
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert marker(resumed)["running"]
+        fill(full)
+
+        code, text = run(web, data, fresh, tmp_path / "fresh.log")
+        check_stopped_at_start(code, text, fresh)
+        code, text = run(web, data, resumed, tmp_path / "run-1.log")
+        check_stopped_at_start(code, text, resumed)
+        assert marker(resumed)["running"], "the JOBDIR was marked done"
+        assert "response_received_count" not in text
+
+        resize(full, "64m")
+        code, text = run(web, data, resumed, tmp_path / "run-2.log")
+        assert code == 0, text[-3000:]
+        assert "frontier is rebuilt" in text
+        assert "Traceback" not in text, text[-3000:]
+        assert not marker(resumed)["running"]
+    check_complete(data / "warc", data / "reports.db", reference).close()
