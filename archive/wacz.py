@@ -3,7 +3,9 @@
 pages.jsonl lists the reports (URL, capture time, title) from DATA_DIR/reports.db, so
 ReplayWeb.page opens on them; without a database py-wacz detects the HTML pages itself.
 py-wacz indexes with cdxj-indexer, which stops at a record it cannot read: a WARC file it
-fails on is left out of the package and named, as `scrapy replay` does.
+fails on is named, as `scrapy replay` does.  A package without part of the archive is no
+success: unless the caller allows damaged files to be left out, none is written
+(DamagedWarcs); allowed, they are left out of it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ from pathlib import Path
 from archive.index import finished_warcs, index_apart, indexer_message, to_stderr, tool
 
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Reports"}
+
+
+class DamagedWarcs(RuntimeError):
+    """WARC files the indexer fails on, where none may be left out: no package written."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(f"{len(names)} damaged WARC files would be left out of the package: "
+                         f"{', '.join(names)}")
+        self.names = names
 
 
 def report_pages(db: Path) -> list[dict[str, str]]:
@@ -44,11 +55,14 @@ def write_pages(path: Path, pages: list[dict[str, str]]) -> None:
 
 
 def create(data_dir: Path, venv: str, out: Path | None = None,
-           db: Path | None = None, warn: Callable[[str], None] = to_stderr) -> tuple[Path, int]:
-    """Write the WACZ (default DATA_DIR/reports.wacz); return it and its number of pages.
+           db: Path | None = None, warn: Callable[[str], None] = to_stderr,
+           allow_damaged: bool = False) -> tuple[Path, int, list[str]]:
+    """Write the WACZ (default DATA_DIR/reports.wacz); return it, its number of pages and
+    the WARC files left out.
 
     Its pages are the reports in db (default DATA_DIR/reports.db).  A WARC file the indexer
-    fails on is left out, with one `damaged: FILE: …` line to warn."""
+    fails on gets one `damaged: FILE: …` line to warn; with allow_damaged it is left out,
+    without, DamagedWarcs is raised and nothing is written."""
     data_dir = data_dir.resolve()
     files = finished_warcs(data_dir / "warc")
     if not files:
@@ -70,6 +84,7 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
         cmd += ["-p", str(pages_file)]
     else:
         cmd += ["--detect-pages"]
+    left_out: list[str] = []
     try:
         proc = subprocess.run([*cmd, *map(str, files)], capture_output=True, text=True)
         if proc.returncode != 0:
@@ -77,15 +92,18 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
             with tempfile.TemporaryDirectory() as parts_dir:
                 names, _ = index_apart(tool(venv, "cdxj-indexer"), data_dir / "warc",
                                        [p.name for p in files], Path(parts_dir), warn)
-            kept = [p for p in files if p.name in names]
-            if len(kept) < len(files):
-                proc = subprocess.run([*cmd, *map(str, kept)], capture_output=True, text=True)
+            left_out = [p.name for p in files if p.name not in names]
+            if left_out and not allow_damaged:
+                raise DamagedWarcs(left_out)
+            if left_out:
+                proc = subprocess.run([*cmd, *(str(p) for p in files if p.name in names)],
+                                      capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"wacz create failed: {indexer_message(proc.stderr)}")
         partial.replace(out)
     finally:
         partial.unlink(missing_ok=True)
-    return out, len(pages)
+    return out, len(pages), left_out
 
 
 def validate(path: Path, venv: str) -> tuple[bool, str]:

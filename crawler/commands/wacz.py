@@ -1,8 +1,15 @@
-"""`scrapy wacz -s DATA_DIR=DIR [-o FILE]`: package DIR's WARCs as a validated WACZ."""
+"""`scrapy wacz -s DATA_DIR=DIR [-o FILE] [--allow-damaged]`: package DIR's WARCs as a
+validated WACZ.
+
+A WARC file the indexer fails on (damaged) is named on stderr.  Without --allow-damaged no
+package is written (an earlier one stays) and the command exits 1; with it, the package is
+written without those files, which are named again after it, and the command exits 0.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
@@ -17,7 +24,7 @@ class Command(SettingsChecked, ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[-o FILE.wacz]"
+        return "[-o FILE.wacz] [--allow-damaged]"
 
     def short_desc(self) -> str:
         return "Package the crawl's WARC files as a WACZ (CDXJ index, pages.jsonl) and validate it"
@@ -28,20 +35,33 @@ class Command(SettingsChecked, ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("-o", "--output", help="WACZ to write (default: DATA_DIR/reports.wacz)")
+        parser.add_argument("--allow-damaged", action="store_true",
+                            help="write the package without the WARC files the indexer fails "
+                                 "on (named), and exit 0")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         venv = self.settings.get("WARC_PYWB_VENV")
         try:
-            path, pages = wacz.create(Path(self.settings.get("DATA_DIR")), venv,
-                                      Path(opts.output) if opts.output else None,
-                                      crawl_db_path(self.settings))
+            path, pages, left_out = wacz.create(Path(self.settings.get("DATA_DIR")), venv,
+                                                Path(opts.output) if opts.output else None,
+                                                crawl_db_path(self.settings),
+                                                allow_damaged=opts.allow_damaged)
+        except wacz.DamagedWarcs as e:
+            # Not a bad argument (exit 2): the archive is damaged, as a failed validation.
+            print(f"scrapy wacz: {e}; no package written. Pass --allow-damaged to write it "
+                  "without them", file=sys.stderr)
+            self.exitcode = 1
+            return
         except (FileNotFoundError, RuntimeError) as e:
             fail(self, "wacz", str(e))
             return
         ok, output = wacz.validate(path, venv)
         print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, {pages or 'detected'} pages; "
               f"wacz validate: {'passed' if ok else 'FAILED'}")
+        if left_out:
+            print(f"left out (--allow-damaged): {len(left_out)} damaged WARC files: "
+                  f"{', '.join(left_out)}", file=sys.stderr)
         if not ok:
             print(output)
             self.exitcode = 1

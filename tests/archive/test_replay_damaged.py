@@ -116,15 +116,50 @@ def test_the_index_is_the_good_files_index(good, tmp_path):
     assert len(warned) == len(DAMAGED)
 
 
-def test_wacz_packages_the_files_that_index(good, tmp_path):
+def test_wacz_packages_the_files_that_index_when_allowed(good, tmp_path):
     warned: list[str] = []
     data = data_dir(tmp_path, DAMAGED, good)
-    out, _ = wacz.create(data, VENV, warn=warned.append)
+    out, _, left_out = wacz.create(data, VENV, warn=warned.append, allow_damaged=True)
     assert wacz.validate(out, VENV)[0]
     with zipfile.ZipFile(out) as z:
         packaged = {n.removeprefix("archive/") for n in z.namelist() if n.startswith("archive/")}
     assert packaged == {p.name for p in (good / "warc").glob("*.warc.gz")}
     assert sorted(line.split(":")[1].strip() for line in warned) == sorted(DAMAGED)
+    assert sorted(left_out) == sorted(DAMAGED)
+
+
+def scrapy_wacz(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SCRAPY, "wacz", "-s", f"DATA_DIR={data}", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=DEADLINE * 5)
+
+
+def test_scrapy_wacz_with_damaged_files_fails_and_names_them(good, tmp_path):
+    """A package missing part of the archive is no success: exit 1, no package (an earlier
+    one stays), each damaged file named."""
+    data = data_dir(tmp_path, DAMAGED, good)
+    earlier = data / "reports.wacz"
+    earlier.write_bytes(b"an earlier package")
+    proc = scrapy_wacz(data)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith("scrapy wacz: 2 damaged WARC files") and "--allow-damaged" in last
+    assert all(name in last for name in DAMAGED), last
+    assert "Traceback" not in proc.stderr
+    assert earlier.read_bytes() == b"an earlier package"
+    assert {p.name for p in data.iterdir() if p.is_file()} == {"reports.wacz"}  # no leftovers
+
+
+def test_scrapy_wacz_allow_damaged_writes_the_rest(good, tmp_path):
+    data = data_dir(tmp_path, DAMAGED, good)
+    proc = scrapy_wacz(data, "--allow-damaged")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "wacz validate: passed" in proc.stdout
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith("left out (--allow-damaged): 2 damaged WARC files")
+    assert all(name in last for name in DAMAGED), last
+    with zipfile.ZipFile(data / "reports.wacz") as z:
+        packaged = {n.removeprefix("archive/") for n in z.namelist() if n.startswith("archive/")}
+    assert packaged == {p.name for p in (good / "warc").glob("*.warc.gz")}
 
 
 def test_wacz_of_nothing_indexable_keeps_the_earlier_package(tmp_path):
@@ -132,7 +167,7 @@ def test_wacz_of_nothing_indexable_keeps_the_earlier_package(tmp_path):
     earlier = data / "reports.wacz"
     earlier.write_bytes(b"an earlier package")
     with pytest.raises(NothingIndexed):
-        wacz.create(data, VENV, warn=lambda line: None)
+        wacz.create(data, VENV, warn=lambda line: None, allow_damaged=True)
     assert earlier.read_bytes() == b"an earlier package"
     assert {p.name for p in data.iterdir() if p.is_file()} == {"reports.wacz"}  # no leftovers
 
