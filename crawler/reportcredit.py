@@ -8,11 +8,15 @@ free is *pending* until its page has been cleaned; a pending page judged no repo
 any verdict are bounded too.  Report-kind links stay free while a site's pending pages plus
 misses are below ``max(max_misses, ratio × reports found)``; after that they are charged to
 the page budget like ordinary links.
+
+The ledger is kept in the spider's state in the JOBDIR (``state()``/``restore()``, plain
+data), so a resumed crawl goes on with the credit its earlier runs spent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -60,3 +64,16 @@ class ReportCredit:
             if is_report is False:
                 owned.misses += 1
             return
+
+    def state(self) -> dict[str, Any]:
+        """The ledger as plain data (no classes of ours: a pickle that outlives a rename)."""
+        return {site: {"pending": sorted(c.pending), "misses": c.misses, "reports": c.reports}
+                for site, c in self.sites.items()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go on from a ledger state() returned; raises KeyError, TypeError or ValueError
+        for one it cannot read."""
+        sites = {site: SiteCredit(set(map(str, c["pending"])), int(c["misses"]),
+                                  int(c["reports"])) for site, c in state.items()}
+        self.sites = sites
+        self.owner = {url: site for site, c in sites.items() for url in c.pending}

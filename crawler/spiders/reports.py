@@ -31,6 +31,7 @@ from pipelines.store.sites import Site, load_sites, select_sites
 from pipelines.store.urlstate import UNCHANGED
 
 logger = logging.getLogger(__name__)
+BUDGET_STATE = "discovery_budget"  # its key in spider.state
 
 class SpiderArgumentError(ValueError):
     """A bad `-a` argument: `scrapy crawl` says it in one line and exits 2."""
@@ -90,6 +91,20 @@ class Budget:
                 self.charged_reports.add(url)
         return True
 
+    def state(self) -> dict[str, Any]:
+        """What the crawl has spent, as plain data (the limits come from the settings)."""
+        return {"counts": [[site, focused, n] for (site, focused), n in self.counts.items()],
+                "seen": sorted(self.seen), "charged_reports": sorted(self.charged_reports),
+                "credit": self.credit.state()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go on from what state() returned; KeyError, TypeError or ValueError for a state
+        it cannot read, leaving the budget as it was."""
+        counts = {(str(site), bool(focused)): int(n) for site, focused, n in state["counts"]}
+        seen, charged = set(map(str, state["seen"])), set(map(str, state["charged_reports"]))
+        self.credit.restore(state["credit"])
+        self.counts, self.seen, self.charged_reports = counts, seen, charged
+
 
 class ReportsSpider(Spider):
     name = "reports"
@@ -130,6 +145,12 @@ class ReportsSpider(Spider):
                                credit)
         crawler.signals.connect(spider.item_judged, signal=signals.item_scraped)
         crawler.signals.connect(spider.item_judged, signal=signals.item_dropped)
+        # The budget lives in spider.state, which the JOBDIR keeps (crawler/spiderstate.py):
+        # restored once the state is loaded (spider_opened) and before any link is admitted
+        # (the first start request); saved before it is written (the spider's spider_closed
+        # handler, connected before any extension's, runs first).
+        crawler.signals.connect(spider._restore_budget, signal=signals.engine_started)
+        crawler.signals.connect(spider._save_budget, signal=signals.spider_closed)
         spider.sitemaps = s.getbool("DISCOVERY_SITEMAP")
         spider.pager_limit = s.getint("DISCOVERY_MAX_PAGER")
         spider.links_limit = s.getint("LINKS_MAX_PER_PAGE")
@@ -201,6 +222,27 @@ class ReportsSpider(Spider):
         priority = PRIORITY[GENERIC] if charged else PRIORITY[kind]
         return Request(url, callback=self.parse, errback=self.failed,
                        meta={"discovery": kind}, priority=priority)
+
+    def _restore_budget(self) -> None:
+        state = getattr(self, "state", None)  # set with a JOBDIR only
+        if not state or BUDGET_STATE not in state:
+            return
+        try:
+            self.budget.restore(state[BUDGET_STATE])
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.warning("discovery: the page budget saved in the JOBDIR cannot be read "
+                           "(%r): this run starts with a fresh one", exc)
+            return
+        credit = self.budget.credit.sites
+        logger.info("discovery: resumed the page budget of %d sites (%d report links "
+                    "pending, %d misses)", len({site for site, _ in self.budget.counts}),
+                    sum(len(c.pending) for c in credit.values()),
+                    sum(c.misses for c in credit.values()))
+
+    def _save_budget(self) -> None:
+        state = getattr(self, "state", None)
+        if state is not None:
+            state[BUDGET_STATE] = self.budget.state()
 
     def item_judged(self, item: Any, response: Any = None, **kwargs: Any) -> None:
         """A page through the item pipelines (or dropped by one): whether it was a report

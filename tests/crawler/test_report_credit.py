@@ -91,3 +91,31 @@ def test_spider_hears_verdicts_from_item_scraped_and_demotes_charged_links():
     credit = spider.budget.credit.sites["trap.gov.cn"]
     assert (credit.reports, credit.misses, credit.pending) == (2, 1, set())
     assert spider.budget.credit.is_free("trap.gov.cn")
+
+
+def test_the_budget_round_trips_through_plain_data():
+    b = Budget(max_generic=2, max_focused=100, credit=ReportCredit(2, 10))
+    for url in ("http://s/r1", "http://s/r2", "http://s/r3"):
+        b.admit("s", url, REPORT)
+    b.credit.judged("s", ["http://s/r1"], False)
+    saved = b.state()
+    assert all(type(v) in (dict, list) for v in saved.values())  # no class of ours pickled
+    again = Budget(max_generic=2, max_focused=100, credit=ReportCredit(2, 10))
+    again.restore(saved)
+    assert (again.counts, again.seen, again.charged_reports) == (b.counts, b.seen,
+                                                                 b.charged_reports)
+    assert again.credit.sites == b.credit.sites and again.credit.owner == b.credit.owner
+    # Charged: the one page left of the budget, then none (as without the resume).
+    assert again.admit("s", "http://s/r4", REPORT) and not again.admit("s", "http://s/r5", REPORT)
+    assert again.admit("s", "http://s/r1", REPORT)  # seen before the resume: not charged
+    again.credit.judged("s", ["http://s/r2"], False)  # a pending one, judged after the resume
+    assert again.credit.sites["s"].misses == 2
+
+
+def test_an_unreadable_saved_budget_is_a_warning_and_a_fresh_budget(caplog):
+    crawler = get_crawler(ReportsSpider, settings_dict=project_settings())
+    spider = ReportsSpider.from_crawler(crawler, start_urls="http://www.trap.gov.cn/")
+    spider.state = {"discovery_budget": {"counts": [["s", True]]}}  # a field missing
+    crawler.signals.send_catch_log(signal=signals.engine_started)
+    assert "cannot be read" in caplog.text
+    assert spider.budget.counts == {} and spider.budget.credit.sites == {}
