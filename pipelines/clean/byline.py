@@ -9,7 +9,9 @@ lines just above the article, where many sites put the byline in its own element
    also the name first with the office in brackets (``李某某（县长）``), a deputy's
    ``（受县长委托）`` after the name, and the office alone on a line above the name;
 2. a bare name on its own line next to the dateline (never a lone office);
-3. a photo caption anywhere on the page: ``…市长王建华作政府工作报告。记者 李明 摄`` (the
+3. an office-and-name line closing the report (some sites sign it at the end:
+   ``县人民政府县长 刘某``, nothing after it but perhaps its date);
+4. a photo caption anywhere on the page: ``…市长王建华作政府工作报告。记者 李明 摄`` (the
    one reporting, never the photographer).
 """
 
@@ -56,6 +58,9 @@ _CAPTION_RE = re.compile(
 )
 _PHOTO_RE = re.compile(r"摄|记者|图片|图为|供图|照片")
 _DATELINE_RE = re.compile(r"人民代表大会|\d{4}\s*年\s*\d{1,2}\s*月")
+# A date alone, as under a signature: 2023年1月9日, （二〇二三年一月九日）.
+_DATE_ONLY_RE = re.compile(r"^[\s（(]*[\d〇零○Ｏ一二三四五六七八九十]{4}\s*年[\d〇零一二三四五六七八九十\s]{1,3}月"
+                           r"[\d〇零一二三四五六七八九十\s]{1,3}日[\s）)]*$")
 
 
 class Byline(NamedTuple):
@@ -119,8 +124,10 @@ def from_caption(lines: list[str]) -> Byline | None:
     return None
 
 
-def find(head: list[str], around: list[str] = (), page: list[str] = ()) -> Byline:
-    """The byline from the head of the text, the lines just above it, or the page."""
+def find(head: list[str], around: list[str] = (), page: list[str] = (),
+         end: list[str] = ()) -> Byline:
+    """The byline from the head of the text, the lines just above it, the report's last
+    lines (`end`) or the page."""
     lines = [*around, *head]
     for i, line in enumerate(lines):
         # The byline may end the dateline's own line: （…会议上  北京市市长 殷勇）.
@@ -132,4 +139,9 @@ def find(head: list[str], around: list[str] = (), page: list[str] = ()) -> Bylin
     name = bare_name([*around, *head])
     if name:
         return Byline(name, None)
+    for line in reversed(end):
+        if (found := office_line(line)) is not None:
+            return found
+        if not _DATE_ONLY_RE.match(line):  # only the signature's date may follow it
+            break
     return from_caption(list(page)) or Byline(None, None)

@@ -76,6 +76,11 @@ def _is_chrome(line: str) -> bool:
     return bool(_CHROME_RE.search(line))
 
 
+def is_date_only(line: str) -> bool:
+    """A line holding a date (and time) alone, perhaps in brackets."""
+    return bool(_DATE_ONLY_RE.match(line))
+
+
 def is_edge_junk(line: str) -> bool:
     """Stray fragments that only make sense as chrome at an article edge: bullets, dashes."""
     bare = line.strip(" -•·|>»›/\\_=*")

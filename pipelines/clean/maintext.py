@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from pipelines.clean import byline
 from pipelines.clean.chrome import (
     for_matching,
     inner_chrome,
     is_attachment_file,
     is_attachment_label,
     is_chrome,
+    is_date_only,
     is_edge_junk,
     is_related_heading,
 )
@@ -287,6 +289,21 @@ def _is_prose(t: str) -> bool:
     return len(t) >= 25 and bool(_PROSE_PUNCT_RE.search(t)) and not is_chrome(t)
 
 
+# A session line: 在X第十八届人民代表大会第二次会议上.
+_SESSION_LINE_RE = re.compile(r"人民代表大会.{0,16}会议")
+_SESSION_LINE_MAX = 60
+
+
+def _dates_report(texts: list[str], i: int) -> bool:
+    """A date alone on a line is an info bar's, unless it dates the session line next to
+    it (（2023年1月12日） over 在…人民代表大会第二次会议上: the report's dateline) or the
+    signature above it (县人民政府县长 某某 closing the report)."""
+    return is_date_only(texts[i]) and (any(
+        0 <= j < len(texts) and len(texts[j]) <= _SESSION_LINE_MAX
+        and _SESSION_LINE_RE.search(texts[j]) for j in (i - 1, i + 1))
+        or i > 0 and byline.office_line(texts[i - 1]) is not None)
+
+
 def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> list[str]:
     """Drop chrome in the head zone (before the first prose line) and the tail zone (after
     the last one), and title repeats in the head zone; the prose between is left alone."""
@@ -303,7 +320,7 @@ def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> 
     kept: list[str] = []
     for i, t in enumerate(texts[:end]):
         edge = i < first or i > last
-        if edge and (is_chrome(t) or is_edge_junk(t)) or (
+        if edge and (is_chrome(t) and not _dates_report(texts, i) or is_edge_junk(t)) or (
             i < first and _repeats(t, titles)
         ) or i > last and is_attachment_file(t):
             removals.append(Removal("chrome", t[:200]))

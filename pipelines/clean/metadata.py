@@ -47,7 +47,20 @@ _FOOTER_GOV_RE = re.compile(
     r"(?:版权所有|主办单位|主办|承办单位|承办|©|Copyright)[^\u4e00-\u9fff]{0,8}"
     r"(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")(?:人民)?政府"
 )
+# …or named first: 某某县人民政府 版权所有, 某某县人民政府办公室主办.
+_FOOTER_OWNER_FIRST_RE = re.compile(
+    r"(?:^|[\s|｜])(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")(?:人民)?政府(?:办公室)?"
+    r"\s*(?:版权所有|主办)"
+)
 FOOTER_LINES = 30  # the page's last lines, where its footer sits
+END_LINES = 3  # the report's last lines, where a byline signing it sits (with its date)
+# The site's owner as a <title> segment: 东平县人民政府门户网站, 某某市政府网.
+_SITE_GOV_RE = re.compile(
+    r"^(?P<region>[\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")(?:人民)?政府"
+    r"(?:门户网站?|网站|网|官网|办公室)?$"
+)
+# A dateline naming only its own level: 在县第十八届人民代表大会… (a county site's habit).
+_BARE_LEVEL_RE = re.compile(r"在(?P<level>自治县|自治州|自治旗|县|市|区|旗|州|盟)第[" + _CN_NUM + r"百\d]+届")
 _REVIEW_RE = re.compile(r"(\d{4})\s*年[^。；\n]{0,24}?工作回顾|回顾[^。；\n]{0,6}?(\d{4})\s*年")
 _ISO_RE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
@@ -92,8 +105,15 @@ def parse_date(s: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+# A time written in words: 10时20分(30秒), as info bars of some CMSs give it.
+_CN_TIME_RE = re.compile(r"(\d{1,2})\s*时\s*(\d{1,2})\s*分(?:\s*(\d{1,2})\s*秒)?")
+
+
 def iso_datetime(s: str) -> str | None:
-    m = _ISO_RE.search(s.translate(_FULLWIDTH))
+    s = s.translate(_FULLWIDTH)
+    if "时" in s:
+        s = _CN_TIME_RE.sub(lambda t: f"{t[1]}:{int(t[2]):02d}:{int(t[3] or 0):02d}", s, count=1)
+    m = _ISO_RE.search(s)
     if not m:
         return None
     y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -154,30 +174,40 @@ def _norm(s: str) -> str:
     return re.sub(r"[\s\u3000\xa0]+", "", s)
 
 
+def page_title(root: etree._Element) -> str:
+    """The page's <title>, its white space collapsed."""
+    return re.sub(r"\s+", " ", " ".join(_PAGE_TITLE(root)).strip())
+
+
+def site_names(root: etree._Element) -> list[str]:
+    """Where a page names its site: a Hanweb/TRS SiteName meta, and the <title>, whose
+    segments end in the site's name (…_东平县人民政府门户网站)."""
+    return [meta_content(root, "SiteName") or "", page_title(root)]
+
+
 def title_candidates(root: etree._Element) -> tuple[str, list[str], bool]:
     """(best title, strings a first line may repeat it as, whether it is trustworthy).
 
     Trusted: an ArticleTitle-style meta, or a heading that the <title> also carries.  A bare
     <title> segment is only a fallback, as many sites put just their own name there.
     """
-    page_title = " ".join(_PAGE_TITLE(root)).strip()
-    page_title = re.sub(r"\s+", " ", page_title)
-    segments = [s for s in _TITLE_SPLIT_RE.split(page_title) if len(_norm(s)) >= 4]
+    whole = page_title(root)
+    segments = [s for s in _TITLE_SPLIT_RE.split(whole) if len(_norm(s)) >= 4]
     meta = meta_content(root, "ArticleTitle", "og:title", "title")
     if meta:
-        return meta, [meta, page_title], True
+        return meta, [meta, whole], True
     headings = []
     for el in _headings(root):
         text = re.sub(r"\s+", " ", "".join(el.itertext())).strip()
         if 4 <= len(text) <= 120:
             headings.append(text)
-    norm_title = _norm(page_title)
+    norm_title = _norm(whole)
     inside = [h for h in headings if _norm(h) and _norm(h) in norm_title]
     if inside:
         best = max(inside, key=len)
-        return best, [best, page_title], True
+        return best, [best, whole], True
     best = segments[0] if segments else (headings[0] if headings else "")
-    return best, [r for r in (best, page_title) if r], False
+    return best, [r for r in (best, whole) if r], False
 
 
 _SITE_NAME_RE = re.compile(r"(?:人民政府|政府网|门户网站?|网站|网|办公室|政务公开)$")
@@ -227,11 +257,14 @@ def _place(candidate: str | None) -> tuple[str, str] | None:
 
 
 def region_level(title: str, head: list[str], byline_prefix: str = "",
-                 footer: list[str] = ()) -> tuple[str | None, str | None]:
+                 footer: list[str] = (), site: list[str] = ()) -> tuple[str | None, str | None]:
     """Region and level from, in order: the dateline (在X第…届人民代表大会), the byline's
     place (X人民政府市长, X市长), X人民政府 / X政府工作报告 in the head or title, a place name
     the divisions list knows in the title, a place name opening the title (X2022年…), and
-    last the government owning the site, named in the footer (版权所有：X人民政府)."""
+    last the government owning the site, named by the page's `site` names (site_names():
+    X人民政府门户网站 in the <title>) or in the footer (版权所有：X人民政府).  The site's
+    owner is taken only at the level a bare dateline names (在县第…届), if it names one: a
+    province's site may carry a county's report."""
     candidates: list[str | None] = []
     for line in head:
         m = _MEETING_RE.search(line)
@@ -251,9 +284,16 @@ def region_level(title: str, head: list[str], byline_prefix: str = "",
     for candidate in candidates:
         if (found := _place(candidate)) is not None:
             return found
+    owners = [m.group("region") for name in site for seg in reversed(_TITLE_SPLIT_RE.split(name))
+              if (m := _SITE_GOV_RE.match(_norm(seg)))]
     for line in reversed(footer):
-        m = _FOOTER_GOV_RE.search(line) if len(line) <= 200 else None
-        if m and (found := _place(m.group("region"))) is not None:
+        m = (_FOOTER_GOV_RE.search(line) or _FOOTER_OWNER_FIRST_RE.search(line)
+             if len(line) <= 200 else None)
+        owners.append(m.group("region") if m else None)
+    said = next((m.group("level") for line in head if (m := _BARE_LEVEL_RE.search(line))), None)
+    want = dict(divisions.SUFFIX_LEVELS).get(said) if said else None
+    for owner in owners:
+        if (found := _place(owner)) is not None and want in (None, found[1]):
             return found
     return None, None
 
@@ -339,11 +379,29 @@ def url_date(url: str) -> str | None:
     return None
 
 
+# A date label alone in a table cell, its value in the next (发布日期 | 2023-01-31).
+_CELL_LABEL_RE = re.compile(r"^(?:发布|发表|更新|成文)?(?:时间|日期)[:：]?$")
+_CELL_LABEL_MAX = 12
+
+
+def _with_cells_joined(lines: list[str]) -> list[str]:
+    return [f"{_norm(line)}：{lines[i + 1]}"
+            if len(line) <= _CELL_LABEL_MAX and i + 1 < len(lines)
+            and _CELL_LABEL_RE.match(_norm(line).rstrip("：:")) else line
+            for i, line in enumerate(lines)]
+
+
 def _labelled_date(lines: list[str]) -> str | None:
-    for line in lines:
+    # The date labelled 发布 (published) before one labelled 成文 (written) or 更新 (updated).
+    first = None
+    for line in _with_cells_joined(lines):
         m = _PUBLISHED_RE.search(line)
         if m and (iso := iso_datetime(line[m.end():])):
-            return iso
+            if m.group().startswith(("发布", "发表")):
+                return iso
+            first = first or iso
+    if first:
+        return first
     # Unlabelled info bars: "铁东区人民政府 2021-01-12 13:23 来源: 区政府办"
     for line in lines:
         if len(line) <= 80 and _INFO_BAR_RE.search(line) and (iso := iso_datetime(line)):
@@ -376,17 +434,20 @@ def source_site(url: str) -> str | None:
         return None
 
 
-def describe(r: CleanResult, lines: list[str], before: list[str], page_lines: list[str]) -> None:
+def describe(r: CleanResult, lines: list[str], before: list[str], page_lines: list[str],
+             site: list[str] = ()) -> None:
     """Fill the metadata fields of a page's result from its title and text lines, the plain
-    lines just above the article (`before`) and every line of the page (`page_lines`)."""
+    lines just above the article (`before`), every line of the page (`page_lines`) and the
+    names the page gives its site (`site`: site_names())."""
     # The dateline and speaker sit between the title and the 各位代表 salutation, or in their
     # own elements just above the article.
     r.title = first_line_title(r.title, lines)
     k = next((i for i, ln in enumerate(lines[:40]) if "各位代表" in ln), 12)
     head = [r.title, *lines[: k + 1], *before]
-    found = byline.find(lines[: k + 1], before, page_lines)
+    found = byline.find(lines[: k + 1], before, page_lines, lines[-END_LINES:])
     r.speaker, r.office = found.name, found.office
-    r.region, r.level = region_level(r.title, head, found.prefix, page_lines[-FOOTER_LINES:])
+    r.region, r.level = region_level(r.title, head, found.prefix, page_lines[-FOOTER_LINES:],
+                                   site)
     r.meeting_date, r.session = meeting([*before, *lines[: k + 1]])
     if r.session and r.meeting_date is None:
         # A date on a line of its own may have gone as page furniture: look at the page.

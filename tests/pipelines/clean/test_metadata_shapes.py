@@ -138,3 +138,24 @@ def test_region_from_the_site_owner_in_the_footer_when_the_text_names_no_place()
     # a place the text names still comes first
     named = body.replace("在县第八届", "在白溪县第八届")
     assert _clean(named + footer).region == "白溪县"
+
+
+@pytest.mark.parametrize("site", ["政府工作报告_青岭县人民政府", "政府工作报告 - 青岭县人民政府门户网站",
+                                  "政府工作报告｜青岭县政府网"])
+def test_region_from_the_site_owner_in_the_page_title(site: str) -> None:
+    lines = ["——2024年2月20日在县第八届人民代表大会第四次会议上", "县长 欧阳明", "各位代表：", *_PROSE, _LAST]
+    r = _clean(f"<title>{site}</title></head><body><h1>政府工作报告</h1>{_paragraphs(lines)}")
+    assert (r.region, r.level) == ("青岭县", "县")
+    assert r.title == "政府工作报告"
+
+
+def test_the_site_owner_is_taken_only_at_the_level_the_dateline_names() -> None:
+    # A province's site carrying a county's report: the county is not the province.
+    lines = ["——2024年2月20日在县第八届人民代表大会第四次会议上", "县长 欧阳明", "各位代表：", *_PROSE, _LAST]
+    page = f"<title>政府工作报告_湖南省人民政府</title></head><body><h1>政府工作报告</h1>{_paragraphs(lines)}"
+    assert (_clean(page).region, _clean(page).level) == (None, None)
+    footer = "<div class='foot'>版权所有：湖南省人民政府</div>"
+    assert _clean(page.replace("湖南省人民政府", "政府网") + footer).region is None
+    # A dateline that names no level leaves the owner as it is.
+    plain = page.replace("在县第八届", "在第八届")
+    assert (_clean(plain).region, _clean(plain).level) == ("湖南省", "省")
