@@ -62,43 +62,57 @@ def port_number(text: str) -> int:
     return number
 
 
-def _typed_defaults() -> dict[str, type]:
+# The settings with an int default that the code reads with getfloat (seconds): any number.
+# tests/crawler/test_bad_settings.py checks this against every getfloat("NAME") in Scrapy
+# and in the project.
+READ_AS_FLOAT = frozenset({"DNS_TIMEOUT", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT"})
+
+
+def _typed_defaults() -> dict[str, bool | int | float]:
     """Each setting whose default is a bool, int or float (Scrapy's, then the project's
-    settings module, which wins), with that type."""
+    settings module, which wins), with that default."""
     from scrapy.settings import default_settings
 
     modules = [default_settings]
     if project := os.environ.get("SCRAPY_SETTINGS_MODULE"):  # set by Scrapy from scrapy.cfg
         modules.append(importlib.import_module(project))
-    kinds: dict[str, type | None] = {}
+    defaults: dict[str, bool | int | float | None] = {}
     for module in modules:
         for name, value in vars(module).items():
             if name.isupper():
-                kinds[name] = type(value) if type(value) in (bool, int, float) else None
-    return {name: kind for name, kind in kinds.items() if kind is not None}
+                defaults[name] = value if type(value) in (bool, int, float) else None
+    return {name: value for name, value in defaults.items() if value is not None}
 
 
 def setting_problem(settings: BaseSettings) -> str | None:
     """Why a setting's value cannot be read as the type of its default (None: all can).
 
-    The same getters Scrapy's components use decide, so whatever they accept passes
-    ("True", "0", "false" for a bool; an int for a float).  An int default takes any number:
-    several (DOWNLOAD_TIMEOUT, DOWNLOAD_DELAY) are read with getfloat.
+    The getters Scrapy's components use decide: a bool takes what getbool does ("True", "0",
+    "false"); an int default takes an integer (getint), or any number for the few read with
+    getfloat (READ_AS_FLOAT); a float, any number.  A number is not negative, nor NaN: no
+    count, size or duration is.  Two kinds of setting are exempt: priorities, which are
+    signed, and those whose default is negative (-1: "one per core"), which go no lower.
     """
-    readers = {bool: [settings.getbool], int: [settings.getint, settings.getfloat],
-               float: [settings.getfloat]}
-    for name, kind in sorted(_typed_defaults().items()):
-        if settings.get(name) is None:
+    for name, default in sorted(_typed_defaults().items()):
+        raw = settings.get(name)
+        if raw is None:
             continue
-        for getter in readers[kind]:
+        if type(default) is bool:
             try:
-                getter(name)
-                break
-            except (ValueError, TypeError, OverflowError):
-                continue
-        else:
-            what = "true or false (1/0, True/False)" if kind is bool else "a number"
-            return f"setting {name}={settings.get(name)!r} is not {what}"
+                settings.getbool(name)
+            except ValueError:
+                return f"setting {name}={raw!r} is not true or false (1/0, True/False)"
+            continue
+        as_int = type(default) is int and name not in READ_AS_FLOAT
+        try:
+            value = settings.getint(name) if as_int else settings.getfloat(name)
+        except (ValueError, TypeError, OverflowError):
+            return f"setting {name}={raw!r} is not {'an integer' if as_int else 'a number'}"
+        if "PRIORITY" in name:
+            continue
+        floor = min(default, 0)
+        if not value >= floor:  # NaN too
+            return f"setting {name}={raw!r} is not {floor} or more"
     return None
 
 
@@ -156,3 +170,28 @@ def open_crawl_db(path: Path) -> sqlite_utils.Database:
         raise UsageError(f"{path}: {exc}") from None
     except ValueError as exc:  # migrations' refusal names the file and what to do
         raise UsageError(str(exc)) from None
+
+
+# Every command that writes the database brings its schema up to date first.
+MIGRATED_BY = "the next `scrapy crawl`, `scrapy extract --keep-db` or `scrapy merge` into it"
+
+
+def read_crawl_db(path: Path) -> tuple[sqlite_utils.Database, str | None]:
+    """For a command that only reads the crawl database: it opened read-only (never migrated,
+    never converted to WAL), and one line saying its schema is older than the code's (None:
+    it is current), for the command to print before reading what it can.  What is no crawl
+    database (not SQLite, another program's) raises UsageError saying why."""
+    from pipelines.store.db import open_db_readonly
+
+    if why := sqlite_problem(path):
+        raise UsageError(why)
+    try:
+        db, pending = open_db_readonly(path)
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not pending:
+        return db, None
+    return db, (f"{path}: its schema is {len(pending)} steps older than this code's; read as "
+                f"it is and left unchanged ({MIGRATED_BY} updates it)")

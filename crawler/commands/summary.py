@@ -1,15 +1,19 @@
 """`scrapy summary -s DATA_DIR=DIR [--plots OUT]`: what a crawl left in DATA_DIR, and how to
-look at it; --plots also draws its charts as PNG files into OUT (pipelines/store/plots.py)."""
+look at it; --plots also draws its charts as PNG files into OUT (pipelines/store/plots.py).
+
+It only reads: the database is opened read-only, never migrated.  One of an older schema is
+summarised as it is, with a line saying so and which commands update it."""
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import SETTINGS_HELP, SettingsChecked, fail, open_crawl_db
+from crawler.commands import MIGRATED_BY, SETTINGS_HELP, SettingsChecked, fail, read_crawl_db
 from pipelines.store.db import crawl_db_path
 
 
@@ -19,7 +23,7 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
     db_path = db_path or data_dir / "reports.db"
     if not db_path.exists():
         raise UsageError(f"no database at {db_path}: run a crawl with -s DATA_DIR={data_dir}")
-    db = open_crawl_db(db_path)
+    db, older = read_crawl_db(db_path)
     try:
         pages = db["pages"].count
         errors = db.execute("select error, count(*) from pages where error is not null "
@@ -29,12 +33,15 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
         reports = list(db.query(
             "select url, title, region, year, script, is_template, spam_removed, chars "
             "from reports order by region, year"))
+    except sqlite3.Error as exc:  # a table or column its older schema lacks
+        raise UsageError(f"{db_path}: {exc} ({MIGRATED_BY} updates its schema)") from None
     finally:
         db.close()
     warcs = sorted((data_dir / "warc").glob("*.warc.gz"))
     open_warcs = sorted((data_dir / "warc").glob("*.warc.gz.open"))
     failed = sum(n for _, n in errors)
-    lines = [f"pages: {pages} ({pages - failed} fetched, {failed} failed or skipped)"]
+    lines = [older] if older else []
+    lines.append(f"pages: {pages} ({pages - failed} fetched, {failed} failed or skipped)")
     lines += [f"  {n:>5}  {error}" for error, n in errors[:8]]
     lines.append(f"reports found: {len(reports)}")
     if unfinished:
@@ -88,6 +95,8 @@ class Command(SettingsChecked, ScrapyCommand):
         if opts.plots:
             try:
                 print(draw(db_path, Path(opts.plots)))
+            except UsageError as exc:
+                fail(self, "summary", str(exc))
             except OSError as exc:  # OUT is a file, or not writable
                 fail(self, "summary", f"--plots {opts.plots}: {exc.strerror or exc}")
 
@@ -95,9 +104,11 @@ class Command(SettingsChecked, ScrapyCommand):
 def draw(db_path: Path, out_dir: Path) -> str:
     from pipelines.store import plots  # matplotlib loads only when asked for
 
-    db = open_crawl_db(db_path)
+    db, _ = read_crawl_db(db_path)  # summarize has said whether its schema is older
     try:
         written = plots.write_plots(db, out_dir)
+    except sqlite3.Error as exc:  # a table or view its older schema lacks
+        raise UsageError(f"{db_path}: {exc} ({MIGRATED_BY} updates its schema)") from None
     finally:
         db.close()
     lines = ["plots:"] + [f"  {path}" for path in written]

@@ -57,6 +57,28 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def open_db_readonly(path: str | Path) -> tuple[sqlite_utils.Database, list[str]]:
+    """Open the crawl database read-only (sqlite's mode=ro), for a command that only reads
+    it: nothing is migrated or converted, the user's file is left as it was.  Returns it and
+    the migrations its schema lacks (older than this code's: the caller reads what it can).
+    ValueError, naming the file, for a database that is not a crawl's."""
+    import sqlite_utils
+
+    from pipelines.store import migrations
+
+    conn = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
+    conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    db = sqlite_utils.Database(conn)
+    try:
+        if not migrations.migrations.applied(db):
+            migrations.refuse_unversioned(db)  # the same refusal as when opened to write
+            raise ValueError(f"{path}: not a crawl database (no schema of ours in it)")
+        return db, [m.name for m in migrations.migrations.pending(db)]
+    except BaseException:
+        db.close()
+        raise
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """A plain connection to a database open_db has set up (WAL, schema): for the crawl
     process's few statements while the writer process holds the database."""

@@ -286,11 +286,11 @@ def m009_pages_by_record_id(db: sqlite_utils.Database) -> None:
 def apply(db: sqlite_utils.Database) -> None:
     """Bring the schema up to date; a no-op when every migration is already applied."""
     if migrations.pending(db):
-        _refuse_unversioned(db)
+        refuse_unversioned(db)
         migrations.apply(db)
 
 
-def _refuse_unversioned(db: sqlite_utils.Database) -> None:
+def refuse_unversioned(db: sqlite_utils.Database) -> None:
     # Databases written before the schema was versioned keyed pages by URL alone; they cannot
     # be migrated in place, but they can be rebuilt from the WARC files.
     if not migrations.applied(db) and db["pages"].exists():
