@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -103,6 +105,15 @@ class StopWhenOpenCrawler(Crawler):
 class Command(SettingsChecked, ScrapyCrawl):
     crawler: Crawler | None = None
 
+    def long_desc(self) -> str:
+        return ("Run a spider of the project, by name: `scrapy crawl reports`. Its arguments: "
+                "-a start_urls=URL,... (those sites), or -a sites=NAME,... / -a region=PROVINCE "
+                "(sites of -s SITES_FILE, default: the packaged crawler/sites.toml), or none "
+                "(every site of it). Writes DIR/warc/*.warc.gz and DIR/reports.db of "
+                "-s DATA_DIR=DIR (default: data); -s JOBDIR=DIR makes it resumable after a "
+                "Ctrl-C; -s REDIS_URL=redis://HOST:PORT/DB makes it a distributed worker. "
+                "Exit code 1 when not everything fetched could be kept, 2 for a bad argument.")
+
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         process = self.crawler_process
         assert process is not None
@@ -125,6 +136,9 @@ class Command(SettingsChecked, ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         super().run(args, opts)
         stats = self.crawler.stats if self.crawler else None
+        if stats is not None and stats.get_value("start_time") is not None:
+            assert self.settings is not None
+            logger.info(where_it_went(self.settings, stats.get_value("finish_reason")))
         if (stats is not None and stats.get_value("start_time") is not None
                 and stats.get_value("finish_reason") is None and not self.exitcode):
             # Opened and never closed: a forced shutdown (a second Ctrl-C or SIGTERM) stopped
@@ -162,7 +176,7 @@ class Command(SettingsChecked, ScrapyCrawl):
         except ValueError as exc:  # each names its setting
             fail(self, "crawl", str(exc))
             return False
-        if why := paths_problem(self.settings):
+        if why := paths_problem(self.settings) or redis_problem(self.settings):
             fail(self, "crawl", why)
             return False
         # Last, once nothing else can refuse the crawl: a refused one leaves no lock file.
@@ -207,3 +221,54 @@ def paths_problem(settings: BaseSettings) -> str | None:
 def _named(settings: BaseSettings, name: str) -> str:
     """The setting a file's path came from: name, or DATA_DIR when name is empty."""
     return name if settings.get(name) else "DATA_DIR"
+
+
+def redis_problem(settings: BaseSettings) -> str | None:
+    """Why the Redis of REDIS_URL cannot be used (None: it answers, or there is none), asked
+    once before anything starts: otherwise a Redis that is down fails the scheduler's open,
+    in tracebacks, with exit code 1 and nothing crawled."""
+    url = settings.get("REDIS_URL")
+    if not url:
+        return None
+    # Only in distributed mode: a plain crawl does not import the client.
+    from redis.exceptions import RedisError
+    from scrapy_redis import connection
+
+    shown = _without_password(url)
+    try:
+        server = connection.from_settings(settings)
+    except ValueError as exc:  # redis-py's parse of the URL
+        return f"REDIS_URL={shown}: {exc}"
+    try:
+        server.ping()
+    except RedisError as exc:
+        return f"REDIS_URL={shown}: no Redis answers there ({exc})"
+    finally:
+        server.close()
+    return None
+
+
+def _without_password(url: str) -> str:
+    """url with its password masked: error lines end up in logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
+def where_it_went(settings: BaseSettings, finish_reason: str | None) -> str:
+    """The crawl's last line: where its files are and the command that lists what it found
+    (and, when a JOBDIR crawl was stopped, how to go on)."""
+    data_dir = Path(settings.get("DATA_DIR"))
+    written = []
+    if settings.getbool("WARC_ENABLED"):
+        written.append(f"WARC files in {data_dir / 'warc'}")
+    if settings.getbool("SQLITE_ENABLED"):
+        written.append(f"database {crawl_db_path(settings)}")
+    summary = f"scrapy summary -s DATA_DIR={shlex.quote(str(data_dir))}"
+    if settings.get("SQLITE_PATH"):
+        summary += f" -s SQLITE_PATH={shlex.quote(settings.get('SQLITE_PATH'))}"
+    line = f"{', '.join(written) or 'nothing written'}; what was found: {summary}"
+    if settings.get("JOBDIR") and finish_reason == "shutdown":
+        line += "; the same command again goes on where this one stopped (JOBDIR)"
+    return line

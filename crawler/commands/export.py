@@ -1,4 +1,4 @@
-"""`scrapy export -s DATA_DIR=DIR --format jsonl|csv|parquet [--bom] [-o FILE]`."""
+"""`scrapy export -s DATA_DIR=DIR [--format jsonl|csv|parquet] [--bom] [-o FILE]`."""
 
 from __future__ import annotations
 
@@ -12,19 +12,34 @@ from scrapy.commands import ScrapyCommand
 from crawler.commands import SETTINGS_HELP, SettingsChecked, fail
 from pipelines.store.db import crawl_db_path
 
+# What -o's name says when --format is not given (`-o reports.csv` means CSV, as Scrapy's
+# feed exports read -O's suffix); any other name gets jsonl.
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+def chosen_format(given: str | None, output: Path | None, bom: bool) -> str:
+    """--format, else the format -o's suffix names, else csv for --bom (which only CSV
+    takes), else jsonl."""
+    if given:
+        return given
+    if output is not None and (fmt := SUFFIX_FORMATS.get(output.suffix.lower())):
+        return fmt
+    return "csv" if bom else "jsonl"
+
 
 class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "--format jsonl|csv|parquet [--table reports|clusters] [--bom] [-o FILE]"
+        return "[--format jsonl|csv|parquet] [--table reports|clusters] [--bom] [-o FILE]"
 
     def short_desc(self) -> str:
         return "Export the crawl's reports (or clusters) as JSON Lines, CSV or Parquet"
 
     def long_desc(self) -> str:
-        return (f"{self.short_desc()}. {SETTINGS_HELP} Without -o, jsonl and csv go to "
+        return (f"{self.short_desc()}. {SETTINGS_HELP} The format is --format's, else the one "
+                "-o's suffix names (.csv, .jsonl, .parquet). Without -o, jsonl and csv go to "
                 "standard output.")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -32,8 +47,9 @@ class Command(SettingsChecked, ScrapyCommand):
         # pyarrow: imported only when this command runs, to keep the crawl process lean
         from pipelines.store.export import FORMATS, TABLES
 
-        parser.add_argument("--format", choices=FORMATS, default="jsonl",
-                            help="file format (default: jsonl)")
+        parser.add_argument("--format", choices=FORMATS, default=None,
+                            help="file format (default: from -o's suffix, .csv, .jsonl or "
+                                 ".parquet; else csv with --bom, else jsonl)")
         parser.add_argument("--table", choices=tuple(TABLES), default="reports",
                             help="what to export (default: reports)")
         parser.add_argument("--bom", action="store_true",
@@ -47,8 +63,9 @@ class Command(SettingsChecked, ScrapyCommand):
         from pipelines.store.export import ExportError, export
 
         output = Path(opts.output) if opts.output and opts.output != "-" else None
+        fmt = chosen_format(opts.format, output, opts.bom)
         try:
-            n = export(crawl_db_path(self.settings), opts.format, output, opts.table, opts.bom)
+            n = export(crawl_db_path(self.settings), fmt, output, opts.table, opts.bom)
         except ExportError as exc:
             fail(self, "export", str(exc))
             return
@@ -61,4 +78,4 @@ class Command(SettingsChecked, ScrapyCommand):
             self.exitcode = 1
             return
         if output is not None:
-            print(f"{output}: {n} {opts.table} rows ({opts.format})", file=sys.stderr)
+            print(f"{output}: {n} {opts.table} rows ({fmt})", file=sys.stderr)

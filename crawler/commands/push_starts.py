@@ -13,10 +13,12 @@ import asyncio
 
 from scrapy import Request, Spider
 from scrapy.commands import ScrapyCommand
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.conf import arglist_to_dict
 from scrapy_redis import connection
 
 from crawler.commands import SettingsChecked, fail
+from crawler.commands.crawl import redis_problem
 from crawler.distributed import encode_start, keys
 from crawler.redisqueue import inflight_key, starting_key
 
@@ -27,7 +29,6 @@ async def start_requests(spider: Spider) -> list[Request]:
 
 class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
-    default_settings = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
         return "[SPIDER] [-a NAME=VALUE ...] [--reset]"
@@ -47,10 +48,20 @@ class Command(SettingsChecked, ScrapyCommand):
         parser.add_argument("--reset", action="store_true",
                             help="first forget the previous crawl (frontier, seen URLs, workers)")
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        # Warnings only (the spider's, about its sites file), not Scrapy's banner: above the
+        # project's LOG_LEVEL, which a command's default_settings do not outrank; -L and
+        # -s LOG_LEVEL still win.
+        self.settings.set("LOG_LEVEL", "WARNING", priority=SETTINGS_PRIORITIES["project"] + 1)
+        super().process_options(args, opts)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
         if not self.settings.get("REDIS_URL"):
             return fail(self, "push_starts", "set -s REDIS_URL=redis://HOST:PORT/DB")
+        if why := redis_problem(self.settings):
+            return fail(self, "push_starts", why)
         try:
             spargs = arglist_to_dict(opts.spargs)
         except ValueError:

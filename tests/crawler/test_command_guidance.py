@@ -1,0 +1,118 @@
+"""What the commands tell a first-time user: where a crawl's files went, the format `-o`'s
+name asks for, and a Redis that does not answer as one line before anything starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from crawler.commands.crawl import where_it_went
+from fixtureweb.crawl import REPO, SCRAPY, crawl
+from fixtureweb.loopback import free_port
+from fixtureweb.server import Running
+
+
+def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SCRAPY, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], words: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert words in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def crawled(web: Running, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One fixture site crawled: its DATA_DIR and the crawl's log."""
+    data = tmp_path_factory.mktemp("crawl") / "data dir"  # a space: the command is quoted
+    proc = crawl(data, web.proxy_url, "-a", "start_urls=http://www.beipiao.gov.cn/")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return data, proc.stderr
+
+
+def test_the_crawl_ends_naming_its_files_and_the_summary_command(crawled):
+    data, log = crawled
+    last = log.strip().splitlines()[-1]
+    assert f"WARC files in {data / 'warc'}" in last, last
+    assert f"database {data / 'reports.db'}" in last, last
+    command = last.split("what was found: ", 1)[1]
+    assert command == f"scrapy summary -s DATA_DIR='{data}'"
+    # The command as printed works.
+    proc = subprocess.run(command, shell=True, cwd=REPO, capture_output=True, text=True,
+                          timeout=120,
+                          env={**os.environ, "PATH": f"{Path(SCRAPY).parent}:{os.environ['PATH']}"})
+    assert proc.returncode == 0, proc.stderr
+    assert "reports found: 1" in proc.stdout
+
+
+def test_crawl_help_names_the_arguments_and_where_it_writes():
+    out = " ".join(scrapy("crawl", "-h").stdout.split())
+    for words in ("-a start_urls=", "-a sites=", "-a region=", "-s DATA_DIR=", "-s JOBDIR="):
+        assert words in out, out
+
+
+def test_a_stopped_jobdir_crawl_says_how_to_go_on(tmp_path):
+    settings = Settings({"DATA_DIR": str(tmp_path), "JOBDIR": str(tmp_path / "job"),
+                         "WARC_ENABLED": True, "SQLITE_ENABLED": True,
+                         "SQLITE_PATH": str(tmp_path / "other.db")})
+    stopped = where_it_went(settings, "shutdown")
+    assert f"-s SQLITE_PATH={tmp_path / 'other.db'}" in stopped
+    assert "goes on where this one stopped" in stopped
+    assert "goes on" not in where_it_went(settings, "finished")
+
+
+@pytest.mark.parametrize("name, start", [
+    ("reports.csv", b"id,page_id,"),
+    ("reports.CSV", b"id,page_id,"),
+    ("reports.parquet", b"PAR1"),
+    ("reports.jsonl", b'{"id": '),
+    ("reports.txt", b'{"id": '),  # a name that says nothing: jsonl, as before
+])
+def test_export_takes_the_format_from_the_output_name(crawled, tmp_path, name, start):
+    data, _ = crawled
+    out = tmp_path / name
+    proc = scrapy("export", "-s", f"DATA_DIR={data}", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes().startswith(start)
+
+
+def test_export_format_given_wins_and_bom_means_csv(crawled, tmp_path):
+    data, _ = crawled
+    out = tmp_path / "reports.csv"
+    proc = scrapy("export", "-s", f"DATA_DIR={data}", "--format", "jsonl", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["id"]
+    proc = scrapy("export", "-s", f"DATA_DIR={data}", "--bom")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.lstrip("\ufeff").startswith("id,page_id,")
+
+
+def test_push_starts_prints_its_one_line(redis_url):
+    proc = scrapy("push_starts", "-s", f"REDIS_URL={redis_url}",
+                  "-a", "start_urls=http://www.beipiao.gov.cn/", "--reset")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("pushed "), proc.stdout
+    assert proc.stderr == ""  # no Scrapy banner
+
+
+@pytest.mark.parametrize("command", [["push_starts"], ["crawl", "reports"]])
+def test_a_redis_that_does_not_answer_is_one_line(tmp_path, command):
+    url = f"redis://:secret@127.0.0.1:{free_port()}/0"  # nothing listens there
+    proc = scrapy(*command, "-s", f"REDIS_URL={url}", "-s", f"DATA_DIR={tmp_path}")
+    one_line_error(proc, "no Redis answers there")
+    assert "secret" not in proc.stderr
+    assert not any(tmp_path.iterdir())  # nothing started, nothing written
+
+
+@pytest.mark.parametrize("command", [["push_starts"], ["crawl", "reports"]])
+def test_a_redis_url_redis_cannot_read_is_one_line(tmp_path, command):
+    proc = scrapy(*command, "-s", "REDIS_URL=localhost:6379", "-s", f"DATA_DIR={tmp_path}")
+    one_line_error(proc, "REDIS_URL=localhost:6379: Redis URL must specify")
