@@ -22,6 +22,7 @@ import logging
 import shlex
 import sys
 from collections.abc import Generator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -130,7 +131,10 @@ class Command(SettingsChecked, ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         # Before the crawler process exists (whose start logs Scrapy's banner).
         super().process_options(args, opts)
-        if not self._arguments_ok(args, opts):
+        assert self.settings is not None
+        if why := self._argument_problem(args, opts):
+            fail(self, "crawl", why)
+            log_refusal(self.settings, why)
             sys.exit(self.exitcode)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -157,36 +161,30 @@ class Command(SettingsChecked, ScrapyCrawl):
             logger.error("the crawl stopped early (%s): not everything fetched was kept; run "
                          "it again with the same JOBDIR once the cause is fixed", failed)
 
-    def _arguments_ok(self, args: list[str], opts: argparse.Namespace) -> bool:
+    def _argument_problem(self, args: list[str], opts: argparse.Namespace) -> str | None:
+        """Why the crawl cannot start with these arguments and settings (None: it can); the
+        last check takes DATA_DIR's lock."""
         assert self.settings is not None
         try:
             spidercls = get_spider_loader(self.settings).load(args[0]) if args else None
         except KeyError:
-            fail(self, "crawl", f"no spider named {args[0]!r} (`scrapy list` names them)")
-            return False
+            return f"no spider named {args[0]!r} (`scrapy list` names them)"
         check = getattr(spidercls, "check_arguments", None)
         try:
             if check is not None:
                 check(self.settings, **opts.spargs)
-        except ValueError as exc:  # SpiderArgumentError, SitesFileError
-            fail(self, "crawl", str(exc))
-            return False
-        try:
-            check_values(self.settings)
-        except ValueError as exc:  # each names its setting
-            fail(self, "crawl", str(exc))
-            return False
+            check_values(self.settings)  # each names its setting
+        except ValueError as exc:  # SpiderArgumentError, SitesFileError, a bad value
+            return str(exc)
         if why := paths_problem(self.settings) or redis_problem(self.settings):
-            fail(self, "crawl", why)
-            return False
+            return why
         # Last, once nothing else can refuse the crawl: a refused one leaves no lock file.
         if self.settings.getbool("WARC_ENABLED") or self.settings.getbool("SQLITE_ENABLED"):
             try:
                 lock_data_dir(Path(self.settings.get("DATA_DIR")), "crawl")
             except DataDirInUse as exc:
-                fail(self, "crawl", str(exc))
-                return False
-        return True
+                return str(exc)
+        return None
 
 
 def check_values(settings: BaseSettings) -> None:
@@ -272,3 +270,17 @@ def where_it_went(settings: BaseSettings, finish_reason: str | None) -> str:
     if settings.get("JOBDIR") and finish_reason == "shutdown":
         line += "; the same command again goes on where this one stopped (JOBDIR)"
     return line
+
+
+def log_refusal(settings: BaseSettings, why: str) -> None:
+    """Write a refused crawl's reason to LOG_FILE too.  Logging never started, so under
+    Scrapyd (which names each job's LOG_FILE) the job would have no log, and the reason would
+    be only in Scrapyd's own output."""
+    if not (path := settings.get("LOG_FILE")):
+        return
+    try:
+        with open(path, "a", encoding=settings.get("LOG_ENCODING") or "utf-8") as fh:
+            fh.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} [{__name__}] ERROR: "
+                     f"scrapy crawl: {why}\n")
+    except OSError:
+        pass  # stderr has it

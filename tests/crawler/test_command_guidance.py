@@ -116,3 +116,13 @@ def test_a_redis_that_does_not_answer_is_one_line(tmp_path, command):
 def test_a_redis_url_redis_cannot_read_is_one_line(tmp_path, command):
     proc = scrapy(*command, "-s", "REDIS_URL=localhost:6379", "-s", f"DATA_DIR={tmp_path}")
     one_line_error(proc, "REDIS_URL=localhost:6379: Redis URL must specify")
+
+
+def test_a_refused_crawl_says_why_in_its_log_file_too(tmp_path):
+    # Scrapyd names each job's LOG_FILE; a job refused before logging starts had no log.
+    log = tmp_path / "job.log"
+    proc = scrapy("crawl", "reports", "-a", "sites=no-such-site", "-s", f"LOG_FILE={log}",
+                  "-s", f"DATA_DIR={tmp_path / 'data'}")
+    one_line_error(proc, "no site in the packaged crawler/sites.toml matches no-such-site")
+    assert "ERROR: scrapy crawl: no site in the packaged crawler/sites.toml matches " \
+        "no-such-site" in log.read_text(encoding="utf-8")
