@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -72,6 +73,12 @@ class Command(SettingsChecked, ScrapyCommand):
                 lock_data_dir(data_dir, "extract")
             except DataDirInUse as exc:
                 return fail(self, "extract", str(exc))
+        # What the rebuilt database is measured against: the one it replaces, else the
+        # crawl's own (its rows of requests that got no response are in no WARC file).
+        crawl_db = crawl_db_path(self.settings)
+        before = None if opts.keep_db else (
+            ("the database it replaced had", _counts(db)) if db.resolve() == crawl_db.resolve()
+            else (f"the crawl's database {crawl_db} has", _counts(crawl_db)))
         if not opts.keep_db:
             for suffix in ("", "-wal", "-shm"):
                 db.with_name(db.name + suffix).unlink(missing_ok=True)
@@ -104,9 +111,30 @@ class Command(SettingsChecked, ScrapyCommand):
                  "before)" if stats.duplicates else "")
               + (f"; {len(stats.unfinished)} unfinished .open files not read"
                  if stats.unfinished else ""))
+        if before is not None and (counts := before[1]) is not None:
+            pages, reports = counts
+            print(f"{before[0]} {pages} pages, {reports} reports"
+                  + ("; requests that got no response (robots.txt refusals, DNS and connection "
+                     "errors) are in no WARC file, so not rebuilt" if pages > stats.pages else ""))
         # Damage, or a file left out, is not fatal (the rest was extracted) but scripts
         # should notice it.  A duplicate costs nothing: its first copy was extracted.
         self.exitcode = 1 if stats.problems or stats.unfinished else 0
+
+
+def _counts(db: Path) -> tuple[int, int] | None:
+    """The pages and reports rows of a crawl database (None: there is none to read)."""
+    if not db.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            pages, = con.execute("select count(*) from pages").fetchone()
+            reports, = con.execute("select count(*) from reports").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:  # not a crawl database: nothing to compare with
+        return None
+    return pages, reports
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -126,3 +128,23 @@ def test_a_refused_crawl_says_why_in_its_log_file_too(tmp_path):
     one_line_error(proc, "no site in the packaged crawler/sites.toml matches no-such-site")
     assert "ERROR: scrapy crawl: no site in the packaged crawler/sites.toml matches " \
         "no-such-site" in log.read_text(encoding="utf-8")
+
+
+def test_extract_compares_with_the_crawls_database(crawled, tmp_path):
+    data, _ = crawled
+    con = sqlite3.connect(data / "reports.db")
+    pages, = con.execute("select count(*) from pages").fetchone()
+    refused, = con.execute("select count(*) from pages where status is null").fetchone()
+    con.close()
+    assert refused  # robots.txt refusals: rows no WARC file holds
+    proc = scrapy("extract", "-s", f"DATA_DIR={data}", "--db", str(tmp_path / "re.db"))
+    assert proc.returncode == 0, proc.stderr
+    assert f"rebuilt {tmp_path / 're.db'}: {pages - refused} pages" in proc.stdout
+    assert f"the crawl's database {data / 'reports.db'} has {pages} pages" in proc.stdout
+    assert "requests that got no response" in proc.stdout
+    # In place: the numbers of the database it replaced.
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy)
+    proc = scrapy("extract", "-s", f"DATA_DIR={copy}")
+    assert proc.returncode == 0, proc.stderr
+    assert f"the database it replaced had {pages} pages" in proc.stdout
