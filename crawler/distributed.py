@@ -278,6 +278,10 @@ class Worker:
             self.idle_since = None
             raise DontCloseSpider
         now = time.monotonic()
+        if self.idle_since is None and self.idle_close > 0:
+            # Said once: the progress lines of the wait all look alike.
+            logger.info("distributed: the cluster is idle; this worker closes after %.0f s "
+                        "more without work (DISTRIBUTED_IDLE_CLOSE)", self.idle_close)
         self.idle_since = self.idle_since or now
         if self.idle_close <= 0 or now - self.idle_since < self.idle_close:
             raise DontCloseSpider

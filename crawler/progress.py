@@ -50,13 +50,18 @@ class Progress:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         fetched = get("downloader/response_count", 0) or 0
         failed = writefailed.failure(self.stats)
-        return (f"progress: {fetched} fetched ({fetched / elapsed:.1f}/s), "
-                f"{get('store/reports', 0) or 0} reports, {queued} queued, "
-                # Stored pages with an error, as `scrapy summary` counts them (404s, robots.txt
-                # refusals, timeouts), not the downloader's exceptions alone.
-                f"{get('incremental/failed', 0) or 0} failed or skipped, "
-                f"{(get('archive/bytes_archived', 0) or 0) / 1e6:.1f} MB archived"
-                + (f", stopping: {failed}" if failed else ""))
+        # A recrawl stores no report that has not changed: the count says why there are none.
+        unchanged = get("incremental/unchanged", 0) or 0
+        parts = [f"progress: {fetched} fetched ({fetched / elapsed:.1f}/s)",
+                 f"{get('store/reports', 0) or 0} reports",
+                 *([f"{unchanged} pages unchanged"] if unchanged else []),
+                 f"{queued} queued",
+                 # Stored pages with an error, as `scrapy summary` counts them (404s, robots.txt
+                 # refusals, timeouts), not the downloader's exceptions alone.
+                 f"{get('incremental/failed', 0) or 0} failed or skipped",
+                 f"{(get('archive/bytes_archived', 0) or 0) / 1e6:.1f} MB archived",
+                 *([f"stopping: {failed}"] if failed else [])]
+        return ", ".join(parts)
 
     def queued(self) -> int:
         """Requests waiting in the scheduler, as it counts them: after a resume its disk queue

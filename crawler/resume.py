@@ -98,8 +98,10 @@ class ResumeMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
         jobdir = job_dir(s)
-        if not jobdir or not s.getbool("RESUME_ENABLED"):
-            raise NotConfigured("no JOBDIR, or RESUME_ENABLED is off")
+        if not jobdir:
+            raise NotConfigured  # the usual crawl: no reason to warn on every one
+        if not s.getbool("RESUME_ENABLED"):
+            raise NotConfigured("RESUME_ENABLED is off")
         data = Path(s.get("DATA_DIR"))
         mw = cls(crawler, Path(jobdir), crawl_db_path(s), data / "warc", dedup_path(s))
         # After every spider_closed handler: the database writer's last pages are only

@@ -33,6 +33,12 @@ def fail(command: ScrapyCommand, name: str, message: str) -> None:
     command.exitcode = 2
 
 
+def quiet_stdout() -> None:
+    """After a BrokenPipeError (`| head`): Python flushes stdout at exit, which would raise
+    again, so it is pointed at nothing."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 class SettingsChecked:
     """Mixin of a command (before ScrapyCommand in its bases): a setting whose value its
     getter cannot read is one line and exit code 2 before the command runs, not a traceback
@@ -40,13 +46,21 @@ class SettingsChecked:
 
     settings: BaseSettings | None
 
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)  # type: ignore[misc]
+        # argparse names the program in its error line ("scrapy: error: ..."): name the
+        # command too, as fail() and the settings check below do.
+        parser.prog = f"scrapy {self.command_name()}"
+
+    @classmethod
+    def command_name(cls) -> str:
+        return cls.__module__.rpartition(".")[2]  # Scrapy names a command after its module
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)  # ScrapyCommand's: applies -s
         assert self.settings is not None
         if why := setting_problem(self.settings):
-            # Scrapy names a command after its module.
-            print(f"scrapy {type(self).__module__.rpartition('.')[2]}: error: {why}",
-                  file=sys.stderr)
+            print(f"scrapy {self.command_name()}: error: {why}", file=sys.stderr)
             sys.exit(2)
 
 

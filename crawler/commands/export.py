@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands import SETTINGS_HELP, SettingsChecked, fail
+from crawler.commands import SETTINGS_HELP, SettingsChecked, fail, quiet_stdout
 from pipelines.store.db import crawl_db_path
 
 # What -o's name says when --format is not given (`-o reports.csv` means CSV, as Scrapy's
@@ -70,8 +69,7 @@ class Command(SettingsChecked, ScrapyCommand):
             fail(self, "export", str(exc))
             return
         except BrokenPipeError:  # `| head`: the reader has what it wanted
-            # Python flushes stdout at exit, which would raise again: point it at nothing.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            quiet_stdout()
             return
         except OSError as exc:  # a full disk, say: the target is left as it was
             fail(self, "export", f"{output}: {exc.strerror or exc}")

@@ -13,7 +13,14 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import MIGRATED_BY, SETTINGS_HELP, SettingsChecked, fail, read_crawl_db
+from crawler.commands import (
+    MIGRATED_BY,
+    SETTINGS_HELP,
+    SettingsChecked,
+    fail,
+    quiet_stdout,
+    read_crawl_db,
+)
 from pipelines.store.db import crawl_db_path
 
 
@@ -91,6 +98,9 @@ class Command(SettingsChecked, ScrapyCommand):
             print(summarize(Path(self.settings.get("DATA_DIR")), db_path))
         except UsageError as exc:
             fail(self, "summary", str(exc))
+            return
+        except BrokenPipeError:  # `| head`: the reader has what it wanted
+            quiet_stdout()
             return
         if opts.plots:
             try:

@@ -142,6 +142,8 @@ def export(db_path: Path, fmt: str, output: Path | None, table: str = "reports",
         if output is None:
             if fmt == "jsonl":
                 return _jsonl(sys.stdout, names, batches)
+            if bom:  # what utf-8-sig writes to a file below
+                sys.stdout.write("\ufeff")
             return _csv(sys.stdout, names, batches, excel=bom)
         with _replacing(output) as tmp:
             if fmt == "parquet":

@@ -253,7 +253,7 @@ def test_replay_port_out_of_range(tmp_path, port, words):
     # argparse's own error: its usage lines, then the one error line.
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1] == f"scrapy: error: argument --port: {words}"
+    assert proc.stderr.strip().splitlines()[-1] == f"scrapy replay: error: argument --port: {words}"
 
 
 def test_replay_port_setting_out_of_range(tmp_path):

@@ -148,3 +148,45 @@ def test_extract_compares_with_the_crawls_database(crawled, tmp_path):
     proc = scrapy("extract", "-s", f"DATA_DIR={copy}")
     assert proc.returncode == 0, proc.stderr
     assert f"the database it replaced had {pages} pages" in proc.stdout
+
+
+def test_the_crawl_without_jobdir_warns_of_no_disabled_resume(crawled):
+    # Resuming is off because no JOBDIR was given, as in most crawls: nothing to warn of.
+    _, log = crawled
+    assert "ResumeMiddleware" not in log
+
+
+def test_a_recrawl_says_how_many_pages_were_unchanged(crawled, web, tmp_path):
+    data, _ = crawled
+    again = tmp_path / "again"
+    shutil.copytree(data, again)
+    proc = crawl(again, web.proxy_url, "-a", "start_urls=http://www.beipiao.gov.cn/")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    finished = next(line for line in proc.stderr.splitlines() if "finished: " in line)
+    unchanged = int(finished.split(" pages unchanged")[0].rsplit(", ", 1)[1])
+    with sqlite3.connect(again / "reports.db") as con:
+        stored = con.execute("select pages_unchanged from crawls order by id desc "
+                             "limit 1").fetchone()[0]
+    assert unchanged == stored > 0, finished
+
+
+def test_summary_into_a_pipe_closed_early_is_no_traceback(crawled):
+    data, _ = crawled
+    proc = subprocess.run(f"{SCRAPY} summary -s DATA_DIR='{data}' | head -1", shell=True,
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.startswith("pages: "), proc.stdout
+    assert proc.stderr == "", proc.stderr
+
+
+def test_a_csv_for_excel_on_stdout_starts_with_a_bom(crawled):
+    data, _ = crawled
+    proc = subprocess.run([SCRAPY, "export", "-s", f"DATA_DIR={data}", "--bom"], cwd=REPO,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("\ufeff".encode()) and b"url" in proc.stdout.splitlines()[0]
+
+
+def test_an_argument_error_names_the_command():
+    proc = scrapy("export", "--format", "xlsx")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith("scrapy export: error: argument --format")

@@ -113,6 +113,14 @@ def test_no_url_fetched_twice_across_workers(single, pair):
     assert [u for u, n in Counter(rows).items() if n > 1] == []
 
 
+def test_each_worker_says_that_it_waits_for_an_idle_cluster(pair):
+    # The wait before closing (DISTRIBUTED_IDLE_CLOSE) is said, not left to progress lines
+    # that all look alike.
+    for d in pair:
+        log = d.with_suffix(".log").read_text()
+        assert "distributed: the cluster is idle; this worker closes after 2 s" in log
+
+
 def test_every_worker_warc_passes_warcio_check(pair):
     for d in pair:
         assert list((d / "warc").glob("*.warc.gz"))
