@@ -28,7 +28,8 @@ _CHROME_RE = re.compile(
     r"|推荐访问|相关推荐|相关阅读|相关链接|相关文章|热门文章|猜你喜欢|小编|供大家参考|仅供参考|免责声明"
     r"|责任编辑|编辑\s*[:：]|审核\s*[:：]|校对\s*[:：]|主办单位|承办单位|联系电话\s*[:：]|网站地图|联系我们"
     r"|返回顶部|收藏本页|加入收藏|设为首页|我要纠错|\[纠错\]|【纠错】|本文链接|原文链接|转载请注明"
-    r"|索引号\s*[:：]|文\s*号\s*[:：]|主题分类|下载本文|word版|本网站|本站)",
+    r"|索引号\s*[:：]|文\s*号\s*[:：]|主题分类|下载本文|word版|本网站|本站"
+    r"|第\s*\d+\s*页\s*[/,，]?\s*共\s*\d+\s*页|共\s*\d+\s*页|上一页|下一页|尾页)",
     re.IGNORECASE,
 )
 _DATE_ONLY_RE = re.compile(
@@ -74,6 +75,15 @@ def _is_chrome(line: str) -> bool:
     if len(line) <= 12 and line.startswith("分享"):
         return True
     return bool(_CHROME_RE.search(line))
+
+
+# The site's name alone, as a logo's text: 某某县人民政府, 某某市人民政府门户网站.
+_SITE_NAME_RE = re.compile(r"^[\u4e00-\u9fff]{1,14}(?:人民政府|政府)(?:门户网站?|网站|网|官网)?$")
+
+
+def is_site_name(line: str) -> bool:
+    """A line naming a government (its site) and nothing else."""
+    return len(line) <= 24 and bool(_SITE_NAME_RE.match(line.replace(" ", "")))
 
 
 def is_date_only(line: str) -> bool:

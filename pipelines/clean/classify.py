@@ -39,8 +39,10 @@ _OTHER_SPEAKER_RE = re.compile(
     r"(?:院长|检察长|主任|主席|局长)\s*[:：]?\s*[\u4e00-\u9fff]"
 )
 _HEADING_END_RE = re.compile(r"报告[\s（()）]*$")
-# The dateline under the title: (2021年1月9日在铁东区第九届人民代表大会第六次会议上)
-_DATELINE_RE = re.compile(r"在[^。，]{0,20}?第[^。，]{1,6}届人民代表大会第[^。，]{1,4}次(?:全体)?会议上")
+# The dateline under the title: (2021年1月9日在铁东区第九届人民代表大会第六次会议上), or
+# with the session's short name (在县十九届人大三次会议上).
+_DATELINE_RE = re.compile(
+    r"在[^。，]{0,20}?第?[^。，]{1,6}届(?:人民代表大会|人大)第?[^。，]{1,4}次(?:全体)?会议上")
 _SPEAKER_RE = re.compile(r"(?:市|县|区|旗|州|省|盟)长\s*[\u4e00-\u9fff]{1}\s*[\u4e00-\u9fff]{1,2}\s*[)）]?$")
 # Framing that makes a page *about* a report rather than the report itself.
 _NOT_REPORT_TITLE_RE = re.compile(

@@ -250,7 +250,7 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
     r.is_report, r.is_fragment = done.is_report, done.is_fragment
     parts.mark(r, url, hrefs, text, lines)
     r.is_template = done.is_template
-    metadata.describe(r, lines, ext.before, ext.all_lines, metadata.site_names(root))
+    metadata.describe(r, lines, ext.before, ext.all_lines, lambda: metadata.site_names(root))
     r.published = metadata.published(root, ext.all_lines[:60], ext.below, url or "")
     del held
 

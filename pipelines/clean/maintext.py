@@ -28,6 +28,7 @@ from pipelines.clean.chrome import (
     is_date_only,
     is_edge_junk,
     is_related_heading,
+    is_site_name,
 )
 from pipelines.clean.hidden import remove_hidden_spam
 from pipelines.clean.memo import Memo
@@ -322,7 +323,7 @@ def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> 
         edge = i < first or i > last
         if edge and (is_chrome(t) and not _dates_report(texts, i) or is_edge_junk(t)) or (
             i < first and _repeats(t, titles)
-        ) or i > last and is_attachment_file(t):
+        ) or i < first and is_site_name(t) or i > last and is_attachment_file(t):
             removals.append(Removal("chrome", t[:200]))
         elif not _is_inner_chrome(t, titles, removals):
             kept.append(t)

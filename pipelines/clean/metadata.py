@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -28,12 +29,17 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "012345
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
 _CN_NUM = "〇零○Ｏ一二三四五六七八九十"
 _REGION_SUFFIX = "(?:自治区|自治州|自治县|自治旗|地区|特区|林区|新区|市|县|区|旗|州|盟|省)"
+# Sessions also go by their short name: 十九届人大三次会议.
 _MEETING_RE = re.compile(
     r"在(?P<region>[\u4e00-\u9fff]{1,15}?" + _REGION_SUFFIX + r")?\s*"
-    r"(?P<session>第[" + _CN_NUM + r"百\d]+届人民代表大会(?:常务委员会)?第[" + _CN_NUM + r"\d]+次(?:全体)?会议)"
+    r"(?P<session>第?[" + _CN_NUM + r"百\d]+届(?:人民代表大会|人大)(?:常务委员会|常委会)?第?["
+    + _CN_NUM + r"\d]+次(?:全体)?会议)"
 )
+# Without 第 the term must start its run of numerals: a scan from every digit of a long
+# run would be quadratic.
 _SESSION_RE = re.compile(
-    r"第[" + _CN_NUM + r"百\d]+届人民代表大会第[" + _CN_NUM + r"\d]+次(?:全体)?会议"
+    r"(?:第|(?<![" + _CN_NUM + r"百\d]))(?P<term>[" + _CN_NUM + r"百\d]+)届"
+    r"(?P<body>人民代表大会|人大)第?(?P<n>[" + _CN_NUM + r"\d]+)次(?P<whole>全体)?会议"
 )
 _DATE_RE = re.compile(
     r"(?P<y>\d{4}|[" + _CN_NUM + r"]{4})\s*年\s*(?P<m>\d{1,2}|[" + _CN_NUM + r"]{1,3})\s*月\s*"
@@ -60,7 +66,7 @@ _SITE_GOV_RE = re.compile(
     r"(?:门户网站?|网站|网|官网|办公室)?$"
 )
 # A dateline naming only its own level: 在县第十八届人民代表大会… (a county site's habit).
-_BARE_LEVEL_RE = re.compile(r"在(?P<level>自治县|自治州|自治旗|县|市|区|旗|州|盟)第[" + _CN_NUM + r"百\d]+届")
+_BARE_LEVEL_RE = re.compile(r"在(?P<level>自治县|自治州|自治旗|县|市|区|旗|州|盟)第?[" + _CN_NUM + r"百\d]+届")
 _REVIEW_RE = re.compile(r"(\d{4})\s*年[^。；\n]{0,24}?工作回顾|回顾[^。；\n]{0,6}?(\d{4})\s*年")
 _ISO_RE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
@@ -257,11 +263,12 @@ def _place(candidate: str | None) -> tuple[str, str] | None:
 
 
 def region_level(title: str, head: list[str], byline_prefix: str = "",
-                 footer: list[str] = (), site: list[str] = ()) -> tuple[str | None, str | None]:
+                 footer: list[str] = (),
+                 site: Callable[[], list[str]] = list) -> tuple[str | None, str | None]:
     """Region and level from, in order: the dateline (在X第…届人民代表大会), the byline's
     place (X人民政府市长, X市长), X人民政府 / X政府工作报告 in the head or title, a place name
     the divisions list knows in the title, a place name opening the title (X2022年…), and
-    last the government owning the site, named by the page's `site` names (site_names():
+    last the government owning the site, named by the page's `site()` names (site_names():
     X人民政府门户网站 in the <title>) or in the footer (版权所有：X人民政府).  The site's
     owner is taken only at the level a bare dateline names (在县第…届), if it names one: a
     province's site may carry a county's report."""
@@ -284,7 +291,7 @@ def region_level(title: str, head: list[str], byline_prefix: str = "",
     for candidate in candidates:
         if (found := _place(candidate)) is not None:
             return found
-    owners = [m.group("region") for name in site for seg in reversed(_TITLE_SPLIT_RE.split(name))
+    owners = [m.group("region") for name in site() for seg in reversed(_TITLE_SPLIT_RE.split(name))
               if (m := _SITE_GOV_RE.match(_norm(seg)))]
     for line in reversed(footer):
         m = (_FOOTER_GOV_RE.search(line) or _FOOTER_OWNER_FIRST_RE.search(line)
@@ -298,6 +305,15 @@ def region_level(title: str, head: list[str], byline_prefix: str = "",
     return None, None
 
 
+_SHORT_SESSION_LINE = 60
+_TERM_MAX = 8  # 第 and a term's numerals before its 届: 第一百二十三
+
+
+def _session(m: re.Match[str]) -> str:
+    """A session by its full name (第十九届人民代表大会第三次会议), however the line shortens it."""
+    return f"第{m['term']}届人民代表大会第{m['n']}次{m['whole'] or ''}会议"
+
+
 def meeting(head: list[str]) -> tuple[str | None, str | None]:
     """(ISO meeting date, session) from the dateline of the report: the date on the session's
     line, or on the line just before or after it (在…会议上 / 2023年1月5日).  A line naming the
@@ -305,16 +321,20 @@ def meeting(head: list[str]) -> tuple[str | None, str | None]:
     further on that has it."""
     first = None
     for i, line in enumerate(head):
-        m = _SESSION_RE.search(line)
-        if not m:
+        # From just before the first 届: _SESSION_RE has no literal prefix to skip by.
+        at = line.find("届")
+        m = _SESSION_RE.search(line, max(0, at - _TERM_MAX)) if at >= 0 else None
+        # The short name (九届人大六次会议) is also how prose mentions a session: only a
+        # dateline-length line is taken to be the report's own.
+        if not m or m["body"] == "人大" and len(line) > _SHORT_SESSION_LINE:
             continue
         date = parse_date(line)
         for j in (i + 1, i - 1):
             if date is None and 0 <= j < len(head) and len(head[j]) <= 30:
                 date = parse_date(head[j])
         if date is not None:
-            return date, m.group(0)
-        first = first or m.group(0)
+            return date, _session(m)
+        first = first or _session(m)
     if first:
         return None, first
     # A dateline with a date alone: （2023年1月10日） under the title.
@@ -386,8 +406,8 @@ _CELL_LABEL_MAX = 12
 
 def _with_cells_joined(lines: list[str]) -> list[str]:
     return [f"{_norm(line)}：{lines[i + 1]}"
-            if len(line) <= _CELL_LABEL_MAX and i + 1 < len(lines)
-            and _CELL_LABEL_RE.match(_norm(line).rstrip("：:")) else line
+            if len(line) <= _CELL_LABEL_MAX and ("日期" in line or "时间" in line)
+            and i + 1 < len(lines) and _CELL_LABEL_RE.match(_norm(line).rstrip("：:")) else line
             for i, line in enumerate(lines)]
 
 
@@ -435,10 +455,10 @@ def source_site(url: str) -> str | None:
 
 
 def describe(r: CleanResult, lines: list[str], before: list[str], page_lines: list[str],
-             site: list[str] = ()) -> None:
+             site: Callable[[], list[str]] = list) -> None:
     """Fill the metadata fields of a page's result from its title and text lines, the plain
     lines just above the article (`before`), every line of the page (`page_lines`) and the
-    names the page gives its site (`site`: site_names())."""
+    names the page gives its site (`site()`: site_names(), asked only if need be)."""
     # The dateline and speaker sit between the title and the 各位代表 salutation, or in their
     # own elements just above the article.
     r.title = first_line_title(r.title, lines)

@@ -284,6 +284,40 @@ XXGK_TABLE_INSIDE = _HEAD + """<title>莒县人民政府</title></head><body>
 </body></html>"""
 
 
+ABBREVIATED_SESSION = _HEAD + """<title>政府工作报告_泗水县人民政府</title></head><body>
+<div class="top"><a>首页</a> <a>政务公开</a> <a>政务服务</a> <a>互动交流</a></div>
+<div class="newsCon"><h1>政府工作报告</h1>
+<div class="newsInfo">发布时间：2024-01-16 17:05　来源：县政府研究室　【字体：<a>大</a> <a>中</a> <a>小</a>】</div>
+<div class="newsTxt">{p}</div></div>
+<div class="foot">泗水县人民政府办公室 主办　网站标识码：3708310001</div>
+</body></html>"""
+
+
+ALL_IN_ONE_CONTAINER = _HEAD + """<title>2023年微山县政府工作报告</title></head><body>
+<div id="wrapper">
+<div class="logo">微山县人民政府</div>
+<div class="crumb">首页 &gt; 政务公开 &gt; 政府工作报告</div>
+<h1>2023年微山县政府工作报告</h1>
+<p class="info">2023-01-18 09:30:00　来源：微山县融媒体中心</p>
+{p}
+<p>第1页 共2页　<a href="t20230118_7723_1.html">下一页</a></p>
+<p>【<a>打印</a>】　【<a>关闭</a>】</p>
+<p>主办单位：微山县人民政府办公室　联系电话：0537-8222222</p>
+<p>鲁ICP备05006789号　鲁公网安备37082602000333号</p>
+</div>
+</body></html>"""
+
+
+CN_NUMERAL_DATELINE = _HEAD + """<title>2024年长清区政府工作报告 - 济南市长清区人民政府</title></head><body>
+<div class="menu"><a>首页</a> <a>走进长清</a> <a>政务公开</a></div>
+<div class="ny_tit">2024年长清区政府工作报告</div>
+<div class="ny_info">2024-01-25　阅读：<span id="hits">1,203</span>　<a>【打印本页】</a></div>
+<div class="ny_con">{p}</div>
+<div class="ny_share">分享：<a>微信</a> <a>微博</a></div>
+<div class="foot">济南市长清区人民政府 版权所有</div>
+</body></html>"""
+
+
 def _salute(place: str) -> list[str]:
     return ["各位代表：", f"现在，我代表{place}人民政府向大会报告工作，请予审议，并请政协委员和其他列席人员提出意见。"]
 
@@ -399,6 +433,23 @@ CASES = [
          g("2023年莒县人民政府工作报告", "莒县", "县", 2023, "杨兆勇", "县长", "2023-01-13", "2023-01-31"),
          ["索 引 号", "发布机构", "成文日期", "主题分类", "有 效 性", "生成日期", "标　　题", "打印", "主办：",
           "网站标识码", "当前位置"], count=40),
+    Case("abbreviated_session_dateline", "http://www.sishui.gov.cn/art/2024/1/16/art_4_12.html", "泗水县",
+         ["——2024年1月9日在县十九届人大三次会议上", "县长 郭　伟", *_salute("县")],
+         ABBREVIATED_SESSION,
+         g("政府工作报告", "泗水县", "县", 2024, "郭伟", "县长", "2024-01-09", "2024-01-16T17:05:00"),
+         ["发布时间", "字体", "主办", "网站标识码"], count=40),
+    Case("pager_and_footer_inside_container", "http://www.weishan.gov.cn/zwgk/zfgzbg/202301/t20230118_7723.html",
+         "微山县", ["——2023年1月10日在微山县第十九届人民代表大会第二次会议上", "代县长 吕　冰", *_salute("微山县")],
+         ALL_IN_ONE_CONTAINER,
+         g("2023年微山县政府工作报告", "微山县", "县", 2023, "吕冰", "代县长", "2023-01-10",
+           "2023-01-18T09:30:00"),
+         ["来源：", "第1页", "下一页", "打印", "主办单位", "联系电话", "ICP", "公网安备", "首页"], count=40),
+    Case("chinese_numeral_dateline", "http://www.jnzq.gov.cn/art/2024/1/25/art_31_2.html", "长清区",
+         ["——二〇二四年一月十七日在济南市长清区第十八届人民代表大会第四次会议上", "区长　李　强",
+          *_salute("长清区")],
+         CN_NUMERAL_DATELINE,
+         g("2024年长清区政府工作报告", "长清区", "区", 2024, "李强", "区长", "2024-01-17", "2024-01-25"),
+         ["阅读：", "打印本页", "分享", "版权所有", "走进长清"], count=40),
 ]
 
 

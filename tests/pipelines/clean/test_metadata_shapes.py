@@ -5,8 +5,9 @@ dateline, an attachments label left alone at the end, a date only in the URL."""
 from __future__ import annotations
 
 import pytest
+from lxml import html
 
-from pipelines.clean import metadata
+from pipelines.clean import byline, metadata
 from pipelines.clean.cleaner import clean
 from pipelines.clean.result import CleanResult
 
@@ -159,3 +160,27 @@ def test_the_site_owner_is_taken_only_at_the_level_the_dateline_names() -> None:
     # A dateline that names no level leaves the owner as it is.
     plain = page.replace("在县第八届", "在第八届")
     assert (_clean(plain).region, _clean(plain).level) == ("湖南省", "省")
+
+
+def test_a_session_by_its_short_name_on_the_dateline_only() -> None:
+    assert metadata.meeting(["——2024年1月9日在县十九届人大三次会议上"]) == \
+        ("2024-01-09", "第十九届人民代表大会第三次会议")
+    # Prose naming a session so is no dateline.
+    prose = ("认真落实区委九届十一次全会和区九届人大六次会议精神，着眼新发展理念要求，坚持稳中求进"
+             "工作总基调，聚焦高质量发展目标，下笨功夫抓项目、谋发展。")
+    assert metadata.meeting([prose]) == (None, None)
+
+
+def test_a_signature_closes_the_report_or_is_none() -> None:
+    assert byline.find([], end=["县人民政府县长 刘某", "（二〇二三年一月九日）"])[:2] == ("刘某", "县长")
+    # Another report's head pasted after this one: its byline is not this report's.
+    assert byline.find([], end=["县人民政府县长 刘某", "各位代表："])[:2] == (None, None)
+
+
+@pytest.mark.parametrize(("cell", "date"), [
+    (["成文日期", "2023-01-13", "发布日期", "2023-01-31"], "2023-01-31"),
+    (["发布时间：", "2023年01月19日 10时20分"], "2023-01-19T10:20:00"),
+    (["更新时间：2023-02-01", "发布时间：2023-01-19"], "2023-01-19"),
+])
+def test_published_from_info_table_cells(cell: list[str], date: str) -> None:
+    assert metadata.published(html.fromstring("<p>x</p>"), cell) == date
