@@ -66,11 +66,15 @@ class CharModel:
                  simp: dict[str, str], trad: dict[str, str]):
         # `words` (word, single characters too -> frequency as a word) becomes log
         # probabilities below and is not kept.
-        self.uni = uni  # character -> frequency of the words it occurs in
-        self.readings = readings
+        # Equal values are held as one object each (_pooled): 123,000 words share 4,000 log
+        # probabilities, and the indexes' strings of continuations repeat as often (a saved
+        # model keeps the sharing: marshal writes an object it meets again as a reference).
+        self._values: dict[tuple[object, str], Any] = {}
+        self.uni = self._pooled(uni)  # character -> frequency of the words it occurs in
+        self.readings = self._pooled(readings)
         # OpenCC's character tables (see simp_table), kept with the model so that a process
         # loading a saved model builds no s2t converter (27 MB resident) just for them.
-        self.simp, self.trad = simp, trad
+        self.simp, self.trad = self._pooled(simp), self._pooled(trad)
         self.total = sum(uni.values()) or 1
         self.word_total = sum(words.values()) or 1
         self._by_reading: dict[str, list[str]] | None = None
@@ -83,8 +87,9 @@ class CharModel:
         tok1 = {c: lp - _BOUND_CHAR for c, lp in self.char_logp.items()}
         tok1.update((w, math.log(n) - lw) for w, n in words.items() if len(w) == 1)
         tok1.update(_PUNCT_LOGP)
-        self.tok1 = tok1  # single-character tokens
-        self.tokn = {w: math.log(n) - lw for w, n in words.items() if len(w) > 1}
+        self.char_logp = self._pooled(self.char_logp)
+        self.tok1 = self._pooled(tok1)  # single-character tokens
+        self.tokn = self._pooled({w: math.log(n) - lw for w, n in words.items() if len(w) > 1})
         # The indexes below are keyed by slices of words, most of them characters or words
         # already held: one string object each instead of a copy per index (a saved model
         # keeps the sharing), about 5 MB less in every process that loads it.
@@ -99,7 +104,7 @@ class CharModel:
                     seen.add(w[: n + 1])
                     key = self._shared(w[:n])
                     after[key] = after.get(key, "") + w[n]
-        self.after = after
+        self.after = self._pooled(after)
         self._before: dict[str, str] | None = None
         self._edges: tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]] | None = None
 
@@ -108,6 +113,13 @@ class CharModel:
 
     def _shared(self, s: str) -> str:
         return self._strings.setdefault(s, s)
+
+    def _pooled(self, table: dict[Any, Any]) -> dict[Any, Any]:
+        """`table` with each value replaced by an equal one already held, if any (about 9 MB
+        of 46 in every process that loads the model).  Keyed by the value and its str(), so
+        that 0.0 and -0.0, or 1 and 1.0, stay apart."""
+        pool = self._values
+        return {k: pool.setdefault((v, str(v)), v) for k, v in table.items()}
 
     def state(self) -> dict[str, Any]:
         """What a copy needs (marshal-able: dicts, tuples, strings and numbers)."""
@@ -139,7 +151,7 @@ class CharModel:
         if not all(type(state[n]) is int and state[n] > 0 for n in ("total", "word_total")):
             raise ValueError("not a saved CharModel")
         m = cls.__new__(cls)
-        m.__dict__.update(state, _by_reading=None, _strings={})
+        m.__dict__.update(state, _by_reading=None, _strings={}, _values={})
         return m
 
     def before(self) -> dict[str, str]:
@@ -149,7 +161,7 @@ class CharModel:
             for w in self.tokn:
                 key = self._shared(w[1:])
                 idx[key] = idx.get(key, "") + w[0]
-            self._before = idx
+            self._before = self._pooled(idx)
         return self._before
 
     def edge_words(self) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
@@ -159,7 +171,8 @@ class CharModel:
             first: dict[tuple[str, int], float] = {}
             last: dict[tuple[str, int], float] = {}
             for w, lp in self.tokn.items():
-                for key, table in (((w[0], len(w)), first), ((w[-1], len(w)), last)):
+                n, head, tail = len(w), self._shared(w[0]), self._shared(w[-1])
+                for key, table in (((head, n), first), ((tail, n), last)):
                     if lp > table.get(key, -math.inf):
                         table[key] = lp
             self._edges = first, last
@@ -350,7 +363,7 @@ def _built() -> CharModel:
     m = CharModel(uni, words, readings, simp, trad)
     m.before()
     m.edge_words()
-    m._strings = {}  # only needed while the indexes are built
+    m._strings, m._values = {}, {}  # only needed while the indexes are built
     return m
 
 

@@ -123,3 +123,19 @@ def test_a_well_formed_copy_of_the_wrong_shape_is_rebuilt(cache_home, name):
     again = charmodel.model()
     assert again.state() == built.state()
     assert charmodel.CharModel.restored(marshal.loads(saved.read_bytes())).state() == built.state()
+
+
+@pytest.mark.parametrize("saved", [False, True], ids=["built", "loaded"])
+def test_equal_values_are_one_object(cache_home, saved):
+    """The model's tables hold each distinct value once (about 9 MB of 46 otherwise), in a
+    model derived from the table and in one loaded from its saved copy."""
+    model = built = charmodel.model()
+    if saved:
+        charmodel.model.cache_clear()
+        model = charmodel.model()
+        assert model is not built
+    for name in ("tokn", "tok1", "after", "_before", "readings"):
+        values = list(getattr(model, name).values())
+        assert len({id(v) for v in values}) == len(set(values)) < len(values) / 2, name
+    first, last = model.edge_words()
+    assert len({id(v) for v in first.values()}) == len(set(first.values()))
