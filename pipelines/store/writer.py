@@ -16,6 +16,7 @@ fetches them again (`scrapy extract` can also recover them from the WARC).
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,34 @@ _write: Callable[..., Ack] | None = None
 def _open(target: Target) -> None:
     global _db, _crawl_id, _write
     _write = write
+    _import_sqlite_utils()
     _db = open_db(target.path)
     cluster.attach(_db, target.sites_file, threshold=target.cluster_threshold,
                    enabled=target.cluster_enabled)
     _crawl_id = target.crawl_id if target.new_crawl is None else target.new_crawl.insert(_db)
+
+
+# What sqlite_utils imports, where installed, only to store their values as SQLite's: the
+# writer's rows hold none of them.
+_UNUSED_BY_SQLITE_UTILS = ("numpy", "pandas")
+
+
+def _import_sqlite_utils() -> None:
+    """Import sqlite_utils without numpy (15 MB resident in the writer, 9 of them its own
+    memory; clustering compares stored signatures without it: copies/minhash.py).
+
+    A None in sys.modules makes an import of that name fail (Python's import system), which
+    sqlite_utils takes for numpy not installed; numpy is importable again afterwards, for a
+    report that comes without its fingerprint (copies/cluster.py computes it then)."""
+    if "sqlite_utils" in sys.modules:
+        return
+    hidden = [name for name in _UNUSED_BY_SQLITE_UTILS if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(hidden))
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        for name in hidden:
+            del sys.modules[name]
 
 
 def crawl_id() -> int | None:

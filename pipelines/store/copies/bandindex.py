@@ -14,41 +14,46 @@ from __future__ import annotations
 from collections import Counter
 from itertools import islice
 
-import numpy as np
-
 from pipelines.store.copies.minhash import Signature, bands_and_rows
 
 PER_CLUSTER = 3  # copies of one cluster compared with the query
 MAX_CLUSTERS = 50  # clusters compared with the query: those sharing the most bands with it
-# Odd 64-bit multipliers mixing a band's rows into one key (a collision only adds a candidate,
-# which the caller's Jaccard estimate then rejects).
-_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
-                 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53,
-                 0x94D049BB133111EB, 0xBF58476D1CE4E5B9], dtype=np.uint64)
+
+
+# A bucket: (cluster, copy) while it holds one copy, as most of a copy's bands do (two
+# dicts there cost 4 KB of the writer's memory per report, growing with the crawl); else
+# cluster -> its copies in the bucket, in the order they came.
+Bucket = tuple[int, int] | dict[int, dict[int, None]]
 
 
 class BandIndex:
     def __init__(self, threshold: float, num_perm: int):
         self.bands, self.rows = bands_and_rows(threshold, num_perm)
-        if self.rows > len(_MIX):
-            raise ValueError(f"clusters: {self.rows} rows per band is more than supported")
-        self.tables: list[dict[int, dict[int, dict[int, None]]]] = [{} for _ in range(self.bands)]
+        self.tables: list[dict[int, Bucket]] = [{} for _ in range(self.bands)]
         self.placed: dict[int, tuple[int, list[int]]] = {}  # copy -> (cluster, its band keys)
 
     def __len__(self) -> int:
         return len(self.placed)
 
     def keys(self, sig: Signature) -> list[int]:
-        values = np.asarray(sig.hashvalues[: self.bands * self.rows], dtype=np.uint64)
-        with np.errstate(over="ignore"):  # wrapping arithmetic is the point
-            mixed = (values.reshape(self.bands, self.rows) * _MIX[: self.rows]).sum(axis=1)
-        return mixed.tolist()
+        """Each band's key: the hash of its rows' bytes.  Python's own, which differs from
+        one process to the next: the index lives in one process's memory and is rebuilt
+        from the stored signatures by any other.  A collision (one in 2**64) only adds a
+        candidate, which the caller's Jaccard estimate then rejects."""
+        raw, step = sig.hashvalues.tobytes(), self.rows * sig.hashvalues.itemsize
+        return [hash(raw[i:i + step]) for i in range(0, self.bands * step, step)]
 
     def add(self, copy_id: int, cluster_id: int, sig: Signature) -> None:
         self.remove(copy_id)  # a row id reused after a delete or a rolled-back insert
         keys = self.keys(sig)
         for table, key in zip(self.tables, keys, strict=True):
-            table.setdefault(key, {}).setdefault(cluster_id, {})[copy_id] = None
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = (cluster_id, copy_id)
+                continue
+            if type(bucket) is tuple:
+                bucket = table[key] = {bucket[0]: {bucket[1]: None}}
+            bucket.setdefault(cluster_id, {})[copy_id] = None
         self.placed[copy_id] = (cluster_id, keys)
 
     def remove(self, copy_id: int) -> None:
@@ -58,12 +63,15 @@ class BandIndex:
         cluster_id, keys = found
         for table, key in zip(self.tables, keys, strict=True):
             bucket = table[key]
+            if type(bucket) is tuple:  # this copy's alone
+                del table[key]
+                continue
             members = bucket[cluster_id]
             del members[copy_id]
             if not members:
                 del bucket[cluster_id]
-                if not bucket:
-                    del table[key]
+            if len(bucket) == 1 and len(rest := next(iter(bucket.values()))) == 1:
+                table[key] = (next(iter(bucket)), next(iter(rest)))  # one copy left
 
     def candidates(self, sig: Signature, per_cluster: int = PER_CLUSTER,
                    max_clusters: int = MAX_CLUSTERS) -> dict[int, list[int]]:
@@ -71,7 +79,9 @@ class BandIndex:
         hits: Counter[int] = Counter()
         picks: dict[int, list[int]] = {}
         for table, key in zip(self.tables, self.keys(sig), strict=True):
-            for cluster_id, members in table.get(key, {}).items():
+            bucket = table.get(key, {})
+            found = ((bucket[0], (bucket[1],)),) if type(bucket) is tuple else bucket.items()
+            for cluster_id, members in found:
                 hits[cluster_id] += 1
                 chosen = picks.setdefault(cluster_id, [])
                 if len(chosen) < per_cluster:

@@ -2,6 +2,9 @@
 the permutations, the Jaccard estimate and the LSH bands and rows, compared with the library's
 own.  Signatures already stored and the pairs of copies that meet depend on them."""
 
+import dataclasses
+import pickle
+import sqlite3
 import subprocess
 import sys
 
@@ -57,17 +60,36 @@ def test_bands_and_rows_are_datasketchs(num_perm):
         [_datasketch(t, num_perm) for t in thresholds]
 
 
-def test_the_database_writer_clusters_without_scipy(tmp_path):
-    """What the writer process imports and runs to cluster a report: no scipy, no datasketch
-    (each 45 MB resident in the writer, with nothing to do there)."""
+def test_the_database_writer_clusters_without_numpy_or_scipy(tmp_path):
+    """What the writer process imports and runs to cluster reports that come with their
+    fingerprints (from the cleaning workers): no numpy (13 MB resident in the writer), no
+    scipy, no datasketch (45 MB), no OpenCC; and the copies of a report still meet."""
+    from pipelines.store.copies.fingerprint import fingerprint_of
+    from tests.pipelines.store.test_cluster import COPIES, ORIGINAL_URL, OTHER_REPORTS, page
+
+    pages = []
+    for i, url in enumerate([ORIGINAL_URL, *COPIES, OTHER_REPORTS[0]]):
+        p = page(url, i)
+        pages.append(dataclasses.replace(p, fingerprint=fingerprint_of(p.cleaned.text)))
+    # Last, a copy without its fingerprint: the writer computes it, numpy and all.
+    pages.append(dataclasses.replace(pages[0], url=ORIGINAL_URL + "?print=1",
+                                     fetches=page(ORIGINAL_URL, 99).fetches, fingerprint=None))
+    (tmp_path / "pages.pickle").write_bytes(pickle.dumps(pages))
     script = f"""
-import sys
+import pickle, sys
 from pathlib import Path
 from pipelines.store import writer
-from pipelines.store.copies import cluster
 writer._open(writer.Target(Path({str(tmp_path / 'r.db')!r}), None))
-print(sorted(m for m in ("scipy", "datasketch", "opencc") if m in sys.modules))
+*pages, unprinted = pickle.loads(Path({str(tmp_path / 'pages.pickle')!r}).read_bytes())
+for page in pages:
+    assert writer.write_page(page).is_report
+print(sorted(m for m in ("numpy", "scipy", "datasketch", "opencc") if m in sys.modules))
+assert writer.write_page(unprinted).is_report
+writer.close()
 """
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "[]"
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        sizes = sorted(n for (n,) in db.execute("select n_copies from clusters"))
+    assert sizes == [1, len(COPIES) + 2]
