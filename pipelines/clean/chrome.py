@@ -29,7 +29,7 @@ _CHROME_RE = re.compile(
     r"|责任编辑|编辑\s*[:：]|审核\s*[:：]|校对\s*[:：]|主办单位|承办单位|联系电话\s*[:：]|网站地图|联系我们"
     r"|返回顶部|收藏本页|加入收藏|设为首页|我要纠错|\[纠错\]|【纠错】|本文链接|原文链接|转载请注明"
     r"|索引号\s*[:：]|文\s*号\s*[:：]|主题分类|下载本文|word版|本网站|本站"
-    r"|第\s*\d+\s*页\s*[/,，]?\s*共\s*\d+\s*页|共\s*\d+\s*页|上一页|下一页|尾页)",
+    r"|第\s*\d+\s*页\s*[/,，]?\s*共\s*\d+\s*页|共\s*\d+\s*页|上一页|下一页|尾页|网站找错|适老化)",
     re.IGNORECASE,
 )
 _DATE_ONLY_RE = re.compile(
@@ -104,7 +104,11 @@ _FIELD_RE = re.compile(
     r"^[\s(（【\[]*(?:信息|文章|稿件|新闻)?(?:来源|出处|作者|撰稿|供稿"
     r"|记者|通讯员|摄影|图片|责任编辑|责编|编辑|编审|审核|审校|审稿|初审|复审|终审|校对|核稿|签发|监制"
     r"|(?:浏览|阅读|点击|访问)(?:次数|量|数|率)?|字体|字号"
-    r"|(?:您(?:现在|当前)?(?:所在)?的?|(?:当前|现在)(?:所在)?的?|所在)位置)\s*[:：]"
+    r"|(?:您(?:现在|当前)?(?:所在)?的?|(?:当前|现在)(?:所在)?的?|所在)位置"
+    # The fields of a 政府信息公开 record above the document it lists.
+    r"|信息名称|发文机关|发布机构|所属机构|公开方式|公开范围|公开时限|公开形式|公开类别|信息分类|体裁分类"
+    r"|主题分类|组配分类|服务对象分类|内容概述|生成日期|成文日期|发文日期|发文字号|索\s*引\s*号"
+    r"|有\s*效\s*性|主\s*题\s*词)\s*[:：]"
 )
 # A date label is furniture only with a timestamp after it (not 时间：1月8日至1月16日).
 _DATE_FIELD_RE = re.compile(
@@ -133,6 +137,8 @@ _RELATED_MAX = 80  # the heading, perhaps with its first link on the same line
 # An editor's note introducing the report (编者按：…全文如下：): the site's words, not the report's.
 _NOTE_RE = re.compile(r"^[\s(（【\[]*(?:编者按语?|编者注|编者的话|编辑按|编按)\s*[)）】\]]?\s*[:：】\]]")
 _NOTE_MAX = 600
+# A news intro handing over to the report: …作政府工作报告。全文如下：
+_INTRO_RE = re.compile(r"(?:全文如下|(?:刊发|刊登|发布|播发|摘登)如下|以下为(?:报告)?全文)\s*[:：]?\s*$")
 _SENTENCE_RE = re.compile(r"[。；！？]")
 
 
@@ -155,7 +161,7 @@ def inner_chrome(line: str) -> str | None:
 @lru_cache(maxsize=4096)
 def _inner_chrome(line: str) -> str | None:
     s = for_matching(line).strip()
-    if _NOTE_RE.match(s):
+    if _NOTE_RE.match(s) or _INTRO_RE.search(s):
         return "editor's note"
     if _CAPTION_RE.search(s):
         return "caption"

@@ -239,9 +239,14 @@ def _clean(body: bytes, url: str, headers: Any, charset: str | None, r: CleanRes
         raw_title = metadata.choose_title(raw_title, ext.before)
 
     # Repair sees title and body together so script detection has all the evidence.
+    paragraphs = ext.paragraphs
+    if not trusted and paragraphs and metadata.first_line_title(raw_title, paragraphs[:1]) != raw_title:
+        # A title naming nothing, and the article opens with the report's name: that line
+        # is the title (classification needs it), not text.
+        raw_title, paragraphs = paragraphs[0], paragraphs[1:]
     title = clean_line(raw_title).replace("\n", " ")
     hidden = tuple(x.text for x in r.removals if x.kind in SPAM_KINDS)
-    done = _text_stages(("\n".join([title, *ext.paragraphs]), hidden))
+    done = _text_stages(("\n".join([title, *paragraphs]), hidden))
     r.script, r.title, r.text = done.script, done.title, done.text
     r.removals += done.removals
     lines = done.text.split("\n") if done.text else []

@@ -74,7 +74,11 @@ _ISO_RE = re.compile(
 _PUBLISHED_RE = re.compile(r"(?:发布|发表|更新|成文)?(?:时间|日期)\s*[:：]\s*")
 # Characters that never occur in a place name but do in the prose a loose match can catch.
 _NOT_REGION_RE = re.compile(r"[×Ｘ在的了是与\d]|代表|[市县区旗州省]长|人民|会议")
-_INFO_BAR_RE = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[^\n]*(?:来源|浏览|作者|字号)|^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}")
+_INFO_BAR_RE = re.compile(
+    r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[^\n]*(?:来源|浏览|作者|字号)|^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}"
+    # A source and a timestamp alone: 某某融媒体中心 2024-01-12 08:40.
+    r"|^[^\d。，；]{2,24}\s+\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?\s*$"
+)
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:[|｜_]|\s[-–—]+\s|——|--)\s*")
 _TAG_RE = re.compile(r"<[^>]*>")
 # A place name opening a title, before its year: 北山市2023年政府工作报告.

@@ -34,6 +34,7 @@ class Case:
     gold: dict[str, object]
     chrome: list[str]  # strings on the page that must not reach the text
     tail: list[str] = field(default_factory=list)  # the article's last lines after the body
+    above: list[str] = field(default_factory=list)  # the site's own lines opening the article
     start: int = 4  # first body paragraph taken from the seed
     count: int = 60  # body paragraphs taken
     indent: bool = False  # paragraphs as <p style="text-indent:2em">
@@ -318,6 +319,38 @@ CN_NUMERAL_DATELINE = _HEAD + """<title>2024年长清区政府工作报告 - 济
 </body></html>"""
 
 
+XXGK_FIELD_LINES = _HEAD + """<title>信息公开目录 - 嵩县人民政府</title></head><body>
+<div class="mlhead">嵩县人民政府信息公开目录</div>
+<div class="xxgk-main">
+<ul class="xxgk-fields">
+<li>信息名称：2023年嵩县人民政府工作报告</li>
+<li>发文机关：嵩县人民政府</li>
+<li>公开方式：主动公开</li>
+<li>公开范围：全部公开</li>
+<li>信息分类：规划计划</li>
+<li>体裁分类：报告</li>
+<li>内容概述：嵩县第十七届人民代表大会第三次会议上的政府工作报告</li>
+<li>生成日期：2023-01-16</li>
+</ul>
+<h2>2023年嵩县人民政府工作报告</h2>
+{p}
+<p>您是本站第 37162 位访客　建议使用IE9以上浏览器，1366×768分辨率浏览</p>
+<p>政府网站找错　适老化及无障碍服务</p>
+</div>
+<div class="foot">嵩县人民政府办公室主办　豫ICP备05003210号</div>
+</body></html>"""
+
+
+NEWS_INTRO = _HEAD + """<title>政府工作报告全文 - 要闻 - 栾川县人民政府</title></head><body>
+<div class="nav"><a>首页</a> <a>要闻</a> <a>政务公开</a></div>
+<div class="art"><h1>政府工作报告全文</h1>
+<div class="src">栾川县融媒体中心　2024-01-12 08:40</div>
+<div class="art-con">{p}</div>
+<div class="share">分享到：<a>微信</a> <a>微博</a></div></div>
+<div class="foot">栾川县人民政府 版权所有</div>
+</body></html>"""
+
+
 def _salute(place: str) -> list[str]:
     return ["各位代表：", f"现在，我代表{place}人民政府向大会报告工作，请予审议，并请政协委员和其他列席人员提出意见。"]
 
@@ -450,6 +483,18 @@ CASES = [
          CN_NUMERAL_DATELINE,
          g("2024年长清区政府工作报告", "长清区", "区", 2024, "李强", "区长", "2024-01-17", "2024-01-25"),
          ["阅读：", "打印本页", "分享", "版权所有", "走进长清"], count=40),
+    Case("xxgk_field_lines_inside_container", "http://www.songxian.gov.cn/zfxxgk/detail.html?id=7781", "嵩县",
+         ["——2023年1月9日在嵩县第十七届人民代表大会第三次会议上", "县长　王　冰", *_salute("嵩县")],
+         XXGK_FIELD_LINES,
+         g("2023年嵩县人民政府工作报告", "嵩县", "县", 2023, "王冰", "县长", "2023-01-09", "2023-01-16"),
+         ["信息名称", "发文机关", "公开方式", "公开范围", "信息分类", "体裁分类", "内容概述", "生成日期",
+          "访客", "分辨率", "找错", "适老化", "ICP"], count=40),
+    Case("news_intro_full_text_below", "http://www.luanchuan.gov.cn/yw/2024-01/12/content_51.html", "栾川县",
+         ["——2024年1月8日在栾川县第十七届人民代表大会第四次会议上", "县长 郭　涛", *_salute("栾川县")],
+         NEWS_INTRO,
+         g("政府工作报告全文", "栾川县", "县", 2024, "郭涛", "县长", "2024-01-08", "2024-01-12T08:40:00"),
+         ["融媒体中心", "分享到", "版权所有", "全文如下"], count=40,
+         above=["1月8日上午，县长郭涛代表县人民政府向大会作政府工作报告。全文如下："]),
 ]
 
 
@@ -470,7 +515,7 @@ def build(seeds: Path, out: Path) -> dict[str, dict[str, object]]:
         text = "\n".join(lines).replace("\u3000", " ")  # the text's spaces are plain
         assert not [c for c in case.chrome if c in text], case.name
         tag = '<p style="text-indent:2em">' if case.indent else "<p>"
-        p = "\n".join(f"{tag}{html.escape(x)}</p>" for x in lines)
+        p = "\n".join(f"{tag}{html.escape(x)}</p>" for x in [*case.above, *lines])
         br = "<br>\n".join(f"&nbsp;&nbsp;&nbsp;&nbsp;{html.escape(x)}" for x in lines)
         page = case.layout.replace("{cs}", case.declared or case.encoding).replace(
             "{p}", p).replace("{br}", br)

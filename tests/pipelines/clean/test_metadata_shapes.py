@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
-from pipelines.clean import byline, metadata
+from pipelines.clean import byline, chrome, metadata
 from pipelines.clean.cleaner import clean
 from pipelines.clean.result import CleanResult
 
@@ -181,6 +181,13 @@ def test_a_signature_closes_the_report_or_is_none() -> None:
     (["成文日期", "2023-01-13", "发布日期", "2023-01-31"], "2023-01-31"),
     (["发布时间：", "2023年01月19日 10时20分"], "2023-01-19T10:20:00"),
     (["更新时间：2023-02-01", "发布时间：2023-01-19"], "2023-01-19"),
+    (["栾川县融媒体中心　2024-01-12 08:40"], "2024-01-12T08:40:00"),
 ])
 def test_published_from_info_table_cells(cell: list[str], date: str) -> None:
     assert metadata.published(html.fromstring("<p>x</p>"), cell) == date
+
+
+def test_a_news_intro_handing_over_to_the_report_is_chrome() -> None:
+    assert chrome.inner_chrome("1月8日上午，县长郭涛代表县人民政府向大会作政府工作报告。全文如下：")
+    assert chrome.inner_chrome("以下为报告全文：")
+    assert chrome.inner_chrome("全县上下齐心协力，各项任务如下：") is None
