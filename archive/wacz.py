@@ -17,7 +17,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.index import finished_warcs, index_apart, indexer_message, to_stderr, tool
+from archive.index import (
+    finished_warcs,
+    index_apart,
+    indexer_message,
+    indexing,
+    to_stderr,
+    tool,
+)
 
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Reports"}
 
@@ -56,7 +63,7 @@ def write_pages(path: Path, pages: list[dict[str, str]]) -> None:
 
 def create(data_dir: Path, venv: str, out: Path | None = None,
            db: Path | None = None, warn: Callable[[str], None] = to_stderr,
-           allow_damaged: bool = False) -> tuple[Path, int, list[str]]:
+           allow_damaged: bool = False, say: Callable[[str], None] = to_stderr) -> tuple[Path, int, list[str]]:
     """Write the WACZ (default DATA_DIR/reports.wacz); return it, its number of pages and
     the WARC files left out.
 
@@ -85,6 +92,7 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
     else:
         cmd += ["--detect-pages"]
     left_out: list[str] = []
+    say(indexing(files, "the WACZ package"))
     try:
         proc = subprocess.run([*cmd, *map(str, files)], capture_output=True, text=True)
         if proc.returncode != 0:

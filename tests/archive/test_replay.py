@@ -60,8 +60,12 @@ def replay(tmp_path_factory):
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     try:
+        # Said before the indexing, which says nothing while it runs.
+        indexing = proc.stdout.readline()
+        assert indexing.startswith("indexing ") and indexing.rstrip().endswith(
+            f"in {data / 'warc'} for replay…"), indexing
         line = proc.stdout.readline()  # printed once pywb answers
-        assert line.startswith("pywb replaying"), line + proc.stdout.read()
+        assert line.startswith("pywb replaying"), line
         yield data, f"http://127.0.0.1:{port}"
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -83,7 +83,8 @@ def test_the_files_that_index_are_served_and_the_others_named(good, tmp_path):
     data = data_dir(tmp_path / "data", DAMAGED, good)
     port = free_port()
     with replaying(data, port, tmp_path / "stderr") as proc:
-        damaged = (tmp_path / "stderr").read_text().splitlines()
+        indexing, *damaged = (tmp_path / "stderr").read_text().splitlines()
+        assert indexing.startswith("indexing ") and indexing.endswith("for replay…"), indexing
         for url, (stamp, payload) in archived_reports(good).items():
             status, _, body = get(f"http://127.0.0.1:{port}/reports/{stamp}id_/{url}",
                                   gzip_ok=True)
