@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import json
 import subprocess
 import sys
 import tempfile
@@ -127,22 +128,54 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
     """Write DATA_DIR/indexes/reports.cdxj (sorted) for every closed WARC in DATA_DIR/warc.
 
     A file the indexer fails on is left out (see index_apart); NothingIndexed if that leaves
-    no file."""
+    no file.  An index of the same files (names, sizes, modification times) is reused, and
+    the files it left out are named again: a replay restarted over a large archive does not
+    wait for the indexer again."""
     warc_dir = data_dir / "warc"
     files = finished_warcs(warc_dir)
     if not files:
         raise FileNotFoundError(f"no WARC files in {warc_dir}")
     indexer = tool(venv, "cdxj-indexer")
     out = data_dir / "indexes" / "reports.cdxj"
+    sources = out.with_name(f"{out.name}.sources.json")
+    identity = [[p.name, (st := p.stat()).st_size, st.st_mtime_ns] for p in files]
+    if (saved := _saved_sources(sources)) and saved["files"] == identity and out.is_file():
+        for line in saved["damaged"]:
+            warn(line)
+        say(f"the index {out} of these {len(files)} WARC files is reused: none changed")
+        return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".cdxj.tmp")
-    say(indexing(files, "replay"))
     names = [p.name for p in files]
+    damaged: list[str] = []
+
+    def noted(line: str) -> None:
+        damaged.append(line)
+        warn(line)
+
+    say(indexing(files, "replay"))
     # One run over all files is the fast path; only when it fails are they indexed apart to
     # find the ones it failed on.
     if _index(indexer, warc_dir, names, tmp) is not None:
         with tempfile.TemporaryDirectory(dir=out.parent) as parts_dir:
-            _, parts = index_apart(indexer, warc_dir, names, Path(parts_dir), warn)
+            _, parts = index_apart(indexer, warc_dir, names, Path(parts_dir), noted)
             _merge(parts, tmp)
+    sources.unlink(missing_ok=True)  # never beside an index it does not describe
     tmp.replace(out)
+    sources_tmp = sources.with_suffix(".tmp")
+    sources_tmp.write_text(json.dumps({"files": identity, "damaged": damaged}), encoding="utf-8")
+    sources_tmp.replace(sources)
     return out
+
+
+def _saved_sources(path: Path) -> dict[str, list] | None:
+    """What an earlier index was built from, if it can be read (else it is built again)."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (isinstance(saved, dict) and isinstance(saved.get("files"), list)
+            and isinstance(saved.get("damaged"), list)
+            and all(isinstance(line, str) for line in saved["damaged"])):
+        return saved
+    return None

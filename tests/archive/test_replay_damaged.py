@@ -219,3 +219,30 @@ def test_pywb_goes_down_with_the_command(good, tmp_path, sig):
         pytest.fail(f"pywb ({wayback}) still running {DEADLINE}s after its command got {sig!r}")
     with pytest.raises(OSError):  # and nothing listens on the port
         NO_PROXY.open(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def test_an_index_of_the_same_files_is_reused_and_its_damage_named_again(good, tmp_path):
+    data = data_dir(tmp_path, DAMAGED, good)
+    said: list[str] = []
+    warned: list[str] = []
+    index = build_cdxj(data, VENV, warned.append, said.append)
+    built = index.stat().st_mtime_ns, index.read_text()
+    assert said[-1].startswith("indexing ") and len(warned) == len(DAMAGED)
+    assert build_cdxj(data, VENV, warned.append, said.append) == index
+    assert said[-1].endswith("is reused: none changed")
+    assert (index.stat().st_mtime_ns, index.read_text()) == built
+    assert warned[len(DAMAGED):] == warned[:len(DAMAGED)]
+    # A file written since (here: its time changed) is indexed again; so is a new one.
+    changed = next((data / "warc").glob("*.warc.gz"))
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1))
+    build_cdxj(data, VENV, warned.append, said.append)
+    assert said[-1].startswith("indexing ")
+    shutil.copy(changed, data / "warc" / f"copy-{changed.name}")
+    build_cdxj(data, VENV, warned.append, said.append)
+    assert said[-1].startswith(f"indexing {len(list((data / 'warc').glob('*.warc.gz')))} ")
+    # An unreadable record of what was indexed: indexed again.
+    (index.parent / f"{index.name}.sources.json").write_text("{", encoding="utf-8")
+    build_cdxj(data, VENV, warned.append, said.append)
+    assert said[-1].startswith("indexing ")
+    build_cdxj(data, VENV, warned.append, said.append)
+    assert said[-1].endswith("is reused: none changed")
