@@ -37,6 +37,9 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
                             "group by error order by 2 desc").fetchall()
         unfinished = db.execute(
             "select count(*) from crawls where finished_at is null").fetchone()[0]
+        crawls = list(db.query("select * from crawls order by id desc limit ?",
+                               [SHOWN_CRAWLS]))
+        n_crawls = db["crawls"].count
         reports = list(db.query(
             "select url, title, region, year, script, is_template, spam_removed, chars "
             "from reports order by region, year"))
@@ -53,6 +56,7 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
     lines.append(f"reports found: {len(reports)}")
     if unfinished:
         lines.append(f"  unfinished crawls (still running or killed): {unfinished}")
+    lines += crawl_lines(crawls, n_crawls)
     for r in reports:
         flags = [r["script"]] + (["template"] if r["is_template"] else [])
         if r["spam_removed"]:
@@ -72,6 +76,27 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
         "  .venv/bin/python -m pipelines.clean PAGE.html --url URL   # clean one saved page",
     ]
     return "\n".join(lines)
+
+
+SHOWN_CRAWLS = 5
+
+
+def crawl_lines(crawls: list[dict], n_crawls: int) -> list[str]:
+    """The newest crawls into the database, each on its own line: the totals above add up
+    every crawl, and a recrawl stores no report that has not changed."""
+    if n_crawls < 2:
+        return []
+    lines = [f"crawls: {n_crawls}" + (f" (the last {len(crawls)})" if n_crawls > len(crawls)
+                                     else "") + ", newest first"]
+    for c in crawls:
+        state = c.get("finish_reason") or ("" if c.get("finished_at") else "unfinished")
+        counts = [f"{c.get(f'pages_{kind}') or 0} {kind}"
+                  for kind in ("new", "changed", "unchanged", "failed") if f"pages_{kind}" in c]
+        lines.append(f"  #{c['id']} {c.get('started_at') or '?'} {state}: "
+                     f"{c.get('pages') or 0} pages"
+                     + (f" ({', '.join(counts)})" if counts else "")
+                     + f", {c.get('reports') or 0} new or changed reports")
+    return lines
 
 
 class Command(SettingsChecked, ScrapyCommand):

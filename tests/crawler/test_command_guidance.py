@@ -168,6 +168,11 @@ def test_a_recrawl_says_how_many_pages_were_unchanged(crawled, web, tmp_path):
         stored = con.execute("select pages_unchanged from crawls order by id desc "
                              "limit 1").fetchone()[0]
     assert unchanged == stored > 0, finished
+    # The summary adds up both crawls, and shows each: the recrawl's pages were unchanged.
+    out = scrapy("summary", "-s", f"DATA_DIR={again}").stdout.splitlines()
+    at = out.index("crawls: 2, newest first")
+    assert out[at + 1].startswith("  #2 ") and f"{stored} unchanged" in out[at + 1], out
+    assert out[at + 2].startswith("  #1 ") and " 0 unchanged" in out[at + 2], out
 
 
 def test_summary_into_a_pipe_closed_early_is_no_traceback(crawled):
