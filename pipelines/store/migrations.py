@@ -283,8 +283,11 @@ def m009_pages_by_record_id(db: sqlite_utils.Database) -> None:
     # incremental recrawl.
     db["pages"].create_index(["warc_record_id"])
 
+
+
 def apply(db: sqlite_utils.Database) -> None:
     """Bring the schema up to date; a no-op when every migration is already applied."""
+    refuse_newer(db)
     if migrations.pending(db):
         refuse_unversioned(db)
         migrations.apply(db)
@@ -297,3 +300,19 @@ def refuse_unversioned(db: sqlite_utils.Database) -> None:
         raise ValueError(
             f"{db.conn.execute('pragma database_list').fetchone()[2]}: database from an older, "
             "unversioned schema; move it aside and rebuild it from the WARC files")
+
+
+def unknown_steps(db: sqlite_utils.Database) -> list[str]:
+    """Steps applied to the database that this code does not know: a later version wrote it."""
+    known = {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
+    return [m.name for m in migrations.applied(db) if m.name not in known]
+
+
+def refuse_newer(db: sqlite_utils.Database) -> None:
+    # Writing with an older idea of the tables (two checkouts, a Scrapyd egg of an older
+    # version) would leave rows the newer code does not expect.
+    if unknown := unknown_steps(db):
+        raise ValueError(
+            f"{db.conn.execute('pragma database_list').fetchone()[2]}: database written by a "
+            f"newer version of this code (schema steps {', '.join(unknown)} are unknown here): "
+            "use that version, or rebuild it from the WARC files with this one")

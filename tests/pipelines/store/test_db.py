@@ -81,6 +81,17 @@ def test_a_database_from_before_migrations_is_refused_clearly(tmp_path):
         open_db(tmp_path / "r.db")
 
 
+def test_a_database_of_a_newer_schema_is_refused_for_writing(tmp_path):
+    open_db(tmp_path / "r.db").close()
+    later = sqlite3.connect(tmp_path / "r.db")
+    later.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
+                  "values ('gzbg', 'm999_later_step', '2030-01-01')")
+    later.commit()
+    later.close()
+    with pytest.raises(ValueError, match="newer version of this code .*m999_later_step"):
+        open_db(tmp_path / "r.db")
+
+
 def test_keys_and_indexes_datasette_shows(tmp_path):
     db = open_db(tmp_path / "r.db")
     fks = {(t, fk.column, fk.other_table, fk.other_column)
