@@ -3,7 +3,10 @@
 The index lists response and revisit records (what replay serves); conversion and metadata
 records stay out of it so that they never shadow the page they describe.  cdxj-indexer stops
 at the first record it cannot read, so a damaged file is left out of the index (and named)
-instead of keeping every other file from being served.
+instead of keeping every other file from being served.  It reads past damage it does not
+notice (a gzip member cut short or failing its CRC, a record shorter than its header says, a
+length that is no number): archive.reader's read-through finds that (read_damage); replay keeps
+such a file's readable records and names it, the WACZ package refuses or leaves it out.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.reader import warc_files
+from archive.reader import Problem, quoted, read_entries, warc_files
 
 REPO = Path(__file__).resolve().parents[1]
 INDEXED_RECORDS = "response,revisit"
@@ -53,6 +56,23 @@ def indexer_message(stderr: str) -> str:
     message = " ".join(" ".join(lines[start:]).split()) or "no message"
     message = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)
     return message if len(message) <= MESSAGE_CHARS else message[:MESSAGE_CHARS] + "…"
+
+
+def read_damage(path: Path) -> str | None:
+    """Where and how path is damaged, by reading it through with archive.reader (payloads
+    streamed, never held); None if every record reads whole and checks out."""
+    problems: list[Problem] = []
+    entries = read_entries(path, problems, max_payload=1)
+    try:
+        for entry in entries:
+            length = entry.record.rec_headers.get_header("Content-Length") or ""
+            if not (length.isascii() and length.isdigit()):  # warcio reads an ARC length of -1 or "abc" as 0
+                return f"at offset {entry.offset}: record length {quoted(length)!r} is no number"
+            if problems:
+                break
+    finally:
+        entries.close()
+    return f"at offset {problems[0].offset}: {problems[0].message}" if problems else None
 
 
 def _index(indexer: Path, warc_dir: Path, names: list[str], out: Path) -> str | None:
@@ -128,9 +148,10 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
     """Write DATA_DIR/indexes/reports.cdxj (sorted) for every closed WARC in DATA_DIR/warc.
 
     A file the indexer fails on is left out (see index_apart); NothingIndexed if that leaves
-    no file.  An index of the same files (names, sizes, modification times) is reused, and
-    the files it left out are named again: a replay restarted over a large archive does not
-    wait for the indexer again."""
+    no file.  A file it indexes that archive.reader finds damaged is named, its records kept.
+    An index of the same files (names, sizes, modification times) is reused, and the damaged
+    files named again: a replay restarted over a large archive does not wait for the indexer
+    again."""
     warc_dir = data_dir / "warc"
     files = finished_warcs(warc_dir)
     if not files:
@@ -156,10 +177,15 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
     say(indexing(files, "replay"))
     # One run over all files is the fast path; only when it fails are they indexed apart to
     # find the ones it failed on.
+    indexed = names
     if _index(indexer, warc_dir, names, tmp) is not None:
         with tempfile.TemporaryDirectory(dir=out.parent) as parts_dir:
-            _, parts = index_apart(indexer, warc_dir, names, Path(parts_dir), noted)
+            indexed, parts = index_apart(indexer, warc_dir, names, Path(parts_dir), noted)
             _merge(parts, tmp)
+    # Damage the indexer read past: the records it read are kept (served), the file named.
+    for name in indexed:
+        if damage := read_damage(warc_dir / name):
+            noted(f"damaged: {name}: {damage}; the records the indexer read are served")
     sources.unlink(missing_ok=True)  # never beside an index it does not describe
     tmp.replace(out)
     sources_tmp = sources.with_suffix(".tmp")

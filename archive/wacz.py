@@ -2,10 +2,13 @@
 
 pages.jsonl lists the reports (URL, capture time, title) from DATA_DIR/reports.db, so
 ReplayWeb.page opens on them; without a database py-wacz detects the HTML pages itself.
-py-wacz indexes with cdxj-indexer, which stops at a record it cannot read: a WARC file it
-fails on is named, as `scrapy replay` does.  A package without part of the archive is no
-success: unless the caller allows damaged files to be left out, none is written
-(DamagedWarcs); allowed, they are left out of it.
+py-wacz indexes with cdxj-indexer, which stops at a record it cannot read and reads past
+other damage (a gzip member cut short or failing its CRC): a WARC file archive.reader finds
+damaged (read_damage) or the indexer fails on is named, as `scrapy replay` does.  A package
+without part of the archive is no success: unless the caller allows damaged files to be left
+out, none is written (DamagedWarcs); allowed, they are left out of it.  The package is built
+beside its place and validated there: one that fails validation replaces nothing
+(InvalidPackage).
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.index import (
+    NothingIndexed,
     finished_warcs,
     index_apart,
     indexer_message,
     indexing,
+    read_damage,
     to_stderr,
     tool,
 )
@@ -36,6 +41,10 @@ class DamagedWarcs(RuntimeError):
         super().__init__(f"{len(names)} damaged WARC files would be left out of the package: "
                          f"{', '.join(names)}")
         self.names = names
+
+
+class InvalidPackage(RuntimeError):
+    """The package py-wacz wrote fails `wacz validate`: not written."""
 
 
 def report_pages(db: Path) -> list[dict[str, str]]:
@@ -67,9 +76,10 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
     """Write the WACZ (default DATA_DIR/reports.wacz); return it, its number of pages and
     the WARC files left out.
 
-    Its pages are the reports in db (default DATA_DIR/reports.db).  A WARC file the indexer
-    fails on gets one `damaged: FILE: …` line to warn; with allow_damaged it is left out,
-    without, DamagedWarcs is raised and nothing is written."""
+    Its pages are the reports in db (default DATA_DIR/reports.db).  A damaged WARC file (see
+    the module's doc) gets one `damaged: FILE: …` line to warn; with allow_damaged it is left
+    out, without, DamagedWarcs is raised and nothing is written.  A package that fails
+    validation raises InvalidPackage, and out stays as it was."""
     data_dir = data_dir.resolve()
     files = finished_warcs(data_dir / "warc")
     if not files:
@@ -91,27 +101,52 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
         cmd += ["-p", str(pages_file)]
     else:
         cmd += ["--detect-pages"]
-    left_out: list[str] = []
     say(indexing(files, "the WACZ package"))
+    left_out: list[str] = []
+    for path in files:
+        if damage := read_damage(path):
+            warn(f"damaged: {path.name}: left out ({damage})")
+            left_out.append(path.name)
+    readable = [p for p in files if p.name not in left_out]
     try:
-        proc = subprocess.run([*cmd, *map(str, files)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            # Find the files the indexer fails on (only now: one run is the fast path).
-            with tempfile.TemporaryDirectory() as parts_dir:
-                names, _ = index_apart(tool(venv, "cdxj-indexer"), data_dir / "warc",
-                                       [p.name for p in files], Path(parts_dir), warn)
-            left_out = [p.name for p in files if p.name not in names]
+        # One run over the readable files is the fast path; refused already, the indexer
+        # still runs, to name every damaged file at once.
+        proc = (subprocess.run([*cmd, *map(str, readable)], capture_output=True, text=True)
+                if readable and (allow_damaged or not left_out) else None)
+        if proc is None or proc.returncode != 0:
+            indexed = _indexable(venv, data_dir / "warc", readable, warn)
+            left_out += [p.name for p in readable if p.name not in indexed]
             if left_out and not allow_damaged:
                 raise DamagedWarcs(left_out)
-            if left_out:
-                proc = subprocess.run([*cmd, *(str(p) for p in files if p.name in names)],
-                                      capture_output=True, text=True)
+            if len(left_out) == len(files):
+                raise NothingIndexed(f"none of the {len(files)} WARC files in "
+                                     f"{data_dir / 'warc'} could be indexed")
+            proc = subprocess.run([*cmd, *(str(p) for p in files if p.name not in left_out)],
+                                  capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"wacz create failed: {indexer_message(proc.stderr)}")
+        ok, output = validate(partial, venv)
+        if not ok:
+            raise InvalidPackage(f"the package fails `wacz validate` "
+                                 f"({indexer_message(output)}); {out} not written")
         partial.replace(out)
     finally:
         partial.unlink(missing_ok=True)
     return out, len(pages), left_out
+
+
+def _indexable(venv: str, warc_dir: Path, files: list[Path],
+               warn: Callable[[str], None]) -> list[str]:
+    """The names of files the indexer reads; each it fails on gets its `damaged:` line."""
+    if not files:
+        return []
+    with tempfile.TemporaryDirectory() as parts_dir:
+        try:
+            names, _ = index_apart(tool(venv, "cdxj-indexer"), warc_dir,
+                                   [p.name for p in files], Path(parts_dir), warn)
+        except NothingIndexed:
+            return []
+    return names
 
 
 def validate(path: Path, venv: str) -> tuple[bool, str]:
