@@ -12,17 +12,22 @@ from crawler.commands import SETTINGS_HELP, SettingsChecked, fail, quiet_stdout
 from pipelines.store.db import crawl_db_path
 
 # What -o's name says when --format is not given (`-o reports.csv` means CSV, as Scrapy's
-# feed exports read -O's suffix); any other name gets jsonl.
+# feed exports read -O's suffix).  Any other suffix is refused: x.csv.gz or x.json written as
+# JSON Lines would be a file that is not what its name says.
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
 def chosen_format(given: str | None, output: Path | None, bom: bool) -> str:
-    """--format, else the format -o's suffix names, else csv for --bom (which only CSV
-    takes), else jsonl."""
+    """--format, else the format -o's suffix names, else (no -o, or a name without a suffix)
+    csv for --bom (which only CSV takes), else jsonl.  ValueError for a suffix that names no
+    format written here."""
     if given:
         return given
-    if output is not None and (fmt := SUFFIX_FORMATS.get(output.suffix.lower())):
-        return fmt
+    if output is not None and output.suffix:
+        if fmt := SUFFIX_FORMATS.get(output.suffix.lower()):
+            return fmt
+        raise ValueError(f"-o {output}: unknown format {output.suffix!r}; use "
+                         f"{', '.join(sorted(SUFFIX_FORMATS))} or --format")
     return "csv" if bom else "jsonl"
 
 
@@ -38,7 +43,7 @@ class Command(SettingsChecked, ScrapyCommand):
 
     def long_desc(self) -> str:
         return (f"{self.short_desc()}. {SETTINGS_HELP} The format is --format's, else the one "
-                "-o's suffix names (.csv, .jsonl, .parquet). Without -o, jsonl and csv go to "
+                "-o's suffix names (.csv, .jsonl, .parquet; any other suffix is refused). Without -o, jsonl and csv go to "
                 "standard output.")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -62,7 +67,11 @@ class Command(SettingsChecked, ScrapyCommand):
         from pipelines.store.export import ExportError, export
 
         output = Path(opts.output) if opts.output and opts.output != "-" else None
-        fmt = chosen_format(opts.format, output, opts.bom)
+        try:
+            fmt = chosen_format(opts.format, output, opts.bom)
+        except ValueError as exc:
+            fail(self, "export", str(exc))
+            return
         try:
             n = export(crawl_db_path(self.settings), fmt, output, opts.table, opts.bom)
         except ExportError as exc:

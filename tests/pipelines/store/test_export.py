@@ -153,3 +153,27 @@ def test_a_reader_that_stops_early_is_no_error(crawled):
                           cwd=REPO, capture_output=True, timeout=120)
     assert proc.stdout.startswith(b'{"id": ')
     assert b"Traceback" not in proc.stderr and b"BrokenPipe" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["x.csv.gz", "x.json", "x.tsv", "x.xlsx"])
+def test_a_suffix_naming_no_format_is_refused(crawled, tmp_path, name):
+    """Not JSON Lines under a name that says gzip, JSON or a spreadsheet."""
+    data, _ = crawled
+    proc = export(data, "-o", str(tmp_path / name))
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in lines[0], lines
+    assert lines[0].endswith("unknown format '" + Path(name).suffix
+                             + "'; use .csv, .jsonl, .parquet or --format"), lines
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_format_wins_over_any_name(crawled, tmp_path):
+    data, _ = crawled
+    out = tmp_path / "x.csv.gz"
+    proc = export(data, "--format", "csv", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    header, *rows = csv.reader(io.StringIO(out.read_text(encoding="utf-8")))
+    assert "url" in header and len(rows) == len(reports(data))
+    proc = export(data, "-o", str(tmp_path / "X.CSV"))  # a suffix in capitals names it too
+    assert proc.returncode == 0 and b"(csv)" in proc.stderr, proc.stderr
