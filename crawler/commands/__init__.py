@@ -132,9 +132,11 @@ def setting_problem(settings: BaseSettings) -> str | None:
 
 def sqlite_problem(path: Path) -> str | None:
     """Why the existing file path cannot be read as an SQLite database (None: it can)."""
+    from pipelines.store.db import connect_readonly
+
     try:
         # Read-only: a file that is something else is never touched.
-        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        con = connect_readonly(path)
         try:
             con.execute("select count(*) from sqlite_master").fetchone()
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import sqlite3
 from collections import Counter
@@ -57,8 +58,33 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def connect_readonly(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection to the database at path, which is left as it was.
+
+    The crawl database is WAL, and SQLite's mode=ro reads a WAL database only with a -shm
+    beside it, which it cannot create in a folder that cannot be written (a read-only mount, a
+    snapshot).  There nothing can be writing the database, so it is opened immutable; unless
+    a -wal with changes not yet in the database lies beside it without its -shm (a crawl
+    killed on that disk): immutable would read the database without them, so that is an
+    sqlite3.OperationalError saying so."""
+    path = Path(path).absolute()
+    uri = f"{path.as_uri()}?mode=ro"
+    if not os.access(path.parent, os.W_OK | os.X_OK):  # as root, false only on a ro mount
+        wal, shm = (path.with_name(f"{path.name}-{end}") for end in ("wal", "shm"))
+        if not (wal.is_file() and wal.stat().st_size):
+            uri += "&immutable=1"
+        elif not shm.exists():
+            raise sqlite3.OperationalError(
+                f"its folder cannot be written and {wal.name} beside it holds "
+                f"changes that SQLite reads only with a {shm.name}, which it cannot create "
+                "there: copy the folder to a writable place to read it")
+    conn = sqlite3.connect(uri, uri=True)
+    conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
 def open_db_readonly(path: str | Path) -> tuple[sqlite_utils.Database, list[str]]:
-    """Open the crawl database read-only (sqlite's mode=ro), for a command that only reads
+    """Open the crawl database read-only (connect_readonly), for a command that only reads
     it: nothing is migrated or converted, the user's file is left as it was.  Returns it and
     the migrations its schema lacks (older than this code's: the caller reads what it can).
     ValueError, naming the file, for a database that is not a crawl's."""
@@ -66,9 +92,7 @@ def open_db_readonly(path: str | Path) -> tuple[sqlite_utils.Database, list[str]
 
     from pipelines.store import migrations
 
-    conn = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
-    conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
-    db = sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(connect_readonly(path))
     try:
         if not migrations.migrations.applied(db):
             migrations.refuse_unversioned(db)  # the same refusal as when opened to write

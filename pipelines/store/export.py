@@ -24,6 +24,8 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.store.db import connect_readonly
+
 FORMATS = ("jsonl", "csv", "parquet")
 # What a researcher exports: the report and its metadata, not crawl bookkeeping.  Columns
 # are taken in the table's order, less these.
@@ -134,7 +136,10 @@ def export(db_path: Path, fmt: str, output: Path | None, table: str = "reports",
         # a link there would be replaced, not written to.
         if output.is_symlink() or (output.exists() and not output.is_file()):
             raise ExportError(f"{output} exists and is not a regular file")
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        con = connect_readonly(db_path)
+    except sqlite3.Error as exc:
+        raise ExportError(f"{db_path}: {exc}") from exc
     try:
         cols = columns(con, table)
         names = [name for name, _ in cols]

@@ -4,8 +4,12 @@ so and which commands update it; one that is not a crawl's is the one-line error
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,3 +88,61 @@ def test_a_database_that_is_not_a_crawls_is_left_alone(tmp_path, tables):
     before = digest(db)
     one_line_error(summary(tmp_path), "summary", f"{db}: not a crawl database")
     assert digest(db) == before
+
+
+@contextlib.contextmanager
+def read_only_copy(tmp_path: Path, files: dict[str, Path]) -> Iterator[Path]:
+    """A folder on a tmpfs remounted read-only, holding copies of files (name: source); the
+    test is skipped where mounting is refused (not root, no mount rights)."""
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    try:
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
+                              capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.skip("no mount command: a real read-only mount is what is tested")
+    if proc.returncode != 0:
+        pytest.skip(f"mounting a tmpfs was refused ({proc.stderr.strip()}): a real read-only "
+                    "mount is what is tested")
+    try:
+        for name, source in files.items():
+            shutil.copy(source, mnt / name)
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_a_wal_database_on_a_read_only_mount_is_read(tmp_path):
+    """As a crawl leaves it: WAL, closed cleanly (no -wal, no -shm), on read-only media."""
+    db = schema(tmp_path / "src" / "reports.db", wal=True)
+    with read_only_copy(tmp_path, {"reports.db": db}) as data:
+        proc = summary(data)
+        assert proc.returncode == 0, proc.stderr
+        assert "unfinished crawls (still running or killed): 1" in proc.stdout
+        out = tmp_path / "x.csv"
+        proc = scrapy("export", "-s", f"DATA_DIR={data}", "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        assert out.read_text(encoding="utf-8").startswith("id,")
+        assert sorted(p.name for p in data.iterdir()) == ["reports.db"]
+
+
+def test_unread_changes_in_a_wal_on_a_read_only_mount_are_said(tmp_path):
+    """A -wal holding changes and no -shm (a crawl killed there): not read without them, and
+    the one line says why, not that the file is no SQLite."""
+    db = schema(tmp_path / "src" / "reports.db", wal=True)
+    con = sqlite3.connect(db)
+    con.execute("pragma wal_autocheckpoint = 0")
+    con.execute("insert into crawls (spider, started_at) values ('reports', '2024-01-02')")
+    con.commit()
+    wal = db.with_name("reports.db-wal")
+    assert wal.stat().st_size > 0
+    try:
+        with read_only_copy(tmp_path, {"reports.db": db, wal.name: wal}) as data:
+            for proc, command in ((summary(data), "summary"),
+                                  (scrapy("export", "-s", f"DATA_DIR={data}", "-o",
+                                          str(tmp_path / "x.csv")), "export")):
+                one_line_error(proc, command, "reports.db-wal", "cannot be written")
+            assert not (tmp_path / "x.csv").exists()
+    finally:
+        con.close()
