@@ -29,6 +29,9 @@ Its payload digest is dropped from the digest index first: the only copy is unre
 new fetch is archived as a full response, not as a revisit of the lost one (the old row stays,
 pointing at the damaged record, as the history of that fetch).
 
+A request queue the last run left unreadable (a state file left empty by a full disk; see
+``queue_damage`` in crawler/scheduler.py) is a damaged frontier too: it is rebuilt the same way.
+
 A JOBDIR that cannot be written when the run starts (its disk full already) closes the crawl
 as soon as it is open, as a JOBDIR write failure (crawler/scheduler.py), before anything is
 fetched; the marker is left as it was.
@@ -57,7 +60,7 @@ from archive.pages import Unreadable, page_from_records, payload_source, read_ar
 from archive.service import dedup_path
 from crawler.discovery import GENERIC, PRIORITY, REPORT
 from crawler.incremental import FULL_FETCH
-from crawler.scheduler import JOBDIR
+from crawler.scheduler import JOBDIR, queue_damage
 from pipelines.page import SITEMAP
 from pipelines.store import stored
 from pipelines.store.db import crawl_db_path
@@ -86,7 +89,12 @@ class ResumeMiddleware:
         self.open_error: str | None = None
         try:
             if previous.get("running"):
-                self._reset_jobdir(previous.get("failed"))
+                self._reset_jobdir(f"stopped ({previous['failed']})" if previous.get("failed")
+                                   else "killed")
+            elif (damage := queue_damage(jobdir / "requests.queue")) is not None:
+                # Its request queue unreadable (a state file left empty by a full disk): the
+                # queued requests are lost as after a killed run, and rebuilt the same way.
+                self._reset_jobdir(f"left with a request queue that cannot be read ({damage})")
             self._write_marker(running=True)
         except OSError as exc:
             # The old marker is left as it was (still "running" after a failed run), so the
@@ -147,7 +155,7 @@ class ResumeMiddleware:
                                      f"resume marker could not be written ({exc})")
 
     # -- after a killed run ------------------------------------------------------------
-    def _reset_jobdir(self, failed: str | None) -> None:
+    def _reset_jobdir(self, how: str) -> None:
         urls = stored.urls_stored_since(self.db, self.since)
         fingerprint = self.crawler.request_fingerprinter.fingerprint
         # RFPDupeFilter's documented format: each fingerprint as its big-endian 2-byte
@@ -160,8 +168,7 @@ class ResumeMiddleware:
         self.rebuild = True
         self.crawler.stats.set_value("resume/stored_before", len(urls))
         logger.warning("resume: the last run of this job was %s; %d URLs are stored, the "
-                       "frontier is rebuilt from their archived pages",
-                       f"stopped ({failed})" if failed else "killed", len(urls))
+                       "frontier is rebuilt from their archived pages", how, len(urls))
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         if self.rebuild:

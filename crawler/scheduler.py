@@ -16,12 +16,20 @@ within writes nothing: queuelib ignores a short write, which left a request cut 
 could not be read back; and the queue of a priority, emptied by a pop, writes its state
 before deleting it, which on a full disk lost the request just popped.
 
+The queue's state files (``active.json``, each queue's ``info.json``) are written aside and
+renamed, so a full disk leaves the previous ones whole, never empty.  A queue that cannot be
+opened when the run starts (its state unreadable, or a write failing on a full disk) leaves
+the crawl with its memory queue, closed as soon as it is open as a JOBDIR write failure; the
+resume middleware (crawler/resume.py) checks the queue first (``queue_damage``) and rebuilds
+a damaged one as after a killed run.
+
 Distributed mode puts in its own scheduler (crawler/distributed.py).
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import pickle
 import struct
@@ -29,7 +37,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import Scheduler
 from scrapy.squeues import PickleFifoDiskQueue
 from scrapy.utils.job import job_dir
@@ -40,8 +48,67 @@ from archive import writefailed
 JOBDIR = "jobdir_write_failed"
 
 
+def replace_text(path: Path, text: str) -> None:
+    """Write path aside and rename it over the old one: a failed write leaves that whole."""
+    aside = path.with_name(path.name + ".new")
+    try:
+        aside.write_text(text, encoding="utf-8")
+        os.replace(aside, path)
+    except OSError:
+        aside.unlink(missing_ok=True)
+        raise
+
+
+def queue_damage(dqdir: Path) -> str | None:
+    """Why the request queue a run left in dqdir cannot be opened again (None: it can, or
+    there is none): its state files, read as Scrapy's scheduler and queuelib read them."""
+    try:
+        active = dqdir / "active.json"
+        if active.exists():
+            json.loads(active.read_text(encoding="utf-8"))
+        for path in sorted(dqdir.rglob("info.json")):
+            info = json.loads(path.read_text(encoding="utf-8"))
+            for field in (info["chunksize"], info["head"][0], info["tail"][2]):
+                int(field)  # what queuelib reads as numbers as it opens the queue
+            tail = path.with_name(f"q{int(info['tail'][0]):05d}")
+            if int(info["size"]) > 0 and not tail.is_file():
+                raise FileNotFoundError(errno.ENOENT, "a queue file is missing", str(tail))
+    except (OSError, ValueError, LookupError, TypeError) as exc:
+        return f"{exc.__class__.__name__}: {exc}"
+    return None
+
+
 class JobdirScheduler(Scheduler):
     failed = False  # once a JOBDIR write failed, the queue stays in memory
+    open_error: str | None = None
+
+    def open(self, spider: Spider) -> Deferred[None] | None:
+        damage = queue_damage(Path(self.dqdir)) if self.dqdir else None
+        if damage is None:
+            try:
+                return super().open(spider)
+            # A write on a full disk (an empty queue's state written as queuelib closes it),
+            # or damage queue_damage does not see: not a traceback that leaves the crawl
+            # half open.
+            except Exception as exc:  # noqa: BLE001
+                damage = repr(exc)
+        # Memory only, and the JOBDIR's queue left as it is: the crawl is closed once open.
+        self.spider = spider
+        self.mqs = self._mq()
+        self.dqs = None
+        self.failed = True
+        assert self.crawler is not None
+        self.open_error = (f"the JOBDIR {job_dir(self.crawler.settings)}: its request queue "
+                           f"could not be opened ({damage})")
+        self.crawler.signals.connect(self._close_at_open, signal=signals.spider_opened)
+        return self.df.open()
+
+    def _close_at_open(self) -> None:
+        assert self.crawler is not None and self.open_error is not None
+        raise writefailed.open_failed(self.crawler, JOBDIR, self.open_error)
+
+    def _write_dqs_state(self, dqdir: str, state: Any) -> None:
+        replace_text(Path(dqdir, "active.json"), json.dumps(state))
 
     def enqueue_request(self, request: Request) -> bool:
         try:
@@ -124,6 +191,9 @@ class WholeRecordFifoDiskQueue(PickleFifoDiskQueue):
         self.info["head"], self.info["size"] = head, size
         raise OSError(errno.ENOSPC, f"a request cut short in {path} ({end - start} bytes "
                       "written): no space left on device")
+
+    def _saveinfo(self, info: dict[str, Any]) -> None:
+        replace_text(self._infopath(), json.dumps(info))
 
     def close(self) -> None:
         if len(self):

@@ -148,6 +148,8 @@ SCHEDULER = "crawler.scheduler.JobdirScheduler"
 # FIFO: breadth-first (JOBDIR); Scrapy's PickleFifoDiskQueue, but a push the disk fills within
 # leaves no request cut short (crawler/scheduler.py).
 SCHEDULER_DISK_QUEUE = "crawler.scheduler.WholeRecordFifoDiskQueue"
+# The start requests' disk queue too: its state is written aside, never left empty (F14).
+SCHEDULER_START_DISK_QUEUE = "crawler.scheduler.WholeRecordFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # FIFO: breadth-first
 # Scrapy's dupefilter, which the spider also asks about a link met before, so a duplicate is
 # dropped before a request is built for it (crawler/knownlinks.py).  Distributed mode puts in

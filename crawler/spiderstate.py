@@ -1,21 +1,32 @@
-"""Extension: Scrapy's SpiderState (``spider.state`` kept in the JOBDIR), safe on a full disk.
+"""Extension: Scrapy's SpiderState (``spider.state`` kept in the JOBDIR), safe on a full disk
+and on a damaged file.
 
 Scrapy writes ``JOBDIR/spider.state`` in place when the spider closes.  On a full disk that
 left the file empty after logging a traceback, and every later run of the job failed to load
 it (a traceback at the start, and ``spider.state`` missing).  Here the state is written aside
 and renamed over the old file, so a failed write leaves the previous state whole; the failure
 is a JOBDIR write failure (crawler/scheduler.py): exit code 1, the JOBDIR not marked done.
-A state file that cannot be read (left empty by a run before this fix) is a warning, and the
-job starts with an empty state.
+
+The state is plain data (dicts, lists, tuples, sets, strings, bytes, numbers, None): the
+page budget and report credit (crawler/spiders/reports.py).  It stays a pickle, so a JOBDIR
+of Scrapy's own SpiderState still reads, but one that names no class or function: writing
+anything else is refused (a JOBDIR write failure naming its type), and reading a file that
+names one is refused too, since unpickling would import and call it.
+
+A state file that cannot be read, whatever the reason (damaged, left empty by a run before
+the aside write, not plain data), is a warning, and the job starts with an empty state; the
+file is kept aside as ``spider.state.bad``, not overwritten.  A state that was never loaded
+(the run stopped before the spider opened) is not written: the previous file stays.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import pickle
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
@@ -26,9 +37,36 @@ from crawler.scheduler import JOBDIR
 
 logger = logging.getLogger(__name__)
 
+PLAIN = (dict, list, tuple, set, frozenset, str, bytes, int, float, bool, type(None))
+
+
+class _PlainPickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in PLAIN:
+            return NotImplemented  # pickled as usual, naming no global
+        raise pickle.PicklingError(f"it holds a {type(obj).__module__}.{type(obj).__qualname__}"
+                                   ", and only plain data is kept")
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"it names {module}.{name}, and only plain data is read")
+
+
+def dump_plain(state: Any, fh: io.BufferedIOBase) -> None:
+    _PlainPickler(fh, protocol=4).dump(state)
+
+
+def load_plain(data: bytes) -> dict[str, Any]:
+    state = _PlainUnpickler(io.BytesIO(data)).load()
+    if not isinstance(state, dict):
+        raise pickle.UnpicklingError(f"it holds a {type(state).__name__}, not a dict")
+    return state
+
 
 class JobdirSpiderState(SpiderState):
     crawler: Crawler
+    loaded = False  # whether spider.state came from here (and so may be written back)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -37,21 +75,42 @@ class JobdirSpiderState(SpiderState):
         return ext
 
     def spider_closed(self, spider: Spider) -> None:
+        if not self.loaded:
+            return  # never loaded: writing {} would lose the saved state
         path = Path(self.statefn)
         aside = path.with_name(path.name + ".new")
         try:
             with aside.open("wb") as fh:
-                pickle.dump(getattr(spider, "state", {}), fh, protocol=4)
+                dump_plain(spider.state, fh)  # type: ignore[attr-defined]
             os.replace(aside, path)
-        except OSError as exc:
+        except (OSError, pickle.PicklingError) as exc:
             aside.unlink(missing_ok=True)
             writefailed.write_failed(self.crawler, JOBDIR, f"the JOBDIR {self.jobdir}: the "
                                      f"spider's state could not be written ({exc})")
 
     def spider_opened(self, spider: Spider) -> None:
+        path = Path(self.statefn)
+        self.loaded = True
         try:
-            super().spider_opened(spider)
-        except (OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
-            logger.warning("the spider's state in %s cannot be read (%s): starting with an "
-                           "empty state", self.statefn, exc)
-            spider.state = {}  # type: ignore[attr-defined]
+            state = load_plain(path.read_bytes())
+        except FileNotFoundError:
+            state = {}
+        # Whatever a damaged file makes the unpickler raise (fuzzing found TypeError,
+        # AttributeError, MemoryError, OverflowError... besides UnpicklingError).
+        except Exception as exc:  # noqa: BLE001
+            state = {}
+            self._keep_aside(path, exc)
+        spider.state = state  # type: ignore[attr-defined]
+
+    def _keep_aside(self, path: Path, exc: Exception) -> None:
+        bad = path.with_name(path.name + ".bad")
+        try:
+            os.replace(path, bad)
+        except OSError as move_exc:
+            self.loaded = False  # not written over at close: the file stays where it is
+            logger.warning("the spider's state in %s cannot be read (%r): starting with an "
+                           "empty state, which is not saved (the file could not be moved "
+                           "aside: %s)", path, exc, move_exc)
+            return
+        logger.warning("the spider's state in %s cannot be read (%r): starting with an empty "
+                       "state; the file is kept as %s", path, exc, bad)

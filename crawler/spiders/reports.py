@@ -229,7 +229,9 @@ class ReportsSpider(Spider):
             return
         try:
             self.budget.restore(state[BUDGET_STATE])
-        except (KeyError, TypeError, ValueError) as exc:
+        # Whatever a damaged saved budget makes restore raise (an AttributeError for a list
+        # where a dict was, an OverflowError for an infinite count): the budget is unchanged.
+        except Exception as exc:  # noqa: BLE001
             logger.warning("discovery: the page budget saved in the JOBDIR cannot be read "
                            "(%r): this run starts with a fresh one", exc)
             return

@@ -14,6 +14,7 @@ fetches the rest, and the two runs together equal one uninterrupted crawl.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import time
@@ -25,6 +26,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.resume import MARKER
+from crawler.scheduler import queue_damage
 from crawler.spiderstate import JobdirSpiderState
 from tests.faultcrawl import (
     START,
@@ -35,6 +37,7 @@ from tests.faultcrawl import (
     marker,
     resize,
     start_crawl,
+    stored,
     tmpfs,
 )
 
@@ -182,4 +185,74 @@ def test_jobdir_full_before_the_run(web, reference, tmp_path):
         assert "frontier is rebuilt" in text
         assert "Traceback" not in text, text[-3000:]
         assert not marker(resumed)["running"]
+    check_complete(data / "warc", data / "reports.db", reference).close()
+
+
+def stopped_run(web, data: Path, jobdir: Path, log: Path) -> None:
+    """A run stopped by SIGTERM once a few pages are stored: it closes cleanly, leaving
+    requests in its queue on disk and its page budget in spider.state."""
+    proc = start_crawl(data, web.proxy_url, log, "-s", f"JOBDIR={jobdir}",
+                       "-s", "DOWNLOAD_DELAY=0.3", "-a", f"start_urls={START}")
+    deadline = time.monotonic() + DEADLINE
+    while stored(data / "reports.db") < 5 and proc.poll() is None:
+        assert time.monotonic() < deadline, "the crawl stored nothing"
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGTERM)
+    assert exit_code(proc, DEADLINE) == 0, log.read_text()[-3000:]
+    assert not marker(jobdir)["running"]
+    queued = [json.loads(p.read_text())["size"] for p in jobdir.rglob("info.json")]
+    assert sum(queued) > 0, "the run was stopped with nothing left queued"
+
+
+def empty_files(jobdir: Path) -> list[Path]:
+    return [p for p in jobdir.rglob("*") if p.is_file() and p.stat().st_size == 0]
+
+
+def test_jobdir_full_at_a_resumed_start_keeps_queue_and_state(web, reference, tmp_path):
+    """Hostile s9 F14: the disk of a stopped job's JOBDIR is full when it is resumed.  The
+    run stops with one ERROR line, no traceback, and leaves the JOBDIR as it was: no queue
+    state emptied, spider.state (the page budget) not overwritten.  With room again the
+    job goes on with its saved budget and ends as one uninterrupted crawl."""
+    data = tmp_path / "data"
+    with tmpfs(tmp_path / "small", "2m") as disk:
+        jobdir = disk / "job"
+        stopped_run(web, data, jobdir, tmp_path / "stopped.log")
+        state = (jobdir / "spider.state").read_bytes()
+        empty_before = empty_files(jobdir)
+        fill(disk)
+
+        code, text = run(web, data, jobdir, tmp_path / "full.log")
+        assert code == 1, text[-3000:]
+        assert "Spider closed (jobdir_write_failed)" in text, text[-3000:]
+        errors = [line for line in text.splitlines() if " ERROR: " in line]
+        assert len(errors) == 1 and f"jobdir_write_failed: the JOBDIR {jobdir}" in errors[0], \
+            errors
+        assert "Traceback" not in text and "never retrieved" not in text, text[-3000:]
+        assert (jobdir / "spider.state").read_bytes() == state
+        assert empty_files(jobdir) == empty_before
+        assert queue_damage(jobdir / "requests.queue") is None
+
+        (disk / "filler").unlink()
+        code, text = run(web, data, jobdir, tmp_path / "resumed.log")
+        assert code == 0, text[-3000:]
+        assert "resumed the page budget" in text, text[-3000:]
+        assert "Traceback" not in text and "cannot be read" not in text, text[-3000:]
+    check_complete(data / "warc", data / "reports.db", reference).close()
+
+
+def test_an_unreadable_queue_is_rebuilt(web, reference, tmp_path):
+    """A queue state file left empty (as a full disk left it before the aside writes) is a
+    damaged frontier: the next run rebuilds it from the stored pages, as after a killed run,
+    and keeps the saved page budget."""
+    data, jobdir = tmp_path / "data", tmp_path / "job"
+    stopped_run(web, data, jobdir, tmp_path / "stopped.log")
+    info = next(p for p in sorted(jobdir.rglob("info.json"))
+                if json.loads(p.read_text())["size"] > 0)
+    info.write_bytes(b"")
+    code, text = run(web, data, jobdir, tmp_path / "resumed.log")
+    assert code == 0, text[-3000:]
+    assert "request queue that cannot be read" in text and "frontier is rebuilt" in text, \
+        text[-3000:]
+    assert "resumed the page budget" in text, text[-3000:]
+    assert "Traceback" not in text and " ERROR: " not in text, text[-3000:]
     check_complete(data / "warc", data / "reports.db", reference).close()
