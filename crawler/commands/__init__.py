@@ -5,10 +5,14 @@ traceback."""
 from __future__ import annotations
 
 import argparse
+import codecs
 import importlib
+import math
 import os
 import sqlite3
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,9 +32,11 @@ PORTS = range(1, 65536)
 
 def fail(command: ScrapyCommand, name: str, message: str) -> None:
     """A bad argument or a missing input: one line on stderr and exit code 2, as argparse
-    does, without Scrapy's usage text or a traceback."""
+    does, without Scrapy's usage text or a traceback; and in LOG_FILE."""
     print(f"scrapy {name}: error: {message}", file=sys.stderr)
     command.exitcode = 2
+    if settings := getattr(command, "settings", None):
+        log_refusal(settings, f"scrapy {name}: {message}")
 
 
 def quiet_stdout() -> None:
@@ -59,8 +65,11 @@ class SettingsChecked:
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)  # ScrapyCommand's: applies -s
         assert self.settings is not None
-        if why := setting_problem(self.settings):
-            print(f"scrapy {self.command_name()}: error: {why}", file=sys.stderr)
+        why = setting_problem(self.settings)
+        if not why and getattr(self, "requires_crawler_process", True):
+            why = log_file_problem(self.settings)  # Scrapy's logging opens it next
+        if why:
+            fail(self, self.command_name(), why)  # type: ignore[arg-type]
             sys.exit(2)
 
 
@@ -82,6 +91,65 @@ def port_number(text: str) -> int:
 READ_AS_FLOAT = frozenset({"DNS_TIMEOUT", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT"})
 
 
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric setting takes: low (or more than low, with above) up to high,
+    and `also`, one value below them with a meaning of its own (-1: one per core)."""
+
+    low: float
+    high: float = math.inf
+    above: bool = False
+    also: int | None = None
+
+    def __contains__(self, value: float) -> bool:
+        return value == self.also or (self.low < value if self.above else self.low <= value) \
+            and value <= self.high
+
+    def __str__(self) -> str:
+        text = (f"more than {self.low:g}" if self.above else
+                f"{self.low:g} or more" if self.high == math.inf else
+                f"{self.low:g} to {self.high:g}")
+        return text if self.also is None else f"{text}, or {self.also}"
+
+
+COUNT = Range(0)  # 0 is a meaning of its own: none, no limit or off
+AT_LEAST_ONE = Range(1)  # 0 would do nothing and say nothing
+POSITIVE = Range(0, above=True)
+
+# The range of each setting whose range is known: the project's numeric settings, and
+# Scrapy's whose value out of range stops, stalls or empties a crawl without a word (0
+# concurrent items drops every link and item; 0 per domain fetches nothing, forever).  Every
+# other numeric setting is checked for its type only: Scrapy gives some negatives a meaning
+# (FEED_EXPORT_INDENT, HTTPCACHE_EXPIRATION_SECS).  docs/settings.md lists this table.
+# WARC_GZIP_LEVEL and WARC_REPLAY_PORT are left to their own checks (crawl, replay).
+RANGES: dict[str, Range] = {
+    **dict.fromkeys(("CONCURRENT_ITEMS", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
+                     "REACTOR_THREADPOOL_MAXSIZE", "SQLITE_BACKLOG"), AT_LEAST_ONE),
+    # A DOWNLOAD_TIMEOUT of 0 is no "none": Scrapy's handler falls back to 10 s.
+    **dict.fromkeys(("DOWNLOAD_TIMEOUT", "AUTOTHROTTLE_TARGET_CONCURRENCY", "SSRF_DNS_TIMEOUT",
+                     "DISTRIBUTED_HEARTBEAT", "VALIDATE_TIMEOUT"), POSITIVE),
+    **dict.fromkeys((
+        "RETRY_TIMES", "REDIRECT_MAX_TIMES", "DEPTH_LIMIT", "DOWNLOAD_MAXSIZE",
+        "DOWNLOAD_WARNSIZE", "DOWNLOAD_DELAY", "SCRAPER_SLOT_MAX_ACTIVE_SIZE",
+        "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY", "URLLENGTH_LIMIT",
+        "CLOSESPIDER_TIMEOUT", "CLOSESPIDER_ITEMCOUNT", "CLOSESPIDER_PAGECOUNT",
+        "CLOSESPIDER_ERRORCOUNT", "CLOSESPIDER_TIMEOUT_NO_ITEM", "CLOSESPIDER_PAGECOUNT_NO_ITEM",
+        "MEMUSAGE_LIMIT_MB", "MEMUSAGE_WARNING_MB", "LOGSTATS_INTERVAL",
+        "BACKOFF_BASE_DELAY", "BACKOFF_MAX_DELAY", "CRAWLDELAY_MAX", "CLEAN_TIMEOUT",
+        "DISCOVERY_MAX_PAGES", "DISCOVERY_MAX_FOCUSED", "DISCOVERY_MAX_FALSE_REPORTS",
+        "DISCOVERY_FALSE_REPORT_RATIO", "DISCOVERY_MAX_PAGER", "DISTRIBUTED_IDLE_CLOSE",
+        "LINKS_MAX_PER_PAGE", "LINKS_MAX_BYTES", "PROGRESS_INTERVAL", "ROBOTS_RETRY_TIMES",
+        "ROBOTS_RETRY_DELAY", "ROBOTSTXT_DOWNLOAD_MAXSIZE", "VALIDATE_MAX_COLUMNS",
+        "WARC_MAX_SIZE"), COUNT),
+    "CLEAN_WORKERS": Range(-1),  # -1: one per other core, 0: inline
+    "EXTRACT_WORKERS": Range(1, also=-1),  # -1: one per core
+    "CLUSTER_THRESHOLD": Range(0, 1),  # a Jaccard similarity
+    # RFC 9309 2.5: a robots.txt size limit must be at least 500 KiB (less, and a cut file
+    # could lose its rules: 0 is an empty robots.txt, which allows everything).
+    "ROBOTSTXT_MAX_BYTES": Range(500 * 1024),
+}
+
+
 def _typed_defaults() -> dict[str, bool | int | float]:
     """Each setting whose default is a bool, int or float (Scrapy's, then the project's
     settings module, which wins), with that default."""
@@ -99,13 +167,12 @@ def _typed_defaults() -> dict[str, bool | int | float]:
 
 
 def setting_problem(settings: BaseSettings) -> str | None:
-    """Why a setting's value cannot be read as the type of its default (None: all can).
+    """Why a setting's value cannot be used (None: all can).
 
-    The getters Scrapy's components use decide: a bool takes what getbool does ("True", "0",
-    "false"); an int default takes an integer (getint), or any number for the few read with
-    getfloat (READ_AS_FLOAT); a float, any number.  A number is not negative, nor NaN: no
-    count, size or duration is.  Two kinds of setting are exempt: priorities, which are
-    signed, and those whose default is negative (-1: "one per core"), which go no lower.
+    Its type is that of its default, as the getters Scrapy's components use read it: a bool
+    takes what getbool does ("True", "0", "false"); an int default takes an integer (getint),
+    or any number for the few read with getfloat (READ_AS_FLOAT); a float, any number but
+    NaN.  Its range is checked only where RANGES declares it.
     """
     for name, default in sorted(_typed_defaults().items()):
         raw = settings.get(name)
@@ -121,13 +188,49 @@ def setting_problem(settings: BaseSettings) -> str | None:
         try:
             value = settings.getint(name) if as_int else settings.getfloat(name)
         except (ValueError, TypeError, OverflowError):
+            value = math.nan
+        if math.isnan(value):
             return f"setting {name}={raw!r} is not {'an integer' if as_int else 'a number'}"
-        if "PRIORITY" in name:
-            continue
-        floor = min(default, 0)
-        if not value >= floor:  # NaN too
-            return f"setting {name}={raw!r} is not {floor} or more"
+        if name in RANGES and value not in RANGES[name]:
+            return f"setting {name}={raw!r} is not {RANGES[name]}"
     return None
+
+
+def log_file_problem(settings: BaseSettings) -> str | None:
+    """Why Scrapy's logging could not open LOG_FILE (None: it could, or there is none): it
+    creates no folder, and a bad LOG_ENCODING fails it too."""
+    if not (name := settings.get("LOG_FILE")):
+        return None
+    path = Path(name)
+    encoding = settings.get("LOG_ENCODING") or "utf-8"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return f"LOG_ENCODING={encoding!r} is not an encoding"
+    if path.exists():
+        if not path.is_file():  # a folder, or a FIFO that would block the open
+            return f"LOG_FILE: {path} is not a file"
+        writable = os.access(path, os.W_OK)
+    elif not (folder := path.absolute().parent).exists():
+        return f"LOG_FILE: no folder {folder} (logging creates none)"
+    elif not folder.is_dir():
+        return f"LOG_FILE: {folder} is not a folder"
+    else:
+        writable = os.access(folder, os.W_OK | os.X_OK)
+    return None if writable else f"LOG_FILE: {path} is not writable"
+
+
+def log_refusal(settings: BaseSettings, line: str) -> None:
+    """Append a refusal's line to LOG_FILE too: under Scrapyd, which names each job's
+    LOG_FILE, a job refused before logging started would have no log saying why."""
+    if not settings.get("LOG_FILE") or log_file_problem(settings):
+        return
+    try:
+        with open(settings.get("LOG_FILE"), "a", encoding=settings.get("LOG_ENCODING") or "utf-8",
+                  errors="backslashreplace") as fh:
+            fh.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} [{__name__}] ERROR: {line}\n")
+    except OSError:
+        pass  # stderr has it
 
 
 def sqlite_problem(path: Path) -> str | None:

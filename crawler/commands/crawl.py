@@ -22,7 +22,6 @@ import logging
 import shlex
 import sys
 from collections.abc import Generator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,7 +133,6 @@ class Command(SettingsChecked, ScrapyCrawl):
         assert self.settings is not None
         if why := self._argument_problem(args, opts):
             fail(self, "crawl", why)
-            log_refusal(self.settings, why)
             sys.exit(self.exitcode)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -248,10 +246,16 @@ def redis_problem(settings: BaseSettings) -> str | None:
 
 def _without_password(url: str) -> str:
     """url with its password masked: error lines end up in logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # unparsable (an unclosed "[" of an IPv6 host): all before "@" masked
+        scheme, has_scheme, rest = url.rpartition("://")
+        userinfo, at, host = rest.rpartition("@")
+        return f"{scheme}{has_scheme}***@{host}" if at else url
+    if password is None:
         return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+    return parts._replace(netloc=parts.netloc.replace(f":{password}@", ":***@")).geturl()
 
 
 def where_it_went(settings: BaseSettings, finish_reason: str | None) -> str:
@@ -270,17 +274,3 @@ def where_it_went(settings: BaseSettings, finish_reason: str | None) -> str:
     if settings.get("JOBDIR") and finish_reason == "shutdown":
         line += "; the same command again goes on where this one stopped (JOBDIR)"
     return line
-
-
-def log_refusal(settings: BaseSettings, why: str) -> None:
-    """Write a refused crawl's reason to LOG_FILE too.  Logging never started, so under
-    Scrapyd (which names each job's LOG_FILE) the job would have no log, and the reason would
-    be only in Scrapyd's own output."""
-    if not (path := settings.get("LOG_FILE")):
-        return
-    try:
-        with open(path, "a", encoding=settings.get("LOG_ENCODING") or "utf-8") as fh:
-            fh.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} [{__name__}] ERROR: "
-                     f"scrapy crawl: {why}\n")
-    except OSError:
-        pass  # stderr has it

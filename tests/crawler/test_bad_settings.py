@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings, default_settings
 
-from crawler.commands import READ_AS_FLOAT, _typed_defaults, setting_problem
+from crawler.commands import RANGES, READ_AS_FLOAT, Range, _typed_defaults, setting_problem
 from fixtureweb.crawl import REPO, SCRAPY, crawl
 from fixtureweb.server import Running
 from tests.shared import CORPUS
@@ -60,7 +60,15 @@ def crawl_with(data: Path, *settings: str) -> subprocess.CompletedProcess[str]:
     ("DEPTH_LIMIT=-1", "DEPTH_LIMIT='-1' is not 0 or more"),
     ("CLEAN_WORKERS=-2", "CLEAN_WORKERS='-2' is not -1 or more"),  # -1 (per core) is the floor
     ("CLEAN_TIMEOUT=-3", "CLEAN_TIMEOUT='-3' is not 0 or more"),
-    ("DOWNLOAD_DELAY=nan", "DOWNLOAD_DELAY='nan' is not 0 or more"),
+    ("DOWNLOAD_DELAY=nan", "DOWNLOAD_DELAY='nan' is not a number"),
+    ("CLUSTER_THRESHOLD=nan", "CLUSTER_THRESHOLD='nan' is not a number"),
+    # Values in type but out of the declared range (RANGES): zeros that crawled nothing.
+    ("CONCURRENT_ITEMS=0", "CONCURRENT_ITEMS='0' is not 1 or more"),
+    ("CONCURRENT_REQUESTS_PER_DOMAIN=0", "CONCURRENT_REQUESTS_PER_DOMAIN='0' is not 1 or more"),
+    ("DOWNLOAD_TIMEOUT=0", "DOWNLOAD_TIMEOUT='0' is not more than 0"),
+    ("EXTRACT_WORKERS=0", "EXTRACT_WORKERS='0' is not 1 or more, or -1"),
+    ("CLUSTER_THRESHOLD=1.5", "CLUSTER_THRESHOLD='1.5' is not 0 to 1"),
+    ("ROBOTSTXT_MAX_BYTES=0", "ROBOTSTXT_MAX_BYTES='0' is not 512000 or more"),
     ("WARC_GZIP_LEVEL=2.5", "WARC_GZIP_LEVEL='2.5' is not an integer"),
     ("WARC_ENABLED=maybe", "WARC_ENABLED='maybe' is not true or false"),
     ("ROBOTSTXT_OBEY=yes", "ROBOTSTXT_OBEY='yes' is not true or false"),
@@ -114,8 +122,85 @@ def test_signed_settings_and_defaults_pass(monkeypatch):
     settings.setmodule("crawler.settings", priority="project")
     assert setting_problem(settings) is None
     settings.setdict({"DEPTH_PRIORITY": "-1", "REDIRECT_PRIORITY_ADJUST": "-5",
-                      "CLEAN_WORKERS": "-1", "DOWNLOAD_TIMEOUT": "0.5"}, priority="cmdline")
+                      "CLEAN_WORKERS": "-1", "DOWNLOAD_TIMEOUT": "0.5", "EXTRACT_WORKERS": "-1",
+                      # Negatives Scrapy gives a meaning (hostile-s9 F1): type only.
+                      "FEED_EXPORT_INDENT": "-1", "HTTPCACHE_EXPIRATION_SECS": "-1"},
+                     priority="cmdline")
     assert setting_problem(settings) is None
+
+
+def project_numbers() -> dict[str, int | float]:
+    """The numeric settings crawler/settings.py adds to Scrapy's."""
+    import crawler.settings as project
+
+    return {name: value for name, value in vars(project).items()
+            if name.isupper() and type(value) in (int, float) and not hasattr(default_settings, name)}
+
+
+# Checked by their own command with its own message (crawl's check_values, replay).
+CHECKED_BY_THEIR_COMMAND = {"WARC_GZIP_LEVEL", "WARC_REPLAY_PORT"}
+
+
+def test_every_project_number_has_a_range_and_its_default_is_in_it(monkeypatch):
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    ours = project_numbers()
+    assert {"CLEAN_WORKERS", "SQLITE_BACKLOG", "CLUSTER_THRESHOLD"} <= set(ours)
+    assert set(ours) - CHECKED_BY_THEIR_COMMAND <= set(RANGES)
+    defaults = _typed_defaults()
+    for name, allowed in RANGES.items():
+        assert type(defaults.get(name)) in (int, float), f"{name}: no numeric setting"
+        assert defaults[name] in allowed, name
+
+
+@pytest.mark.parametrize("allowed, inside, outside", [
+    (Range(1), [1, 10**9], [0, -1, 0.5]),
+    (Range(0, above=True), [0.001, 5], [0, -0.1]),
+    (Range(0, 1), [0, 0.5, 1], [-0.1, 1.01]),
+    (Range(1, also=-1), [-1, 1, 8], [0, -2]),
+])
+def test_a_range_holds_its_values(allowed, inside, outside):
+    assert all(v in allowed for v in inside)
+    assert not any(v in allowed for v in outside)
+
+
+def test_the_ranges_table_of_the_docs_is_the_code_s():
+    text = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
+    section = text.split("## What a value may be", 1)[1].split("\n## ", 1)[0]
+    documented = {}
+    for row in re.findall(r"^\| (?!range |---)(.+?) \| (.+) \|$", section, re.M):
+        for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", row[1]):
+            documented[name] = row[0]
+    assert documented == {name: str(allowed) for name, allowed in RANGES.items()}
+
+
+@pytest.mark.parametrize("command", [["crawl", "reports", "-a", NOWHERE], ["summary"]])
+def test_a_refused_setting_is_in_the_log_file_too(tmp_path, command):
+    # hostile-s9 F5: a Scrapyd job refused by a -s value had an empty job log.
+    log = tmp_path / "job.log"
+    proc = scrapy(*command, "-s", f"DATA_DIR={tmp_path / 'data'}", "-s", f"LOG_FILE={log}",
+                  "-s", "DOWNLOAD_DELAY=abc")
+    line = f"scrapy {command[0]}: error: setting DOWNLOAD_DELAY='abc' is not a number"
+    one_line_error(proc, command[0], line.split(": error: ")[1])
+    assert log.read_text(encoding="utf-8").rstrip().endswith(
+        f"ERROR: {line.replace(' error:', '')}")
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_log_file_logging_cannot_open(tmp_path):
+    # hostile-s9 F7: was a FileNotFoundError traceback from logging, exit 1.
+    missing = tmp_path / "no" / "such" / "crawl.log"
+    one_line_error(crawl_with(tmp_path / "data", f"LOG_FILE={missing}"), "crawl",
+                   f"LOG_FILE: no folder {missing.parent}")
+    under_a_file = file_in_the_way(tmp_path)
+    one_line_error(crawl_with(tmp_path / "data", f"LOG_FILE={under_a_file}"), "crawl",
+                   f"LOG_FILE: {under_a_file.parent} is not a folder")
+    one_line_error(crawl_with(tmp_path / "data", f"LOG_FILE={tmp_path}"), "crawl",
+                   f"LOG_FILE: {tmp_path} is not a file")
+    one_line_error(crawl_with(tmp_path / "data", f"LOG_FILE={tmp_path / 'x.log'}",
+                              "LOG_ENCODING=no-such-codec"), "crawl",
+                   "LOG_ENCODING='no-such-codec' is not an encoding")
+    assert not (tmp_path / "data").exists() and not (tmp_path / "x.log").exists()
+    assert not missing.parent.parent.exists()
 
 
 def file_in_the_way(tmp: Path) -> Path:
@@ -273,9 +358,12 @@ def test_values_scrapy_accepts_still_crawl(web: Running, tmp_path):
                  "-s", "CLEAN_TIMEOUT=30", "-s", "DOWNLOAD_TIMEOUT=30.5",
                  "-s", "DEPTH_PRIORITY=-1", "-s", "DEPTH_LIMIT=1",
                  "-s", "DISCOVERY_SITEMAP=0", "-s", f"JOBDIR={tmp_path / 'new' / 'job'}",
+                 "-s", "FEED_EXPORT_INDENT=-1", "-s", "HTTPCACHE_EXPIRATION_SECS=-1",
+                 "-s", f"LOG_FILE={tmp_path / 'crawl.log'}",
                  "-s", f"SQLITE_PATH={db}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr
+    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
+    assert proc.returncode == 0, proc.stderr[-3000:] + log[-3000:]
+    assert "Traceback" not in proc.stderr + log
     with sqlite3.connect(db) as con:
         assert con.execute("select count(*) from pages where url = ?", [start]).fetchone()[0]
     assert not (data / "warc").exists()  # WARC_ENABLED=False was read as false

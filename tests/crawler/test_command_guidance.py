@@ -195,3 +195,13 @@ def test_an_argument_error_names_the_command():
     proc = scrapy("export", "--format", "xlsx")
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("scrapy export: error: argument --format")
+
+
+@pytest.mark.parametrize("command", [["push_starts"], ["crawl", "reports"]])
+def test_a_redis_url_that_cannot_be_parsed_is_one_line(tmp_path, command):
+    # hostile-s9 F6: an unclosed IPv6 bracket was a ValueError traceback from urlsplit.
+    proc = scrapy(*command, "-s", "REDIS_URL=redis://:secret@[::1/0",
+                  "-s", f"DATA_DIR={tmp_path}")
+    one_line_error(proc, "REDIS_URL=redis://***@[::1/0: Invalid IPv6 URL")
+    assert "secret" not in proc.stderr
+    assert not any(tmp_path.iterdir())
