@@ -66,7 +66,11 @@ class Command(SettingsChecked, ScrapyCommand):
             spargs = arglist_to_dict(opts.spargs)
         except ValueError:
             return fail(self, "push_starts", "Invalid -a value, use -a NAME=VALUE")
-        crawler = self.crawler_process.create_crawler(args[0] if args else "reports")
+        name = args[0] if args else "reports"
+        try:
+            crawler = self.crawler_process.create_crawler(name)
+        except KeyError:  # Scrapy's spider loader: no spider of that name
+            return fail(self, "push_starts", f"no spider named {name!r}")
         try:
             spider = crawler.spidercls.from_crawler(crawler, **spargs)
         except (ValueError, FileNotFoundError) as e:

@@ -105,6 +105,11 @@ def test_push_starts_prints_its_one_line(redis_url):
     assert proc.stderr == ""  # no Scrapy banner
 
 
+def test_push_starts_for_no_such_spider_is_one_line(redis_url):
+    proc = scrapy("push_starts", "-s", f"REDIS_URL={redis_url}", "nosuchspider")
+    one_line_error(proc, "scrapy push_starts: error: no spider named 'nosuchspider'")
+
+
 @pytest.mark.parametrize("command", [["push_starts"], ["crawl", "reports"]])
 def test_a_redis_that_does_not_answer_is_one_line(tmp_path, command):
     url = f"redis://:secret@127.0.0.1:{free_port()}/0"  # nothing listens there
