@@ -28,10 +28,19 @@ _CHROME_RE = re.compile(
     r"|推荐访问|相关推荐|相关阅读|相关链接|相关文章|热门文章|猜你喜欢|小编|供大家参考|仅供参考|免责声明"
     r"|责任编辑|编辑\s*[:：]|审核\s*[:：]|校对\s*[:：]|主办单位|承办单位|联系电话\s*[:：]|网站地图|联系我们"
     r"|返回顶部|收藏本页|加入收藏|设为首页|我要纠错|\[纠错\]|【纠错】|本文链接|原文链接|转载请注明"
-    r"|索引号\s*[:：]|文\s*号\s*[:：]|主题分类|下载本文|word版|本网站|本站"
-    r"|第\s*\d+\s*页\s*[/,，]?\s*共\s*\d+\s*页|共\s*\d+\s*页|上一页|下一页|尾页|网站找错|适老化)",
+    r"|索引号\s*[:：]|文\s*号\s*[:：]|主题分类|下载本文|word版|本网站|本站)",
     re.IGNORECASE,
 )
+# Items of a pager (第1页 共3页 上一页 1 2 下一页 尾页) or of a site's service bar (政府网站找错
+# 适老化及无障碍服务).  Report prose uses these words too (公共设施适老化改造, 共5页的清单), so
+# they are furniture only as a whole line: these items and separators, nothing else.
+_BAR_ITEM_RE = re.compile(
+    r"第\s*\d+\s*页|共\s*\d+\s*(?:页|条|篇)|[上下前后]一?页|首页|尾页|末页|跳转|转到|go"
+    r"|(?:政府)?网站(?:找错|纠错)|我要找错|适老化(?:及无障碍)?(?:服务|模式|版|浏览)?"
+    r"|无障碍(?:浏览|服务|阅读|模式)?|长者模式|关怀(?:版|模式)|手机版|繁体版|简体版",
+    re.IGNORECASE,
+)
+_BAR_SEPARATORS = " \t\u3000\xa00123456789|｜/,，.…·•<>«»‹›[]【】()（）-_=:："
 _DATE_ONLY_RE = re.compile(
     r"^[\s\[【(（]*(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[\]】)）]*$"
 )
@@ -74,7 +83,13 @@ def _is_chrome(line: str) -> bool:
         return True
     if len(line) <= 12 and line.startswith("分享"):
         return True
-    return bool(_CHROME_RE.search(line))
+    return bool(_CHROME_RE.search(line)) or _is_bar(line)
+
+
+def _is_bar(line: str) -> bool:
+    """A line of pager or service-bar items alone (see _BAR_ITEM_RE)."""
+    rest, items = _BAR_ITEM_RE.subn("", line)
+    return items > 0 and not rest.strip(_BAR_SEPARATORS)
 
 
 # The site's name alone, as a logo's text: 某某县人民政府, 某某市人民政府门户网站.
@@ -84,6 +99,26 @@ _SITE_NAME_RE = re.compile(r"^[\u4e00-\u9fff]{1,14}(?:人民政府|政府)(?:门
 def is_site_name(line: str) -> bool:
     """A line naming a government (its site) and nothing else."""
     return len(line) <= 24 and bool(_SITE_NAME_RE.match(line.replace(" ", "")))
+
+
+# A report's name as a heading: short, no clause of a sentence, ending in 报告 (and perhaps a
+# bracketed note or a year after it: （全文）, （2023年）).  The opening sentence of a report
+# (现在，我代表市人民政府向大会报告工作，…) names it too, but as a clause, and a breadcrumb
+# (首页 > 政务公开 > 政府工作报告) as its last link.
+_REPORT_NAME_RE = re.compile(
+    r"^[^。，,；;！!？?：:>＞»›→/|｜]{2,40}?报告(?:全文|摘要|摘登)?"
+    r"(?:\s*[（(【\[][^（()）【】\[\]。，,]{1,12}[)）】\]]|\s*[-—]*\s*\d{4}\s*年?(?:度|版)?)?$"
+)
+
+
+# The report speaking, as no title does: 我代表…向大会报告.
+_SPEECH_RE = re.compile(r"我代表|向(?:本次)?大会")
+
+
+def is_report_name(line: str) -> bool:
+    """A line that is a report's name, shaped as a heading (2024年某某县政府工作报告)."""
+    return (len(line) <= 60 and bool(_REPORT_NAME_RE.match(line.strip()))
+            and not _SPEECH_RE.search(line))
 
 
 def is_date_only(line: str) -> bool:

@@ -28,6 +28,7 @@ from pipelines.clean.chrome import (
     is_date_only,
     is_edge_junk,
     is_related_heading,
+    is_report_name,
     is_site_name,
 )
 from pipelines.clean.hidden import remove_hidden_spam
@@ -305,6 +306,23 @@ def _dates_report(texts: list[str], i: int) -> bool:
         or i > 0 and byline.office_line(texts[i - 1]) is not None)
 
 
+_GOV_SUFFIX_RE = re.compile(r"(?:人民)?政府(?:门户网站?|网站|网|官网)?$")
+
+
+def _logo(texts: list[str], i: int) -> bool:
+    """A government's name alone on a line is the site's logo, unless the report's dateline
+    or its name without the place comes next: then it is the issuer heading the report
+    (北票市人民政府 / 政府工作报告 / ——2022年1月12日在市第十七届…会议上), often the only line
+    naming its place.  Over a name that says the place itself, it adds nothing: a logo."""
+    if not is_site_name(texts[i]):
+        return False
+    after = texts[i + 1] if i + 1 < len(texts) else ""
+    if len(after) <= _SESSION_LINE_MAX and _SESSION_LINE_RE.search(after):
+        return False
+    place = _GOV_SUFFIX_RE.sub("", texts[i].replace(" ", ""))
+    return not (is_report_name(after) and place not in after)
+
+
 def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> list[str]:
     """Drop chrome in the head zone (before the first prose line) and the tail zone (after
     the last one), and title repeats in the head zone; the prose between is left alone."""
@@ -323,7 +341,7 @@ def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> 
         edge = i < first or i > last
         if edge and (is_chrome(t) and not _dates_report(texts, i) or is_edge_junk(t)) or (
             i < first and _repeats(t, titles)
-        ) or i < first and is_site_name(t) or i > last and is_attachment_file(t):
+        ) or i < first and _logo(texts, i) or i > last and is_attachment_file(t):
             removals.append(Removal("chrome", t[:200]))
         elif not _is_inner_chrome(t, titles, removals):
             kept.append(t)

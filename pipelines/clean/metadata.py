@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from pipelines.clean import byline, divisions
-from pipelines.clean.chrome import for_matching
+from pipelines.clean.chrome import for_matching, is_report_name
 from pipelines.clean.result import CleanResult
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
@@ -245,14 +245,15 @@ _BLANK_TITLE_MAX = 6
 
 
 def first_line_title(title: str, lines: list[str]) -> str:
-    """The article's first line when it is the report's name (a heading-shaped line naming a
-    报告, no dateline or byline) and the page title says nothing; else `title`."""
+    """The article's first line when it is the report's name (chrome.is_report_name: a
+    heading ending in 报告, no dateline or byline) and the page title says nothing; else
+    `title`."""
     norm = _norm(title)
     if norm and not _SITE_NAME_RE.search(norm) and (len(norm) > _BLANK_TITLE_MAX or "报告" in norm):
         return title
     first = lines[0] if lines else ""
-    if ("报告" in first and _HEADING_LINE_RE.match(first) and not first.endswith(("：", ":"))
-            and not _SESSION_RE.search(first) and byline.office_line(first) is None):
+    # Only a heading: the line leaves the text for the title, and a sentence must not.
+    if is_report_name(first) and not _SESSION_RE.search(first) and byline.office_line(first) is None:
         return first
     return title
 
@@ -267,15 +268,15 @@ def _place(candidate: str | None) -> tuple[str, str] | None:
 
 
 def region_level(title: str, head: list[str], byline_prefix: str = "",
-                 footer: list[str] = (),
-                 site: Callable[[], list[str]] = list) -> tuple[str | None, str | None]:
+                 footer: list[str] = (), site: Callable[[], list[str]] = list,
+                 text: list[str] = ()) -> tuple[str | None, str | None]:
     """Region and level from, in order: the dateline (在X第…届人民代表大会), the byline's
     place (X人民政府市长, X市长), X人民政府 / X政府工作报告 in the head or title, a place name
     the divisions list knows in the title, a place name opening the title (X2022年…), and
     last the government owning the site, named by the page's `site()` names (site_names():
     X人民政府门户网站 in the <title>) or in the footer (版权所有：X人民政府).  The site's
-    owner is taken only at the level a bare dateline names (在县第…届), if it names one: a
-    province's site may carry a county's report."""
+    owner is taken only at the level the page speaks for (own_level: 在县第…届, 全县, 我市):
+    a province's site may carry a county's report, and with no level said, none is taken."""
     candidates: list[str | None] = []
     for line in head:
         m = _MEETING_RE.search(line)
@@ -301,12 +302,35 @@ def region_level(title: str, head: list[str], byline_prefix: str = "",
         m = (_FOOTER_GOV_RE.search(line) or _FOOTER_OWNER_FIRST_RE.search(line)
              if len(line) <= 200 else None)
         owners.append(m.group("region") if m else None)
-    said = next((m.group("level") for line in head if (m := _BARE_LEVEL_RE.search(line))), None)
-    want = dict(divisions.SUFFIX_LEVELS).get(said) if said else None
-    for owner in owners:
-        if (found := _place(owner)) is not None and want in (None, found[1]):
-            return found
-    return None, None
+    places = [found for owner in owners if (found := _place(owner)) is not None]
+    own = own_level(title, head, text) if places else None
+    return next((found for found in places if own and found[0].endswith(own)), (None, None))
+
+
+# How a page names its own government by level alone: 我代表市人民政府, 全县, 我区, 本市,
+# 市政府召开….  The last character of a place's name says its level the same way (自治区:
+# 全区, 北京市: 全市).
+_OWN_LEVEL_RE = re.compile(
+    r"(?:代表|我|全|本)(?P<a>[省市县区旗州盟])|(?:^|[^\u4e00-\u9fff])(?P<b>[省市县区旗州盟])(?:人民)?政府")
+_OWN_LEVEL_CHARS = 200_000  # of the text: plenty of mentions long before, bounded time
+
+
+def own_level(title: str, head: list[str], text: list[str] = ()) -> str | None:
+    """The level word the page uses for its own government: a bare dateline's (在县第…届),
+    else the one its title and text use most (全县, 我县, 代表县人民政府); None if none."""
+    for line in head:
+        if m := _BARE_LEVEL_RE.search(line):
+            return m.group("level")
+    counts: dict[str, int] = {}
+    seen = 0
+    for line in [title, *text]:
+        for m in _OWN_LEVEL_RE.finditer(line):
+            word = m.group("a") or m.group("b")
+            counts[word] = counts.get(word, 0) + 1
+        seen += len(line)
+        if seen > _OWN_LEVEL_CHARS:
+            break
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 _SHORT_SESSION_LINE = 60
@@ -471,7 +495,7 @@ def describe(r: CleanResult, lines: list[str], before: list[str], page_lines: li
     found = byline.find(lines[: k + 1], before, page_lines, lines[-END_LINES:])
     r.speaker, r.office = found.name, found.office
     r.region, r.level = region_level(r.title, head, found.prefix, page_lines[-FOOTER_LINES:],
-                                   site)
+                                     site, lines)
     r.meeting_date, r.session = meeting([*before, *lines[: k + 1]])
     if r.session and r.meeting_date is None:
         # A date on a line of its own may have gone as page furniture: look at the page.

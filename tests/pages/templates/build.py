@@ -41,9 +41,10 @@ class Case:
     encoding: str = "utf-8"
     declared: str = ""  # the charset the page declares, if not `encoding`
     is_report: bool = True  # False for a report's later parts (the store stitches them)
+    dropped: list[str] = field(default_factory=list)  # head lines the text rightly loses (a title repeat)
 
 
-def g(title: str, region: str, level: str, year: int, speaker: str | None, office: str | None,
+def g(title: str, region: str | None, level: str | None, year: int | None, speaker: str | None, office: str | None,
       meeting_date: str | None, published: str | None) -> dict[str, object]:
     return dict(zip(FIELDS, (title, region, level, year, speaker, office, meeting_date,
                              published), strict=True))
@@ -351,6 +352,50 @@ NEWS_INTRO = _HEAD + """<title>政府工作报告全文 - 要闻 - 栾川县人�
 </body></html>"""
 
 
+# Report words that are also a pager's or a service bar's (hostile s9 F9): the sentence at
+# a page's edge must stay text, while the bar and pager lines around it go.
+PAGED_WITH_SERVICE_BAR = _HEAD + """<title>2023年鱼台县政府工作报告_鱼台县人民政府</title></head><body>
+<div class="wz">当前位置：<a>首页</a> &gt; <a>政务公开</a> &gt; <a>政府工作报告</a></div>
+<div class="article"><h1>2023年鱼台县政府工作报告</h1>
+<div class="source">发布日期：2023-01-20　信息来源：鱼台县人民政府办公室</div>
+<div class="TRS_Editor">{p}</div>
+<div class="page">{pager}</div></div>
+<div class="fwbar"><p>政府网站找错 | 适老化服务 | 无障碍浏览</p></div>
+<div class="foot">版权所有：鱼台县人民政府 鲁ICP备05004321号</div>
+</body></html>"""
+ELDERLY_SENTENCE = ("加快推进无障碍环境建设和公共设施适老化改造，新建改建社区养老服务中心12处，"
+                    "让老年人和残疾人出行办事更加便利。")
+
+
+# The issuing government's name over the bare heading, inside the article (F10): the only
+# line naming the place; no owner in the footer.
+ISSUER_OVER_HEADING = _HEAD + """<title>政府工作报告</title></head><body>
+<div class="nav"><a>首页</a> <a>政务公开</a> <a>规划计划</a></div>
+<div class="article">{p}</div>
+<div class="foot">网站标识码：2113810001　辽ICP备05003456号</div>
+</body></html>"""
+
+
+# A province's portal carrying a lower government's report whose dateline names no level
+# (F11), and a city's portal doing the same with its own report.
+PROVINCE_PORTAL = _HEAD + """<meta name="SiteName" content="辽宁省人民政府">
+<title>2023年政府工作报告_辽宁省人民政府</title></head><body>
+<div class="crumb">当前位置：<a>首页</a> &gt; <a>政务公开</a> &gt; <a>市县政府工作报告</a></div>
+<div class="main"><h1>2023年政府工作报告</h1>
+<div class="info">发布时间：2023-01-18　来源：市政府办公室</div>
+<div class="con">{p}</div></div>
+<div class="foot">版权所有：辽宁省人民政府办公厅　辽ICP备05001234号</div>
+</body></html>"""
+
+
+# An untitled page whose article opens with the report's first sentence, its 。 lost (F12).
+UNTITLED_OPENING_SENTENCE = _HEAD + """<title>正文</title></head><body>
+<div class="top"><a>首页</a> <a>政务公开</a></div>
+<div class="zw">{p}</div>
+<div class="foot">网站标识码：2107810001</div>
+</body></html>"""
+
+
 def _salute(place: str) -> list[str]:
     return ["各位代表：", f"现在，我代表{place}人民政府向大会报告工作，请予审议，并请政协委员和其他列席人员提出意见。"]
 
@@ -495,6 +540,42 @@ CASES = [
          g("政府工作报告全文", "栾川县", "县", 2024, "郭涛", "县长", "2024-01-08", "2024-01-12T08:40:00"),
          ["融媒体中心", "分享到", "版权所有", "全文如下"], count=40,
          above=["1月8日上午，县长郭涛代表县人民政府向大会作政府工作报告。全文如下："]),
+    Case("pager_page_ends_on_a_report_sentence", "http://www.yutai.gov.cn/zwgk/zfgzbg/202301/t20230120_61.html",
+         "鱼台县", ["——2023年1月11日在鱼台县第十九届人民代表大会第二次会议上", "县长 宋立伟", *_salute("鱼台县")],
+         PAGED_WITH_SERVICE_BAR.replace(
+             "{pager}", '第1页 共2页 <a href="t20230120_61_1.html">下一页</a> <a href="t20230120_61_1.html">尾页</a>'),
+         g("2023年鱼台县政府工作报告", "鱼台县", "县", 2023, "宋立伟", "县长", "2023-01-11", "2023-01-20"),
+         ["第1页", "共2页", "下一页", "尾页", "找错", "适老化服务", "无障碍浏览", "版权所有"], count=30,
+         tail=[ELDERLY_SENTENCE]),
+    Case("pager_page_opens_on_a_report_sentence",
+         "http://www.yutai.gov.cn/zwgk/zfgzbg/202301/t20230120_61_1.html", "鱼台县", [ELDERLY_SENTENCE],
+         PAGED_WITH_SERVICE_BAR.replace(
+             "{pager}", '<a href="t20230120_61.html">首页</a> <a href="t20230120_61.html">上一页</a> '
+             '<a href="t20230120_61.html">1</a> 2 第2页 共2页'),
+         g("2023年鱼台县政府工作报告", "鱼台县", "县", 2023, None, None, None, "2023-01-20"),
+         ["第2页", "共2页", "上一页", "找错", "适老化服务", "无障碍浏览", "版权所有"], start=34, count=30,
+         is_report=False),
+    Case("issuer_name_over_the_heading", "http://www.beipiao.gov.cn/zwgk/ghjh/202201/t20220119_3.html", "北票市",
+         ["北票市人民政府", "政府工作报告", "——2022年1月12日在市第十七届人民代表大会第一次会议上", "市长 韩志远",
+          *_salute("市")],
+         ISSUER_OVER_HEADING,
+         g("政府工作报告", "北票市", "市", 2022, "韩志远", "市长", "2022-01-12", "2022-01-19"),
+         ["首页", "网站标识码", "ICP"], count=40, dropped=["政府工作报告"]),
+    Case("province_portal_city_report", "http://www.ln.gov.cn/zwgk/szfgzbg/202301/t20230118_41.html", "凌海市",
+         ["——2023年1月10日在第十八届人民代表大会第三次会议上", "市长 罗庆华", *_salute("市")],
+         PROVINCE_PORTAL,
+         g("2023年政府工作报告", None, None, 2023, "罗庆华", "市长", "2023-01-10", "2023-01-18"),
+         ["当前位置", "发布时间", "版权所有"], count=40),
+    Case("city_portal_dateline_without_level", "http://www.fuxin.gov.cn/zwgk/zfgzbg/202302/t20230210_78.html",
+         "阜新市", ["——2023年2月3日在第十七届人民代表大会第三次会议上", "市长　陈　鹏", *_salute("市")],
+         CITY_PORTAL,
+         g("政府工作报告", "阜新市", "市", 2023, "陈鹏", "市长", "2023-02-03", "2023-02-10T10:20:30"),
+         ["今天是", "无障碍浏览", "字号", "分享到", "相关链接", "主办：", "网站标识码"], start=20, count=40),
+    Case("untitled_page_opening_sentence", "http://www.linghai.gov.cn/zwgk/202301/t20230116_9.html", "凌海市",
+         ["现在，我代表市人民政府向大会报告工作，请予审议，并请政协委员和其他列席人员提出意见"],
+         UNTITLED_OPENING_SENTENCE,
+         g("", None, None, None, None, None, None, "2023-01-16"),
+         ["首页", "网站标识码"], start=5, count=40),
 ]
 
 
@@ -512,7 +593,8 @@ def build(seeds: Path, out: Path) -> dict[str, dict[str, object]]:
         body = [ln.replace("北镇市", case.place).replace("北镇", case.place).translate(_FULL)
                 for ln in seed]
         lines = [*case.head, *body, *case.tail]
-        text = "\n".join(lines).replace("\u3000", " ")  # the text's spaces are plain
+        kept = [x for x in lines if x not in case.dropped]
+        text = "\n".join(kept).replace("\u3000", " ")  # the text's spaces are plain
         assert not [c for c in case.chrome if c in text], case.name
         tag = '<p style="text-indent:2em">' if case.indent else "<p>"
         p = "\n".join(f"{tag}{html.escape(x)}</p>" for x in [*case.above, *lines])

@@ -157,9 +157,12 @@ def test_the_site_owner_is_taken_only_at_the_level_the_dateline_names() -> None:
     assert (_clean(page).region, _clean(page).level) == (None, None)
     footer = "<div class='foot'>版权所有：湖南省人民政府</div>"
     assert _clean(page.replace("湖南省人民政府", "政府网") + footer).region is None
-    # A dateline that names no level leaves the owner as it is.
+    # A dateline that names no level: the text speaks for a county (全县), not the province.
     plain = page.replace("在县第八届", "在第八届")
-    assert (_clean(plain).region, _clean(plain).level) == ("湖南省", "省")
+    assert (_clean(plain).region, _clean(plain).level) == (None, None)
+    # ... and for the province, it is the province's own report.
+    own = plain.replace("全县", "全省").replace("县长", "省长")
+    assert (_clean(own).region, _clean(own).level) == ("湖南省", "省")
 
 
 def test_a_session_by_its_short_name_on_the_dateline_only() -> None:
