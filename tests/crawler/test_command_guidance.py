@@ -76,7 +76,7 @@ def test_a_stopped_jobdir_crawl_says_how_to_go_on(tmp_path):
     ("reports.CSV", b"id,page_id,"),
     ("reports.parquet", b"PAR1"),
     ("reports.jsonl", b'{"id": '),
-    ("reports.txt", b'{"id": '),  # a name that says nothing: jsonl, as before
+    ("reports", b'{"id": '),  # a name without a suffix: jsonl, as before
 ])
 def test_export_takes_the_format_from_the_output_name(crawled, tmp_path, name, start):
     data, _ = crawled
