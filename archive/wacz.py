@@ -30,6 +30,7 @@ from archive.index import (
     to_stderr,
     tool,
 )
+from pipelines.store.db import connect_readonly
 
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Reports"}
 
@@ -50,7 +51,10 @@ class InvalidPackage(RuntimeError):
 def report_pages(db: Path) -> list[dict[str, str]]:
     if not db.exists():
         return []
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        con = connect_readonly(db)
+    except sqlite3.Error:
+        return []
     try:
         rows = con.execute("select url, fetched_at, title from reports where fetched_at "
                            "is not null order by fetched_at, url").fetchall()

@@ -81,7 +81,7 @@ class Command(SettingsChecked, ScrapyCommand):
             quiet_stdout()
             return
         except OSError as exc:  # a full disk, say: the target is left as it was
-            fail(self, "export", f"{output}: {exc.strerror or exc}")
+            fail(self, "export", f"{output or 'standard output'}: {exc.strerror or exc}")
             self.exitcode = 1
             return
         if output is not None:

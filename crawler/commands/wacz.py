@@ -17,6 +17,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from archive import wacz
+from archive.index import NothingIndexed
 from crawler.commands import SETTINGS_HELP, SettingsChecked, fail
 from pipelines.store.db import crawl_db_path
 
@@ -55,7 +56,7 @@ class Command(SettingsChecked, ScrapyCommand):
                   "without them", file=sys.stderr)
             self.exitcode = 1
             return
-        except wacz.InvalidPackage as e:
+        except (wacz.InvalidPackage, NothingIndexed) as e:  # damage too, however much
             print(f"scrapy wacz: {e}", file=sys.stderr)
             self.exitcode = 1
             return

@@ -173,6 +173,16 @@ def test_wacz_of_nothing_indexable_keeps_the_earlier_package(tmp_path):
     assert {p.name for p in data.iterdir() if p.is_file()} == {"reports.wacz"}  # no leftovers
 
 
+def test_scrapy_wacz_of_only_damaged_files_fails_as_damage(tmp_path):
+    # The same damage as one file among good ones (exit 1), not a bad argument (exit 2).
+    data = data_dir(tmp_path, DAMAGED)
+    for args in ((), ("--allow-damaged",)):
+        proc = scrapy_wacz(data, *args)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert proc.stderr.splitlines()[-1].startswith("scrapy wacz: "), proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
 def test_indexer_message_is_the_exception_on_one_line():
     stderr = ("Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
               "    raise ArchiveLoadFailed(msg)\nwarcio.exceptions.ArchiveLoadFailed: \n"

@@ -147,6 +147,16 @@ def test_a_full_disk_leaves_the_previous_export_whole(crawled, tmp_path):
         assert [p.name for p in small.iterdir()] == ["reports.jsonl"]  # no temporary left
 
 
+def test_a_full_standard_output_is_named(crawled):
+    data, _ = crawled
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([SCRAPY, "export", "-s", f"DATA_DIR={data}"], cwd=REPO,
+                              stdout=full, stderr=subprocess.PIPE, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (b"scrapy export: error: standard output: "
+                                   b"No space left on device")
+
+
 def test_a_reader_that_stops_early_is_no_error(crawled):
     data, _ = crawled
     proc = subprocess.run(f"'{SCRAPY}' export -s DATA_DIR='{data}' | head -c 10", shell=True,
