@@ -127,11 +127,17 @@ def iso_datetime(s: str) -> str | None:
     if not m:
         return None
     y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1990 <= y <= 2100):
+    if not 1990 <= y <= 2100:
         return None
-    out = f"{y:04d}-{mo:02d}-{d:02d}"
+    try:
+        out = datetime.date(y, mo, d).isoformat()  # a real calendar date, not 2月30日
+    except ValueError:
+        return None
     if m.group(4):
-        out += f"T{int(m.group(4)):02d}:{m.group(5)}:{m.group(6) or '00'}"
+        hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+        # An impossible time (25时70分) is a typo: the date stands without it.
+        if hour <= 23 and minute <= 59 and second <= 59:
+            out += f"T{hour:02d}:{minute:02d}:{second:02d}"
     return out
 
 

@@ -67,6 +67,17 @@ def test_published_from_meta_then_info_bar() -> None:
     assert metadata.published(root, ["發(fā)布時間:2023-01-12 14:14:00"]) == "2023-01-12T14:14:00"
 
 
+def test_an_impossible_time_or_date_is_not_published() -> None:
+    root = parse("<html><body></body></html>")
+    # The time is a typo: the date stands without it.
+    assert metadata.published(root, ["发布时间：2023-01-12 25时70分"]) == "2023-01-12"
+    assert metadata.published(root, ["发布时间：2023-01-12 10时20分99秒"]) == "2023-01-12"
+    assert metadata.published(root, ["发布时间：2023-01-12 24:30"]) == "2023-01-12"
+    assert metadata.published(root, ["发布时间：2023-01-12 23:59:59"]) == "2023-01-12T23:59:59"
+    # No such day.
+    assert metadata.published(root, ["发布时间：2023-02-30"]) is None
+
+
 def test_title_prefers_article_meta_then_heading_in_page_title() -> None:
     root = parse('<html><head><title>北镇市2021年政府工作报告_北镇市人民政府</title></head>'
                  '<body><h1>北镇市2021年政府工作报告</h1><h2>政府工作</h2></body></html>')
