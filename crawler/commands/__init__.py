@@ -297,10 +297,11 @@ MIGRATED_BY = "the next `scrapy crawl`, `scrapy extract --keep-db` or `scrapy me
 
 def read_crawl_db(path: Path) -> tuple[sqlite_utils.Database, str | None]:
     """For a command that only reads the crawl database: it opened read-only (never migrated,
-    never converted to WAL), and one line saying its schema is older than the code's (None:
-    it is current), for the command to print before reading what it can.  What is no crawl
+    never converted to WAL), and one line saying its schema is older or newer than the code's
+    (None: it is current), for the command to print before reading what it can.  What is no crawl
     database (not SQLite, another program's) raises UsageError saying why."""
     from pipelines.store.db import open_db_readonly
+    from pipelines.store.migrations import unknown_steps
 
     if why := sqlite_problem(path):
         raise UsageError(why)
@@ -310,6 +311,9 @@ def read_crawl_db(path: Path) -> tuple[sqlite_utils.Database, str | None]:
         raise UsageError(f"{path}: {exc}") from None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if newer := unknown_steps(db):
+        return db, (f"{path}: its schema is newer than this code's (steps {', '.join(newer)} "
+                    "are unknown here): read as it is; this version will not write to it")
     if not pending:
         return db, None
     return db, (f"{path}: its schema is {len(pending)} steps older than this code's; read as "

@@ -67,6 +67,21 @@ def test_what_an_older_schema_lacks_is_one_error_line(tmp_path):
     assert digest(db) == before
 
 
+def test_a_newer_schema_is_said_and_read_as_it_is(tmp_path):
+    db = schema(tmp_path / "reports.db")
+    with sqlite3.connect(db) as con:
+        con.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
+                    "values ('gzbg', 'm999_later_step', '2030-01-01')")
+    con.close()
+    before = digest(db)
+    proc = summary(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()[:2]
+    assert first.startswith(f"{db}: its schema is newer than this code's (steps m999_later_step")
+    assert second.startswith("pages: 0")
+    assert digest(db) == before
+
+
 def test_a_current_database_is_not_converted_to_wal(tmp_path):
     db = schema(tmp_path / "reports.db")  # rollback journal, as sqlite3 or a copy leaves it
     before = digest(db)
