@@ -98,7 +98,7 @@ class RotatingWarcWriter:
         Unbuffered, so a crash leaves whole members behind; a failed append is truncated
         away before its error is raised.
         """
-        if self._fh is not None and self._fh.tell() >= self.max_size:
+        if self._fh is not None and 0 < self.max_size <= self._fh.tell():  # 0: no limit
             self.close()
         self._last = None
         fh = self._fh or self._open()

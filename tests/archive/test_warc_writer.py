@@ -232,6 +232,14 @@ def test_rotation_and_unique_names(tmp_path: Path):
         assert [r.rec_type for r, _ in read_records(f)][0] == "warcinfo"
 
 
+def test_no_size_limit_is_one_file(tmp_path: Path):
+    archiver = Archiver(RotatingWarcWriter(tmp_path, "t", 0, {"software": "test"}), None)
+    for _ in range(3):
+        archiver.write_exchange(exchange(os.urandom(3000)))
+    archiver.close()
+    assert len(list(tmp_path.iterdir())) == 1
+
+
 def test_request_target_keeps_query():
     assert request_target("http://h/a/b.html?x=1&y=%E4") == "/a/b.html?x=1&y=%E4"
     assert request_target("http://h") == "/"
