@@ -25,6 +25,7 @@ import io
 import logging
 import os
 import pickle
+import pickletools
 from pathlib import Path
 from typing import Any, Self
 
@@ -57,7 +58,16 @@ def dump_plain(state: Any, fh: io.BufferedIOBase) -> None:
     _PlainPickler(fh, protocol=4).dump(state)
 
 
+# Protocol 5's buffer opcodes, which the writer (protocol 4) never writes: one in a damaged
+# file can leave a bytearray with a buffer exported that CPython complains of at exit.
+BUFFER_OPCODES = {"BYTEARRAY8", "NEXT_BUFFER", "READONLY_BUFFER"}
+
+
 def load_plain(data: bytes) -> dict[str, Any]:
+    for opcode, _, _ in pickletools.genops(data):
+        if opcode.name in BUFFER_OPCODES:
+            raise pickle.UnpicklingError(f"it holds {opcode.name}, which no state written "
+                                         "here holds")
     state = _PlainUnpickler(io.BytesIO(data)).load()
     if not isinstance(state, dict):
         raise pickle.UnpicklingError(f"it holds a {type(state).__name__}, not a dict")

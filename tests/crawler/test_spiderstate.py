@@ -92,7 +92,10 @@ def test_any_damaged_state_is_an_empty_one_and_kept_aside(tmp_path, caplog):
 
 
 def test_the_findings_pickle_and_empty_files_are_unreadable(tmp_path):
-    for i, data in enumerate([b"\x80\x04cnosuchmod\nX\n.", b"", b"\x80\x04K\x01.", b"junk"]):
+    # A global, empty, not a dict, not a pickle, protocol 5's buffers (never written here).
+    bytearray_state = pickle.dumps({"b": bytearray(b"x")}, protocol=5)
+    for i, data in enumerate([b"\x80\x04cnosuchmod\nX\n.", b"", b"\x80\x04K\x01.", b"junk",
+                              bytearray_state]):
         jobdir = tmp_path / str(i)
         jobdir.mkdir()
         (jobdir / "spider.state").write_bytes(data)
