@@ -17,18 +17,7 @@ from crawler.commands.crawl import where_it_went
 from fixtureweb.crawl import REPO, SCRAPY, crawl
 from fixtureweb.loopback import free_port
 from fixtureweb.server import Running
-
-
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SCRAPY, *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=300)
-
-
-def one_line_error(proc: subprocess.CompletedProcess[str], words: str) -> None:
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert words in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
+from tests.crawler.test_cli_errors import one_line_error, scrapy
 
 
 @pytest.fixture(scope="module")
