@@ -71,8 +71,8 @@ class ReportCredit:
                 for site, c in self.sites.items()}
 
     def restore(self, state: dict[str, Any]) -> None:
-        """Go on from a ledger state() returned; raises KeyError, TypeError or ValueError
-        for one it cannot read."""
+        """Go on from a ledger state() returned; for one it cannot read it raises (whatever
+        the damage makes it raise) and leaves the ledger as it was."""
         sites = {site: SiteCredit(set(map(str, c["pending"])), int(c["misses"]),
                                   int(c["reports"])) for site, c in state.items()}
         self.sites = sites

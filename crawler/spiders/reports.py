@@ -98,8 +98,8 @@ class Budget:
                 "credit": self.credit.state()}
 
     def restore(self, state: dict[str, Any]) -> None:
-        """Go on from what state() returned; KeyError, TypeError or ValueError for a state
-        it cannot read, leaving the budget as it was."""
+        """Go on from what state() returned; for a state it cannot read it raises (whatever
+        the damage makes it raise) and leaves the budget as it was."""
         counts = {(str(site), bool(focused)): int(n) for site, focused, n in state["counts"]}
         seen, charged = set(map(str, state["seen"])), set(map(str, state["charged_reports"]))
         self.credit.restore(state["credit"])
