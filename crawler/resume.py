@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -60,7 +59,7 @@ from archive.pages import Unreadable, page_from_records, payload_source, read_ar
 from archive.service import dedup_path
 from crawler.discovery import GENERIC, PRIORITY, REPORT
 from crawler.incremental import FULL_FETCH
-from crawler.scheduler import JOBDIR, queue_damage
+from crawler.scheduler import JOBDIR, queue_damage, replace_text
 from pipelines.page import SITEMAP
 from pipelines.store import stored
 from pipelines.store.db import crawl_db_path
@@ -136,13 +135,7 @@ class ResumeMiddleware:
             state["failed"] = failed
         # Written aside and renamed: a write that fails (a full disk) leaves the marker as it
         # was, never empty, which would read as a run that closed cleanly.
-        aside = self.marker.with_name(MARKER + ".new")
-        try:
-            aside.write_text(json.dumps(state))
-            os.replace(aside, self.marker)
-        except OSError:
-            aside.unlink(missing_ok=True)
-            raise
+        replace_text(self.marker, json.dumps(state))
 
     def engine_stopped(self) -> None:
         failed = writefailed.failure(self.crawler.stats)

@@ -48,15 +48,19 @@ from archive import writefailed
 JOBDIR = "jobdir_write_failed"
 
 
-def replace_text(path: Path, text: str) -> None:
+def replace_bytes(path: Path, data: bytes) -> None:
     """Write path aside and rename it over the old one: a failed write leaves that whole."""
     aside = path.with_name(path.name + ".new")
     try:
-        aside.write_text(text, encoding="utf-8")
+        aside.write_bytes(data)
         os.replace(aside, path)
     except OSError:
         aside.unlink(missing_ok=True)
         raise
+
+
+def replace_text(path: Path, text: str) -> None:
+    replace_bytes(path, text.encode("utf-8"))
 
 
 def queue_damage(dqdir: Path) -> str | None:

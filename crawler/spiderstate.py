@@ -34,7 +34,7 @@ from scrapy.crawler import Crawler
 from scrapy.extensions.spiderstate import SpiderState
 
 from archive import writefailed
-from crawler.scheduler import JOBDIR
+from crawler.scheduler import JOBDIR, replace_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -87,14 +87,11 @@ class JobdirSpiderState(SpiderState):
     def spider_closed(self, spider: Spider) -> None:
         if not self.loaded:
             return  # never loaded: writing {} would lose the saved state
-        path = Path(self.statefn)
-        aside = path.with_name(path.name + ".new")
         try:
-            with aside.open("wb") as fh:
-                dump_plain(spider.state, fh)  # type: ignore[attr-defined]
-            os.replace(aside, path)
+            buffer = io.BytesIO()
+            dump_plain(spider.state, buffer)  # type: ignore[attr-defined]
+            replace_bytes(Path(self.statefn), buffer.getvalue())
         except (OSError, pickle.PicklingError) as exc:
-            aside.unlink(missing_ok=True)
             writefailed.write_failed(self.crawler, JOBDIR, f"the JOBDIR {self.jobdir}: the "
                                      f"spider's state could not be written ({exc})")
 
