@@ -13,7 +13,7 @@ from scrapy.commands import ScrapyCommand
 from archive.reader import unfinished_files, warc_files
 from crawler.commands import SETTINGS_HELP, SettingsChecked, database_problem, fail, folder_problem
 from crawler.datalock import DataDirInUse, lock_data_dir
-from pipelines.store.db import crawl_db_path
+from pipelines.store.db import connect_readonly, crawl_db_path
 
 UNFINISHED_HELP = ("an unfinished file of a running or killed crawl: run a crawl in DATA_DIR "
                    "to recover it (archive/recovery.py), or rename it without .open")
@@ -126,7 +126,7 @@ def _counts(db: Path) -> tuple[int, int] | None:
     if not db.is_file():
         return None
     try:
-        con = sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True)
+        con = connect_readonly(db)
         try:
             pages, = con.execute("select count(*) from pages").fetchone()
             reports, = con.execute("select count(*) from reports").fetchone()

@@ -13,13 +13,16 @@ from scrapy.commands import ScrapyCommand
 
 from archive.replay import COLLECTION, replay_url, serving
 from crawler.commands import PORTS, SETTINGS_HELP, SettingsChecked, fail, port_number
-from pipelines.store.db import crawl_db_path
+from pipelines.store.db import connect_readonly, crawl_db_path
 
 
 def _report_urls(db: Path, base: str) -> list[str]:
     if not db.exists():
         return []
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        con = connect_readonly(db)
+    except sqlite3.Error:
+        return []
     try:
         rows = con.execute("select url, fetched_at from reports order by url").fetchall()
     except sqlite3.Error:

@@ -42,6 +42,7 @@ import sqlite_utils
 
 from pipelines.store import stitch
 from pipelines.store.copies import cluster
+from pipelines.store.db import connect_readonly
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _found(out: sqlite3.Connection, sql: str, args: list[Any]) -> int | None:
 
 def merge_db(out_db: sqlite_utils.Database, source: Path) -> Merged:
     """Copy one worker database into out_db (schema up to date: pipelines.store.db.open_db)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = connect_readonly(source)
     out = out_db.conn
     done = Merged()
     try:
@@ -205,7 +206,7 @@ def link_warcs(source: Path, target: Path) -> int:
 
 def missing_warcs(source: Path, warc_dir: Path) -> list[str]:
     """The WARC file names source's pages and reports refer to that warc_dir lacks."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = connect_readonly(source)
     try:
         names: set[str] = set()
         for table in ("pages", "reports"):
