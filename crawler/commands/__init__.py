@@ -102,8 +102,10 @@ class Range:
     also: int | None = None
 
     def __contains__(self, value: float) -> bool:
-        return value == self.also or (self.low < value if self.above else self.low <= value) \
-            and value <= self.high
+        if value == self.also:
+            return True
+        above_low = self.low < value if self.above else self.low <= value
+        return above_low and value <= self.high
 
     def __str__(self) -> str:
         text = (f"more than {self.low:g}" if self.above else
