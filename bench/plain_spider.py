@@ -1,7 +1,7 @@
 """The plain-Scrapy baseline: ``python -m bench.plain_spider URL [-s NAME=VALUE ...]``.
 
-A bare ``scrapy.Spider`` that follows every ``<a href>`` of every page on the start URL's
-host and does nothing else, run by a ``CrawlerProcess`` with Scrapy's default settings plus
+A bare ``scrapy.Spider`` that follows every ``<a href>`` of every page on the start URLs'
+hosts (URL may be several, comma-separated) and does nothing else, run by a ``CrawlerProcess`` with Scrapy's default settings plus
 only the crawl settings every benchmark run shares (concurrency, depth, robots.txt, no
 delay).  The project's settings module is never loaded, so none of its middlewares,
 pipelines, extensions or download handlers run: this is what Scrapy itself costs.
@@ -25,11 +25,14 @@ class PlainSpider(Spider):
 
     def __init__(self, start_url: str = "", **kwargs: Any):
         super().__init__(**kwargs)
-        if urlsplit(start_url).scheme not in ("http", "https"):
-            raise ValueError(f"start_url: an http(s) URL is needed, got {start_url!r}")
-        self.start_urls = [start_url]
-        # Scrapy's own offsite filter keeps it on the site (the pages link to other hosts).
-        self.allowed_domains = [urlsplit(start_url).hostname or ""]
+        # Comma-separated, as `scrapy crawl reports -a start_urls=` takes them (the bench's
+        # many-host site).
+        self.start_urls = [url.strip() for url in start_url.split(",") if url.strip()]
+        if not self.start_urls or any(urlsplit(url).scheme not in ("http", "https")
+                                      for url in self.start_urls):
+            raise ValueError(f"start_url: http(s) URLs are needed, got {start_url!r}")
+        # Scrapy's own offsite filter keeps it on the sites (the pages link to other hosts).
+        self.allowed_domains = sorted({urlsplit(url).hostname or "" for url in self.start_urls})
 
     def parse(self, response: Response) -> Iterator[Request]:
         if not isinstance(response, TextResponse):

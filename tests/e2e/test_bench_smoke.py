@@ -154,6 +154,15 @@ def test_harness_runs_end_to_end_and_writes_the_table(tmp_path):
             if shutil.which("wget"):
                 assert re.fullmatch(r" [\d.]+ ", row.split("|")[8]), row  # × wget
         assert re.search(rf"^{site} site: ours / plain Scrapy = [\d.]+ \(target", text, re.M)
+    # Reactor headroom: ours and plain Scrapy crawled the same many-host site, every host of
+    # it (each host's pages and robots.txt, at least), side by side, with their ratio.
+    headroom = re.search(r"^- reactor headroom, mixed site on (\d+) loopback hosts \(N = (\d+),.*"
+                         r"ours (\d+) pages at .*; plain (\d+) pages at .*"
+                         r"ours / plain Scrapy: ([\d.]+)×$", text, re.M)
+    assert headroom, text[-3000:]
+    hosts, n, ours, plain = (int(headroom[i]) for i in range(1, 5))
+    assert hosts > 1 and min(ours, plain) >= n + hosts, headroom[0]
+    assert float(headroom[5]) > 0
     # Plain Scrapy ran none of the project's components.
     assert "- plain: none" in text
     # Clustering: every generated original found as one cluster, at both sizes.
