@@ -1,7 +1,8 @@
 """Line patterns for page chrome around an article (part of the main-text stage).
 
-Only applied at the edges of the chosen container, so a report sentence that happens to
-mention 来源 or 版权 in its middle is never touched.
+`is_chrome` is applied at the edges of the chosen container, `inner_chrome` anywhere in it;
+both judge a line by its shape, and chrome words count only where a CMS sets them
+(chrome_words), so a report sentence holding 来源, 本站 or 仅供参考 is never touched.
 """
 
 from __future__ import annotations
@@ -11,26 +12,13 @@ from functools import lru_cache
 
 import opencc
 
+from pipelines.clean.chrome_words import SENTENCE_MARKS, has_chrome_words
 from pipelines.clean.memo import Memo
 
 _T2S = opencc.OpenCC("t2s")
 # Pinyin glosses a broken converter inserts after characters: 發(fā)布
 _PINYIN_RE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}[)）]")
 
-# Labels that introduce page metadata, tools, or footers.  Matched near the line start or
-# as a whole short line.
-_CHROME_RE = re.compile(
-    r"(发布时间|发布日期|发文日期|发布机构|成文日期|更新时间|信息来源|文章来源|来源\s*[:：]|作者\s*[:：]"
-    r"|字号|字体\s*[:：]|浏览次数|阅读次数|访问次数|点击(?:数|量|次数|率)|阅读量|浏览量"
-    r"|打印本页|打印此页|关闭窗口|关闭本页|分享到|分享至|扫一扫|微信扫|当前位置|您的位置|您现在的位置|所在位置"
-    r"|上一篇|下一篇|上一条|下一条|ICP\s*备|ICP\s*证|公网安备|网站标识码|网站识别码|政府网站标识"
-    r"|版权所有|版权公告|版权声明|Copyright|All Rights Reserved|Powered by|技术支持\s*[:：]"
-    r"|推荐访问|相关推荐|相关阅读|相关链接|相关文章|热门文章|猜你喜欢|小编|供大家参考|仅供参考|免责声明"
-    r"|责任编辑|编辑\s*[:：]|审核\s*[:：]|校对\s*[:：]|主办单位|承办单位|联系电话\s*[:：]|网站地图|联系我们"
-    r"|返回顶部|收藏本页|加入收藏|设为首页|我要纠错|\[纠错\]|【纠错】|本文链接|原文链接|转载请注明"
-    r"|索引号\s*[:：]|文\s*号\s*[:：]|主题分类|下载本文|word版|本网站|本站)",
-    re.IGNORECASE,
-)
 # Items of a pager (第1页 共3页 上一页 1 2 下一页 尾页) or of a site's service bar (政府网站找错
 # 适老化及无障碍服务).  Report prose uses these words too (公共设施适老化改造, 共5页的清单), so
 # they are furniture only as a whole line: these items and separators, nothing else.
@@ -81,9 +69,10 @@ def _is_chrome(line: str) -> bool:
     tokens = [t for t in _TOKEN_SPLIT_RE.split(line) if t]
     if tokens and len(tokens) <= 12 and all(t in _TOOL_WORDS for t in tokens):
         return True
-    if len(line) <= 12 and line.startswith("分享"):
+    # A share button's words (分享, 分享让更多人看到): short, no sentence of a report.
+    if len(line) <= 12 and line.startswith("分享") and not any(m in line for m in SENTENCE_MARKS):
         return True
-    return bool(_CHROME_RE.search(line)) or _is_bar(line)
+    return has_chrome_words(line) or _is_bar(line)
 
 
 def _is_bar(line: str) -> bool:
@@ -158,7 +147,12 @@ _CAPTION_RE = re.compile(
     r"|^[\s▲△↑]*图为"
 )
 _CAPTION_MAX = 200
-_QR_RE = re.compile(r"扫一扫|扫描二维码|二维码|手机扫|在手机上?(?:打开|阅读|浏览|查看|继续阅读)|手机版")
+# A QR prompt opens with its verb (扫一扫在手机打开当前页, 手机扫码阅读) or ends on reading it on
+# a phone; a report line mentioning 二维码 or 手机 (推行二维码管理。) is neither.
+_QR_RE = re.compile(
+    r"^[\s【\[]*(?:用?(?:微信|手机))?(?:扫一扫|扫描|扫码|二维码|手机版)"
+    r"|在手机上?(?:打开|阅读|浏览|查看|继续阅读)(?:当前|本|此)?(?:页面?|文章?)?\s*[】\]]?$"
+)
 _QR_MAX = 30
 _SHARE_RE = re.compile(r"^[\s【\[]*分享(?:到|至)?\s*(?:[:：]|$|微信|微博|朋友圈|QQ)")
 # 首页 > 政务公开 > …: a short line of segments joined by arrows, opening at a home link.
