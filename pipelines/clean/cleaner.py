@@ -78,7 +78,11 @@ def parsed(text: str, plain: bool = False,
     # Control characters are invalid in XML text and lxml refuses them on every edit.
     data = None
     if utf8 is not None and not plain:
-        data = _without_controls(_END_TAGS_BYTES.sub(b"", _XML_DECL_BYTES.sub(b"", utf8)))
+        data = _END_TAGS_BYTES.sub(b"", _XML_DECL_BYTES.sub(b"", utf8))
+        # The cuts take whole characters out of the text's bytes, so U+FFFE/U+FFFF are in
+        # them only if in the text: a search of the str, far cheaper than one of the bytes.
+        data = (_without_ascii_controls(data) if "\ufffe" not in text and "\uffff" not in text
+                else _without_controls(data))
     if data is None:
         text = _END_TAGS_RE.sub("", _XML_DECL_RE.sub("", text))
         if (data := _utf8_without_controls(text)) is None:
@@ -120,7 +124,7 @@ def _utf8_without_controls(text: str) -> bytes | None:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         return None
-    return _without_controls(data)
+    return _without_ascii_controls(data)
 
 
 def _without_controls(data: bytes) -> bytes | None:
@@ -128,6 +132,11 @@ def _without_controls(data: bytes) -> bytes | None:
     no surrogates, and U+FFFE/U+FFFF are these byte runs wherever they occur)."""
     if b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
         return None
+    return _without_ascii_controls(data)
+
+
+def _without_ascii_controls(data: bytes) -> bytes | None:
+    """`data` if it holds none of the ASCII controls _CONTROL_RE finds, else None."""
     return data if len(data.translate(None, _CONTROL_BYTES)) == len(data) else None
 
 

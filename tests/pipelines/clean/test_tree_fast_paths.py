@@ -146,6 +146,20 @@ def test_the_byte_patterns_cut_what_the_text_patterns_cut() -> None:
         assert cleaner._END_TAGS_BYTES.sub(b"", cleaner._XML_DECL_BYTES.sub(b"", data)) == expected
 
 
+def test_the_text_answers_for_its_bytes_whether_they_hold_u_fffe_or_u_ffff() -> None:
+    # parse() looks for U+FFFE/U+FFFF in the text, not its bytes: wherever they stand (the
+    # XML declaration the bytes lose, the page, a tag), with and without controls, the
+    # bytes parse as the text does.
+    pages = [f"{d}<html><body><p>政府{c}工作</p><p>报告{e}</p></body></html>"
+             for d in ["", "<?xml version='1.0' x='\ufffe'?>", "<?xml v='\uffff'?>"]
+             for c in ["", "\ufffe", "\uffff", "\x07", "\x7f"]
+             for e in ["", "</body>", "</ht\ufffeml>", "\ufffe\uffff"]]
+    for text in pages:
+        root = parse(text, utf8=text.encode())
+        assert etree.tostring(root) == etree.tostring(parse(text)), repr(text)
+        assert ("\ufffe" in etree.tostring(root, encoding=str)) is False
+
+
 def test_the_heading_walk_finds_what_the_plain_walk_finds(pages: list[_Page]) -> None:
     found = 0
     for body, headers in pages:
