@@ -24,11 +24,20 @@ _TINY_SIZE = re.compile(r"^[0-2](?:\.\d+)?(?:px|pt)?$|^0(?:\.\d+)?(?:em|rem|%)?$
 _LINK_TEXT_MAX = 40  # a longer link is a sentence, not a spam anchor
 _STRING = etree.XPath("string(.)")
 # descendant-or-self rather than `//`, which steps through every node's children: slower.
-_STYLED = etree.XPath("descendant-or-self::body/descendant::*[@style or @width or @height]")
+_IN_BODY = "descendant-or-self::body/descendant::*"
+
+
+def _having(*names: str) -> etree.XPath:
+    """Elements in <body> with any of the attributes, in document order: each attribute's
+    parent (`/@a/..`, a union), 3-4x faster in libxml2 than a predicate `[@a or @b]`."""
+    return etree.XPath(" | ".join(f"{_IN_BODY}/@{name}/.." for name in names))
+
+
+_STYLED = _having("style", "width", "height")
 # The same walk's style values as plain strings (no element objects made), and the elements
 # with size attributes alone (few): most pages repeat one or two harmless styles.
-_BODY_STYLES = etree.XPath("descendant-or-self::body/descendant::*/@style", smart_strings=False)
-_SIZED = etree.XPath("descendant-or-self::body/descendant::*[@width or @height]")
+_BODY_STYLES = etree.XPath(f"{_IN_BODY}/@style", smart_strings=False)
+_SIZED = _having("width", "height")
 _STYLE_HINTS = ("font-size", "opacity", "transparent", "max-")  # what zero_size() reads
 _LAYOUT_TAGS = frozenset(["img", "td", "th", "table", "col", "colgroup"])
 

@@ -75,7 +75,8 @@ _SIMPLE_SEL_RE = re.compile(r"^\s*(?:[a-z0-9]*)([.#])([A-Za-z0-9_-]+)\s*$", re.I
 # XPath (descendant-or-self: `//*` steps through every node's children, slower), the style
 # test Python: the same test as an XPath predicate (translate() per element) costs more
 # than the walk, and pages repeat their styles on element after element.
-_STYLED_XPATH = etree.XPath("descendant-or-self::*[@style or @hidden]")
+# Elements by their attributes' parents (`@a/..`): 3-4x faster in libxml2 than `*[@a]`.
+_STYLED_XPATH = etree.XPath("descendant-or-self::*/@style/.. | descendant-or-self::*/@hidden/..")
 _NONE_CASE = str.maketrans("DISPLAYNOVTHE", "displaynovthe")
 _HIDDEN_CASE = str.maketrans("VISBLTYHDN", "visbltyhdn")
 
@@ -89,7 +90,7 @@ _style_hides = Memo(lambda style: _names_hiding(style) and hides(style))
 # Style values as plain strings (no element objects made): most pages repeat a few harmless
 # ones, and then only the elements with a `hidden` attribute (few) are candidates.
 _STYLES = etree.XPath("descendant-or-self::*/@style", smart_strings=False)
-_HIDDEN_ATTR = etree.XPath("descendant-or-self::*[@hidden]")
+_HIDDEN_ATTR = etree.XPath("descendant-or-self::*/@hidden/..")
 
 
 def _hidden_candidates(root: etree._Element) -> list[etree._Element]:
@@ -107,7 +108,7 @@ def _styled_candidates(root: etree._Element) -> list[etree._Element]:
 
 # Ids as plain strings (no element objects made): a soup needs one shared by _SOUP_MIN.
 _ID_VALUES = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
-_ID_XPATH = etree.XPath("descendant-or-self::*[@id]")
+_ID_XPATH = etree.XPath("descendant-or-self::*/@id/..")
 
 
 def strip_noise(root: etree._Element) -> None:

@@ -160,6 +160,31 @@ def test_the_text_answers_for_its_bytes_whether_they_hold_u_fffe_or_u_ffff() -> 
         assert ("\ufffe" in etree.tostring(root, encoding=str)) is False
 
 
+def test_attribute_walks_find_what_the_predicates_find(pages: list[_Page]) -> None:
+    # hidden.py and markup.py find elements by their attributes' parents (`@a/..`); the
+    # plain way is a predicate on every element.
+    from pipelines.clean import hidden, markup
+
+    plainly = [(hidden._STYLED, "descendant-or-self::body/descendant::*[@style or @width or @height]"),
+               (hidden._SIZED, "descendant-or-self::body/descendant::*[@width or @height]"),
+               (markup._STYLED_XPATH, "descendant-or-self::*[@style or @hidden]"),
+               (markup._HIDDEN_ATTR, "descendant-or-self::*[@hidden]"),
+               (markup._ID_XPATH, "descendant-or-self::*[@id]")]
+    html = ('<html><body><p style="a" width="1" height="2" hidden id="x">t<b hidden></b></p>'
+            '<table width="0"><tr><td height="0" id="y">u</td></tr></table></body>'
+            '<div style="b">v</div></html>')
+    found = 0
+    for body, headers in [(html.encode(), HTML), *pages]:
+        root = parse(decode(body, headers)[0])
+        if root is None:
+            continue
+        for fast, plain in plainly:
+            expected = root.xpath(plain)
+            assert fast(root) == expected
+            found += len(expected)
+    assert found > 1000
+
+
 def test_the_heading_walk_finds_what_the_plain_walk_finds(pages: list[_Page]) -> None:
     found = 0
     for body, headers in pages:
