@@ -60,7 +60,9 @@ class Page:
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     # Not in feed exports (`scrapy crawl -O`): it is archived, and dropped after storing.
-    body: bytes = field(default=b"", metadata={"serializer": _omitted})
+    # Nor in the repr, which Scrapy logs for a dropped item (up to DOWNLOAD_MAXSIZE of escaped
+    # bytes a page, exactly when a full disk drops many); nor the cleaned text below.
+    body: bytes = field(default=b"", repr=False, metadata={"serializer": _omitted})
     depth: int = 0
     referer: str | None = None
     error: str | None = None
@@ -68,8 +70,9 @@ class Page:
     fetches: list[Fetch] = field(default_factory=list)
     # Filled by pipelines.clean_pipeline: the CleanResult of the body and, for a report, its
     # fingerprint for near-duplicate clustering.
-    cleaned: CleanResult | None = None
-    fingerprint: Fingerprint | None = field(default=None, metadata={"serializer": _omitted})
+    cleaned: CleanResult | None = field(default=None, repr=False)
+    fingerprint: Fingerprint | None = field(default=None, repr=False,
+                                            metadata={"serializer": _omitted})
     # The body's size in bytes; it outlives the body, which is dropped once it is archived
     # and cleaned.  -1: take it from the body.
     length: int = -1
