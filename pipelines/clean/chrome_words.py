@@ -39,6 +39,9 @@ _LABEL_OPENS_RE = re.compile(
     rf"^[\s(（【\[<《•·|｜\-—]*(?:{_LABELS})(?![{_CJK}{SENTENCE_MARKS}])", re.IGNORECASE)
 # A label standing as a piece of its own: no word of a sentence touching it on either side.
 _LABEL_PIECE_RE = re.compile(rf"(?<![{_CJK}])(?:{_LABELS})(?![{_CJK}])", re.IGNORECASE)
+# A page's counter as a piece of its own: 阅读 2315, 点击：862, 浏览：526次.
+_COUNT_RE = re.compile(
+    rf"(?<![{_CJK}])(?:阅读|浏览|点击|访问)(?:次数|量|数)?\s*[:：]?\s*\d[\d,]*\s*次?(?![\d{_CJK}])")
 # Words of a site speaking of itself: two of them make a disclaimer
 # (本站信息仅供参考，如有疑问请联系我们), whatever its punctuation.
 _SELF_RE = re.compile(r"本网?站|仅供参考|联系我们|如有侵权")
@@ -50,4 +53,5 @@ def has_chrome_words(line: str) -> bool:
         return True
     if len(set(_SELF_RE.findall(line))) >= 2:
         return True
-    return not any(m in line for m in SENTENCE_MARKS) and bool(_LABEL_PIECE_RE.search(line))
+    return not any(m in line for m in SENTENCE_MARKS) and bool(
+        _LABEL_PIECE_RE.search(line) or _COUNT_RE.search(line))

@@ -222,8 +222,22 @@ def title_candidates(root: etree._Element) -> tuple[str, list[str], bool]:
     if inside:
         best = max(inside, key=len)
         return best, [best, whole], True
+    # A heading that is a <title> segment with the year the <title> leaves out
+    # (<title>建平县政府工作报告</title> over <h1>2024年建平县政府工作报告</h1>): the fuller title.
+    fuller = [h for h in headings for s in segments if _adds_a_year(_norm(h), _norm(s))]
+    if fuller:
+        return fuller[0], [fuller[0], whole], True
     best = segments[0] if segments else (headings[0] if headings else "")
     return best, [r for r in (best, whole) if r], False
+
+
+_YEAR_ONLY_RE = re.compile(r"(?:19[5-9]|20\d)\d年度?")
+
+
+def _adds_a_year(heading: str, segment: str) -> bool:
+    """`heading` is `segment` with a year (2024年) put in somewhere, nothing else."""
+    m = _YEAR_ONLY_RE.search(heading)
+    return bool(m) and heading[: m.start()] + heading[m.end() :] == segment
 
 
 _SITE_NAME_RE = re.compile(r"(?:人民政府|政府网|门户网站?|网站|网|办公室|政务公开)$")

@@ -15,42 +15,16 @@ from __future__ import annotations
 import argparse
 import html
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.pages.templates import cms_variants
+from tests.pages.templates.case import HEAD, Case, g
 
 HERE = Path(__file__).resolve().parent
 SEEDS = HERE.parents[3] / "shared" / "seeds"
 SEED_FILE = {"000": "000_e23c3f385350c577.txt", "002": "002_471edd998b984a22.txt"}
-FIELDS = ("title", "region", "level", "year", "speaker", "office", "meeting_date", "published")
-
-
-@dataclass
-class Case:
-    name: str
-    url: str
-    place: str  # replaces the seed's own place name
-    head: list[str]  # the article's first lines: dateline, byline, salutation
-    layout: str  # the whole page, {p} where the article's <p>s go, {cs} its charset
-    gold: dict[str, object]
-    chrome: list[str]  # strings on the page that must not reach the text
-    tail: list[str] = field(default_factory=list)  # the article's last lines after the body
-    above: list[str] = field(default_factory=list)  # the site's own lines opening the article
-    start: int = 4  # first body paragraph taken from the seed
-    count: int = 60  # body paragraphs taken
-    indent: bool = False  # paragraphs as <p style="text-indent:2em">
-    encoding: str = "utf-8"
-    declared: str = ""  # the charset the page declares, if not `encoding`
-    is_report: bool = True  # False for a report's later parts (the store stitches them)
-    dropped: list[str] = field(default_factory=list)  # head lines the text rightly loses (a title repeat)
-
-
-def g(title: str, region: str | None, level: str | None, year: int | None, speaker: str | None, office: str | None,
-      meeting_date: str | None, published: str | None) -> dict[str, object]:
-    return dict(zip(FIELDS, (title, region, level, year, speaker, office, meeting_date,
-                             published), strict=True))
-
-
-_HEAD = '<html><head><meta http-equiv="Content-Type" content="text/html; charset={cs}">'
+SEED_PLACE = {"000": "北票", "002": "北镇"}  # the place each seed speaks of
+_HEAD = HEAD
 
 
 XXGK_INDEX_TABLE = _HEAD + """<title>2024年东平县政府工作报告_东平县人民政府</title></head><body>
@@ -576,6 +550,7 @@ CASES = [
          UNTITLED_OPENING_SENTENCE,
          g("", None, None, None, None, None, None, "2023-01-16"),
          ["首页", "网站标识码"], start=5, count=40),
+    *cms_variants.CASES,
 ]
 
 
@@ -588,9 +563,10 @@ def build(seeds: Path, out: Path) -> dict[str, dict[str, object]]:
     texts = {k: [ln.strip() for ln in (seeds / f).read_text(encoding="utf-8").split("\n") if ln.strip()]
              for k, f in SEED_FILE.items()}
     for case in CASES:
-        seed = texts["002"][case.start : case.start + case.count]
+        seed = texts[case.seed][case.start : case.start + case.count]
         # The seed's own place name would contradict the invented head.
-        body = [ln.replace("北镇市", case.place).replace("北镇", case.place).translate(_FULL)
+        own = SEED_PLACE[case.seed]
+        body = [ln.replace(f"{own}市", case.place).replace(own, case.place).translate(_FULL)
                 for ln in seed]
         lines = [*case.head, *body, *case.tail]
         kept = [x for x in lines if x not in case.dropped]
@@ -599,8 +575,11 @@ def build(seeds: Path, out: Path) -> dict[str, dict[str, object]]:
         tag = '<p style="text-indent:2em">' if case.indent else "<p>"
         p = "\n".join(f"{tag}{html.escape(x)}</p>" for x in [*case.above, *lines])
         br = "<br>\n".join(f"&nbsp;&nbsp;&nbsp;&nbsp;{html.escape(x)}" for x in lines)
+        # A table of contents: the body's headings as links to their places.
+        toc = "\n".join(f'<li><a href="#s{i}">{html.escape(x)}</a></li>'
+                        for i, x in enumerate(h for h in body if len(h) <= 40 and "。" not in h))
         page = case.layout.replace("{cs}", case.declared or case.encoding).replace(
-            "{p}", p).replace("{br}", br)
+            "{p}", p).replace("{br}", br).replace("{toc}", toc)
         (out / f"{case.name}.html").write_bytes(page.encode(case.encoding))
         (out / f"{case.name}.expected.txt").write_text(text + "\n", encoding="utf-8")
         gold[case.name] = {"url": case.url, **case.gold, "chrome": case.chrome,

@@ -17,19 +17,29 @@ import pytest
 
 from pipelines.clean.cleaner import clean
 from tests.pages.templates import build
+from tests.pages.templates.case import FIELDS
 from tests.paths import PAGES
 
 PAGES = PAGES / "templates"
 GOLD = json.loads((PAGES / "gold.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", sorted(GOLD))
+# Pages the cleaner does not get right yet, and why: each must start passing (strict).
+KNOWN_GAPS = {
+    "table_of_contents_over_the_report": "a table of contents over the report (its headings as "
+    "in-page links, repeated below) stays in the text: trimming it needs maintext.trim_edges",
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n])) if n in KNOWN_GAPS else n
+    for n in sorted(GOLD)])
 def test_template_page(name: str) -> None:
     gold = GOLD[name]
     r = clean((PAGES / f"{name}.html").read_bytes(), gold["url"])
     assert r.text == (PAGES / f"{name}.expected.txt").read_text(encoding="utf-8").rstrip("\n")
     assert [c for c in gold["chrome"] if c in r.text] == []
-    assert {f: getattr(r, f) for f in build.FIELDS} == {f: gold[f] for f in build.FIELDS}
+    assert {f: getattr(r, f) for f in FIELDS} == {f: gold[f] for f in FIELDS}
     assert r.is_report == gold["is_report"]
 
 
