@@ -7,7 +7,8 @@ lines just above the article, where many sites put the byline in its own element
    ``代区长 申洪业``, ``主席 …`` of an autonomous region, ``州长`` / ``盟长`` / ``旗长``;
    names may be spaced (``龚 正``) or ethnic names joined by a middle dot (``…·…``);
    also the name first with the office in brackets (``李某某（县长）``), a deputy's
-   ``（受县长委托）`` after the name, and the office alone on a line above the name;
+   ``（受县长委托）`` after the name, the office alone on a line above the name, and a
+   title block's label before it (``报告人：县长 某某``, ``报告人：某某``);
 2. a bare name on its own line next to the dateline (never a lone office);
 3. an office-and-name line closing the report (some sites sign it at the end:
    ``县人民政府县长 刘某``, nothing after it but perhaps its date);
@@ -34,8 +35,10 @@ OFFICE = r"(?:代理|代|副)?(?:[省市县区旗州盟乡镇]长|主席|专员)
 _PREFIX = r"(?:[\u4e00-\u9fff、]{0,20}?(?:人民政府|政府|行政公署|行署|省|市|县|区|旗|州|盟|乡|镇|、))?"
 # A deputy delivering the report for the head: 副县长 某某（受县长委托）.
 _ENTRUSTED = rf"(?:{_SP}*[（(]受[^（()）]{{0,16}}委托[）)])"
+# A title block may label the byline: 报告人：县长 某某.
+_LABEL = rf"(?:报告人{_SP}*[:：]{_SP}*)?"
 _BYLINE_RE = re.compile(
-    rf"^[（(【\[—\-－\s]*(?P<prefix>{_PREFIX}){_SP}*(?P<office>{OFFICE}){_SP}*[:：]?{_SP}*"
+    rf"^[（(【\[—\-－\s]*{_LABEL}(?P<prefix>{_PREFIX}){_SP}*(?P<office>{OFFICE}){_SP}*[:：]?{_SP}*"
     rf"(?P<name>{OFFICE_NAME}){_SP}*[）)】\]]?{_ENTRUSTED}?$"
 )
 # The name first, the office after it in brackets: 李某某（县长）.
@@ -45,6 +48,8 @@ _NAME_OFFICE_RE = re.compile(
 # An office on a line of its own, the name on the next (<p>县长<br>某某</p>).
 _OFFICE_ONLY_RE = re.compile(rf"^[（(—\-－\s]*(?P<prefix>{_PREFIX}){_SP}*(?P<office>{OFFICE}){_SP}*[:：]?$")
 _BARE_RE = re.compile(rf"^[（(—\-－\s]*(?P<name>{NAME}){_SP}*[）)]?$")
+# The label and a name without an office: 报告人：某某.
+_REPORTER_RE = re.compile(rf"^[（(【\[\s]*报告人{_SP}*[:：]{_SP}*(?P<name>{NAME}){_SP}*[）)】\]]?$")
 # Words a two-to-four character line is more likely to be than a name.
 _NOT_NAME_RE = re.compile(
     r"代表|报告|政府|会议|人民|工作|目录|前言|附件|注释|说明|回顾|附录|全文|正文|摘要|下载|打印|关闭"
@@ -136,7 +141,9 @@ def find(head: list[str], around: list[str] = (), page: list[str] = (),
                 said and (found := office_line(rest.strip(" \u3000）)"))) is not None) or (
                 i + 1 < len(lines) and (found := split_line(line, lines[i + 1])) is not None):
             return found
-    name = bare_name([*around, *head])
+    name = next((clean_name(m.group("name")) for line in lines
+                 if (m := _REPORTER_RE.match(line.strip())) and not _NOT_NAME_RE.search(m.group("name"))),
+                None) or bare_name([*around, *head])
     if name:
         return Byline(name, None)
     for line in reversed(end):

@@ -1,7 +1,8 @@
 """More site templates (build.py writes them with the others): a byline block after the
 article, a byline table, Founder CMS with a 2024/1/16 15:30 date and a WeChat share pop-up,
 a mobile (m.) page, a 政务公开 notice whose report is an attachment, a table of contents
-over the report, 名词解释 notes closing it (report text), the speaker in the title block.
+over the report, 名词解释 and a 仅供参考 note closing it (report text), the speaker labelled
+in the title block (报告人：…).
 Places are real; every person is invented."""
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ GLOSSARY_AT_END = HEAD + """<title>政府工作报告_白塔区人民政府</tit
 </body></html>"""
 
 _KANGPING_DATELINE = "——2024年1月8日在康平县第十八届人民代表大会第四次会议上"
-_KANGPING_SPEAKER = "康平县人民政府县长　王海波"
+_KANGPING_SPEAKER = "报告人：康平县人民政府县长　王海波"
 
 SPEAKER_IN_TITLE_BLOCK = HEAD + f"""<title>康平县2024年政府工作报告-康平县人民政府</title></head><body>
 <div class="nav"><a>首页</a> <a>政务公开</a> <a>互动交流</a></div>

@@ -56,6 +56,8 @@ def test_pages_are_rebuilt_byte_for_byte() -> None:
     (["孙晓东（白溪市市长）", "各位代表："], "孙晓东", "市长"),
     (["副区长 高丽娟（受区长委托）", "各位代表："], "高丽娟", "副区长"),
     (["白溪区人民政府副区长 高丽娟(受区人民政府委托)", "各位代表："], "高丽娟", "副区长"),
+    (["报告人：白溪县人民政府县长　欧阳明", "各位代表："], "欧阳明", "县长"),  # a title block's label
+    (["——2023年3月2日在白溪县第九届人民代表大会第一次会议上", "报告人：孙晓东", "各位代表："], "孙晓东", None),
 ])
 def test_office_and_name_split_or_reversed(head: list[str], name: str, office: str) -> None:
     assert byline.find(head)[:2] == (name, office)
