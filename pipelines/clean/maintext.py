@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 
 from lxml import etree
 
@@ -124,6 +125,18 @@ def _clean_line(text: str) -> str:
 clean_line = Memo(_clean_line)
 
 
+class _AfterLast:
+    """Stands after the last element of a walk: no element is its parent, so every element
+    still open ends before it."""
+
+    @staticmethod
+    def getparent() -> None:
+        return None
+
+
+_AFTER_LAST = (_AfterLast,)
+
+
 def linearize(body: etree._Element) -> list[Line]:
     """All text of `body` as lines, broken at block elements and <br>."""
     lines: list[Line] = []
@@ -135,67 +148,78 @@ def linearize(body: etree._Element) -> list[Line]:
     in_link = 0
     teasers = teaser_items(body)
     in_teaser = 0
-    leaf = None  # the childless block whose end event comes next
+    leaf = None  # the childless block whose end comes next
+    open_els: list[etree._Element] = []  # started and not yet ended, innermost last
 
     def flush() -> None:
         # Only called with parts: link characters are only counted with a part.
         nonlocal link_chars
         raw = parts[0] if len(parts) == 1 else "".join(parts)
-        # Half the flushes hold only the whitespace between block tags: no line, no cleaning.
         text = "" if raw.isspace() else clean_line[raw]  # the memo's cheapest call
         if text:
             lines.append(Line(text, min(link_chars, len(text)), stack[-1], in_teaser > 0))
         parts.clear()
         link_chars = 0
 
-    for event, el in etree.iterwalk(body, events=("start", "end")):
+    # iter()'s document order with the ends put in by parent: the elements that end before
+    # one starts are the open ones it is not inside (iterwalk's event tuples cost more).
+    # Whitespace with nothing before it in a line is no text (clean_line strips it), and
+    # not kept: the breaks between paragraphs would each be a flush of their own.
+    for el in chain(body.iter(), _AFTER_LAST):
+        if open_els:
+            parent = el.getparent()
+            while open_els and open_els[-1] is not parent:
+                done = open_els.pop()
+                if done is leaf:
+                    if (tail := done.tail) and (parts or not tail.isspace()):
+                        add(tail)
+                        if in_link:
+                            link_chars += len(tail.strip())
+                    continue
+                tag = done.tag
+                if tag in blocks:
+                    if parts:
+                        flush()
+                    if done is not body and stack and stack[-1] is done:
+                        stack.pop()
+                    if teasers and done in teasers:
+                        in_teaser -= 1
+                elif tag == "a":
+                    in_link -= 1
+                if (tail := done.tail) and done is not body and (parts or not tail.isspace()):
+                    add(tail)
+                    if in_link:
+                        link_chars += len(tail.strip())
+        if el is _AfterLast:
+            break
+        open_els.append(el)
         tag = el.tag
         if tag.__class__ is not str:  # comments, processing instructions: no text of theirs
-            tag = ""
-        if event == "start":
-            if tag in blocks and not len(el) and el is not body:
-                # A block without children (most paragraphs): its line is its own text, and
-                # its end event, next, only adds its tail.
-                if parts:
-                    flush()
-                if (text := el.text) and not text.isspace() and (line := clean_line[text]):
-                    teaser = in_teaser > 0 or bool(teasers) and el in teasers
-                    n = len(text.strip()) if in_link else 0
-                    lines.append(Line(line, min(n, len(line)), el, teaser))
-                leaf = el
-                continue
-            if tag in blocks:
-                if parts:
-                    flush()
-                if el is not body:
-                    stack.append(el)
-                if teasers and el in teasers:
-                    in_teaser += 1
-            elif tag == "a":
-                in_link += 1
-            if tag and (text := el.text):
-                add(text)
-                if in_link:
-                    link_chars += len(text.strip())
-        elif el is leaf:
-            if tail := el.tail:
-                add(tail)
-                if in_link:
-                    link_chars += len(tail.strip())
-        else:
-            if tag in blocks:
-                if parts:
-                    flush()
-                if el is not body and stack and stack[-1] is el:
-                    stack.pop()
-                if teasers and el in teasers:
-                    in_teaser -= 1
-            elif tag == "a":
-                in_link -= 1
-            if (tail := el.tail) and el is not body:
-                add(tail)
-                if in_link:
-                    link_chars += len(tail.strip())
+            continue
+        if tag in blocks and not len(el) and el is not body:
+            # A block without children (most paragraphs): its line is its own text, and
+            # its end, next, only adds its tail.
+            if parts:
+                flush()
+            if (text := el.text) and not text.isspace() and (line := clean_line[text]):
+                teaser = in_teaser > 0 or bool(teasers) and el in teasers
+                n = len(text.strip()) if in_link else 0
+                lines.append(Line(line, min(n, len(line)), el, teaser))
+            leaf = el
+            continue
+        if tag in blocks:
+            if parts:
+                flush()
+            if el is not body:
+                stack.append(el)
+            if teasers and el in teasers:
+                in_teaser += 1
+        elif tag == "a":
+            in_link += 1
+        if (text := el.text) and (parts or not text.isspace()):
+            add(text)
+            if in_link:
+                link_chars += len(text.strip())
     if parts:
         flush()
     return lines

@@ -312,7 +312,10 @@ def test_childless_blocks_make_the_lines_their_two_events_made(pages: list[_Page
 
     odd = ("<html><body><a href='x'><p> linked 段落 </p><p>  </p></a><ul><li><a>1</a></li>"
            "<li><a>2</a></li><li><a>3</a></li><li><a>4</a></li><li></li></ul>"
-           "<div>a<p>b</p>c<br>d<p></p>e</div>text</body></html>")
+           "<div>a<p>b</p>c<br>d<p></p>e</div>text"
+           # Whitespace opening a line, before and after text, in and out of links.
+           "<div> <span> x </span> \n<p>y</p>\n <b> </b>\n<a href='z'> <i>q</i> </a>\n</div>"
+           "<ul>\n<li> <a> </a> r</li>\n<li>\u3000<p>s</p>\xa0</li> </ul> \n</body></html>")
     roots = [parse(decode(body, headers)[0]) for body, headers in pages] + [parse(odd)]
     lines = 0
     for root in roots:
