@@ -60,6 +60,10 @@ from pipelines.store.urlstate import UNCHANGED
 logger = logging.getLogger(__name__)
 
 
+class WriteFailed(RuntimeError):
+    """A page could not be written to the database (a full disk, a dead writer process)."""
+
+
 class _Run:
     """The part of a Crawler that the item pipelines read: settings and a stats collector."""
 
@@ -251,7 +255,7 @@ class Extractor:
                 try:
                     is_report = record_page(db, page, self.crawl_id)
                 except sqlite3.Error as exc:  # named as the writer process names it
-                    raise RuntimeError(f"writing {page.url} to {self.db_path} failed: "
+                    raise WriteFailed(f"writing {page.url} to {self.db_path} failed: "
                                        f"{exc}") from exc
                 self._count(Ack(page.url, True, is_report))
             else:
@@ -262,10 +266,10 @@ class Extractor:
             try:
                 self._count(await ack)
             except HelperDied as exc:  # as a write on this process would raise
-                raise RuntimeError(f"writing {url} to {self.db_path} failed: {exc}") from exc
+                raise WriteFailed(f"writing {url} to {self.db_path} failed: {exc}") from exc
 
     def _count(self, ack: Ack) -> None:
         if not ack.stored:  # as a write on this process would raise
-            raise RuntimeError(f"writing {ack.url} to {self.db_path} failed: {ack.error}")
+            raise WriteFailed(f"writing {ack.url} to {self.db_path} failed: {ack.error}")
         self.stats.pages += 1
         self.stats.reports += ack.is_report

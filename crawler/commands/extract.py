@@ -11,7 +11,14 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from archive.reader import unfinished_files, warc_files
-from crawler.commands import SETTINGS_HELP, SettingsChecked, database_problem, fail, folder_problem
+from crawler.commands import (
+    SETTINGS_HELP,
+    SettingsChecked,
+    database_problem,
+    fail,
+    folder_problem,
+    log_refusal,
+)
 from crawler.datalock import DataDirInUse, lock_data_dir
 from pipelines.store.db import connect_readonly, crawl_db_path
 
@@ -47,7 +54,7 @@ class Command(SettingsChecked, ScrapyCommand):
         assert self.settings is not None
         # The cleaner and clusters: imported only when this command runs, to keep the crawl
         # process lean (every scrapy command imports every command module).
-        from archive.extract import Extractor
+        from archive.extract import Extractor, WriteFailed
         from pipelines.clean_pipeline import worker_count
 
         data_dir = Path(self.settings.get("DATA_DIR"))
@@ -79,9 +86,11 @@ class Command(SettingsChecked, ScrapyCommand):
         before = None if opts.keep_db else (
             ("the database it replaced had", _counts(db)) if db.resolve() == crawl_db.resolve()
             else (f"the crawl's database {crawl_db} has", _counts(crawl_db)))
+        # A rebuild is written beside the database and replaces it only once whole: a run
+        # that fails (a full disk, a kill) leaves the old one as it was.
+        target = db if opts.keep_db else db.with_name(db.name + ".rebuild")
         if not opts.keep_db:
-            for suffix in ("", "-wal", "-shm"):
-                db.with_name(db.name + suffix).unlink(missing_ok=True)
+            _remove(target)  # an earlier run's leftover
 
         def progress(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
@@ -89,15 +98,25 @@ class Command(SettingsChecked, ScrapyCommand):
         # SIGTERM stops the run as Ctrl-C does: helpers closed, the crawls row marked.
         signal.signal(signal.SIGTERM, _interrupt)
         try:
-            stats = Extractor(self.settings, db, progress,
+            stats = Extractor(self.settings, target, progress,
                               self.settings.getfloat("PROGRESS_INTERVAL") or 5.0,
                               worker_count(workers)).run()
+            if not opts.keep_db:
+                _replace(target, db)
         except KeyboardInterrupt:
-            print(f"scrapy extract: interrupted; {db} holds the pages recorded so far (its "
-                  "crawls row says 'interrupted'): run it again to rebuild it whole",
-                  file=sys.stderr)
+            print(f"scrapy extract: interrupted; {_left(db, opts.keep_db)}", file=sys.stderr)
             self.exitcode = 130
             return
+        except (WriteFailed, sqlite3.Error, OSError) as exc:
+            # A full disk, above all: one line, no traceback.
+            why = str(exc) if isinstance(exc, WriteFailed) else f"writing {target} failed: {exc}"
+            print(f"scrapy extract: error: {why}; {_left(db, opts.keep_db)}", file=sys.stderr)
+            log_refusal(self.settings, f"scrapy extract: {why}")
+            self.exitcode = 1
+            return
+        finally:
+            if not opts.keep_db:
+                _remove(target)
         for path in stats.unfinished:
             print(f"not read: {path.name}: {UNFINISHED_HELP}", file=sys.stderr)
         for problem in stats.problems:
@@ -135,6 +154,38 @@ def _counts(db: Path) -> tuple[int, int] | None:
     except sqlite3.Error:  # not a crawl database: nothing to compare with
         return None
     return pages, reports
+
+
+def _left(db: Path, kept: bool) -> str:
+    """What a run that stopped leaves of the database."""
+    if kept:
+        return (f"{db} holds the pages recorded so far (its crawls row says why it stopped): "
+                "run it again without --keep-db to rebuild it whole")
+    return f"{db} is as it was (the partial rebuild is removed)"
+
+
+def _files(db: Path) -> list[Path]:
+    return [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm")]
+
+
+def _remove(db: Path) -> None:
+    for path in _files(db):
+        path.unlink(missing_ok=True)
+
+
+def _replace(new: Path, old: Path) -> None:
+    """Put the finished rebuild `new` in the place of `old`.  Its log is folded into it
+    first, and the old one's removed: a log beside a database is read as part of it."""
+    con = sqlite3.connect(new)
+    try:
+        con.execute("pragma wal_checkpoint(truncate)")
+    finally:
+        con.close()  # the last connection: SQLite removes the emptied log
+    if any(path.exists() for path in _files(new)[1:]):
+        raise OSError(f"{new}: its write-ahead log is still open; not moved over {old}")
+    for path in _files(old)[1:]:
+        path.unlink(missing_ok=True)
+    new.replace(old)
 
 
 def _interrupt(signum: int, frame: object) -> None:
