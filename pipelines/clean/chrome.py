@@ -33,9 +33,11 @@ _DATE_ONLY_RE = re.compile(
     r"^[\s\[【(（]*(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[\]】)）]*$"
 )
 # A numeric date (and time) opening a short line of no sentence: a mobile page's meta line
-# (2024-01-18 09:12 县政府办).  A report dates itself in 年月日 and in a clause (…在…会议上).
+# (2024-01-18 09:12 县政府办, or without the year: 01-18 09:12 县政府办).  A report dates
+# itself in 年月日 and in a clause (…在…会议上).
 _DATED_INFO_RE = re.compile(
-    r"^[\s\[【(（]*\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[\]】)）]*\s+[^。，、；！？]{1,24}$"
+    r"^[\s\[【(（]*(?:\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2})[\]】)）]*\s+[^。，、；！？]{1,24}$"
 )
 _SIZE_BUTTONS_RE = re.compile(r"^[-•·\s]*(?:[大中小]|[【\[]?[大中小][】\]]?(?:\s*[大中小])*)$")
 _LONG_CHROME_MAX = 160  # content-farm intros and copyright lines can be this long

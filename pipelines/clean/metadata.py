@@ -76,6 +76,8 @@ _PUBLISHED_RE = re.compile(r"(?:发布|发表|更新|成文)?(?:时间|日期)\s
 _NOT_REGION_RE = re.compile(r"[×Ｘ在的了是与\d]|代表|[市县区旗州省]长|人民|会议")
 _INFO_BAR_RE = re.compile(
     r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[^\n]*(?:来源|浏览|作者|字号)|^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}"
+    # 年月日 and a label right after it: 2024年01月16日 15:30 来源：… (a dateline has 在… after it).
+    r"|\d{4}年\d{1,2}月\d{1,2}日(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s+(?:来源|浏览|作者|字号|阅读|点击)"
     # A source and a timestamp alone: 某某融媒体中心 2024-01-12 08:40.
     r"|^[^\d。，；]{2,24}\s+\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?\s*$"
 )
@@ -463,11 +465,12 @@ def _labelled_date(lines: list[str]) -> str | None:
     # The date labelled 发布 (published) before one labelled 成文 (written) or 更新 (updated).
     first = None
     for line in _with_cells_joined(lines):
-        m = _PUBLISHED_RE.search(line)
-        if m and (iso := iso_datetime(line[m.end():])):
-            if m.group().startswith(("发布", "发表")):
-                return iso
-            first = first or iso
+        # Every label of the line: 更新时间：… 发布时间：… may share one.
+        for m in _PUBLISHED_RE.finditer(line):
+            if iso := iso_datetime(line[m.end():]):
+                if m.group().startswith(("发布", "发表")):
+                    return iso
+                first = first or iso
     if first:
         return first
     # Unlabelled info bars: "铁东区人民政府 2021-01-12 13:23 来源: 区政府办"
