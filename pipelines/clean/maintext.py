@@ -235,30 +235,42 @@ def best_container(lines: list[Line]) -> etree._Element | None:
         if w == 0:
             continue
         el = line.owner
-        if el not in depth:
-            # Up to the first ancestor already met, by getparent(): an ancestor iterator
-            # per owner costs more than the few steps it takes.
-            chain = [el]
-            anc = el.getparent()
-            while anc is not None and anc not in depth:
-                chain.append(anc)
-                anc = anc.getparent()
-            above = 0 if anc is None else depth[anc]
-            top = len(chain)
-            for i, new in enumerate(chain):
-                depth[new] = above + top - i
-                parent_of[new] = chain[i + 1] if i + 1 < top else anc
-        own[el] = own.get(el, 0.0) + w
+        if el in own:
+            own[el] += w
+            continue
+        own[el] = w
+        if el in depth:  # met before as an ancestor
+            continue
+        anc = el.getparent()
+        if anc in depth:  # most lines: a paragraph in a container met before
+            depth[el] = depth[anc] + 1
+            parent_of[el] = anc
+            continue
+        # Up to the first ancestor already met, by getparent(): an ancestor iterator
+        # per owner costs more than the few steps it takes.
+        chain = [el]
+        while anc is not None and anc not in depth:
+            chain.append(anc)
+            anc = anc.getparent()
+        above = 0 if anc is None else depth[anc]
+        top = len(chain)
+        for i, new in enumerate(chain):
+            depth[new] = above + top - i
+            parent_of[new] = chain[i + 1] if i + 1 < top else anc
     # Subtree sums, children before parents.  Weights are multiples of 0.5, so the sums
     # are exact in any order.
-    scores = {el: own.get(el, 0.0) for el in depth}
+    scores = dict.fromkeys(depth, 0.0)
+    scores.update(own)  # every owner is in depth: the order stays depth's
     for el in sorted(depth, key=depth.__getitem__, reverse=True):
         parent = parent_of[el]
         if parent is not None:
             scores[parent] += scores[el]
     if not scores:
         return None
-    best = max(scores, key=lambda e: (scores[e], depth[e]))
+    # The deepest of the highest, the first met of those: max() over (score, depth) pairs,
+    # without a pair made per element.
+    high = max(scores.values())
+    best = max([el for el, score in scores.items() if score == high], key=depth.__getitem__)
     # Climb while the wider element costs only a few short lines: a heading block or a
     # dateline kept outside the paragraph that holds the prose still belongs to it.
     parent = best.getparent()

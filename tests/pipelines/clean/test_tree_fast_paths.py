@@ -306,6 +306,52 @@ def _linearize_plainly(body: etree._Element) -> list[maintext.Line]:
 
 
 
+def _best_container_plainly(lines: list[maintext.Line]) -> etree._Element | None:
+    """best_container() as it was: max() over (score, depth) pairs."""
+    own: dict[etree._Element, float] = {}  # weight of the lines an element owns itself
+    depth: dict[etree._Element, int] = {}  # every owner and ancestor, in order first met
+    parent_of: dict[etree._Element, etree._Element | None] = {}
+    for line in lines:
+        w = line.weight
+        if w == 0:
+            continue
+        el = line.owner
+        if el not in depth:
+            # Up to the first ancestor already met, by getparent(): an ancestor iterator
+            # per owner costs more than the few steps it takes.
+            chain = [el]
+            anc = el.getparent()
+            while anc is not None and anc not in depth:
+                chain.append(anc)
+                anc = anc.getparent()
+            above = 0 if anc is None else depth[anc]
+            top = len(chain)
+            for i, new in enumerate(chain):
+                depth[new] = above + top - i
+                parent_of[new] = chain[i + 1] if i + 1 < top else anc
+        own[el] = own.get(el, 0.0) + w
+    # Subtree sums, children before parents.  Weights are multiples of 0.5, so the sums
+    # are exact in any order.
+    scores = {el: own.get(el, 0.0) for el in depth}
+    for el in sorted(depth, key=depth.__getitem__, reverse=True):
+        parent = parent_of[el]
+        if parent is not None:
+            scores[parent] += scores[el]
+    if not scores:
+        return None
+    best = max(scores, key=lambda e: (scores[e], depth[e]))
+    # Climb while the wider element costs only a few short lines: a heading block or a
+    # dateline kept outside the paragraph that holds the prose still belongs to it.
+    parent = best.getparent()
+    while parent is not None and parent.tag not in ("body", "html") and parent in scores:
+        loss = scores[best] - scores[parent]
+        if loss > maintext._CLIMB_TOLERANCE or loss > 0.05 * scores[best]:
+            break
+        best, parent = parent, parent.getparent()
+    return best
+
+
+
 def test_childless_blocks_make_the_lines_their_two_events_made(pages: list[_Page]) -> None:
     from pipelines.clean.hidden import remove_hidden_spam
     from pipelines.clean.markup import despam
@@ -329,4 +375,12 @@ def test_childless_blocks_make_the_lines_their_two_events_made(pages: list[_Page
         assert fast == [(ln.text, ln.link_chars, ln.owner, ln.teaser)
                         for ln in _linearize_plainly(body)]
         lines += len(fast)
+        made = maintext.linearize(body)
+        assert maintext.best_container(made) is _best_container_plainly(made)
+        # Ties: the same lines again under a second container, and none weighing at all.
+        twin = etree.SubElement(body, "div")
+        assert maintext.best_container(made + [maintext.Line(ln.text, ln.link_chars, twin)
+                                                for ln in made]) is _best_container_plainly(
+            made + [maintext.Line(ln.text, ln.link_chars, twin) for ln in made])
+        assert maintext.best_container([ln for ln in made if ln.weight == 0]) is None
     assert lines > 10_000
