@@ -56,7 +56,10 @@ def teaser_items(body: etree._Element) -> set[etree._Element]:
         items = [child for child in lst if child.tag == "li"]
         if len(items) < 4:
             continue
-        linked = [li for li in items if next(li.iter("a"), None) is not None]
+        # A link first in the item (most teasers) is found without a descendant iterator,
+        # which costs more to make than the whole test.
+        linked = [li for li in items
+                  if len(li) and li[0].tag == "a" or next(li.iter("a"), None) is not None]
         if len(linked) >= 4 and len(linked) * 2 >= len(items):
             found.update(linked)
     return found

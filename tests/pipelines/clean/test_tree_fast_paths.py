@@ -306,6 +306,17 @@ def _linearize_plainly(body: etree._Element) -> list[maintext.Line]:
 
 
 
+def _teaser_items_plainly(body: etree._Element) -> set[etree._Element]:
+    """teaser_items() as it was: every item's links through a descendant iterator."""
+    found: set[etree._Element] = set()
+    for lst in body.iter("ul", "ol"):
+        items = [child for child in lst if child.tag == "li"]
+        linked = [li for li in items if next(li.iter("a"), None) is not None]
+        if len(items) >= 4 and len(linked) >= 4 and len(linked) * 2 >= len(items):
+            found.update(linked)
+    return found
+
+
 def _best_container_plainly(lines: list[maintext.Line]) -> etree._Element | None:
     """best_container() as it was: max() over (score, depth) pairs."""
     own: dict[etree._Element, float] = {}  # weight of the lines an element owns itself
@@ -361,7 +372,10 @@ def test_childless_blocks_make_the_lines_their_two_events_made(pages: list[_Page
            "<div>a<p>b</p>c<br>d<p></p>e</div>text"
            # Whitespace opening a line, before and after text, in and out of links.
            "<div> <span> x </span> \n<p>y</p>\n <b> </b>\n<a href='z'> <i>q</i> </a>\n</div>"
-           "<ul>\n<li> <a> </a> r</li>\n<li>\u3000<p>s</p>\xa0</li> </ul> \n</body></html>")
+           "<ul>\n<li> <a> </a> r</li>\n<li>\u3000<p>s</p>\xa0</li> </ul> \n"
+           # Teasers with the link first, deeper, or not at all.
+           + "<ol>" + "<li><b>x</b><span><a>y</a></span></li>" * 4 + "<li><b>z</b></li>" * 4
+           + "</ol></body></html>")
     roots = [parse(decode(body, headers)[0]) for body, headers in pages] + [parse(odd)]
     lines = 0
     for root in roots:
@@ -375,6 +389,7 @@ def test_childless_blocks_make_the_lines_their_two_events_made(pages: list[_Page
         assert fast == [(ln.text, ln.link_chars, ln.owner, ln.teaser)
                         for ln in _linearize_plainly(body)]
         lines += len(fast)
+        assert maintext.teaser_items(body) == _teaser_items_plainly(body)
         made = maintext.linearize(body)
         assert maintext.best_container(made) is _best_container_plainly(made)
         # Ties: the same lines again under a second container, and none weighing at all.
