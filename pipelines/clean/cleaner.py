@@ -34,7 +34,12 @@ _END_TAGS_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 # U+3000; ASCII case folding is all the letters of the tags have).
 _SPACE = b"(?:%s)" % b"|".join(re.escape(chr(c).encode()) for c in range(0x3001) if chr(c).isspace())
 _XML_DECL_BYTES = re.compile(rb"^%s*<\?xml[^>]*>" % _SPACE)
-_END_TAGS_BYTES = re.compile(rb"</%s*(?:html|body)%s*>" % (_SPACE, _SPACE), re.IGNORECASE)
+# What may follow "</" in a match (a space's first byte, a tag's first letter), looked
+# ahead: the scan passes every other end tag (</p>, </a>, ...) without trying the spaces.
+_OPENS = b"".join(re.escape(bytes([b])) for b in sorted(
+    {chr(c).encode()[0] for c in range(0x3001) if chr(c).isspace()} | set(b"hb")))
+_END_TAGS_BYTES = re.compile(rb"</(?=[%s])%s*(?:html|body)%s*>" % (_OPENS, _SPACE, _SPACE),
+                             re.IGNORECASE)
 _LOOKS_HTML_RE = re.compile(r"<\s*(?:html|head|body|div|p|br|table|meta|title|span|a|!doctype)\b",
                             re.IGNORECASE)
 
