@@ -55,7 +55,7 @@ for_matching = Memo(_for_matching)
 
 # Words of page tool bars; a line made only of them is a tool bar (打印 关闭, 字体：大 中 小).
 _TOOL_WORDS = frozenset(
-    ["打印", "关闭", "收藏", "分享", "放大", "正常", "缩小", "字体", "字号", "大", "中", "小", "默认", "返回", "顶部", "纠错", "评论", "转发", "复制", "链接", "微信", "微博", "QQ空间", "QQ", "朋友圈", "【", "】", "[", "]", "保存", "下载", "字", "号", "视力保护色", "繁体", "简体", "无障碍", "阅读", "打印本页", "打印此页",
+    ["打印", "关闭", "收藏", "分享", "放大", "正常", "缩小", "字体", "字号", "大", "中", "小", "默认", "返回", "顶部", "纠错", "评论", "转发", "复制", "链接", "微信", "微博", "QQ空间", "QQ", "朋友圈", "【", "】", "[", "]", "保存", "下载", "字", "号", "视力保护色", "繁体", "简体", "无障碍", "阅读", "打印本页", "打印此页", "大字号", "中字号", "小字号",
      "关闭窗口", "关闭本页", "返回顶部", "我要纠错", "加入收藏", "分享到"]
 )
 _TOKEN_SPLIT_RE = re.compile(r"[\s|｜:：·•/【】\[\]()（）]+")
@@ -75,6 +75,8 @@ def _is_chrome(line: str) -> bool:
         return True
     tokens = [t for t in _TOKEN_SPLIT_RE.split(line) if t]
     if tokens and len(tokens) <= 12 and all(t in _TOOL_WORDS for t in tokens):
+        return True
+    if len(line) <= _QR_MAX and _QR_RE.search(line):
         return True
     # A share button's words (分享, 分享让更多人看到): short, no sentence of a report.
     if len(line) <= 12 and line.startswith("分享") and not any(m in line for m in SENTENCE_MARKS):
@@ -157,7 +159,8 @@ _CAPTION_MAX = 200
 # A QR prompt opens with its verb (扫一扫在手机打开当前页, 手机扫码阅读) or ends on reading it on
 # a phone; a report line mentioning 二维码 or 手机 (推行二维码管理。) is neither.
 _QR_RE = re.compile(
-    r"^[\s【\[]*(?:用?(?:微信|手机))?(?:扫一扫|扫描|扫码|二维码|手机版)"
+    r"^[\s【\[]*(?:用?(?:微信|手机))?(?:扫一扫|扫描|扫码|二维码|手机版)|^[^。，、；！？]{0,6}二维码$"
+    r"|(?<![\u4e00-\u9fff])手机版(?![\u4e00-\u9fff])"
     r"|在手机上?(?:打开|阅读|浏览|查看|继续阅读)(?:当前|本|此)?(?:页面?|文章?)?\s*[】\]]?$"
 )
 _QR_MAX = 30

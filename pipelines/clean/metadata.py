@@ -461,13 +461,17 @@ def _with_cells_joined(lines: list[str]) -> list[str]:
             for i, line in enumerate(lines)]
 
 
+_LABEL_REACH = 64
+
+
 def _labelled_date(lines: list[str]) -> str | None:
     # The date labelled 发布 (published) before one labelled 成文 (written) or 更新 (updated).
     first = None
     for line in _with_cells_joined(lines):
-        # Every label of the line: 更新时间：… 发布时间：… may share one.
+        # Every label of the line: 更新时间：… 发布时间：… may share one.  Each label's date
+        # follows it closely: a bounded look keeps a line of a thousand labels linear.
         for m in _PUBLISHED_RE.finditer(line):
-            if iso := iso_datetime(line[m.end():]):
+            if iso := iso_datetime(line[m.end() : m.end() + _LABEL_REACH]):
                 if m.group().startswith(("发布", "发表")):
                     return iso
                 first = first or iso
