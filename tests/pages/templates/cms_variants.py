@@ -1,9 +1,9 @@
 """More site templates (build.py writes them with the others): a byline block after the
-article, a byline table, Founder CMS with a 2024/1/16 15:30 date and a WeChat share pop-up,
-a mobile (m.) page, a 政务公开 notice whose report is an attachment, a table of contents
-over the report, 名词解释 and a 仅供参考 note closing it (report text), the speaker labelled
-in the title block (报告人：…).
-Places are real; every person is invented."""
+article, a byline table of label and value cells (outside the article and inside it),
+Founder CMS with a 2024/1/16 15:30 date and a WeChat share pop-up, a mobile (m.) page, a
+政务公开 notice whose report is an attachment, a table of contents over the report, 名词解释
+and a 仅供参考 note closing it (report text), the speaker labelled in the title block
+(报告人：…).  Places are real; every person is invented."""
 
 from __future__ import annotations
 
@@ -90,6 +90,16 @@ GLOSSARY_AT_END = HEAD + """<title>政府工作报告_白塔区人民政府</tit
 <div class="foot">主办：辽阳市白塔区人民政府办公室　网站标识码：2110020001　辽ICP备05003579号</div>
 </body></html>"""
 
+BYLINE_CELLS_INSIDE = HEAD + """<title>2024年铁岭县政府工作报告_铁岭县人民政府</title></head><body>
+<div class="nav"><a>首页</a> <a>政务公开</a> <a>政务服务</a></div>
+<div class="content"><h1>2024年铁岭县政府工作报告</h1>
+{p}
+<table class="info"><tr><td>发布时间：</td><td>2024年01月16日</td><td>来源：</td><td>县政府办公室</td></tr>
+<tr><td>作者：</td><td>县政府研究室</td><td>责任编辑：</td><td>高明远</td></tr></table>
+</div>
+<div class="foot">版权所有：铁岭县人民政府　辽ICP备05004444号</div>
+</body></html>"""
+
 _KANGPING_DATELINE = "——2024年1月8日在康平县第十八届人民代表大会第四次会议上"
 _KANGPING_SPEAKER = "报告人：康平县人民政府县长　王海波"
 
@@ -166,6 +176,12 @@ CASES = [
          g("政府工作报告", "白塔区", "区", 2024, "郑宏伟", "区长", "2024-01-11", "2024-01-17T14:20:00"),
          ["发布时间", "来源：", "字体", "打印", "相关文章", "2023年政府工作报告", "主办：", "网站标识码"],
          tail=_GLOSSARY, start=60, count=47),
+    Case("byline_cells_inside_the_article", "http://www.tielingxian.gov.cn/zwgk/zfgzbg/202401/t20240116_2.html",
+         "铁岭县", ["——2024年1月9日在铁岭县第十九届人民代表大会第四次会议上", "县长 高志远", *_salute("铁岭县")],
+         BYLINE_CELLS_INSIDE,
+         g("2024年铁岭县政府工作报告", "铁岭县", "县", 2024, "高志远", "县长", "2024-01-09", "2024-01-16"),
+         ["发布时间", "2024年01月16日", "来源：", "县政府办公室", "作者：", "县政府研究室", "责任编辑", "高明远",
+          "版权所有"], count=40),
     Case("speaker_in_the_title_block", "http://www.kangping.gov.cn/zwgk/zfgzbg/202401/t20240122_3.html", "康平县",
          _salute("康平县"), SPEAKER_IN_TITLE_BLOCK,
          g("康平县2024年政府工作报告", "康平县", "县", 2024, "王海波", "县长", "2024-01-08", "2024-01-22"),
