@@ -147,11 +147,25 @@ def _utf8(body: bytes) -> str | None:
 _BELOW_LEADS = bytes(range(0xC0))
 
 
+_SLIP_CHUNK = 8192  # bytes decoded at a time while counting invalid sequences
+
+
 def _utf8_mostly(body: bytes) -> bool:
     """True when invalid sequences are rare slips in an otherwise UTF-8 page."""
-    bad = body.decode("utf-8", "replace").count("\ufffd")
     multibyte = len(body.translate(None, _BELOW_LEADS))  # bytes from 0xC0 up, counted in C
-    return multibyte > 20 and bad <= max(4, multibyte // 20)
+    if multibyte <= 20:
+        return False
+    # Decoded a chunk at a time (the incremental decoder reads the chunks as one text), so
+    # a page in another charset, invalid all through, is refused after its first chunk.
+    limit = max(4, multibyte // 20)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    bad = 0
+    for at in range(0, len(body), _SLIP_CHUNK):
+        end = at + _SLIP_CHUNK
+        bad += decoder.decode(body[at:end], final=end >= len(body)).count("\ufffd")
+        if bad > limit:
+            return False
+    return True
 
 
 def _detect(body: bytes) -> str:
@@ -287,15 +301,15 @@ _NOT_COUNTED_RE = re.compile("[^\u3400-\u9fff\u3040-\u30ff\u2500-\u257f\ufffd]+"
 
 
 @cache
-def _one_of(chars: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]")
+def _none_of(chars: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("[^" + "".join(map(re.escape, sorted(chars))) + "]+")
 
 
 def _frequency(text: str, common: frozenset[str]) -> float:
     """The share of `common` characters among the counted ones: both counted by regex
-    scans, not a Python step per character (a 32 KB sample is read twice per page)."""
+    scans of runs, not a Python step per character (a 32 KB sample is read twice a page)."""
     cjk = _NOT_COUNTED_RE.sub("", text)
-    return _one_of(common).subn("", cjk)[1] / len(cjk) if cjk else 0.0
+    return len(_none_of(common).sub("", cjk)) / len(cjk) if cjk else 0.0
 
 
 def _fallback(body: bytes) -> str:

@@ -31,6 +31,15 @@ def _bodies() -> list[bytes]:
     bodies += [text.encode(c, "replace") for c in ("utf-8", "gb18030", "big5hkscs", "utf-16")]
     # UTF-8 with slipped GBK pairs, few and many, and nothing but lead bytes.
     bodies += [text.encode() + "报告".encode("gb18030") * n for n in (1, 5, 40)]
+    # Long UTF-8 whose characters straddle the chunks it is decoded in, slips near the
+    # limit, and a sequence cut short at the very end.
+    long = ("政府工作报告¢" * 3000).encode()
+    for n in (0, 1, 2, 3, 500, 900, 1000, 3000):
+        slipped = bytearray(long)
+        for i in range(n):
+            slipped[(i * 7919) % len(slipped)] = 0xB0
+        bodies += [bytes(slipped), bytes(slipped) + "政".encode()[:2]]
+    bodies += [long[: 8192 * 2 - 1], long[: 8192 * 2]]
     # At the threshold: 20 two-byte characters and one stray lead byte (0xC0, never valid).
     return bodies + [b"", b"\xc0" * 30, bytes(range(256)) * 3, "¢".encode() * 20 + b"\xc0"]
 
