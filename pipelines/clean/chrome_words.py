@@ -14,16 +14,19 @@ from __future__ import annotations
 import re
 
 # Marks of furniture wherever they stand in a short line.
-_MARK_RE = re.compile(
-    r"ICP\s*[备证]|公网安备|网站(?:标识|识别)码?|Copyright|All Rights Reserved|Powered by"
+_MARKS = (
+    r"ICP\s*[备证]|公网安备|网站(?:标识|识别)码?|[Cc]opyright|COPYRIGHT|[Aa]ll [Rr]ights [Rr]eserved"
+    r"|ALL RIGHTS RESERVED|[Pp]owered [Bb]y|POWERED BY"
     r"|版权(?:所有|公告|声明)|免责声明|打印[本此]页|关闭(?:窗口|本页)|返回顶部|收藏本页|加入收藏"
     r"|设为首页|我要纠错|[\[【]纠错[\]】]|(?:本文|原文)链接|转载请注明|网站地图|小编|猜你喜欢"
-    r"|供大家参考|您(?:现在|当前)?(?:所在)?的?位置|下载本文|word版|搜索?本站|站内搜索"
+    r"|供大家参考|您(?:现在|当前)?(?:所在)?的?位置|下载本文|[Ww][Oo][Rr][Dd]版|搜索?本站|站内搜索"
     r"|(?:打开|阅读|浏览|查看)(?:当前|本)(?:页|文)"
     # A visitor counter and a browser advice: 您是本站第 37162 位访客 1366×768分辨率
-    r"|第\s*\d+\s*位访(?:客|问者)|\d{3,4}\s*[×xX*]\s*\d{3,4}\s*(?:分辨率|像素)|分辨率\s*\d{3,4}\s*[×xX*]",
-    re.IGNORECASE,
+    # (each branch opens on a literal character: the engine skips lines without it)
+    r"|第\s*\d+\s*位访(?:客|问者)|分辨率(?<=\d分辨率)|像素(?<=\d像素)|分辨率\s*\d{3,4}\s*[×xX*]"
 )
+# Case is spelled out where it can matter: an ignore-case flag costs every line.
+_MARK_RE = re.compile(_MARKS)
 # Labels: furniture only in a label's or a piece's place (module docstring).
 _LABELS = (
     r"(?:发布|更新|发文|成文)(?:时间|日期)|发布机构|(?:信息|文章|稿件|新闻|图片|图文|视频)?来源|作者|字[号体]"
@@ -36,9 +39,9 @@ _CJK = r"\u4e00-\u9fff"
 SENTENCE_MARKS = "。，、；！？"
 # A label opening the line, its word ending there (来源：, 相关链接, 分享到X, not 本站点).
 _LABEL_OPENS_RE = re.compile(
-    rf"^[\s(（【\[<《•·|｜\-—]*(?:{_LABELS})(?![{_CJK}{SENTENCE_MARKS}])", re.IGNORECASE)
+    rf"^[\s(（【\[<《•·|｜\-—]*(?:{_LABELS})(?![{_CJK}{SENTENCE_MARKS}])")
 # A label standing as a piece of its own: no word of a sentence touching it on either side.
-_LABEL_PIECE_RE = re.compile(rf"(?<![{_CJK}])(?:{_LABELS})(?![{_CJK}])", re.IGNORECASE)
+_LABEL_PIECE_RE = re.compile(rf"(?<![{_CJK}])(?:{_LABELS})(?![{_CJK}])")
 # A page's counter as a piece of its own: 阅读 2315, 点击：862, 浏览：526次.
 _COUNT_RE = re.compile(
     rf"(?<![{_CJK}])(?:阅读|浏览|点击|访问)(?:次数|量|数)?\s*[:：]?\s*\d[\d,]*\s*次?(?![\d{_CJK}])")
