@@ -12,12 +12,15 @@ title (the first line) between `_ | — -` separators, that ends in casino vocab
 `/cue` groups: 娱乐, 投注, 真人, 官网 …) with at most a brand name before it goes whole,
 whatever brand it names; every phrase so found, and its brand glued to casino words, is
 then removed wherever else it stands on the page (spliced mid-sentence).  A match inside an
-`[ordinary]` word (娱乐场所, 体育彩票) is never spam.
+`[ordinary]` word (娱乐场所, 体育彩票) is never spam.  An ordinary word is a chain member
+like a weak term (spam chains list 体育彩票 too: 澳门赌场_体育彩票_百家乐 goes whole), but
+one at a chain's end stays, as the text's own (某某县政府官网_百家乐 keeps 某某县政府官网).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -95,6 +98,30 @@ def _ordinary_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in ordinary.finditer(text)] if ordinary else []
 
 
+class _Spans:
+    """A text's ordinary-word spans (disjoint, in order), asked about in log time: a spam
+    line holds thousands of matches and as many ordinary words."""
+
+    def __init__(self, text: str):
+        spans = _ordinary_spans(text)
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def crossed(self, start: int, end: int) -> bool:
+        """Whether an ordinary word reaches across `start` or `end`, into [start, end) and
+        out of it."""
+        k = bisect_right(self.ends, start)  # the first word ending after start
+        if k < len(self.starts) and self.starts[k] < start < self.ends[k]:
+            return True
+        k = bisect_left(self.starts, end) - 1  # the last word starting before end
+        return k >= 0 and self.starts[k] < end < self.ends[k]
+
+    def touched(self, start: int, end: int) -> bool:
+        """Whether an ordinary word overlaps [start, end)."""
+        k = bisect_right(self.ends, start)
+        return k < len(self.starts) and self.starts[k] < end
+
+
 def _has_cue(text: str) -> bool:
     """Casino vocabulary outside any ordinary word."""
     cue = _cue_re()
@@ -154,14 +181,31 @@ _PHRASE_MIN = 3  # shorter learned phrases could be ordinary words elsewhere
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     strong, weak = lexicon()
-    terms = sorted(set(strong + weak), key=len, reverse=True)
+    terms = sorted(set(strong + weak + _groups()["ordinary"]), key=len, reverse=True)
     lex = "|".join(re.escape(t) for t in terms)
     unit = rf"(?:{_BRAND}(?:{lex})*|(?:\d{{2,4}}|[a-z]{{2,8}})?(?:{lex})+)"
-    # One separator before the chain goes with it, so "标题_百家乐" leaves "标题".
-    chain = re.compile(rf"{_SEP}?{unit}(?:{_SEP}{unit})*", re.IGNORECASE)
+    # One separator before the chain goes with it, so "标题_百家乐" leaves "标题"; one after
+    # it only at the line's end (a keyword list's last), where no text follows.
+    chain = re.compile(rf"{_SEP}?{unit}(?:{_SEP}{unit})*(?:{_SEP}(?=\s*$))?", re.IGNORECASE)
     strong_re = re.compile("|".join(re.escape(t) for t in sorted(strong, key=len, reverse=True)),
                            re.IGNORECASE)
     return chain, strong_re
+
+
+@cache
+def _ordinary_edges() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """A chain's ordinary members at its start (with the separators after them), and at its
+    end (with the separators before them)."""
+    ordinary = _groups()["ordinary"]
+    if not ordinary:
+        return None
+    alt = "|".join(map(re.escape, sorted(set(ordinary), key=len, reverse=True)))
+    return (re.compile(rf"(?:(?:{alt}){_SEP}?)+(?=.)", re.IGNORECASE | re.DOTALL),
+            re.compile(rf"(?:{_SEP}?(?:{alt}))+$", re.IGNORECASE))
+
+
+def _word_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and (text[i].isalnum() or "\u4e00" <= text[i] <= "\u9fff")
 
 
 @cache
@@ -349,10 +393,10 @@ def _strip_learned(line: str, learned: set[str], brands: re.Pattern[str] | None,
             removals.append(Removal("spam_word", m.group()))
         line = form.sub("", line)
     if brands is not None and brands.search(line):
-        spans = _ordinary_spans(line)
+        spans = _Spans(line)
 
         def sub(m: re.Match[str]) -> str:
-            if any(a < m.end() and m.start() < b for a, b in spans):
+            if spans.touched(*m.span()):
                 return m.group()
             removals.append(Removal("spam_word", m.group()))
             return ""
@@ -380,21 +424,33 @@ _stripped_lines = Memo(_stripped)
 
 def _strip_chains(text: str, removals: list[Removal]) -> str:
     chain_re, strong_re = _patterns()
-
-    spans = _ordinary_spans(text)
+    edges = _ordinary_edges()
+    spans = _Spans(text)
 
     def sub(m: re.Match[str]) -> str:
         found = m.group(0)
-        inside = any(a < m.end() and m.start() < b for a, b in spans)
-        if inside or not _spammy(found, strong_re):
+        if not _spammy(found, strong_re):
             return found
-        removals.append(Removal(kind="spam_word", text=found))
-        return ""
+        # An ordinary word at the chain's end, glued to the text beyond it, is the text's
+        # (某某县政府官网_百家乐): kept.  Between separators it is a listed keyword.
+        start, end = 0, len(found)
+        if edges is not None:
+            lead, trail = edges
+            if _word_at(m.string, m.start() - 1) and (e := lead.match(found)):
+                start = e.end()
+            if _word_at(m.string, m.end()) and (e := trail.search(found, start)):
+                end = e.start()
+        spam = found[start:end]
+        # A match inside an ordinary word, or reaching into one, is none of its spam.
+        if not _spammy(spam, strong_re) or spans.crossed(m.start() + start, m.start() + end):
+            return found
+        removals.append(Removal(kind="spam_word", text=spam))
+        return found[:start] + found[end:]
 
     for _ in range(3):  # removing one chain can bring the next one's parts together
         before = len(removals)
         text = chain_re.sub(sub, text)
         if len(removals) == before:
             break
-        spans = _ordinary_spans(text)
+        spans = _Spans(text)
     return text

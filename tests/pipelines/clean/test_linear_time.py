@@ -42,7 +42,7 @@ URL = "http://www.example.gov.cn/a.html"
 # entities and markup, report phrases, spam-lexicon terms.
 UNITS = ["?", "中?", "中?fa)", "中(fā)", "（一）", "×1", "X", "*○", "0", "2021-01-08 ", "2021年",
          " ", "\n", "-", "_|", ",中", "&", "<a", "<p>", "中", "各位代表", "第十届人民代表大会第",
-         "发布时间：", "百家乐365bet_"]
+         "发布时间：", "百家乐365bet_", "澳门赌场_体育彩票_百家乐_"]
 # Constructs left open: a pattern looking for their end may scan the rest of the page.
 OPENERS = ["<style>", "<!--", "<title>", '<p style="']
 

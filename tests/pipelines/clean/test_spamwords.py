@@ -85,6 +85,27 @@ def test_ordinary_words_and_site_titles_survive(text: str) -> None:
     assert strip_spam_words(text) == (text, [])
 
 
+def test_a_chain_listing_ordinary_words_goes_whole() -> None:
+    # SEO chains list 体育彩票, 门户网站 beside casino terms: one such word must not shield
+    # the whole chain (it was kept, 28 KB of it opening a hacked page's report).
+    chain = "澳门赌场_体育彩票_百家乐_门户网站_" * 50
+    out, removals = strip_spam_words(f"各位代表：\n{chain}\n现在，我代表县人民政府向大会报告工作。")
+    assert out == "各位代表：\n\n现在，我代表县人民政府向大会报告工作。"
+    assert removals and all("百家乐" in r.text for r in removals)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("某某县政府官网_澳门百家乐", "某某县政府官网"),
+    ("百家乐_老虎机_体育彩票公益金", "体育彩票公益金"),
+    ("加强娱乐场所管理_百家乐_老虎机", "加强娱乐场所管理"),
+    ("某某县_政府官网_百家乐", "某某县"),  # between separators: a listed keyword
+    ("体育彩票_百家乐_老虎机", ""),
+])
+def test_an_ordinary_word_glued_to_the_text_at_a_chains_end_stays(text: str,
+                                                                   expected: str) -> None:
+    assert strip_spam_words(text)[0] == expected
+
+
 def test_segment_holding_real_words_is_not_taken_whole() -> None:
     # A title chain glued to the real title: the known chain goes, the title stays.
     out, _ = strip_spam_words("2020年泰丰娱乐_365bet投注技巧铁东区政府工作报告")
