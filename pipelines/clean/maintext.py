@@ -151,7 +151,6 @@ def linearize(body: etree._Element) -> list[Line]:
     in_link = 0
     teasers = teaser_items(body)
     in_teaser = 0
-    leaf = None  # the childless block whose end comes next
     open_els: list[etree._Element] = []  # started and not yet ended, innermost last
 
     def flush() -> None:
@@ -173,12 +172,6 @@ def linearize(body: etree._Element) -> list[Line]:
             parent = el.getparent()
             while open_els and open_els[-1] is not parent:
                 done = open_els.pop()
-                if done is leaf:
-                    if (tail := done.tail) and (parts or not tail.isspace()):
-                        add(tail)
-                        if in_link:
-                            link_chars += len(tail.strip())
-                    continue
                 tag = done.tag
                 if tag in blocks:
                     if parts:
@@ -195,20 +188,23 @@ def linearize(body: etree._Element) -> list[Line]:
                         link_chars += len(tail.strip())
         if el is _AfterLast:
             break
-        open_els.append(el)
         tag = el.tag
-        if tag.__class__ is not str:  # comments, processing instructions: no text of theirs
-            continue
-        if tag in blocks and not len(el) and el is not body:
+        if tag.__class__ is str and tag in blocks and not len(el) and el is not body:
             # A block without children (most paragraphs): its line is its own text, and
-            # its end, next, only adds its tail.
+            # its end comes right after its start, adding only its tail.
             if parts:
                 flush()
             if (text := el.text) and not text.isspace() and (line := clean_line[text]):
                 teaser = in_teaser > 0 or bool(teasers) and el in teasers
-                n = len(text.strip()) if in_link else 0
-                lines.append(Line(line, min(n, len(line)), el, teaser))
-            leaf = el
+                n = min(len(text.strip()), len(line)) if in_link else 0
+                lines.append(Line(line, n, el, teaser))
+            if (tail := el.tail) and (parts or not tail.isspace()):
+                add(tail)
+                if in_link:
+                    link_chars += len(tail.strip())
+            continue
+        open_els.append(el)
+        if tag.__class__ is not str:  # comments, processing instructions: no text of theirs
             continue
         if tag in blocks:
             if parts:
