@@ -48,7 +48,14 @@ from archive.pages import (
     payload_source,
     read_request_meta,
 )
-from archive.reader import Entry, Problem, read_entries, unfinished_files, warc_files
+from archive.reader import (
+    Entry,
+    Problem,
+    not_files,
+    read_entries,
+    unfinished_files,
+    warc_files,
+)
 from pipelines.clean_pipeline import ChangedOnlyCleanPipeline, start_helpers
 from pipelines.page import Page
 from pipelines.procs import Helper, HelperDied
@@ -81,6 +88,8 @@ class Stats:
     duplicates: int = 0  # records whose WARC-Record-ID was read before in this run
     problems: list[Problem] = field(default_factory=list)
     unfinished: list[Path] = field(default_factory=list)  # .open files, not read
+    # Named like WARC files but none (a link to nothing, a folder, a FIFO), with why: not read.
+    not_files: list[tuple[Path, str]] = field(default_factory=list)
 
 
 class Extractor:
@@ -122,6 +131,7 @@ class Extractor:
     def run(self) -> Stats:
         files = warc_files(self.warc_dir)
         self.stats.unfinished = unfinished_files(self.warc_dir)
+        self.stats.not_files = not_files(self.warc_dir)
         db = open_db(self.db_path)
         self.crawl_id = start_crawl(db, "reports", source="extract",
                                     settings={"warc_dir": str(self.warc_dir)})

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.reader import GZIP_MAGIC, Problem, quoted, read_entries, warc_files
+from archive.reader import GZIP_MAGIC, Problem, not_files, quoted, read_entries, warc_files
 
 REPO = Path(__file__).resolve().parents[1]
 INDEXED_RECORDS = "response,revisit"
@@ -171,8 +171,12 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
     again."""
     warc_dir = data_dir / "warc"
     files = finished_warcs(warc_dir)
+    odd = not_files(warc_dir)
     if not files:
-        raise FileNotFoundError(f"no WARC files in {warc_dir}")
+        raise FileNotFoundError(f"no WARC files in {warc_dir}"
+                                + "".join(f"; {path.name}: {why}" for path, why in odd))
+    for path, why in odd:  # never given to the indexer: a FIFO would keep it waiting
+        warn(f"damaged: {path.name}: left out ({why})")
     indexer = tool(venv, "cdxj-indexer")
     out = data_dir / "indexes" / "reports.cdxj"
     sources = out.with_name(f"{out.name}.sources.json")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import zlib
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -434,9 +435,37 @@ WARC_PATTERNS = ("*.warc.gz", "*.warc", "*.arc.gz", "*.arc")
 UNFINISHED = f"*.warc.gz{OPEN_SUFFIX}"
 
 
-def warc_files(warc_dir: Path) -> list[Path]:
-    """The closed WARC (and ARC) files, in name (= time) order."""
+def _named_warcs(warc_dir: Path) -> list[Path]:
     return sorted({p for pattern in WARC_PATTERNS for p in warc_dir.glob(pattern)})
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why a path named like a WARC file is none to read (None: a regular file, or a link to
+    one): a link to nothing (what `scrapy merge` across file systems used to leave once the
+    worker's folder went), a folder, a FIFO (whose reader would wait forever)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return (f"a link to {os.readlink(path)}, which does not exist" if path.is_symlink()
+                else "gone")
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "not a regular file")
+    return f"{kind}, not a WARC file"
+
+
+def warc_files(warc_dir: Path) -> list[Path]:
+    """The closed WARC (and ARC) files, in name (= time) order: regular files (or links to
+    them) only, see not_files."""
+    return [p for p in _named_warcs(warc_dir) if not_a_file(p) is None]
+
+
+def not_files(warc_dir: Path) -> list[tuple[Path, str]]:
+    """The paths of warc_dir named like WARC files that are none (not_a_file), with why."""
+    return [(p, why) for p in _named_warcs(warc_dir) if (why := not_a_file(p)) is not None]
 
 
 def unfinished_files(warc_dir: Path) -> list[Path]:

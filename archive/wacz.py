@@ -30,6 +30,7 @@ from archive.index import (
     to_stderr,
     tool,
 )
+from archive.reader import not_files
 from pipelines.store.db import connect_readonly
 
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Reports"}
@@ -86,8 +87,10 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
     validation raises InvalidPackage, and out stays as it was."""
     data_dir = data_dir.resolve()
     files = finished_warcs(data_dir / "warc")
+    odd = not_files(data_dir / "warc")
     if not files:
-        raise FileNotFoundError(f"no WARC files in {data_dir / 'warc'}")
+        raise FileNotFoundError(f"no WARC files in {data_dir / 'warc'}"
+                                + "".join(f"; {path.name}: {why}" for path, why in odd))
     out = (out or data_dir / "reports.wacz").resolve()
     if not out.parent.is_dir():
         raise FileNotFoundError(f"no folder {out.parent} for {out.name}")
@@ -107,6 +110,9 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
         cmd += ["--detect-pages"]
     say(indexing(files, "the WACZ package"))
     left_out: list[str] = []
+    for path, why in odd:  # never given to the indexer: a FIFO would keep it waiting
+        warn(f"damaged: {path.name}: left out ({why})")
+        left_out.append(path.name)
     for path in files:
         if damage := read_damage(path):
             warn(f"damaged: {path.name}: left out ({damage})")
@@ -122,7 +128,7 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
             left_out += [p.name for p in readable if p.name not in indexed]
             if left_out and not allow_damaged:
                 raise DamagedWarcs(left_out)
-            if len(left_out) == len(files):
+            if all(p.name in left_out for p in files):
                 raise NothingIndexed(f"none of the {len(files)} WARC files in "
                                      f"{data_dir / 'warc'} could be indexed")
             proc = subprocess.run([*cmd, *(str(p) for p in files if p.name not in left_out)],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from archive.reader import unfinished_files, warc_files
+from archive.reader import not_files, unfinished_files, warc_files
 from crawler.commands import (
     SETTINGS_HELP,
     SettingsChecked,
@@ -64,9 +64,10 @@ class Command(SettingsChecked, ScrapyCommand):
             return fail(self, "extract", f"--workers must be at least 1, got {opts.workers}")
         if not warc_files(data_dir / "warc"):
             unfinished = unfinished_files(data_dir / "warc")
+            odd = not_files(data_dir / "warc")
             return fail(self, "extract", f"no WARC files in {data_dir / 'warc'}" + (
                 f" ({len(unfinished)} unfinished .open files: {UNFINISHED_HELP})"
-                if unfinished else ""))
+                if unfinished else "") + "".join(f"; {path.name}: {why}" for path, why in odd))
         db = Path(opts.db) if opts.db else crawl_db_path(self.settings)
         if opts.keep_db:  # what it adds to must be a database
             why = database_problem(db, written=True)
@@ -119,6 +120,8 @@ class Command(SettingsChecked, ScrapyCommand):
                 _remove(target)
         for path in stats.unfinished:
             print(f"not read: {path.name}: {UNFINISHED_HELP}", file=sys.stderr)
+        for path, why in stats.not_files:
+            print(f"not read: {path.name}: {why}", file=sys.stderr)
         for problem in stats.problems:
             print(f"damaged: {problem}", file=sys.stderr)
         skipped = sum(p.length for p in stats.problems)
@@ -129,7 +132,9 @@ class Command(SettingsChecked, ScrapyCommand):
               + (f"; {stats.duplicates} duplicate records skipped (a WARC-Record-ID read "
                  "before)" if stats.duplicates else "")
               + (f"; {len(stats.unfinished)} unfinished .open files not read"
-                 if stats.unfinished else ""))
+                 if stats.unfinished else "")
+              + (f"; {len(stats.not_files)} paths named like WARC files that are none not "
+                 "read" if stats.not_files else ""))
         if before is not None and (counts := before[1]) is not None:
             pages, reports = counts
             print(f"{before[0]} {pages} pages, {reports} reports"
@@ -137,7 +142,7 @@ class Command(SettingsChecked, ScrapyCommand):
                      "errors) are in no WARC file, so not rebuilt" if pages > stats.pages else ""))
         # Damage, or a file left out, is not fatal (the rest was extracted) but scripts
         # should notice it.  A duplicate costs nothing: its first copy was extracted.
-        self.exitcode = 1 if stats.problems or stats.unfinished else 0
+        self.exitcode = 1 if stats.problems or stats.unfinished or stats.not_files else 0
 
 
 def _counts(db: Path) -> tuple[int, int] | None:

@@ -84,7 +84,14 @@ class Command(SettingsChecked, ScrapyCommand):
                     done = merge_db(out, db)
                 except sqlite3.Error as exc:  # a database of something else: rolled back
                     return fail(self, "merge", f"{db}: {exc}")
-                linked = link_warcs(arg / "warc", out_dir / "warc") if arg.is_dir() else 0
+                try:
+                    linked = link_warcs(arg / "warc", out_dir / "warc") if arg.is_dir() else 0
+                except OSError as exc:  # a full disk, copying across file systems
+                    print(f"scrapy merge: error: {arg}'s rows are merged, but its WARC files "
+                          f"could not all be put into {out_dir / 'warc'}: {exc}; free space "
+                          "and merge again (it adds nothing twice)", file=sys.stderr)
+                    self.exitcode = 1
+                    return
                 print(f"{arg}: +{done.crawls} crawls, +{done.pages} pages, +{done.reports} "
                       f"reports ({done.duplicates['pages']} pages and "
                       f"{done.duplicates['reports']} reports already there), "

@@ -13,6 +13,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from archive.reader import not_a_file
 from crawler.commands import (
     MIGRATED_BY,
     SETTINGS_HELP,
@@ -47,7 +48,8 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
         raise UsageError(f"{db_path}: {exc} ({MIGRATED_BY} updates its schema)") from None
     finally:
         db.close()
-    warcs = sorted((data_dir / "warc").glob("*.warc.gz"))
+    named = sorted((data_dir / "warc").glob("*.warc.gz"))
+    warcs = [w for w in named if not_a_file(w) is None]
     open_warcs = sorted((data_dir / "warc").glob("*.warc.gz.open"))
     failed = sum(n for _, n in errors)
     lines = [older] if older else []
@@ -67,6 +69,8 @@ def summarize(data_dir: Path, db_path: Path | None = None) -> str:
     lines.append(f"WARC files: {len(warcs)} ({size / 1e6:.1f} MB) in {data_dir / 'warc'}")
     if open_warcs:
         lines.append(f"  unfinished (.open) files: {len(open_warcs)}")
+    lines += [f"  not a WARC file: {w.name}: {why}" for w in named
+              if (why := not_a_file(w)) is not None]
     lines += [
         f"database: {db_path}",
         "browse:",

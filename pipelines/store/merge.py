@@ -33,6 +33,7 @@ a database copied without its WARCs), whose pages replay and ``scrapy extract`` 
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,8 +189,11 @@ def cluster_merged(out_db: sqlite_utils.Database, threshold: float = cluster.THR
 
 
 def link_warcs(source: Path, target: Path) -> int:
-    """Make source's closed WARC files appear in target (hard links, else symlinks), so the
-    CDXJ index, the WACZ and replay of the merged DATA_DIR cover every worker's files."""
+    """Make source's closed WARC files appear in target, so the CDXJ index, the WACZ and
+    replay of the merged DATA_DIR cover every worker's files: hard links, else (another file
+    system) copies.  Never symlinks: the merged archive would hold nothing once a worker's
+    folder went (a mount gone, a cleaned-up worker).  A copy is written aside and renamed,
+    so a full disk leaves no half file under a WARC name."""
     target.mkdir(parents=True, exist_ok=True)
     linked = 0
     for path in sorted(source.glob("*.warc.gz")):
@@ -199,7 +203,12 @@ def link_warcs(source: Path, target: Path) -> int:
         try:
             dest.hardlink_to(path)
         except OSError:  # another file system
-            dest.symlink_to(path.resolve())
+            part = dest.with_name(dest.name + ".part")
+            try:
+                shutil.copyfile(path, part)
+                part.replace(dest)
+            finally:
+                part.unlink(missing_ok=True)
         linked += 1
     return linked
 
