@@ -21,7 +21,7 @@ from pipelines.clean.decode import decode, header_value
 from pipelines.clean.maintext import clean_line, extract
 from pipelines.clean.markup import despam
 from pipelines.clean.memo import Memo
-from pipelines.clean.repair.chain import repair
+from pipelines.clean.repair.chain import repair_lines
 from pipelines.clean.result import SPAM_KINDS, CleanResult, Removal
 from pipelines.clean.spamwords import strip_spam_words
 
@@ -203,11 +203,13 @@ class _Text(NamedTuple):
 def _text_stage(key: tuple[str, tuple[str, ...]]) -> _Text:
     """Repair, spam words, classification of (title and paragraphs as lines, texts the
     page hid or linked as spam): pure functions of these, whatever page they came from."""
-    joined, script, fixes = repair(key[0])
-    joined, spam = strip_spam_words(joined, key[1])
-    title_line, _, body_text = joined.partition("\n")
-    title = clean_line(title_line)
-    lines = [ln for ln in map(clean_line.__getitem__, body_text.split("\n")) if ln]
+    repaired, script, fixes, split = repair_lines(key[0])
+    joined, spam = strip_spam_words(repaired, key[1])
+    if split is None or joined != repaired:  # (the same object, most pages: compared at once)
+        split = joined.split("\n")
+    # The repair memos' own strings (hashes kept) where the spam stage changed nothing.
+    title = clean_line(split[0])
+    lines = [ln for ln in map(clean_line.__getitem__, split[1:]) if ln]
     text = "\n".join(lines)
     is_report, is_fragment = classify.judge(title, lines)
     return _Text(script, (*fixes, *spam), title, text, is_report, is_fragment,

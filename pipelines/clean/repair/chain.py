@@ -15,7 +15,7 @@ from pipelines.clean.normalize import collapse_doubled, normalize
 from pipelines.clean.repair.byteslip import repair_byte_slips
 from pipelines.clean.repair.lostchar import restore_lost_chars
 from pipelines.clean.repair.pinyin import strip_pinyin
-from pipelines.clean.repair.script import detect_and_simplify
+from pipelines.clean.repair.script import Lines, detect_and_simplify_lines
 from pipelines.clean.result import Removal
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -51,17 +51,26 @@ def _strip_all_pinyin(text: str, removals: list[Removal]) -> str:
 
 def repair(text: str) -> tuple[str, str, list[Removal]]:
     """(repaired simplified text, script as served "hans"/"hant", removals)."""
+    return repair_lines(text)[:3]
+
+
+def repair_lines(text: str) -> tuple[str, str, list[Removal], Lines]:
+    """repair(), and the repaired text's lines if the line-wise stages made them (the
+    memos' own strings: looked up again, their hashes are kept)."""
     removals: list[Removal] = []
     # Lone surrogates are no text (clean() strips them before parsing); OpenCC refuses them.
     # Only they make UTF-8 encoding fail: a test far cheaper than the regex's scan.
     if not _encodes(text):
         text = _SURROGATE.sub("\ufffd", text)
+    lines: Lines = None
     if Memo.enabled:
-        text = _before_slips_by_line(text, removals)
+        lines = _before_slips_by_line(text, removals)
+        text = "\n".join(lines)
     else:
         text = _strip_lost_indent(text, removals)
         text = _mark_bare_runs(text)
         text = _strip_all_pinyin(text, removals)
+    whole = text
     text, slips = repair_byte_slips(text)
     if slips:
         removals += slips
@@ -69,15 +78,19 @@ def repair(text: str) -> tuple[str, str, list[Removal]]:
         text = _strip_all_pinyin(text, removals)
     text, lost = restore_lost_chars(text)
     removals += lost
-    text, script = detect_and_simplify(text)
+    if text != whole:  # (the same object, most pages: compared at once)
+        lines = None
+    text, script, lines = detect_and_simplify_lines(text, lines)
     if Memo.enabled:
-        done = list(map(_normalized.__getitem__, text.split("\n")))  # hits run no Python code
-        text = "\n".join(line for line, _ in done)
+        # Hits run no Python code.
+        done = list(map(_normalized.__getitem__, text.split("\n") if lines is None else lines))
+        lines = [line for line, _ in done]
+        text = "\n".join(lines)
         doubled = [d for _, ds in done for d in ds]
     else:
         text, doubled = collapse_doubled(normalize(text))
     removals += [Removal("doubled_punct", d) for d in doubled]
-    return text, script, removals
+    return text, script, removals, lines
 
 
 # The stages before the byte-slip search and after script conversion see one line at a
@@ -103,9 +116,10 @@ def _before_slips(line: str) -> _Before:
 _before_slips_cached = Memo(_before_slips)
 
 
-def _before_slips_by_line(text: str, removals: list[Removal]) -> str:
-    """The whole-text stages line by line, removals in the order the whole-text stages
-    give them: every lost indent, then the pinyin of each round in text order."""
+def _before_slips_by_line(text: str, removals: list[Removal]) -> list[str]:
+    """The whole-text stages line by line (the lines they leave), removals in the order the
+    whole-text stages give them: every lost indent, then the pinyin of each round in text
+    order."""
     done = list(map(_before_slips_cached.__getitem__, text.split("\n")))
     for _, indent, _ in done:
         removals += indent
@@ -113,7 +127,7 @@ def _before_slips_by_line(text: str, removals: list[Removal]) -> str:
         for _, _, rounds in done:
             if r < len(rounds):
                 removals += rounds[r]
-    return "\n".join(line for line, _, _ in done)
+    return [line for line, _, _ in done]
 
 
 def _normalize_line(line: str) -> tuple[str, tuple[str, ...]]:

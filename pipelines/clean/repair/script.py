@@ -81,21 +81,36 @@ def _convert_line(line: str) -> str:
 _converted = Memo(_convert_line)
 
 
+Lines = list[str] | None  # a text's lines (its split at "\n") if known
+
+
 def simplify(text: str) -> str:
     """OpenCC t2s of the text."""
+    return _simplified(text, None)[0]
+
+
+def _simplified(text: str, lines: Lines) -> tuple[str, Lines]:
     if not Memo.enabled:
-        return _t2s().convert(text)
-    return "\n".join(map(_converted.__getitem__, text.split("\n")))
+        return _t2s().convert(text), None
+    out = list(map(_converted.__getitem__, text.split("\n") if lines is None else lines))
+    return "\n".join(out), out
 
 
 def detect_and_simplify(text: str) -> tuple[str, str]:
     """(text in simplified script, script as served: "hans" or "hant")."""
-    converted = simplify(text)
+    return detect_and_simplify_lines(text, None)[:2]
+
+
+def detect_and_simplify_lines(text: str, lines: Lines) -> tuple[str, str, Lines]:
+    """detect_and_simplify() given the text's lines, if the caller has them, and giving the
+    result's: line-wise stages after it then look up the memos' own strings, whose hashes
+    are kept, not new ones from a split (hashing is most of what a memo hit costs)."""
+    converted, out = _simplified(text, lines)
     if converted == text:
-        return text, "hans"
+        return text, "hans", lines
     if _mostly_traditional(text, converted):
-        return converted, "hant"
-    return text, "hans"
+        return converted, "hant", out
+    return text, "hans", lines
 
 
 def detect_script(text: str) -> str:

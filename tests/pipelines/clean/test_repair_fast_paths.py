@@ -156,3 +156,27 @@ def test_leads_read_as_every_lead_decoded() -> None:
                 assert list(byteslip._leads_read(byte, syllable)) == slow
             found += bool(slow)
     assert found
+
+
+@needs_shared
+def test_repair_hands_on_lines_that_split_its_text() -> None:
+    from pipelines.clean import cleaner
+    from pipelines.clean.repair import chain
+
+    s2t = opencc.OpenCC("s2t")
+    texts = [t for text in _seed_texts() for t in (text, s2t.convert(text))]
+    # Slipped and lost characters (the lines are made again), a line with a few
+    # traditional characters (stays hans), spam that the next stage cuts, one line.
+    texts += [t.replace("发展", "?zhǎn)") for t in texts[:2]]
+    texts += [texts[0] + "\n國務院發展", "标题_365bet体育投注\n" + texts[0], "一行", ""]
+    with memos(enabled=False):
+        fresh = [chain.repair(t) for t in texts]
+        stages = [cleaner._text_stage((t, ())) for t in texts]
+    with memos(enabled=True):
+        for _ in range(2):  # the second pass from the memos
+            for text, want, stage in zip(texts, fresh, stages, strict=True):
+                repaired, script_, removals, lines = chain.repair_lines(text)
+                assert (repaired, script_, removals) == want
+                assert lines is None or lines == repaired.split("\n")
+                assert cleaner._text_stage((text, ())) == stage
+    assert {script_ for _, script_, _ in fresh} == {"hans", "hant"}
