@@ -161,8 +161,9 @@ def index_apart(indexer: Path, warc_dir: Path, names: list[str], parts_dir: Path
 
 
 def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stderr,
-               say: Callable[[str], None] = to_stderr) -> Path:
-    """Write DATA_DIR/indexes/reports.cdxj (sorted) for every closed WARC in DATA_DIR/warc.
+               say: Callable[[str], None] = to_stderr, out_dir: Path | None = None) -> Path:
+    """Write DATA_DIR/indexes/reports.cdxj (sorted; out_dir/reports.cdxj if given) for every
+    closed WARC in DATA_DIR/warc.
 
     A file the indexer fails on is left out (see index_apart); NothingIndexed if that leaves
     no file.  A file it indexes that archive.reader finds damaged is named, its records kept.
@@ -178,7 +179,7 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
     for path, why in odd:  # never given to the indexer: a FIFO would keep it waiting
         warn(f"damaged: {path.name}: left out ({why})")
     indexer = tool(venv, "cdxj-indexer")
-    out = data_dir / "indexes" / "reports.cdxj"
+    out = (out_dir or data_dir / "indexes") / "reports.cdxj"
     sources = out.with_name(f"{out.name}.sources.json")
     identity = [[p.name, (st := p.stat()).st_size, st.st_mtime_ns] for p in files]
     if (saved := _saved_sources(sources)) and saved["files"] == identity and out.is_file():

@@ -13,6 +13,8 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -36,11 +38,13 @@ def replay_url(url: str, warc_date: str, base: str = "http://127.0.0.1:8090",
     return f"{base}/{COLLECTION}/{timestamp(warc_date)}{mode}/{url}"
 
 
-def prepare(data_dir: Path, venv: str) -> Path:
-    """Index the WARCs and write DATA_DIR/pywb/config.yaml; return that directory."""
+def prepare(data_dir: Path, venv: str, work: Path | None = None) -> Path:
+    """Index the WARCs into WORK/indexes and write WORK/pywb/config.yaml (WORK: DATA_DIR
+    unless given); return that pywb directory."""
     data_dir = data_dir.resolve()
-    index = build_cdxj(data_dir, venv)
-    root = data_dir / "pywb"
+    work = (work or data_dir).resolve()
+    index = build_cdxj(data_dir, venv, out_dir=work / "indexes")
+    root = work / "pywb"
     root.mkdir(exist_ok=True)
     config = TEMPLATE.read_text(encoding="utf-8").format(index=index,
                                                          archive=data_dir / "warc")
@@ -90,9 +94,25 @@ def _wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float) ->
 
 @contextlib.contextmanager
 def serving(data_dir: Path, port: int, venv: str, timeout: float = 60) -> Iterator[str]:
-    """Run pywb on 127.0.0.1:port for the block; yields its base URL."""
+    """Run pywb on 127.0.0.1:port for the block; yields its base URL.  A DATA_DIR that cannot
+    be written (an archived crawl on read-only media) is replayed all the same, its index
+    and pywb's files in a temporary folder, removed at the end."""
     check_port_free(port)
-    root = prepare(data_dir, venv)
+    with contextlib.ExitStack() as stack:
+        work = None
+        if not _writable(data_dir):
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gzbg-replay-")))
+            print(f"{data_dir} is read-only: the index and pywb's files go to {work}, removed "
+                  "at the end", file=sys.stderr, flush=True)
+        yield from _serve(prepare(data_dir, venv, work), port, venv, timeout)
+
+
+def _writable(data_dir: Path) -> bool:
+    return all(not path.exists() or os.access(path, os.W_OK)
+               for path in (data_dir, data_dir / "indexes", data_dir / "pywb"))
+
+
+def _serve(root: Path, port: int, venv: str, timeout: float) -> Iterator[str]:
     log = root / "pywb.log"
     with open(log, "wb") as out:
         # Its own session: Ctrl-C reaches the command, which stops pywb in the finally below.

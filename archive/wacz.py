@@ -14,6 +14,7 @@ beside its place and validated there: one that fails validation replaces nothing
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -101,13 +102,6 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
     # in out's place (nor over an earlier good one).
     partial = out.with_name(f".{out.stem}.partial.wacz")
     cmd = [str(tool(venv, "wacz")), "create", "-o", str(partial), "--title", "gzbg-archive crawl"]
-    if pages:
-        pages_file = data_dir / "indexes" / "pages.jsonl"
-        pages_file.parent.mkdir(parents=True, exist_ok=True)
-        write_pages(pages_file, pages)
-        cmd += ["-p", str(pages_file)]
-    else:
-        cmd += ["--detect-pages"]
     say(indexing(files, "the WACZ package"))
     left_out: list[str] = []
     for path, why in odd:  # never given to the indexer: a FIFO would keep it waiting
@@ -118,7 +112,13 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
             warn(f"damaged: {path.name}: left out ({damage})")
             left_out.append(path.name)
     readable = [p for p in files if p.name not in left_out]
+    # The pages list is wacz's input only: written in a temporary folder, so that a crawl
+    # on read-only media packages with -o elsewhere.
+    scratch = Path(tempfile.mkdtemp(prefix="gzbg-wacz-"))
+    cmd += ["-p", str(scratch / "pages.jsonl")] if pages else ["--detect-pages"]
     try:
+        if pages:
+            write_pages(scratch / "pages.jsonl", pages)
         # One run over the readable files is the fast path; refused already, the indexer
         # still runs, to name every damaged file at once.
         proc = (subprocess.run([*cmd, *map(str, readable)], capture_output=True, text=True)
@@ -142,6 +142,7 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
         partial.replace(out)
     finally:
         partial.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return out, len(pages), left_out
 
 
