@@ -71,10 +71,12 @@ class PagePairs:
                         break
                     nxt.add(text[i + 1 : i + 2])  # "" at the end
                     i, n = text.find(form, i + 1), n + 1
-            # The distinct ones simplified all at once, in C.
-            near = set(to_simplified("".join(nxt)))
-            near.discard("\n")
-            self._near[ch, step] = frozenset(near)
+            if nxt.isdisjoint(_traditional()):  # simplified already (most pages)
+                nxt.discard("")
+            else:  # the distinct ones simplified all at once, in C
+                nxt = set(to_simplified("".join(nxt)))
+            nxt.discard("\n")
+            self._near[ch, step] = frozenset(nxt)
 
     def _look(self, ch: str, step: int, among: frozenset[str]) -> frozenset[str]:
         if not ch:
@@ -99,6 +101,12 @@ class PagePairs:
 
 
 _FEW = 32  # occurrences of a form found one by one; the rest by a regex scan
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> frozenset[str]:
+    """The characters t2s changes, as a set (a test against it runs in C)."""
+    return frozenset(simp_table())
 
 
 @lru_cache(maxsize=4096)
