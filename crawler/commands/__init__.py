@@ -251,6 +251,26 @@ def sqlite_problem(path: Path) -> str | None:
     return None
 
 
+def newer_problem(path: Path) -> str | None:
+    """Why the SQLite file path must not be written by this code: a later version's schema
+    (None: it may), found read-only before anything starts."""
+    import sqlite_utils
+
+    from pipelines.store.db import connect_readonly
+    from pipelines.store.migrations import refuse_newer
+
+    con = connect_readonly(path)
+    try:
+        refuse_newer(sqlite_utils.Database(con))
+    except ValueError as exc:
+        return str(exc)
+    except sqlite3.Error:  # unreadable tables: sqlite_problem's, or the writer's, to say
+        return None
+    finally:
+        con.close()
+    return None
+
+
 def folder_problem(folder: Path) -> str | None:
     """Why folder can neither be written nor created (None: it can), creating nothing."""
     for existing in (folder, *folder.absolute().parents):
@@ -265,8 +285,10 @@ def folder_problem(folder: Path) -> str | None:
     return f"{existing} {why}" if existing == folder else f"cannot create {folder}: {existing} {why}"
 
 
-def database_problem(path: Path, written: bool) -> str | None:
-    """Why path is no database to read (and with written, to write; None: it is one)."""
+def database_problem(path: Path, written: bool, newer: bool = False) -> str | None:
+    """Why path is no database to read (and with written, to write; None: it is one); with
+    newer, also a later version's schema (newer_problem: it imports sqlite_utils, which the
+    crawl process leaves to its database writer, whose start refuses it)."""
     if path.exists() or path.is_symlink():
         if not path.is_file():
             return f"{path} is not a file"
@@ -274,6 +296,8 @@ def database_problem(path: Path, written: bool) -> str | None:
             return why
         if written and not os.access(path, os.R_OK | os.W_OK):
             return f"{path} is not writable"
+        if written and newer and (why := newer_problem(path)):
+            return why
     # Its folder also takes SQLite's -wal and -shm files.
     return folder_problem(path.parent) if written else None
 

@@ -70,7 +70,7 @@ class Command(SettingsChecked, ScrapyCommand):
                 if unfinished else "") + "".join(f"; {path.name}: {why}" for path, why in odd))
         db = Path(opts.db) if opts.db else crawl_db_path(self.settings)
         if opts.keep_db:  # what it adds to must be a database
-            why = database_problem(db, written=True)
+            why = database_problem(db, written=True, newer=True)
         else:  # a broken database is what a rebuild replaces, but a folder is none
             why = f"{db} is not a file" if db.is_dir() else folder_problem(db.parent)
         if why:

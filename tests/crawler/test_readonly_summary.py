@@ -17,6 +17,7 @@ import sqlite_utils
 
 from pipelines.store import migrations
 from tests.crawler.test_bad_settings import one_line_error, scrapy
+from tests.shared import CORPUS
 
 
 def digest(path: Path) -> str:
@@ -161,3 +162,22 @@ def test_unread_changes_in_a_wal_on_a_read_only_mount_are_said(tmp_path):
             assert not (tmp_path / "x.csv").exists()
     finally:
         con.close()
+
+
+def test_extract_keep_db_refuses_a_newer_schema_before_it_starts(tmp_path):
+    db = schema(tmp_path / "reports.db")
+    with sqlite3.connect(db) as con:
+        con.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
+                    "values ('gzbg', 'm999_later_step', '2030-01-01')")
+    con.close()
+    (tmp_path / "warc").mkdir()
+    shutil.copy(CORPUS / "warc" / "warcio" / "test" / "data" / "example.warc.gz",
+                tmp_path / "warc" / "a.warc.gz")
+    before = digest(db)
+    proc = scrapy("extract", "-s", f"DATA_DIR={tmp_path}", "--keep-db")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (
+        f"scrapy extract: error: {db}: database written by a newer version of this code "
+        "(schema steps m999_later_step are unknown here): use that version, or rebuild it "
+        "from the WARC files with this one")
+    assert digest(db) == before
