@@ -23,7 +23,16 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.reader import GZIP_MAGIC, Problem, not_files, quoted, read_entries, warc_files
+from archive.reader import (
+    GZIP_MAGIC,
+    ZEROS,
+    Problem,
+    not_files,
+    quoted,
+    read_entries,
+    warc_files,
+    zero_run,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 INDEXED_RECORDS = "response,revisit"
@@ -68,6 +77,8 @@ def read_damage(path: Path) -> str | None:
     length compared, nothing but members in the file (the stdlib's gzip, at zlib's speed:
     reading its records through with warcio would cost as much as the indexer again).  Any
     other file is read through record by record with archive.reader (payloads streamed)."""
+    if (at := zero_run(path)) is not None:
+        return f"at offset {at}: {ZEROS}"
     with open(path, "rb") as fh:
         gzipped = fh.read(len(GZIP_MAGIC)) == GZIP_MAGIC
     if gzipped:
@@ -178,6 +189,13 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
                                 + "".join(f"; {path.name}: {why}" for path, why in odd))
     for path, why in odd:  # never given to the indexer: a FIFO would keep it waiting
         warn(f"damaged: {path.name}: left out ({why})")
+    # Nor a zero-filled region, which it would read as one endless line, in memory.
+    zeroed = [(p, at) for p in files if (at := zero_run(p)) is not None]
+    for path, at in zeroed:
+        warn(f"damaged: {path.name}: left out (at offset {at}: {ZEROS})")
+    files = [p for p in files if p not in {z for z, _ in zeroed}]
+    if not files:
+        raise NothingIndexed(f"none of the WARC files in {warc_dir} could be indexed")
     indexer = tool(venv, "cdxj-indexer")
     out = (out_dir or data_dir / "indexes") / "reports.cdxj"
     sources = out.with_name(f"{out.name}.sources.json")

@@ -38,7 +38,9 @@ def bad_date_record() -> bytes:
     return gzip.compress(head + http + b"\r\n\r\n")
 
 
-DAMAGED = {"zeros.warc.gz": b"\x00" * 100_000, "baddate.warc.gz": bad_date_record()}
+# Zeros, fewer than a zero-filled region's (caught before the indexer, see
+# tests/archive/test_zero_regions.py), and a record the indexer cannot date.
+DAMAGED = {"zeros.warc.gz": b"\x00" * 60_000, "baddate.warc.gz": bad_date_record()}
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,7 @@ def test_the_files_that_index_are_served_and_the_others_named(good, tmp_path):
         assert proc.poll() is None
     assert sorted(line.split(":")[1].strip() for line in damaged) == sorted(DAMAGED)
     assert all(line.startswith("damaged: ") and "cdxj-indexer:" in line for line in damaged)
-    assert all(len(line) < MESSAGE_CHARS + 200 for line in damaged)  # not 100 KB of zeros
+    assert all(len(line) < MESSAGE_CHARS + 200 for line in damaged)  # not 60 KB of zeros
     assert "Traceback" not in "".join(damaged)
 
 
