@@ -185,6 +185,36 @@ def test_attribute_walks_find_what_the_predicates_find(pages: list[_Page]) -> No
     assert found > 1000
 
 
+def test_selector_walks_find_what_the_predicates_find(pages: list[_Page]) -> None:
+    # markup.remove_hidden finds a hidden selector's elements by their id or class
+    # attribute; the plain way is a predicate on every element of <body>.
+    from pipelines.clean import markup
+
+    html = ('<html><body class="a"><p class=" a  b" id="x">t</p><i class="ab">u</i>'
+            '<b class="b\ta">v</b><p id="x y">w</p></body></html>')
+    found = 0
+    for body, headers in [(html.encode(), HTML), *pages[::3]]:
+        root = parse(decode(body, headers)[0])
+        if root is None:
+            continue
+        # The page's own classes and ids (a few of each) and those its style hides.
+        names = sorted({c for v in root.xpath("//@class") for c in v.split()})[:8]
+        ids = sorted(set(root.xpath("//@id")))[:8]
+        asked = [*((".", c) for c in names), *(("#", i) for i in ids),
+                 *markup.hidden_selectors(root), (".", "a"), ("#", "x")]
+        for kind, name in asked:
+            if kind == "#":
+                expected = root.xpath("//body//*[@id=$n]", n=name)
+                assert markup._WITH_ID(root, n=name) == expected
+            else:
+                expected = root.xpath(
+                    "//body//*[contains(concat(' ', normalize-space(@class), ' '), $n)]",
+                    n=f" {name} ")
+                assert markup._WITH_CLASS(root, n=f" {name} ") == expected
+            found += len(expected)
+    assert found > 500
+
+
 def test_the_heading_walk_finds_what_the_plain_walk_finds(pages: list[_Page]) -> None:
     found = 0
     for body, headers in pages:
