@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,8 +80,8 @@ def write_pages(path: Path, pages: list[dict[str, str]]) -> None:
 def create(data_dir: Path, venv: str, out: Path | None = None,
            db: Path | None = None, warn: Callable[[str], None] = to_stderr,
            allow_damaged: bool = False, say: Callable[[str], None] = to_stderr) -> tuple[Path, int, list[str]]:
-    """Write the WACZ (default DATA_DIR/reports.wacz); return it, its number of pages and
-    the WARC files left out.
+    """Write the WACZ (default DATA_DIR/reports.wacz); return it, the number of pages it
+    lists and the WARC files left out.
 
     Its pages are the reports in db (default DATA_DIR/reports.db).  A damaged WARC file (see
     the module's doc) gets one `damaged: FILE: …` line to warn; with allow_damaged it is left
@@ -139,11 +140,22 @@ def create(data_dir: Path, venv: str, out: Path | None = None,
         if not ok:
             raise InvalidPackage(f"the package fails `wacz validate` "
                                  f"({indexer_message(output)}); {out} not written")
+        listed = packaged_pages(partial)
         partial.replace(out)
     finally:
         partial.unlink(missing_ok=True)
         shutil.rmtree(scratch, ignore_errors=True)
-    return out, len(pages), left_out
+    if listed < len(pages):
+        warn(f"{len(pages) - listed} of the database's {len(pages)} reports are not in the "
+             "package: their records are in none of its WARC files")
+    return out, listed, left_out
+
+
+def packaged_pages(path: Path) -> int:
+    """The pages a package lists: wacz create drops those whose records it was not given
+    (in a file left out as damaged), so the database may have more."""
+    with zipfile.ZipFile(path) as z, z.open("pages/pages.jsonl") as fh:
+        return sum(1 for line in fh if line.strip() and "url" in json.loads(line))
 
 
 def _indexable(venv: str, warc_dir: Path, files: list[Path],

@@ -63,7 +63,7 @@ class Command(SettingsChecked, ScrapyCommand):
         except (FileNotFoundError, RuntimeError) as e:
             fail(self, "wacz", str(e))
             return
-        print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, {pages or 'detected'} pages; "
+        print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, {pages} pages; "
               "wacz validate: passed")
         if left_out:
             print(f"left out (--allow-damaged): {len(left_out)} damaged WARC files: "

@@ -85,3 +85,30 @@ def test_replay_index_and_package_leave_them_out(good, tmp_path):
                                    say=lambda line: None)
     assert out.is_file() and sorted(left_out) == sorted(odd)
     assert all(line.startswith("damaged: ") for line in said), said
+
+
+def test_wacz_counts_the_pages_it_packaged(good, tmp_path):
+    # A report whose records are in no packaged file is not in the package's pages: the
+    # count said is the package's, and the reports missing from it are named.
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.warcwriter import WARCWriter
+
+    con = sqlite3.connect(good / "reports.db")
+    reports = [url for (url,) in con.execute("select url from reports order by url")]
+    con.close()
+    dropped = reports[0]
+    data = tmp_path / "data"
+    (data / "warc").mkdir(parents=True)
+    (data / "reports.db").write_bytes((good / "reports.db").read_bytes())
+    with open(data / "warc" / "part.warc.gz", "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for warc in sorted((good / "warc").glob("*.warc.gz")):
+            with open(warc, "rb") as fh:
+                for record in ArchiveIterator(fh):
+                    if record.rec_headers.get_header("WARC-Target-URI") != dropped:
+                        writer.write_record(record)
+    said: list[str] = []
+    out, listed, _ = wacz.create(data, VENV, warn=said.append, say=lambda line: None)
+    assert listed == len(reports) - 1
+    assert said == [f"1 of the database's {len(reports)} reports are not in the package: "
+                    "their records are in none of its WARC files"]
