@@ -45,9 +45,16 @@ def hides(css: str) -> bool:
     return _hides_short(css) if len(css) <= _CACHED_CSS else _hides(css)
 
 
+# What an off-screen value holds (_OFFSCREEN_RE's start), looked for in the whole block.
+_NEGATIVE_RE = re.compile(r"-\s*\d{3}")
+
+
 def _hides(css: str) -> bool:
     low = css.lower()
-    if "none" not in low and "hidden" not in low and "-" not in low and "clip" not in low:
+    # Every way below to hide needs one of these in the block; most blocks (font-size,
+    # margin-left, text-indent: 2em) have none of them and are not split up.
+    if ("none" not in low and "hidden" not in low and "clip" not in low
+            and not ("-" in low and _NEGATIVE_RE.search(low.replace("!important", "")))):
         return False
     props: dict[str, str] = {}
     for decl in low.split(";"):

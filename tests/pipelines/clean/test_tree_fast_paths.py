@@ -215,6 +215,45 @@ def test_selector_walks_find_what_the_predicates_find(pages: list[_Page]) -> Non
     assert found > 500
 
 
+def _hides_plainly(css: str) -> bool:
+    """markup._hides() as it was: every block with a `-` split into its properties."""
+    from pipelines.clean import markup
+
+    low = css.lower()
+    if "none" not in low and "hidden" not in low and "-" not in low and "clip" not in low:
+        return False
+    props: dict[str, str] = {}
+    for decl in low.split(";"):
+        name, sep, value = decl.partition(":")
+        if sep:
+            props[name.strip()] = value.replace("!important", "").strip()
+    if props.get("display") == "none" or props.get("visibility") == "hidden":
+        return True
+    if any(markup._OFFSCREEN_RE.match(props[p]) for p in markup._OFFSCREEN_PROPS if p in props):
+        return True
+    if "clip" in props and markup._CLIP_RE.match(props["clip"]):
+        return True
+    if props.get("overflow") != "hidden":
+        return False
+    return any(markup._TINY_RE.fullmatch(props[p]) for p in ("width", "height") if p in props)
+
+
+def test_style_blocks_hide_as_when_every_one_was_split(pages: list[_Page]) -> None:
+    from pipelines.clean import markup
+
+    blocks = ["left:-999px", "LEFT: - 1000PX", "text-indent:-!important9999px",
+              "margin-left: -\t123em;color:red", "top:-99px", "text-indent: 2em;",
+              "font-size:0;overflow:hidden;width:1px", "clip:rect(0 0 0 0)", "left:-1e3px"]
+    for body, headers in pages:
+        root = parse(decode(body, headers)[0])
+        if root is not None:
+            blocks += [d for css in root.xpath("//style/text()") for _, d in markup.css_rules(css)]
+            blocks += root.xpath("//@style")
+    verdicts = [markup._hides(b) for b in blocks]
+    assert verdicts == [_hides_plainly(b) for b in blocks]
+    assert sum(verdicts) > 100 and len(blocks) > 5000
+
+
 def test_the_heading_walk_finds_what_the_plain_walk_finds(pages: list[_Page]) -> None:
     found = 0
     for body, headers in pages:
