@@ -16,9 +16,6 @@ from archive import writefailed
 from pipelines import procs
 
 logger = logging.getLogger(__name__)
-# Seconds a helper process may owe an answer before each progress line warns of it: more
-# than CLEAN_TIMEOUT, which ends a clean worker's longest wait by replacing it.
-SILENT_WARNING = 30.0
 
 
 class Progress:
@@ -37,6 +34,7 @@ class Progress:
         ext = cls(crawler, interval)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
     def spider_opened(self) -> None:
@@ -79,11 +77,15 @@ class Progress:
 
     @staticmethod
     def warn_silent() -> None:
-        for name, seconds in procs.silent(SILENT_WARNING):
+        for name, seconds in procs.silent(procs.SILENT_WARNING):
             logger.warning("%s has not answered for %.0f s (a stalled disk, a stopped or hung "
                            "process?): the crawl waits for it", name, seconds)
 
     def spider_closed(self) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+
+    def engine_stopped(self) -> None:
+        # Not at spider_closed: the store pipeline's handler, run after this extension's,
+        # waits there for the database writer's backlog, whose reports the line counts.
         logger.info(self.line().replace("progress:", "finished:"))

@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import fcntl
 import itertools
+import logging
 import multiprocessing
 import os
 import pickle
@@ -38,6 +39,11 @@ PRELOAD = ["crawler.forkserver"]
 # The helpers run below the reactor's priority: the reactor drives every download, and a page
 # it waits for costs the whole crawl, while cleaning and writing only have to keep up.
 NICENESS = 5
+# Seconds a helper may owe an answer before it is said (the progress line says it while a
+# crawl runs, Helper.close while it closes): more than CLEAN_TIMEOUT, which ends a clean
+# worker's longest wait by replacing it.
+SILENT_WARNING = 30.0
+logger = logging.getLogger(__name__)
 
 
 def context(fork: bool = False, spawn: bool = False) -> BaseContext:
@@ -312,6 +318,18 @@ class Helper:
         self._calls_out = -1
         self._answers_in.close()
 
+    def _closing_answer(self) -> tuple[Any, ...]:
+        """The next answer while closing, saying every SILENT_WARNING seconds that none came:
+        the progress line's own warning has stopped, and the crawl would wait in silence
+        for a stalled disk under a writer or a stopped process."""
+        waited = 0.0
+        while not self._answers_in.poll(SILENT_WARNING):
+            waited += SILENT_WARNING
+            logger.warning("%s has not answered for %.0f s while the crawl closes (a stalled "
+                           "disk, a stopped or hung process?): the crawl waits for it",
+                           self.name, waited)
+        return self._answers_in.recv()
+
     def close(self, fn: Callable[..., Any] | None = None, *args: Any) -> Any:
         """Blocking: answer every call still pending, run fn last, and stop the process.
 
@@ -336,7 +354,7 @@ class Helper:
             writer = threading.Thread(target=_write_all, args=(self._calls_out, calls),
                                       daemon=True)
             writer.start()
-            while (message := self._answers_in.recv())[0] != last:
+            while (message := self._closing_answer())[0] != last:
                 self._answer(message)
         except (EOFError, OSError) as exc:
             if writer is not None:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -201,7 +202,7 @@ def test_a_helper_owing_an_answer_it_does_not_give_is_named_by_the_progress_line
     from crawler import progress
     from pipelines import procs
 
-    monkeypatch.setattr(progress, "SILENT_WARNING", 0.2)
+    monkeypatch.setattr(procs, "SILENT_WARNING", 0.2)
     assert helper.silent_for() == 0.0  # owes nothing
 
     def named() -> list[str]:
@@ -224,3 +225,29 @@ def test_a_helper_owing_an_answer_it_does_not_give_is_named_by_the_progress_line
     assert any(r.getMessage().startswith("test-helper has not answered for")
                for r in caplog.records), caplog.text
     assert helper.silent_for() == 0.0 and named() == []  # answered: nothing owed
+
+
+def test_a_helper_silent_while_it_closes_is_named(helper, monkeypatch, caplog):
+    # The progress line stops when the spider closes, and the close waits for the writers'
+    # backlog: a stopped writer there is said, not waited for in silence.
+    from pipelines import procs
+
+    monkeypatch.setattr(procs, "SILENT_WARNING", 0.2)
+
+    def said() -> bool:
+        return any(r.getMessage().startswith("test-helper has not answered for")
+                   and "while the crawl closes" in r.getMessage() for r in caplog.records)
+
+    os.kill(helper.process.pid, signal.SIGSTOP)
+    closing = threading.Thread(target=helper.close, args=(echo, b"x"))
+    with caplog.at_level("WARNING", logger="pipelines.procs"):
+        try:
+            closing.start()
+            deadline = time.monotonic() + 60
+            while not said() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            os.kill(helper.process.pid, signal.SIGCONT)
+        closing.join(60)
+    assert said(), caplog.text
+    assert not closing.is_alive() and not helper.alive
