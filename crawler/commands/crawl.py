@@ -102,6 +102,14 @@ class StopWhenOpenCrawler(Crawler):
             over.callback(None)
 
 
+def feed_failures(stats: Any) -> str:
+    """Scrapy's count of feed exports that failed, by storage ("" when none did)."""
+    prefix = "feedexport/failed_count/"
+    return ", ".join(f"{key.removeprefix(prefix)}: {n}" for key, n in
+                     (stats.get_stats() if stats is not None else {}).items()
+                     if key.startswith(prefix) and n)
+
+
 class Command(SettingsChecked, ScrapyCrawl):
     crawler: Crawler | None = None
 
@@ -158,6 +166,13 @@ class Command(SettingsChecked, ScrapyCrawl):
                 return  # it failed at the start: its one ERROR line says why
             logger.error("the crawl stopped early (%s): not everything fetched was kept; run "
                          "it again with the same JOBDIR once the cause is fixed", failed)
+        if feeds := feed_failures(stats):
+            # Scrapy's feed exports (-o/-O FILE) log a write that fails (a full disk) and go
+            # on: a feed cut short is no success either.
+            self.exitcode = 1
+            logger.error("the feed export could not be written whole (%s): the crawl's "
+                         "database and WARC files hold everything; export again with "
+                         "`scrapy export`", feeds)
 
     def _argument_problem(self, args: list[str], opts: argparse.Namespace) -> str | None:
         """Why the crawl cannot start with these arguments and settings (None: it can); the

@@ -199,3 +199,21 @@ def test_a_redis_url_that_cannot_be_parsed_is_one_line(tmp_path, command):
     one_line_error(proc, "REDIS_URL=redis://***@[::1/0: Invalid IPv6 URL")
     assert "secret" not in proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_a_feed_export_cut_short_by_a_full_disk_fails_the_crawl(crawled, web, tmp_path):
+    # Scrapy logs a feed write that fails and goes on: the crawl must not say success.
+    from tests.faultcrawl import tmpfs
+
+    with tmpfs(tmp_path / "small", "8k") as small:
+        feed = small / "out.jsonl"
+        proc = crawl(tmp_path / "data", web.proxy_url, "-a",
+                     "start_urls=http://www.beipiao.gov.cn/", "-o", str(feed))
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "ERROR: the feed export could not be written whole (FileFeedStorage: 1)" \
+        in proc.stderr, proc.stderr[-3000:]
+    def reports(data: Path) -> int:
+        with sqlite3.connect(data / "reports.db") as con:
+            return con.execute("select count(*) from reports").fetchone()[0]
+
+    assert reports(tmp_path / "data") == reports(crawled[0]) > 0  # the crawl itself is whole
