@@ -66,6 +66,9 @@ def teaser_items(body: etree._Element) -> set[etree._Element]:
 
 
 _CLIMB_TOLERANCE = 8.0  # summed weight an enclosing element may lose and still be taken
+# What negative lines may take from a subtree beyond half its prose (see best_container): a
+# page of little prose is judged by all of its chrome.
+_CHROME_CAP = 1000.0
 
 
 @dataclass(slots=True)
@@ -225,8 +228,14 @@ def linearize(body: etree._Element) -> list[Line]:
 
 
 def best_container(lines: list[Line]) -> etree._Element | None:
-    """The element whose subtree sums the largest line weight (deepest on ties)."""
-    own: dict[etree._Element, float] = {}  # weight of the lines an element owns itself
+    """The element whose subtree sums the largest line weight (deepest on ties).
+
+    What its negative lines take from a subtree is at most half of what its prose gives, and
+    _CHROME_CAP more: a report followed by a table of 30,000 short cells or links (a budget
+    appendix, an injected link farm) keeps its container, where the cells' sum would sink it
+    below one paragraph."""
+    own: dict[etree._Element, float] = {}  # weight of the prose lines an element owns itself
+    against: dict[etree._Element, float] = {}  # and of its negative lines, as a positive sum
     depth: dict[etree._Element, int] = {}  # every owner and ancestor, in order first met
     parent_of: dict[etree._Element, etree._Element | None] = {}
     for line in lines:
@@ -234,6 +243,9 @@ def best_container(lines: list[Line]) -> etree._Element | None:
         if w == 0:
             continue
         el = line.owner
+        if w < 0:
+            against[el] = against.get(el, 0.0) - w
+            w = 0.0
         if el in own:
             own[el] += w
             continue
@@ -258,12 +270,16 @@ def best_container(lines: list[Line]) -> etree._Element | None:
             parent_of[new] = chain[i + 1] if i + 1 < top else anc
     # Subtree sums, children before parents.  Weights are multiples of 0.5, so the sums
     # are exact in any order.
-    scores = dict.fromkeys(depth, 0.0)
-    scores.update(own)  # every owner is in depth: the order stays depth's
+    prose = dict.fromkeys(depth, 0.0)
+    prose.update(own)  # every owner is in depth: the order stays depth's
+    chrome = dict.fromkeys(depth, 0.0)
+    chrome.update(against)
     for el in sorted(depth, key=depth.__getitem__, reverse=True):
         parent = parent_of[el]
         if parent is not None:
-            scores[parent] += scores[el]
+            prose[parent] += prose[el]
+            chrome[parent] += chrome[el]
+    scores = {el: p - min(chrome[el], p / 2 + _CHROME_CAP) for el, p in prose.items()}
     if not scores:
         return None
     # The deepest of the highest, the first met of those: max() over (score, depth) pairs,

@@ -234,3 +234,26 @@ def test_spam_a_page_hides_is_found_again_spliced_into_its_prose(farm: str) -> N
     result = clean(_article(inner).encode(), "http://x.gov.cn/a.html")
     assert "全年改造老旧小区24个，新建体育馆一座。" in result.text
     assert "泰丰" not in result.text
+
+
+@pytest.mark.parametrize("cell", ["<td>1.5%</td>", '<td><a href="/x">链接</a></td>'])
+def test_a_huge_table_after_the_report_does_not_sink_it(cell: str) -> None:
+    # A budget appendix of 30,000 short cells (or an injected farm of as many links) in
+    # the article's own element: their negative weight outweighed the whole report, and
+    # one paragraph was taken for the article.
+    from tests.shared import SEEDS
+
+    seed = next(SEEDS.glob("002_*.txt")).read_text(encoding="utf-8")  # a whole report
+    paragraphs = "".join(f"<p>{line.strip()}</p>" for line in seed.splitlines()
+                         if len(line.strip()) > 20)
+    table = "<table>" + ("<tr>" + cell * 100 + "</tr>") * 300 + "</table>"
+
+    def text(extra: str) -> str:
+        page = ('<html><head><meta charset="utf-8"><title>政府工作报告</title></head><body>'
+                f'<div class="article">{paragraphs}{extra}</div></body></html>').encode()
+        return clean(page, "http://www.example.gov.cn/a.html").text
+
+    report = text("").splitlines()
+    assert len(report) > 10
+    with_table = text(table)
+    assert all(line in with_table for line in report)
