@@ -409,9 +409,10 @@ def _orphan_at_exit() -> None:
 
 _FRAME = struct.Struct("!Q")
 _SET_UP = -1  # the id of a helper's first message, its set-up's outcome (calls count from 0)
-# What a terminal (Ctrl-C), `timeout`, systemd or Scrapyd send to the whole process group.
-# Acting on them is the owner's job: it drains its helpers in order as it shuts down.
-GROUP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# What a terminal (Ctrl-C; SIGHUP when it closes), `timeout`, systemd or Scrapyd send to the
+# whole process group.  Acting on them is the owner's job: it drains its helpers in order as
+# it shuts down.
+GROUP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _start_deaf(process: multiprocessing.process.BaseProcess, ctx: BaseContext) -> None:

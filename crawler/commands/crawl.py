@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
+import signal
 import sys
 from collections.abc import Generator
 from pathlib import Path
@@ -102,6 +104,11 @@ class StopWhenOpenCrawler(Crawler):
             over.callback(None)
 
 
+def _hang_up(signum: int, frame: object) -> None:
+    logger.warning("SIGHUP (the terminal or session closed): stopping as on SIGTERM")
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def feed_failures(stats: Any) -> str:
     """Scrapy's count of feed exports that failed, by storage ("" when none did)."""
     prefix = "feedexport/failed_count/"
@@ -144,6 +151,10 @@ class Command(SettingsChecked, ScrapyCrawl):
             sys.exit(self.exitcode)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        # A closed terminal or dropped ssh session (SIGHUP) stops the crawl as SIGTERM does,
+        # draining its helpers, instead of killing it with pages unwritten (the helpers
+        # ignore it: pipelines.procs.GROUP_SIGNALS).
+        signal.signal(signal.SIGHUP, _hang_up)
         super().run(args, opts)
         stats = self.crawler.stats if self.crawler else None
         if stats is not None and stats.get_value("start_time") is not None:

@@ -96,8 +96,10 @@ class Command(SettingsChecked, ScrapyCommand):
         def progress(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
 
-        # SIGTERM stops the run as Ctrl-C does: helpers closed, the crawls row marked.
+        # SIGTERM (and SIGHUP: a closed terminal) stops the run as Ctrl-C does: helpers
+        # closed, the crawls row marked.
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
         try:
             stats = Extractor(self.settings, target, progress,
                               self.settings.getfloat("PROGRESS_INTERVAL") or 5.0,

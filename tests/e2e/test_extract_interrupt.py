@@ -1,7 +1,8 @@
-"""`scrapy extract` stopped half-way (Ctrl-C, pressed twice by an impatient user, or SIGTERM):
-exit code 130, one line saying what the database holds, its crawls row marked
+"""`scrapy extract --keep-db` stopped half-way (Ctrl-C, pressed twice by an impatient user, or
+SIGTERM): exit code 130, one line saying what the database holds, its crawls row marked
 'interrupted' with the pages it really holds, and no process left behind (a second Ctrl-C
-during shutdown once left the owner and its workers waiting on each other's pipes)."""
+during shutdown once left the owner and its workers waiting on each other's pipes).  Without
+--keep-db the database is left as it was: tests/e2e/test_extract_replace.py."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_an_interrupted_extract_says_so_and_leaves_nothing_running(tmp_path: Pat
     db = tmp_path / "data" / "reports.db"
     proc = subprocess.Popen(
         [SCRAPY, "extract", "-s", f"DATA_DIR={tmp_path / 'data'}", "-s", "PROGRESS_INTERVAL=0.1",
-         "--workers", "2"],
+         "--workers", "2", "--keep-db"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)
     try:

@@ -61,8 +61,9 @@ def test_helpers_and_their_forkserver_outlive_the_group_signals():
     assert helper.process.exitcode == 0  # closed by its owner, not by a signal
 
 
-def terminated_crawl(web, data: Path, jobdir: Path) -> tuple[int, str]:
-    """A full-speed crawl in a process group of its own, sent SIGTERM as a group once
+def terminated_crawl(web, data: Path, jobdir: Path,
+                     sig: signal.Signals = signal.SIGTERM) -> tuple[int, str]:
+    """A full-speed crawl in a process group of its own, sent sig as a group once
     STOP_AFTER pages are stored; its exit code and log."""
     cmd = [SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={data}", "-s", f"JOBDIR={jobdir}",
            "-s", "AUTOTHROTTLE_ENABLED=False", "-a", f"start_urls={START}"]
@@ -76,7 +77,7 @@ def terminated_crawl(web, data: Path, jobdir: Path) -> tuple[int, str]:
                 assert proc.poll() is None, "the crawl ended before the signal"
                 assert time.monotonic() < deadline, "the crawl made no progress"
                 time.sleep(0.02)
-            os.killpg(proc.pid, signal.SIGTERM)  # as `timeout` or systemd do
+            os.killpg(proc.pid, sig)  # as `timeout` or systemd do, or a closed terminal
             code = proc.wait(timeout=180)
         finally:
             if proc.poll() is None:
@@ -85,9 +86,13 @@ def terminated_crawl(web, data: Path, jobdir: Path) -> tuple[int, str]:
     return code, log.read_text()
 
 
-def test_sigterm_to_the_group_loses_nothing(web, reference, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_to_the_group_loses_nothing(web, reference, tmp_path, sig):
+    # SIGHUP: the terminal or ssh session the crawl was started from closed.
     data, jobdir = tmp_path / "data", tmp_path / "job"
-    code, log = terminated_crawl(web, data, jobdir)
+    code, log = terminated_crawl(web, data, jobdir, sig)
+    if sig == signal.SIGHUP:
+        assert "SIGHUP (the terminal or session closed): stopping as on SIGTERM" in log
     assert "Received SIGTERM, shutting down gracefully" in log
     assert "Spider closed (shutdown)" in log
     assert code == 0
