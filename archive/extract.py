@@ -90,6 +90,10 @@ class Stats:
     unfinished: list[Path] = field(default_factory=list)  # .open files, not read
     # Named like WARC files but none (a link to nothing, a folder, a FIFO), with why: not read.
     not_files: list[tuple[Path, str]] = field(default_factory=list)
+    # Pages recorded with a cleaning failure and no text: over CLEAN_TIMEOUT, or their worker
+    # died twice.
+    timeouts: int = 0
+    worker_errors: int = 0
 
 
 class Extractor:
@@ -162,6 +166,8 @@ class Extractor:
                 logger.exception("extract: the crawls row could not be closed")
             db.close()
         self._report(None, len(files))
+        self.stats.timeouts = self.run_.stats.get_value("clean/timeouts", 0)
+        self.stats.worker_errors = self.run_.stats.get_value("clean/worker_errors", 0)
         return self.stats
 
     async def _extract(self, db: sqlite_utils.Database, files: list[Path]) -> None:

@@ -124,6 +124,13 @@ class Command(SettingsChecked, ScrapyCommand):
             print(f"not read: {path.name}: {UNFINISHED_HELP}", file=sys.stderr)
         for path, why in stats.not_files:
             print(f"not read: {path.name}: {why}", file=sys.stderr)
+        if stats.timeouts or stats.worker_errors:
+            # Recorded failures, as in the crawl, but a rebuild that lost reports to them
+            # must not look whole.
+            print(f"not cleaned: {stats.timeouts} pages over CLEAN_TIMEOUT, "
+                  f"{stats.worker_errors} whose cleaning worker died twice: recorded with "
+                  "their error and no text (the errors table, stage 'clean')",
+                  file=sys.stderr)
         for problem in stats.problems:
             print(f"damaged: {problem}", file=sys.stderr)
         skipped = sum(p.length for p in stats.problems)

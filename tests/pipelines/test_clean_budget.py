@@ -222,3 +222,6 @@ def test_extract_applies_the_same_limit(crawled, tmp_path, workers):
                             "--db", str(db), "--workers", workers)
     assert proc.returncode == 0, proc.stderr[-3000:]
     check_outcome(db, urls)
+    # The rebuild says it is not whole: the page over the limit has no text.
+    assert ("not cleaned: 1 pages over CLEAN_TIMEOUT, 0 whose cleaning worker died twice"
+            in proc.stderr), proc.stderr[-3000:]
