@@ -374,6 +374,12 @@ def _logo(texts: list[str], i: int) -> bool:
     return not (is_report_name(after) and place not in after)
 
 
+# A table of contents' heading over the report (its entries are in-page links, not text).
+_TOC_RE = re.compile(r"^目\s*录$")
+_VALUE_MAX = 30  # a byline field's value in a cell of its own: an office, a name, a date
+_HEADING_MAX = 60
+
+
 def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> list[str]:
     """Drop chrome in the head zone (before the first prose line) and the tail zone (after
     the last one), and title repeats in the head zone; the prose between is left alone."""
@@ -387,14 +393,27 @@ def trim_edges(texts: list[str], titles: list[str], removals: list[Removal]) -> 
         last = next((i for i in range(last - 1, first - 1, -1) if _is_prose(texts[i])), first)
     end = _related_cut(texts, first, removals)
     titles = [_matchable(x) for x in titles]
+    # A table of contents over the report: under a 目录 heading, head-zone lines that are
+    # headings further down.
+    toc = next((i for i in range(first) if _TOC_RE.match(texts[i])), None)
+    below = set(texts[first:end]) if toc is not None else set()
     kept: list[str] = []
+    label = False  # the line before was a bare label taken out (来源： in its own cell)
     for i, t in enumerate(texts[:end]):
         edge = i < first or i > last
         if edge and (is_chrome(t) and not _dates_report(texts, i) or is_edge_junk(t)) or (
-            i < first and _repeats(t, titles)
-        ) or i < first and _logo(texts, i) or i > last and is_attachment_file(t):
+            i < first and (_repeats(t, titles) or _TOC_RE.match(t)
+                           or toc is not None and i > toc and len(t) <= _HEADING_MAX
+                           and t in below)
+        ) or i < first and _logo(texts, i) or i > last and is_attachment_file(t) or (
+            edge and label and len(t) <= _VALUE_MAX and not _is_prose(t)
+        ):
             removals.append(Removal("chrome", t[:200]))
-        elif not _is_inner_chrome(t, titles, removals):
+            # Its value, in the next cell, goes with it: 来源： / 县政府办公室.
+            label = t.rstrip().endswith(("：", ":")) and is_chrome(t)
+            continue
+        label = False
+        if not _is_inner_chrome(t, titles, removals):
             kept.append(t)
     # A label left ending the text labels attachments taken out as links: nothing of the report.
     while kept and is_attachment_label(kept[-1]):

@@ -24,18 +24,7 @@ PAGES = PAGES / "templates"
 GOLD = json.loads((PAGES / "gold.json").read_text(encoding="utf-8"))
 
 
-# Pages the cleaner does not get right yet, and why: each must start passing (strict).
-KNOWN_GAPS = {
-    "table_of_contents_over_the_report": "a table of contents over the report (its headings as "
-    "in-page links, repeated below) stays in the text: trimming it needs maintext.trim_edges",
-    "byline_cells_inside_the_article": "a byline table's value cells (县政府办公室 after 来源：) "
-    "after the last paragraph stay: a value after a bare label needs maintext.trim_edges",
-}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n])) if n in KNOWN_GAPS else n
-    for n in sorted(GOLD)])
+@pytest.mark.parametrize("name", sorted(GOLD))
 def test_template_page(name: str) -> None:
     gold = GOLD[name]
     r = clean((PAGES / f"{name}.html").read_bytes(), gold["url"])
