@@ -104,6 +104,22 @@ class StopWhenOpenCrawler(Crawler):
             over.callback(None)
 
 
+def _watch_log_files() -> list[str]:
+    """Why LOG_FILE could not be written (a full disk), once: Python's logging prints a
+    traceback to stderr for every line it loses, and goes on as if nothing happened.
+
+    Set on the class, as Handler.handleError is meant to be overridden: Scrapy replaces its
+    root handler with a new one when the crawler applies its settings."""
+    failures: list[str] = []
+
+    def failed(handler: logging.FileHandler, record: logging.LogRecord) -> None:
+        if not failures:
+            failures.append(f"{handler.baseFilename}: {sys.exc_info()[1]}")
+
+    logging.FileHandler.handleError = failed  # type: ignore[method-assign,assignment]
+    return failures
+
+
 def _hang_up(signum: int, frame: object) -> None:
     logger.warning("SIGHUP (the terminal or session closed): stopping as on SIGTERM")
     os.kill(os.getpid(), signal.SIGTERM)
@@ -155,6 +171,17 @@ class Command(SettingsChecked, ScrapyCrawl):
         # draining its helpers, instead of killing it with pages unwritten (the helpers
         # ignore it: pipelines.procs.GROUP_SIGNALS).
         signal.signal(signal.SIGHUP, _hang_up)
+        log_failures = _watch_log_files()
+        try:
+            self._crawl(args, opts)
+        finally:
+            if log_failures:
+                # The data is whole, but the run's record (a Scrapyd job's only one) is not.
+                self.exitcode = self.exitcode or 1
+                print(f"scrapy crawl: the log file could not be written whole "
+                      f"({log_failures[0]}): its lines after that are lost", file=sys.stderr)
+
+    def _crawl(self, args: list[str], opts: argparse.Namespace) -> None:
         super().run(args, opts)
         stats = self.crawler.stats if self.crawler else None
         if stats is not None and stats.get_value("start_time") is not None:

@@ -217,3 +217,22 @@ def test_a_feed_export_cut_short_by_a_full_disk_fails_the_crawl(crawled, web, tm
             return con.execute("select count(*) from reports").fetchone()[0]
 
     assert reports(tmp_path / "data") == reports(crawled[0]) > 0  # the crawl itself is whole
+
+
+def test_a_log_file_cut_short_by_a_full_disk_is_said_once_and_fails_the_crawl(crawled, web,
+                                                                               tmp_path):
+    from tests.faultcrawl import tmpfs
+
+    with tmpfs(tmp_path / "small", "4k") as small:
+        proc = crawl(tmp_path / "data", web.proxy_url, "-a",
+                     "start_urls=http://www.beipiao.gov.cn/", "-s", f"LOG_FILE={small / 'c.log'}")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "--- Logging error ---" not in proc.stderr, proc.stderr[-3000:]
+    said = [line for line in proc.stderr.splitlines() if "log file could not be written" in line]
+    assert len(said) == 1 and "No space left on device" in said[0], proc.stderr[-3000:]
+
+    def reports(data: Path) -> int:
+        with sqlite3.connect(data / "reports.db") as con:
+            return con.execute("select count(*) from reports").fetchone()[0]
+
+    assert reports(tmp_path / "data") == reports(crawled[0]) > 0  # the crawl itself is whole
