@@ -425,6 +425,7 @@ _stripped_lines = Memo(_stripped)
 def _strip_chains(text: str, removals: list[Removal]) -> str:
     chain_re, strong_re = _patterns()
     edges = _ordinary_edges()
+    ordinary = _ordinary_re()
     spans = _Spans(text)
 
     def sub(m: re.Match[str]) -> str:
@@ -441,8 +442,10 @@ def _strip_chains(text: str, removals: list[Removal]) -> str:
             if _word_at(m.string, m.end()) and (e := trail.search(found, start)):
                 end = e.start()
         spam = found[start:end]
-        # A match inside an ordinary word, or reaching into one, is none of its spam.
-        if not _spammy(spam, strong_re) or spans.crossed(m.start() + start, m.start() + end):
+        # Spam by its other members: an ordinary word holding a strong term (娱乐场所 and
+        # 娱乐场) makes none.  A match reaching into an ordinary word is none of its spam.
+        if (not _spammy(ordinary.sub("", spam) if ordinary else spam, strong_re)
+                or spans.crossed(m.start() + start, m.start() + end)):
             return found
         removals.append(Removal(kind="spam_word", text=spam))
         return found[:start] + found[end:]
