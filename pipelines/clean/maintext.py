@@ -66,9 +66,10 @@ def teaser_items(body: etree._Element) -> set[etree._Element]:
 
 
 _CLIMB_TOLERANCE = 8.0  # summed weight an enclosing element may lose and still be taken
-# What negative lines may take from a subtree beyond half its prose (see best_container): a
-# page of little prose is judged by all of its chrome.
-_CHROME_CAP = 1000.0
+
+
+_CELLS = frozenset(("td", "th"))
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(slots=True)
@@ -90,6 +91,10 @@ class Line:
             return own + 2.0 * punct
         if n >= 40:
             return own * 0.5
+        if self.owner.tag in _CELLS and not _CJK_RE.search(self.text):
+            # A figure in a data table (1.5%, 12,345): neither prose nor chrome, so that a
+            # budget appendix of 30,000 cells does not outweigh the report it follows.
+            return 0.0
         return -1.0  # short fragment: menu item, breadcrumb, date
 
 
@@ -228,14 +233,8 @@ def linearize(body: etree._Element) -> list[Line]:
 
 
 def best_container(lines: list[Line]) -> etree._Element | None:
-    """The element whose subtree sums the largest line weight (deepest on ties).
-
-    What its negative lines take from a subtree is at most half of what its prose gives, and
-    _CHROME_CAP more: a report followed by a table of 30,000 short cells or links (a budget
-    appendix, an injected link farm) keeps its container, where the cells' sum would sink it
-    below one paragraph."""
-    own: dict[etree._Element, float] = {}  # weight of the prose lines an element owns itself
-    against: dict[etree._Element, float] = {}  # and of its negative lines, as a positive sum
+    """The element whose subtree sums the largest line weight (deepest on ties)."""
+    own: dict[etree._Element, float] = {}  # weight of the lines an element owns itself
     depth: dict[etree._Element, int] = {}  # every owner and ancestor, in order first met
     parent_of: dict[etree._Element, etree._Element | None] = {}
     for line in lines:
@@ -243,9 +242,6 @@ def best_container(lines: list[Line]) -> etree._Element | None:
         if w == 0:
             continue
         el = line.owner
-        if w < 0:
-            against[el] = against.get(el, 0.0) - w
-            w = 0.0
         if el in own:
             own[el] += w
             continue
@@ -270,16 +266,12 @@ def best_container(lines: list[Line]) -> etree._Element | None:
             parent_of[new] = chain[i + 1] if i + 1 < top else anc
     # Subtree sums, children before parents.  Weights are multiples of 0.5, so the sums
     # are exact in any order.
-    prose = dict.fromkeys(depth, 0.0)
-    prose.update(own)  # every owner is in depth: the order stays depth's
-    chrome = dict.fromkeys(depth, 0.0)
-    chrome.update(against)
+    scores = dict.fromkeys(depth, 0.0)
+    scores.update(own)  # every owner is in depth: the order stays depth's
     for el in sorted(depth, key=depth.__getitem__, reverse=True):
         parent = parent_of[el]
         if parent is not None:
-            prose[parent] += prose[el]
-            chrome[parent] += chrome[el]
-    scores = {el: p - min(chrome[el], p / 2 + _CHROME_CAP) for el, p in prose.items()}
+            scores[parent] += scores[el]
     if not scores:
         return None
     # The deepest of the highest, the first met of those: max() over (score, depth) pairs,

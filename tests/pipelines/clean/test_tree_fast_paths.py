@@ -388,8 +388,7 @@ def _teaser_items_plainly(body: etree._Element) -> set[etree._Element]:
 
 def _best_container_plainly(lines: list[maintext.Line]) -> etree._Element | None:
     """best_container() as it was: max() over (score, depth) pairs."""
-    own: dict[etree._Element, float] = {}  # weight of the prose lines an element owns
-    against: dict[etree._Element, float] = {}  # and of its negative ones, as a positive sum
+    own: dict[etree._Element, float] = {}  # weight of the lines an element owns itself
     depth: dict[etree._Element, int] = {}  # every owner and ancestor, in order first met
     parent_of: dict[etree._Element, etree._Element | None] = {}
     for line in lines:
@@ -410,19 +409,14 @@ def _best_container_plainly(lines: list[maintext.Line]) -> etree._Element | None
             for i, new in enumerate(chain):
                 depth[new] = above + top - i
                 parent_of[new] = chain[i + 1] if i + 1 < top else anc
-        own[el] = own.get(el, 0.0) + max(w, 0.0)
-        against[el] = against.get(el, 0.0) + max(-w, 0.0)
+        own[el] = own.get(el, 0.0) + w
     # Subtree sums, children before parents.  Weights are multiples of 0.5, so the sums
     # are exact in any order.
-    prose = {el: own.get(el, 0.0) for el in depth}
-    chrome = {el: against.get(el, 0.0) for el in depth}
+    scores = {el: own.get(el, 0.0) for el in depth}
     for el in sorted(depth, key=depth.__getitem__, reverse=True):
         parent = parent_of[el]
         if parent is not None:
-            prose[parent] += prose[el]
-            chrome[parent] += chrome[el]
-    # Negative lines take at most half the prose and _CHROME_CAP more.
-    scores = {el: p - min(chrome[el], p / 2 + maintext._CHROME_CAP) for el, p in prose.items()}
+            scores[parent] += scores[el]
     if not scores:
         return None
     best = max(scores, key=lambda e: (scores[e], depth[e]))
