@@ -258,22 +258,24 @@ def _read_payload(stream: Any, cap: int) -> tuple[bytes, int]:
 
 
 Damage = tuple[int, str]  # where a damaged region starts, and why
-# A run of NUL bytes this long is a zero-filled region (a file's tail after a power loss, a
-# sparse file), which warcio would read as one header line, growing its buffer a piece at a
-# time (10 MB of zeros: 4 s, 550 MB).  Never a gzip member's bytes; in an uncompressed file
-# a page's payload may hold zeros (a document's padding), so only a far longer run counts.
-ZERO_RUN_GZIP = 1 << 16
-ZERO_RUN_PLAIN = 1 << 20
+# A run of NUL bytes this long in a gzipped file is a zero-filled region (a file's tail after
+# a power loss, a sparse file), which warcio would read as one header line, growing its
+# buffer a piece at a time (10 MB of zeros: 4 s, 550 MB).  It is never a gzip member's bytes;
+# an uncompressed file's payloads may hold any run of zeros (a document's padding), so there
+# no run is taken for damage.
+ZERO_RUN = 1 << 16
 ZEROS = "a run of zero bytes (a zero-filled or sparse region)"
 TRAILER = 8  # a gzip member's last bytes: CRC-32 and length
 
 
 def zero_run(path: Path) -> int | None:
-    """The offset of the first zero-filled region in path (see ZERO_RUN_GZIP), if any: found
+    """The offset of the first zero-filled region in gzipped path (see ZERO_RUN), if any: found
     at disk speed, before a reader that would take it for one endless line (cdxj-indexer's
     warcio) is given the file."""
     with open(path, "rb") as fh:
-        run = ZERO_RUN_GZIP if _is_gzip(fh, path.name) else ZERO_RUN_PLAIN
+        if not _is_gzip(fh, path.name):
+            return None
+        run = ZERO_RUN
         zeros = b"\0" * run
         fh.seek(0)
         pos = 0
@@ -288,8 +290,8 @@ def zero_run(path: Path) -> int | None:
 
 
 class _Fenced:
-    """fh as warcio reads it (read and tell), ending at the first `run` NUL bytes; `hit`
-    says whether it did.  Reading then resumes past the run, at the next record start."""
+    """fh as warcio reads it (read and tell), ending at the first `run` NUL bytes (0: never);
+    `hit` says whether it did.  Reading then resumes past the run, at the next record start."""
 
     def __init__(self, fh: BinaryIO, run: int):
         self.fh = fh
@@ -304,7 +306,7 @@ class _Fenced:
         if self.hit:
             return b""
         data = self.fh.read(size if size is not None and size >= 0 else SCAN)
-        if b"\0" not in data:
+        if not self.run or b"\0" not in data:  # run 0: no fence
             self.zeros = 0
             return data
         run = b"\0" * self.run
@@ -329,7 +331,7 @@ def _read_run(fh: BinaryIO, name: str, start: int, gzipped: bool, cap: int,
     if gzipped:
         start = _past_empty_members(fh, start)
     fh.seek(start)
-    fenced = _Fenced(fh, ZERO_RUN_GZIP if gzipped else ZERO_RUN_PLAIN)
+    fenced = _Fenced(fh, ZERO_RUN if gzipped else 0)
     it = _QuietIterator(fenced, check_digests=True, arc2warc=True)
     good_end = start
     try:

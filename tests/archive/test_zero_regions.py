@@ -5,6 +5,7 @@ warcio alone reads it as one endless header line (10 MB of zeros: 550 MB of memo
 from __future__ import annotations
 
 import gzip
+import io
 import tracemalloc
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.index import read_damage
-from archive.reader import ZEROS, read_entries, zero_run
+from archive.reader import ZERO_RUN, ZEROS, read_entries, zero_run
 from tests.shared import CORPUS
 
 GOOD = CORPUS / "warc" / "warcio" / "test" / "data" / "example.warc.gz"
@@ -48,26 +49,43 @@ def test_zeros_between_two_runs_of_records(tmp_path: Path) -> None:
 
 
 def test_a_file_of_zeros_only(tmp_path: Path) -> None:
-    for name in ("z.warc.gz", "z.warc"):
-        path = tmp_path / name
-        path.write_bytes(b"\0" * ZERO_BYTES)
-        ids, problems = records(path)
-        assert ids == [] and [(p.offset, p.message) for p in problems] == [(0, ZEROS)]
+    path = tmp_path / "z.warc.gz"
+    path.write_bytes(b"\0" * ZERO_BYTES)
+    ids, problems = records(path)
+    assert ids == [] and [(p.offset, p.message) for p in problems] == [(0, ZEROS)]
 
 
 def test_zeros_in_an_uncompressed_payload_are_the_page(tmp_path: Path) -> None:
-    # A document's padding: far shorter than a zero-filled region of an uncompressed file.
-    payload = b"%PDF-1.4\n" + b"\0" * (256 << 10) + b"%%EOF\n"
+    # A document's padding, of any length: in an uncompressed file no run of zeros is damage.
+    payload = b"%PDF-1.4\n" + b"\0" * (3 << 20) + b"%%EOF\n"
     path = tmp_path / "doc.warc"
     with open(path, "wb") as fh:
         writer = WARCWriter(fh, gzip=False)
         http = StatusAndHeaders("200 OK", [("Content-Type", "application/pdf")],
                                 protocol="HTTP/1.1")
         writer.write_record(writer.create_warc_record(
-            "http://127.0.0.1/a.pdf", "response", payload=__import__("io").BytesIO(payload),
+            "http://127.0.0.1/a.pdf", "response", payload=io.BytesIO(payload),
             http_headers=http))
     problems: list = []
     entries = list(read_entries(path, problems))
     assert problems == [] and [e.payload for e in entries] == [payload]
     assert zero_run(path) is None and read_damage(path) is None
-    assert gzip.compress(payload).count(b"\0" * 1024) == 0  # compressed, no run at all
+    # Gzipped, such a payload leaves runs of at most ~4 KB of zeros (deflate's blocks of a
+    # repeated byte), far under a zero-filled region's.
+    assert gzip.compress(payload).count(b"\0" * ZERO_RUN) == 0
+
+
+def test_a_gzipped_record_of_zeros_is_read_whole(tmp_path: Path) -> None:
+    payload = b"\0" * (64 << 20)  # deflated, runs of a few KB of zeros: no region
+    path = tmp_path / "zeros-page.warc.gz"
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "application/octet-stream")],
+                                protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            "http://127.0.0.1/zeros.bin", "response", payload=io.BytesIO(payload),
+            http_headers=http))
+    problems: list = []
+    entries = list(read_entries(path, problems, max_payload=1))
+    assert problems == [] and [e.too_large for e in entries] == [len(payload)]
+    assert zero_run(path) is None and read_damage(path) is None
