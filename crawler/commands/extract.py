@@ -18,6 +18,7 @@ from crawler.commands import (
     fail,
     folder_problem,
     log_refusal,
+    sqlite_problem,
 )
 from crawler.datalock import DataDirInUse, lock_data_dir
 from pipelines.store.db import connect_readonly, crawl_db_path
@@ -71,16 +72,24 @@ class Command(SettingsChecked, ScrapyCommand):
         db = Path(opts.db) if opts.db else crawl_db_path(self.settings)
         if opts.keep_db:  # what it adds to must be a database
             why = database_problem(db, written=True, newer=True)
-        else:  # a broken database is what a rebuild replaces, but a folder is none
-            why = f"{db} is not a file" if db.is_dir() else folder_problem(db.parent)
+        elif db.is_dir():
+            why = f"{db} is not a file"
+        elif opts.db and db.exists() and (problem := sqlite_problem(db)):
+            # The crawl's own broken database is what a rebuild replaces; a file named by
+            # --db that is no database (a typo naming a WARC file) is not.
+            why = f"{problem}: not replaced (remove it, or choose another --db)"
+        else:
+            why = folder_problem(db.parent)
         if why:
             return fail(self, "extract", why)
-        if db.resolve() == crawl_db_path(self.settings).resolve():
-            # DATA_DIR's own database: not while a crawl (or another extract) writes it.
-            try:
+        try:
+            # Not while a crawl (or another extract) writes DATA_DIR's own database, nor while
+            # another extract writes this one (its rebuild would be swapped under it).
+            if db.resolve() == crawl_db_path(self.settings).resolve():
                 lock_data_dir(data_dir, "extract")
-            except DataDirInUse as exc:
-                return fail(self, "extract", str(exc))
+            lock_data_dir(db.parent, "extract")
+        except DataDirInUse as exc:
+            return fail(self, "extract", str(exc))
         # What the rebuilt database is measured against: the one it replaces, else the
         # crawl's own (its rows of requests that got no response are in no WARC file).
         crawl_db = crawl_db_path(self.settings)

@@ -233,3 +233,17 @@ def test_a_page_archived_again_unchanged_is_not_a_second_report(tmp_path):
         con.close()
     assert fetched == dict.fromkeys(REPORT_URLS, 2)
     assert sorted(reports) == sorted(REPORT_URLS)
+
+
+def test_a_db_option_naming_a_file_that_is_no_database_is_refused(crawled_web, tmp_path):
+    # A typo naming the WARC file being read: it must not become the rebuilt database.
+    data = tmp_path / "data"
+    shutil.copytree(crawled_web / "warc", data / "warc")
+    warc = next((data / "warc").glob("*.warc.gz"))
+    before = warc.read_bytes()
+    proc = extract(data, warc)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"scrapy extract: error: {warc} cannot be read as an SQLite "
+                                  "database"), proc.stderr
+    assert "not replaced" in proc.stderr
+    assert warc.read_bytes() == before
