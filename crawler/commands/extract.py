@@ -98,7 +98,9 @@ class Command(SettingsChecked, ScrapyCommand):
             else (f"the crawl's database {crawl_db} has", _counts(crawl_db)))
         # A rebuild is written beside the database and replaces it only once whole: a run
         # that fails (a full disk, a kill) leaves the old one as it was.
-        target = db if opts.keep_db else db.with_name(db.name + ".rebuild")
+        # A link's target is what is rebuilt and replaced: the link stays, as links do.
+        real = db.resolve()
+        target = db if opts.keep_db else real.with_name(real.name + ".rebuild")
         if not opts.keep_db:
             _remove(target)  # an earlier run's leftover
 
@@ -114,7 +116,7 @@ class Command(SettingsChecked, ScrapyCommand):
                               self.settings.getfloat("PROGRESS_INTERVAL") or 5.0,
                               worker_count(workers)).run()
             if not opts.keep_db:
-                _replace(target, db)
+                _replace(target, real)
         except KeyboardInterrupt:
             print(f"scrapy extract: interrupted; {_left(db, opts.keep_db)}", file=sys.stderr)
             self.exitcode = 130

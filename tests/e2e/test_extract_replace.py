@@ -107,3 +107,17 @@ def test_an_old_write_ahead_log_is_not_read_into_the_rebuild(tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert rows(db) == (20, [("extract", "finished")])
     assert leftovers(tmp_path / "data") == []
+
+
+def test_a_linked_database_is_rebuilt_where_the_link_points(tmp_path: Path) -> None:
+    archive(tmp_path / "small" / "warc", 10)
+    archive(tmp_path / "data" / "warc", 20)
+    real = tmp_path / "elsewhere" / "reports.db"
+    real.parent.mkdir()
+    assert extract(tmp_path / "small", real).returncode == 0
+    link = tmp_path / "data" / "reports.db"
+    link.symlink_to(real)
+    proc = extract(tmp_path / "data", link)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert link.is_symlink() and link.resolve() == real
+    assert rows(real)[0] == 20
