@@ -120,11 +120,6 @@ def _watch_log_files() -> list[str]:
     return failures
 
 
-def _hang_up(signum: int, frame: object) -> None:
-    logger.warning("SIGHUP (the terminal or session closed): stopping as on SIGTERM")
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
 def feed_failures(stats: Any) -> str:
     """Scrapy's count of feed exports that failed, by storage ("" when none did)."""
     prefix = "feedexport/failed_count/"
@@ -170,7 +165,7 @@ class Command(SettingsChecked, ScrapyCrawl):
         # A closed terminal or dropped ssh session (SIGHUP) stops the crawl as SIGTERM does,
         # draining its helpers, instead of killing it with pages unwritten (the helpers
         # ignore it: pipelines.procs.GROUP_SIGNALS).
-        signal.signal(signal.SIGHUP, _hang_up)
+        signal.signal(signal.SIGHUP, self._hang_up)
         log_failures = _watch_log_files()
         try:
             self._crawl(args, opts)
@@ -180,6 +175,16 @@ class Command(SettingsChecked, ScrapyCrawl):
                 self.exitcode = self.exitcode or 1
                 print(f"scrapy crawl: the log file could not be written whole "
                       f"({log_failures[0]}): its lines after that are lost", file=sys.stderr)
+
+    def _hang_up(self, signum: int, frame: object) -> None:
+        # Once stopping (a Ctrl-C, then the window closed), a hang-up is no second signal,
+        # which would force the crawl down with pages unwritten.
+        if not all(c.crawling for c in self.crawler_process.crawlers):
+            logger.warning("SIGHUP (the terminal or session closed): the crawl is already "
+                           "stopping")
+            return
+        logger.warning("SIGHUP (the terminal or session closed): stopping as on SIGTERM")
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def _crawl(self, args: list[str], opts: argparse.Namespace) -> None:
         super().run(args, opts)
@@ -194,8 +199,10 @@ class Command(SettingsChecked, ScrapyCrawl):
             # not written yet, may be lost.
             self.exitcode = 1
             logger.error("the crawl was stopped by force before it closed: pages in flight "
-                         "may be neither archived nor stored; run it again with the same "
-                         "JOBDIR to fetch them")
+                         "may be neither archived nor stored; %s",
+                         "run it again with the same JOBDIR to fetch them"
+                         if self.settings.get("JOBDIR") else "`scrapy extract` rebuilds the "
+                         "database from what was archived")
             return
         failed = writefailed.failure(stats)
         if failed and not self.exitcode:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sqlite3
 import sys
@@ -102,6 +104,15 @@ class Command(SettingsChecked, ScrapyCommand):
         real = db.resolve()
         target = db if opts.keep_db else real.with_name(real.name + ".rebuild")
         if not opts.keep_db:
+            try:
+                if len(os.fsencode(target.name + "-wal")) > os.pathconf(target.parent,
+                                                                        "PC_NAME_MAX"):
+                    raise OSError("the name is too long for the rebuild written beside it "
+                                  f"({target.name}-wal)")
+                if target.is_dir():
+                    raise OSError("it is a folder, where the rebuild is written")
+            except OSError as exc:
+                return fail(self, "extract", f"{target}: {exc}; choose another --db")
             _remove(target)  # an earlier run's leftover
 
         def progress(line: str) -> None:
@@ -195,7 +206,10 @@ def _files(db: Path) -> list[Path]:
 
 def _remove(db: Path) -> None:
     for path in _files(db):
-        path.unlink(missing_ok=True)
+        # A name too long for the file system was never written: the error that stopped
+        # the run says why.
+        with contextlib.suppress(FileNotFoundError, OSError):
+            path.unlink()
 
 
 def _replace(new: Path, old: Path) -> None:

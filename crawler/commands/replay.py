@@ -57,8 +57,10 @@ class Command(SettingsChecked, ScrapyCommand):
         port = opts.port or self.settings.getint("WARC_REPLAY_PORT")
         if port not in PORTS:
             return fail(self, "replay", f"WARC_REPLAY_PORT={port} is not in 1..65535")
-        # SIGTERM ends the command like Ctrl-C does, so pywb is always stopped with it.
+        # SIGTERM (or SIGHUP) ends the command like Ctrl-C does, so pywb is always stopped
+        # with it and a temporary index removed.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))  # its terminal closed
         signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it off
         try:
             with serving(data_dir, port, self.settings.get("WARC_PYWB_VENV")) as base:

@@ -11,6 +11,7 @@ before it replaces the earlier one: one that fails is not written, one line, exi
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -45,11 +46,19 @@ class Command(SettingsChecked, ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         venv = self.settings.get("WARC_PYWB_VENV")
+        # SIGTERM and SIGHUP stop it as Ctrl-C does: the partial package and the scratch
+        # folder are removed on the way out.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _interrupt)
         try:
             path, pages, left_out = wacz.create(Path(self.settings.get("DATA_DIR")), venv,
                                                 Path(opts.output) if opts.output else None,
                                                 crawl_db_path(self.settings),
                                                 allow_damaged=opts.allow_damaged)
+        except KeyboardInterrupt:
+            print("scrapy wacz: interrupted; no package written", file=sys.stderr)
+            self.exitcode = 130
+            return
         except wacz.DamagedWarcs as e:
             # Not a bad argument (exit 2): the archive is damaged, as a failed validation.
             print(f"scrapy wacz: {e}; no package written. Pass --allow-damaged to write it "
@@ -68,3 +77,7 @@ class Command(SettingsChecked, ScrapyCommand):
         if left_out:
             print(f"left out (--allow-damaged): {len(left_out)} damaged WARC files: "
                   f"{', '.join(left_out)}", file=sys.stderr)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

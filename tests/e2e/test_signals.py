@@ -10,6 +10,7 @@ archived.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -209,3 +210,32 @@ def test_a_crawl_stopped_by_force_never_exits_0_unless_it_closed(web, tmp_path):
         assert "forcing unclean shutdown" in text
         assert code == 1, text[-3000:]
         assert "the crawl was stopped by force before it closed" in text
+
+
+def test_a_hang_up_while_the_crawl_stops_is_no_second_signal(web, tmp_path):
+    # Ctrl-C, then the terminal window closed: the hang-up must not force the crawl down.
+    data = tmp_path / "data"
+    cmd = [SCRAPY, "crawl", "reports", "-s", f"DATA_DIR={data}",
+           "-s", "AUTOTHROTTLE_ENABLED=False", "-a", f"start_urls={START}"]
+    log = tmp_path / "crawl.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=crawl_env(web.proxy_url), stdout=fh,
+                                stderr=fh, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while stored(data / "reports.db") < 5:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)
+        wait_for_line(proc, log, "Closing spider (shutdown)")
+        with contextlib.suppress(ProcessLookupError):  # closed already: nothing to hang up
+            os.killpg(proc.pid, signal.SIGHUP)
+        code = proc.wait(timeout=180)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = log.read_text()
+    assert code == 0, text[-3000:]
+    assert "stopped by force" not in text and "finished: " in text
+    assert "stopping as on SIGTERM" not in text
