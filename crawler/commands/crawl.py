@@ -120,6 +120,24 @@ def _watch_log_files() -> list[str]:
     return failures
 
 
+def feed_problem(feeds: list[str]) -> str | None:
+    """Why a local -o/-O FILE cannot be written (None: it can, or it is no local file):
+    Scrapy would log one traceback per item and end the crawl as a success."""
+    for feed in feeds:
+        uri = feed.removeprefix("file://")
+        if "://" in uri:  # another storage (s3://, ftp://): its own errors
+            continue
+        head, sep, tail = uri.rpartition(":")
+        if sep and tail.isalnum() and "/" not in tail:  # FILE:FORMAT
+            uri = head
+        path = Path(uri)
+        if path.is_dir():
+            return f"-o {feed}: {path} is a folder"
+        if why := folder_problem(path.parent):
+            return f"-o {feed}: {why}"
+    return None
+
+
 def feed_failures(stats: Any) -> str:
     """Scrapy's count of feed exports that failed, by storage ("" when none did)."""
     prefix = "feedexport/failed_count/"
@@ -234,7 +252,8 @@ class Command(SettingsChecked, ScrapyCrawl):
             check_values(self.settings)  # each names its setting
         except ValueError as exc:  # SpiderArgumentError, SitesFileError, a bad value
             return str(exc)
-        if why := paths_problem(self.settings) or redis_problem(self.settings):
+        if why := (paths_problem(self.settings) or redis_problem(self.settings)
+                   or feed_problem([*(opts.output or []), *(opts.overwrite_output or [])])):
             return why
         # Last, once nothing else can refuse the crawl: a refused one leaves no lock file.
         if self.settings.getbool("WARC_ENABLED") or self.settings.getbool("SQLITE_ENABLED"):

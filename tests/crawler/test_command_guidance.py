@@ -236,3 +236,13 @@ def test_a_log_file_cut_short_by_a_full_disk_is_said_once_and_fails_the_crawl(cr
             return con.execute("select count(*) from reports").fetchone()[0]
 
     assert reports(tmp_path / "data") == reports(crawled[0]) > 0  # the crawl itself is whole
+
+
+def test_a_feed_export_that_cannot_be_written_is_refused_before_the_crawl(web, tmp_path):
+    folder = tmp_path / "out.jsonl"
+    folder.mkdir()  # a folder where the feed file would go
+    proc = crawl(tmp_path / "data", web.proxy_url, "-a",
+                 "start_urls=http://www.beipiao.gov.cn/", "-o", str(folder))
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert proc.stderr.strip() == f"scrapy crawl: error: -o {folder}: {folder} is a folder"
+    assert not (tmp_path / "data").exists()  # nothing started
