@@ -189,13 +189,6 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
                                 + "".join(f"; {path.name}: {why}" for path, why in odd))
     for path, why in odd:  # never given to the indexer: a FIFO would keep it waiting
         warn(f"damaged: {path.name}: left out ({why})")
-    # Nor a zero-filled region, which it would read as one endless line, in memory.
-    zeroed = [(p, at) for p in files if (at := zero_run(p)) is not None]
-    for path, at in zeroed:
-        warn(f"damaged: {path.name}: left out (at offset {at}: {ZEROS})")
-    files = [p for p in files if p not in {z for z, _ in zeroed}]
-    if not files:
-        raise NothingIndexed(f"none of the WARC files in {warc_dir} could be indexed")
     indexer = tool(venv, "cdxj-indexer")
     out = (out_dir or data_dir / "indexes") / "reports.cdxj"
     sources = out.with_name(f"{out.name}.sources.json")
@@ -207,13 +200,20 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".cdxj.tmp")
-    names = [p.name for p in files]
     damaged: list[str] = []
 
     def noted(line: str) -> None:
         damaged.append(line)
         warn(line)
 
+    # Nor a zero-filled region, which it would read as one endless line, in memory.
+    zeroed = {p: at for p in files if (at := zero_run(p)) is not None}
+    for path, at in zeroed.items():
+        noted(f"damaged: {path.name}: left out (at offset {at}: {ZEROS})")
+    files = [p for p in files if p not in zeroed]
+    if not files:
+        raise NothingIndexed(f"none of the WARC files in {warc_dir} could be indexed")
+    names = [p.name for p in files]
     say(indexing(files, "replay"))
     # One run over all files is the fast path; only when it fails are they indexed apart to
     # find the ones it failed on.
