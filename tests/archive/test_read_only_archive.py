@@ -10,36 +10,24 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from fixtureweb.crawl import REPO
 from fixtureweb.loopback import free_port
 from tests.archive.test_replay import SCRAPY, archived_reports, get
 from tests.archive.test_replay_damaged import good, replaying
+from tests.faultcrawl import tmpfs
 
 __all__ = ["good"]  # the module-scoped crawl, shared with test_replay_damaged
 
 
 @contextlib.contextmanager
 def read_only(good: Path, mnt: Path) -> Iterator[Path]:
-    """A copy of the crawl's warc/ and reports.db on a tmpfs remounted read-only; skipped
-    where mounting is refused (not root, no mount rights)."""
-    mnt.mkdir()
-    try:
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mnt)],
-                              capture_output=True, text=True)
-    except FileNotFoundError:
-        pytest.skip("no mount command: a real read-only mount is what is tested")
-    if proc.returncode != 0:
-        pytest.skip(f"mounting a tmpfs was refused ({proc.stderr.strip()}): a real read-only "
-                    "mount is what is tested")
-    try:
+    """A copy of the crawl's warc/ and reports.db on a tmpfs remounted read-only (skipped
+    where mounting is refused)."""
+    with tmpfs(mnt, "64m"):
         shutil.copytree(good / "warc", mnt / "warc")
         shutil.copy(good / "reports.db", mnt / "reports.db")
         subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 def listing(folder: Path) -> list[str]:

@@ -20,6 +20,18 @@ GOOD = CORPUS / "warc" / "warcio" / "test" / "data" / "example.warc.gz"
 ZERO_BYTES = 32 << 20
 
 
+def one_response(path: Path, payload: bytes) -> Path:
+    """A WARC file (gzipped by its name) holding one response with this payload."""
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=path.name.endswith(".gz"))
+        http = StatusAndHeaders("200 OK", [("Content-Type", "application/octet-stream")],
+                                protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            "http://127.0.0.1/doc", "response", payload=io.BytesIO(payload),
+            http_headers=http))
+    return path
+
+
 def records(path: Path) -> tuple[list[str], list]:
     problems: list = []
     tracemalloc.start()
@@ -58,14 +70,7 @@ def test_a_file_of_zeros_only(tmp_path: Path) -> None:
 def test_zeros_in_an_uncompressed_payload_are_the_page(tmp_path: Path) -> None:
     # A document's padding, of any length: in an uncompressed file no run of zeros is damage.
     payload = b"%PDF-1.4\n" + b"\0" * (3 << 20) + b"%%EOF\n"
-    path = tmp_path / "doc.warc"
-    with open(path, "wb") as fh:
-        writer = WARCWriter(fh, gzip=False)
-        http = StatusAndHeaders("200 OK", [("Content-Type", "application/pdf")],
-                                protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record(
-            "http://127.0.0.1/a.pdf", "response", payload=io.BytesIO(payload),
-            http_headers=http))
+    path = one_response(tmp_path / "doc.warc", payload)
     problems: list = []
     entries = list(read_entries(path, problems))
     assert problems == [] and [e.payload for e in entries] == [payload]
@@ -77,14 +82,7 @@ def test_zeros_in_an_uncompressed_payload_are_the_page(tmp_path: Path) -> None:
 
 def test_a_gzipped_record_of_zeros_is_read_whole(tmp_path: Path) -> None:
     payload = b"\0" * (64 << 20)  # deflated, runs of a few KB of zeros: no region
-    path = tmp_path / "zeros-page.warc.gz"
-    with open(path, "wb") as fh:
-        writer = WARCWriter(fh, gzip=True)
-        http = StatusAndHeaders("200 OK", [("Content-Type", "application/octet-stream")],
-                                protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record(
-            "http://127.0.0.1/zeros.bin", "response", payload=io.BytesIO(payload),
-            http_headers=http))
+    path = one_response(tmp_path / "zeros-page.warc.gz", payload)
     problems: list = []
     entries = list(read_entries(path, problems, max_payload=1))
     assert problems == [] and [e.too_large for e in entries] == [len(payload)]

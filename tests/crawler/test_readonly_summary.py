@@ -37,6 +37,16 @@ def schema(path: Path, upto: int | None = None, wal: bool = False) -> Path:
     return path
 
 
+def newer_schema(path: Path) -> Path:
+    """A crawl database with a schema step this code does not know: a later version's."""
+    schema(path)
+    with sqlite3.connect(path) as con:
+        con.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
+                    "values ('gzbg', 'm999_later_step', '2030-01-01')")
+    con.close()
+    return path
+
+
 def summary(data: Path, *args: str):
     return scrapy("summary", "-s", f"DATA_DIR={data}", *args)
 
@@ -69,11 +79,7 @@ def test_what_an_older_schema_lacks_is_one_error_line(tmp_path):
 
 
 def test_a_newer_schema_is_said_and_read_as_it_is(tmp_path):
-    db = schema(tmp_path / "reports.db")
-    with sqlite3.connect(db) as con:
-        con.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
-                    "values ('gzbg', 'm999_later_step', '2030-01-01')")
-    con.close()
+    db = newer_schema(tmp_path / "reports.db")
     before = digest(db)
     proc = summary(tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -165,11 +171,7 @@ def test_unread_changes_in_a_wal_on_a_read_only_mount_are_said(tmp_path):
 
 
 def test_extract_keep_db_refuses_a_newer_schema_before_it_starts(tmp_path):
-    db = schema(tmp_path / "reports.db")
-    with sqlite3.connect(db) as con:
-        con.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
-                    "values ('gzbg', 'm999_later_step', '2030-01-01')")
-    con.close()
+    db = newer_schema(tmp_path / "reports.db")
     (tmp_path / "warc").mkdir()
     shutil.copy(CORPUS / "warc" / "warcio" / "test" / "data" / "example.warc.gz",
                 tmp_path / "warc" / "a.warc.gz")
