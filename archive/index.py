@@ -71,14 +71,20 @@ def indexer_message(stderr: str) -> str:
 
 
 def read_damage(path: Path) -> str | None:
-    """Where and how path is damaged; None if it reads whole.
+    """Where and how path is damaged; None if it reads whole: a zero-filled region
+    (archive.reader.zero_run), else stream_damage."""
+    if (at := zero_run(path)) is not None:
+        return f"at offset {at}: {ZEROS}"
+    return stream_damage(path)
+
+
+def stream_damage(path: Path) -> str | None:
+    """Damage read_damage finds in a file known to hold no zero-filled region.
 
     A gzipped file is checked as `gzip -t` checks it: every member inflated, its CRC and
     length compared, nothing but members in the file (the stdlib's gzip, at zlib's speed:
     reading its records through with warcio would cost as much as the indexer again).  Any
     other file is read through record by record with archive.reader (payloads streamed)."""
-    if (at := zero_run(path)) is not None:
-        return f"at offset {at}: {ZEROS}"
     with open(path, "rb") as fh:
         gzipped = fh.read(len(GZIP_MAGIC)) == GZIP_MAGIC
     if gzipped:
@@ -223,8 +229,9 @@ def build_cdxj(data_dir: Path, venv: str, warn: Callable[[str], None] = to_stder
             indexed, parts = index_apart(indexer, warc_dir, names, Path(parts_dir), noted)
             _merge(parts, tmp)
     # Damage the indexer read past: the records it read are kept (served), the file named.
+    # (Zero-filled regions were looked for above.)
     for name in indexed:
-        if damage := read_damage(warc_dir / name):
+        if damage := stream_damage(warc_dir / name):
             noted(f"damaged: {name}: {damage}; the records the indexer read are served")
     sources.unlink(missing_ok=True)  # never beside an index it does not describe
     tmp.replace(out)
